@@ -1,0 +1,6 @@
+/** One `lading` subcommand: takes its own arguments, returns an exit code. */
+export interface Command {
+  readonly name: string;
+  readonly summary: string;
+  run(args: string[]): Promise<number>;
+}

@@ -1,0 +1,2 @@
+export { createApp, startServer } from "./app.js";
+export { loadConfig, type ServerConfig } from "./config.js";
