@@ -1,0 +1,121 @@
+/**
+ * Source files and positions.
+ *
+ * Every AST node carries one number, `pos`: an offset into a single process-wide
+ * position space in which each parsed source owns a contiguous range. A number per
+ * node keeps nodes small and monomorphic; `resolvePos` turns it back into
+ * file, line and column (only needed when an error or `__curPos` is shown).
+ * `NO_POS` (0) means "no position", like CppNix's `noPos`.
+ */
+
+export const NO_POS = 0;
+
+/** Where a source came from; decides how CppNix prints its positions. */
+export type SourceOrigin = "file" | "string" | "stdin";
+
+export interface Position {
+  /** The file path, or `(string)` for `-E` and stdin sources, as CppNix prints it. */
+  readonly file: string;
+  /** 1-based line; `\n`, `\r\n` and a lone `\r` each end a line, as in CppNix. */
+  readonly line: number;
+  /** 1-based column counted in UTF-8 bytes, as CppNix counts it. */
+  readonly column: number;
+}
+
+export class Source {
+  private lineStarts: number[] | undefined;
+
+  constructor(
+    /** Path of the file; for `-E` / stdin sources the text is not a file. */
+    readonly path: string,
+    readonly text: string,
+    readonly origin: SourceOrigin,
+    /** Global position of the first character of `text`. */
+    readonly base: number,
+  ) {}
+
+  /** The name CppNix prints in positions (`(string)` for strings and stdin). */
+  get displayName(): string {
+    return this.origin === "file" ? this.path : "(string)";
+  }
+
+  /** Line and column of an offset into `text`. */
+  locate(offset: number): Position {
+    const starts = (this.lineStarts ??= computeLineStarts(this.text));
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    const lineStart = starts[lo]!;
+    return { file: this.displayName, line: lo + 1, column: utf8Length(this.text, lineStart, offset) + 1 };
+  }
+}
+
+function computeLineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) starts.push(i + 1);
+    else if (c === 13) {
+      if (text.charCodeAt(i + 1) === 10) i++;
+      starts.push(i + 1);
+    }
+  }
+  return starts;
+}
+
+function utf8Length(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c < 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+// Sources in order of `base`; positions are looked up by binary search.
+const sources: Source[] = [];
+let nextBase = 1; // 0 is NO_POS
+
+/** Registers a source text and reserves its range of global positions. */
+export function addSource(path: string, text: string, origin: SourceOrigin = "file"): Source {
+  const source = new Source(path, text, origin, nextBase);
+  // +1 so that the end-of-input position is still inside this source's range.
+  nextBase += text.length + 1;
+  sources.push(source);
+  return source;
+}
+
+/** The source that owns a global position, or undefined for `NO_POS`. */
+export function sourceOf(pos: number): Source | undefined {
+  if (pos <= NO_POS) return undefined;
+  let lo = 0;
+  let hi = sources.length - 1;
+  if (hi < 0) return undefined;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (sources[mid]!.base <= pos) lo = mid;
+    else hi = mid - 1;
+  }
+  return sources[lo];
+}
+
+/** File, line and column of a global position; undefined for `NO_POS`. */
+export function resolvePos(pos: number): Position | undefined {
+  const source = sourceOf(pos);
+  return source ? source.locate(pos - source.base) : undefined;
+}
+
+/** `file:line:col` as CppNix prints a position, or `undefined position`. */
+export function showPos(pos: number): string {
+  const p = resolvePos(pos);
+  return p ? `${p.file}:${p.line}:${p.column}` : "undefined position";
+}
