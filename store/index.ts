@@ -12,3 +12,39 @@ export {
   type HashAlgo,
   type HashFormat,
 } from "./hash.js";
+export {
+  BadStorePathError,
+  DEFAULT_STORE_DIR,
+  DRV_EXTENSION,
+  HASH_PART_LENGTH,
+  MAX_NAME_LENGTH,
+  StorePath,
+  canonicalizePath,
+  checkStorePathName,
+  isInStore,
+  isStorePath,
+  isValidStorePathName,
+  maybeParseStorePath,
+  parseStorePath,
+  sortStorePaths,
+  splitStorePath,
+  storePathNameProblem,
+} from "./store-path.js";
+export {
+  computeTextPath,
+  makeFixedOutputPath,
+  makeOutputPath,
+  makeSourcePath,
+  makeStorePath,
+  makeTextPath,
+  outputPathName,
+  type FileIngestionMethod,
+  type ReferenceOptions,
+} from "./make-store-path.js";
+export {
+  isContentAddressedAs,
+  makeContentAddressedPath,
+  parseContentAddress,
+  renderContentAddress,
+  type ContentAddress,
+} from "./content-address.js";
