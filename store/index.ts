@@ -48,3 +48,23 @@ export {
   renderContentAddress,
   type ContentAddress,
 } from "./content-address.js";
+export {
+  PublicKey,
+  SecretKey,
+  countValidSignatures,
+  publicKeyMap,
+  verifySignature,
+  type PublicKeys,
+} from "./signature.js";
+export {
+  NarInfoError,
+  countNarInfoSignatures,
+  narInfoFingerprint,
+  parseNarInfo,
+  pathInfoFingerprint,
+  renderNarInfo,
+  signNarInfo,
+  type NarInfo,
+  type ParseNarInfoOptions,
+} from "./narinfo.js";
+export { parseCacheInfo, renderCacheInfo, type CacheInfo } from "./cache-info.js";
