@@ -365,3 +365,25 @@ test("derivation output paths follow output:<name> over the blanked .drv", { ski
     assert.equal(computeTextPath(`${c.name}.drv`, drvText).render(), drvPath);
   }
 });
+
+test("another store directory changes every kind of path as in CppNix", { skip }, () => {
+  const storeDir = "/tmp/lading-other/store";
+  const expr =
+    `let a = builtins.toFile "a" "x"; in [ a (builtins.toFile "b" "\${a}") ` +
+    `(derivation { name = "fo"; system = "x"; builder = "x"; outputHash = "${hashBytes("sha1", "f").toBase16()}"; outputHashAlgo = "sha1"; }).outPath ` +
+    `(derivation { name = "src"; system = "x"; builder = "x"; outputHashMode = "recursive"; outputHash = "${hashBytes("sha256", "s").toBase16()}"; outputHashAlgo = "sha256"; }).outPath ]`;
+  const expected = JSON.parse(
+    runNix("nix-instantiate", ["--eval", "--strict", "--json", "--readonly-mode", "--store", `dummy://?store=${storeDir}`, "-E", expr]).toString(),
+  ) as string[];
+  const a = computeTextPath("a", "x", [], storeDir);
+  const ours = [
+    a,
+    computeTextPath("b", a.render(storeDir), [a], storeDir),
+    makeFixedOutputPath("fo", "flat", hashBytes("sha1", "f"), {}, storeDir),
+    makeSourcePath("src", hashBytes("sha256", "s"), {}, storeDir),
+  ].map((p) => p.render(storeDir));
+  assert.deepEqual(ours, expected);
+  assert.notEqual(computeTextPath("a", "x").hashPart, a.hashPart);
+  assert.ok(parseStorePath(expected[0]!, storeDir).equals(a));
+  assert.throws(() => parseStorePath(expected[0]!), /is not in the Nix store/);
+});
