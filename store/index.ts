@@ -48,6 +48,7 @@ export {
   renderContentAddress,
   type ContentAddress,
 } from "./content-address.js";
+export * from "./nar/index.js";
 export {
   PublicKey,
   SecretKey,
@@ -68,3 +69,4 @@ export {
   type ParseNarInfoOptions,
 } from "./narinfo.js";
 export { parseCacheInfo, renderCacheInfo, type CacheInfo } from "./cache-info.js";
+export * from "./derivation/index.js";

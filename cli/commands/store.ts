@@ -1,8 +1,9 @@
 import type { Command } from "../command.js";
 import { UsageError } from "../errors.js";
+import { storeDumpCommand } from "./store-dump.js";
+import { storeHashCommand } from "./store-hash.js";
 
-// Subcommands are added as the store primitives land (dump, restore, hash, add).
-const SUBCOMMANDS: readonly Command[] = [];
+const SUBCOMMANDS: readonly Command[] = [storeDumpCommand, storeHashCommand];
 
 export const storeCommand: Command = {
   name: "store",

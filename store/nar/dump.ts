@@ -1,0 +1,335 @@
+import { once } from "node:events";
+import { closeSync, constants, lstatSync, openSync, readSync, readdirSync, readlinkSync, writeSync } from "node:fs";
+import type { Writable } from "node:stream";
+import { Hash, HashSink, type HashAlgo } from "../hash.js";
+import { NAR_MAGIC, paddingOf } from "./format.js";
+import { ChunkOffload } from "./offload.js";
+import { SysError, errnoCode } from "./sys-error.js";
+
+/** Output chunk size: large reads and writes keep syscalls and per-chunk work rare. */
+const DEFAULT_CHUNK_SIZE = 1 << 20;
+
+const SLASH = Buffer.from("/");
+const OPEN_FILE_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW;
+const S_IXANY = 0o111;
+
+interface DirFrame {
+  readonly dir: Buffer;
+  readonly names: Buffer[];
+  next: number;
+}
+
+interface OpenFile {
+  readonly path: Buffer;
+  readonly fd: number;
+  readonly size: number;
+  remaining: number;
+}
+
+/** Keyword tokens, pre-encoded once with their length prefix and padding. */
+function encodeToken(text: string): Buffer {
+  const bytes = Buffer.from(text);
+  const out = Buffer.alloc(8 + bytes.length + paddingOf(bytes.length));
+  out.writeUInt32LE(bytes.length, 0);
+  bytes.copy(out, 8);
+  return out;
+}
+
+const T_MAGIC = encodeToken(NAR_MAGIC);
+const T_OPEN = encodeToken("(");
+const T_CLOSE = encodeToken(")");
+// Common runs of tokens are joined so each costs one copy.
+const T_REGULAR = Buffer.concat([T_OPEN, encodeToken("type"), encodeToken("regular")]);
+const T_EXECUTABLE = Buffer.concat([encodeToken("executable"), encodeToken("")]);
+const T_CONTENTS = encodeToken("contents");
+const T_SYMLINK_TARGET = Buffer.concat([T_OPEN, encodeToken("type"), encodeToken("symlink"), encodeToken("target")]);
+const T_DIRECTORY = Buffer.concat([T_OPEN, encodeToken("type"), encodeToken("directory")]);
+const T_ENTRY_NAME = Buffer.concat([encodeToken("entry"), T_OPEN, encodeToken("name")]);
+const T_NODE = encodeToken("node");
+
+function compareBytes(a: Buffer, b: Buffer): number {
+  return Buffer.compare(a, b);
+}
+
+/**
+ * Serialises a file-system tree as a NAR, pulled one chunk at a time. It walks the
+ * tree with an explicit stack (deep trees cannot overflow anything) and reads file
+ * contents straight into the output buffer. File-system calls are synchronous: each
+ * `next()` does a bounded amount of work (about one chunk), which is far faster than
+ * a thread-pool round trip per small file.
+ */
+export class NarDumper {
+  private out: Buffer;
+  private pos = 0;
+  private readonly stack: DirFrame[] = [];
+  private file: OpenFile | undefined;
+  private state: "start" | "walk" | "done" = "start";
+
+  constructor(
+    private readonly root: string | Buffer,
+    private readonly chunkSize = DEFAULT_CHUNK_SIZE,
+  ) {
+    this.out = Buffer.allocUnsafe(chunkSize);
+  }
+
+  /** The next chunk of the archive (a fresh buffer the caller may keep), or undefined at the end. */
+  next(): Buffer | undefined {
+    if (this.state === "done") return undefined;
+    try {
+      if (this.state === "start") {
+        this.state = "walk";
+        this.put(T_MAGIC);
+        this.beginNode(typeof this.root === "string" ? Buffer.from(this.root) : this.root);
+      }
+      while (this.pos < this.chunkSize && this.state === "walk") this.step();
+    } catch (err) {
+      this.abort();
+      throw err;
+    }
+    const chunk = this.out.subarray(0, this.pos);
+    this.out = Buffer.allocUnsafe(this.chunkSize);
+    this.pos = 0;
+    return chunk.length > 0 ? chunk : this.next();
+  }
+
+  /** Closes a file left open when the caller stops early. */
+  abort(): void {
+    if (this.file) {
+      closeSync(this.file.fd);
+      this.file = undefined;
+    }
+    this.state = "done";
+  }
+
+  private step(): void {
+    if (this.file) {
+      this.readFile(this.file);
+      return;
+    }
+    const frame = this.stack[this.stack.length - 1];
+    if (!frame) {
+      this.state = "done";
+      return;
+    }
+    if (frame.next < frame.names.length) {
+      const name = frame.names[frame.next++]!;
+      this.put(T_ENTRY_NAME);
+      this.putString(name);
+      this.put(T_NODE);
+      this.beginNode(Buffer.concat([frame.dir, SLASH, name]));
+      return;
+    }
+    this.stack.pop();
+    this.put(T_CLOSE);
+    this.endNode();
+  }
+
+  /** After a node's closing `)`: inside a directory, also close the `entry`. */
+  private endNode(): void {
+    if (this.stack.length > 0) this.put(T_CLOSE);
+    else this.state = "done";
+  }
+
+  private beginNode(path: Buffer): void {
+    let st;
+    try {
+      st = lstatSync(path);
+    } catch (err) {
+      throw new SysError("getting status of", path, err);
+    }
+    if (st.isFile()) {
+      this.put(T_REGULAR);
+      if (st.mode & S_IXANY) this.put(T_EXECUTABLE);
+      this.put(T_CONTENTS);
+      this.putU64(st.size);
+      if (st.size === 0) {
+        this.put(T_CLOSE);
+        this.endNode();
+        return;
+      }
+      let fd;
+      try {
+        fd = openSync(path, OPEN_FILE_FLAGS);
+      } catch (err) {
+        throw new SysError("opening file", path, err);
+      }
+      this.file = { path, fd, size: st.size, remaining: st.size };
+      this.readFile(this.file);
+    } else if (st.isSymbolicLink()) {
+      let target;
+      try {
+        target = readlinkSync(path, { encoding: "buffer" });
+      } catch (err) {
+        throw new SysError("reading symbolic link", path, err);
+      }
+      this.put(T_SYMLINK_TARGET);
+      this.putString(target);
+      this.put(T_CLOSE);
+      this.endNode();
+    } else if (st.isDirectory()) {
+      let names;
+      try {
+        names = readdirSync(path, { encoding: "buffer" });
+      } catch (err) {
+        throw new SysError("opening directory", path, err);
+      }
+      // CppNix orders entries by raw bytes (std::string comparison), never by locale.
+      names.sort(compareBytes);
+      this.put(T_DIRECTORY);
+      this.stack.push({ dir: path, names, next: 0 });
+    } else {
+      throw new Error(`file '${path.toString()}' has an unsupported type`);
+    }
+  }
+
+  /** Reads as much of the open file as fits in the current chunk, then pads and closes it. */
+  private readFile(file: OpenFile): void {
+    while (file.remaining > 0) {
+      const room = this.out.length - this.pos;
+      if (room === 0) return;
+      const want = Math.min(room, file.remaining);
+      let got;
+      try {
+        got = readSync(file.fd, this.out, this.pos, want, null);
+      } catch (err) {
+        throw new SysError("reading file", file.path, err);
+      }
+      if (got === 0) throw new Error(`file '${file.path.toString()}' changed size while it was being archived`);
+      this.pos += got;
+      file.remaining -= got;
+    }
+    this.file = undefined;
+    closeSync(file.fd);
+    this.putZeros(paddingOf(file.size));
+    this.put(T_CLOSE);
+    this.endNode();
+  }
+
+  private reserve(n: number): void {
+    if (this.pos + n <= this.out.length) return;
+    // Tokens never split across chunks; a rare long token grows the buffer instead.
+    const bigger = Buffer.allocUnsafe(Math.max(this.out.length * 2, this.pos + n));
+    this.out.copy(bigger, 0, 0, this.pos);
+    this.out = bigger;
+  }
+
+  private put(bytes: Buffer): void {
+    this.reserve(bytes.length);
+    bytes.copy(this.out, this.pos);
+    this.pos += bytes.length;
+  }
+
+  private putU64(n: number): void {
+    this.reserve(8);
+    this.out.writeUInt32LE(n >>> 0, this.pos);
+    this.out.writeUInt32LE(Math.floor(n / 0x1_0000_0000), this.pos + 4);
+    this.pos += 8;
+  }
+
+  private putZeros(n: number): void {
+    if (n === 0) return;
+    this.reserve(n);
+    this.out.fill(0, this.pos, this.pos + n);
+    this.pos += n;
+  }
+
+  private putString(bytes: Buffer): void {
+    this.putU64(bytes.length);
+    this.put(bytes);
+    this.putZeros(paddingOf(bytes.length));
+  }
+}
+
+/** The NAR of `path` as a synchronous sequence of chunks. */
+export function* dumpNarSync(path: string | Buffer, chunkSize = DEFAULT_CHUNK_SIZE): Generator<Buffer, void, undefined> {
+  const dumper = new NarDumper(path, chunkSize);
+  try {
+    for (let chunk = dumper.next(); chunk; chunk = dumper.next()) yield chunk;
+  } finally {
+    dumper.abort();
+  }
+}
+
+/** The NAR of `path` as an async sequence of chunks; lets other I/O run between chunks. */
+export async function* dumpNar(path: string | Buffer, chunkSize = DEFAULT_CHUNK_SIZE): AsyncGenerator<Buffer, void, undefined> {
+  for (const chunk of dumpNarSync(path, chunkSize)) {
+    yield chunk;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/** Writes the NAR of `path` to a stream, honouring back-pressure. */
+export async function writeNar(path: string | Buffer, out: Writable): Promise<void> {
+  for (const chunk of dumpNarSync(path)) {
+    if (!out.write(chunk)) await once(out, "drain");
+  }
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/** Writes all of `bytes` to a file descriptor, waiting out EAGAIN on a non-blocking one. */
+export function writeAllSync(fd: number, bytes: Uint8Array): void {
+  let done = 0;
+  while (done < bytes.length) {
+    try {
+      done += writeSync(fd, bytes, done, bytes.length - done);
+    } catch (err) {
+      if (errnoCode(err) !== "EAGAIN") throw err;
+      Atomics.wait(sleeper, 0, 0, 1);
+    }
+  }
+}
+
+/** Below this much output, starting a worker costs more than it saves. */
+const OFFLOAD_AFTER = 8 << 20;
+
+/**
+ * Feeds every chunk of the NAR of `path` to `consume`, or — for a large archive — to a
+ * worker thread, so reading the tree and consuming its bytes overlap on two cores.
+ */
+function pump(
+  path: string | Buffer,
+  consume: (chunk: Buffer) => void,
+  startWorker: () => ChunkOffload,
+): { size: number; offload: ChunkOffload | undefined } {
+  const dumper = new NarDumper(path);
+  const early: Buffer[] = [];
+  let size = 0;
+  let chunk: Buffer | undefined;
+  while (size < OFFLOAD_AFTER && (chunk = dumper.next())) {
+    early.push(chunk);
+    size += chunk.length;
+  }
+  if (size < OFFLOAD_AFTER) {
+    for (const piece of early) consume(piece);
+    return { size, offload: undefined };
+  }
+  const offload = startWorker();
+  try {
+    for (const piece of early) offload.push(piece);
+    while ((chunk = dumper.next())) {
+      size += chunk.length;
+      offload.push(chunk);
+    }
+  } catch (err) {
+    dumper.abort();
+    offload.abort();
+    throw err;
+  }
+  return { size, offload };
+}
+
+/** Writes the NAR of `path` to a file descriptor (e.g. 1 for stdout); returns its size. */
+export function writeNarToFd(path: string | Buffer, fd: number): number {
+  const { size, offload } = pump(path, (chunk) => writeAllSync(fd, chunk), () => ChunkOffload.toFd(fd));
+  offload?.finish();
+  return size;
+}
+
+/** The hash and byte size of the NAR of `path`, computed in one pass without storing it. */
+export function narHashAndSize(path: string | Buffer, algo: HashAlgo = "sha256"): { hash: Hash; size: number } {
+  const sink = new HashSink(algo);
+  const { size, offload } = pump(path, (chunk) => sink.update(chunk), () => ChunkOffload.toHash(algo));
+  if (!offload) return { hash: sink.finish(), size };
+  return { hash: new Hash(algo, offload.finish()!), size };
+}

@@ -1,0 +1,3 @@
+export { NarDumper, dumpNar, dumpNarSync, narHashAndSize, writeAllSync, writeNar, writeNarToFd } from "./dump.js";
+export { NarError, NAR_MAGIC, NAR_MAX_DEPTH, NAR_MAX_NAME_LENGTH, NAR_MAX_TARGET_LENGTH } from "./format.js";
+export { SysError } from "./sys-error.js";
