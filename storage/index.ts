@@ -1,0 +1,3 @@
+export { parseDigest, formatDigest, blobKey, InvalidDigestError, type Digest } from "./digest.js";
+export { DigestMismatchError, type BlobStore, type BlobInfo, type ByteRange } from "./blob-store.js";
+export { FsBlobStore } from "./fs-blob-store.js";
