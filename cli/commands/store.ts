@@ -2,8 +2,10 @@ import type { Command } from "../command.js";
 import { UsageError } from "../errors.js";
 import { storeDumpCommand } from "./store-dump.js";
 import { storeHashCommand } from "./store-hash.js";
+import { storeRestoreCommand } from "./store-restore.js";
+import { storeAddCommand } from "./store-add.js";
 
-const SUBCOMMANDS: readonly Command[] = [storeDumpCommand, storeHashCommand];
+const SUBCOMMANDS: readonly Command[] = [storeDumpCommand, storeRestoreCommand, storeHashCommand, storeAddCommand];
 
 export const storeCommand: Command = {
   name: "store",
