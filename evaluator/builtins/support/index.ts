@@ -1,0 +1,11 @@
+export {
+  CompiledRegex,
+  RegexError,
+  bytesToUtf8,
+  compileRegex,
+  regexMatch,
+  regexSplit,
+  utf8ToBytes,
+  type Captures,
+  type SplitPart,
+} from "./regex.js";
