@@ -1,0 +1,11 @@
+export {
+  MEDIA_TYPES,
+  type MediaType,
+  type Platform,
+  type Descriptor,
+  type ImageManifest,
+  type ImageIndex,
+  type HistoryEntry,
+  type ContainerConfig,
+  type ImageConfig,
+} from "./oci-types.js";
