@@ -1,0 +1,76 @@
+/**
+ * Evaluation errors, shaped after CppNix 2.8's hierarchy:
+ *
+ *   EvalError ─┬─ AssertionError ── ThrownError      (both caught by tryEval)
+ *              ├─ AbortError                          (never caught)
+ *              ├─ NixTypeError
+ *              ├─ MissingArgumentError
+ *              └─ InfiniteRecursionError
+ *   UndefinedVarError (a static error of the scope pass, also an EvalError here)
+ *
+ * `message` is CppNix's text without position; `pos` is a global position
+ * (0 = none); `traces` are the "… while evaluating …" frames shown by
+ * `--show-trace`, innermost first.
+ */
+import { showType, type Lazy } from "./value.js";
+
+export interface TraceFrame {
+  /** Global position, 0 = none. */
+  readonly pos: number;
+  readonly message: string;
+}
+
+export class EvalError extends Error {
+  /** Global position where the error happened (0 = none). */
+  pos: number;
+  readonly traces: TraceFrame[] = [];
+  /** "Did you mean …?" suggestions (already ranked). */
+  suggestions: string[] = [];
+
+  constructor(message: string, pos = 0) {
+    super(message);
+    this.pos = pos;
+  }
+
+  /** Adds an outer frame (CppNix's addTrace): frames are added innermost first. */
+  addTrace(pos: number, message: string): this {
+    this.traces.push({ pos, message });
+    return this;
+  }
+
+  override get name(): string {
+    return this.constructor.name;
+  }
+}
+
+/** `assert` failure; caught by `builtins.tryEval`. */
+export class AssertionError extends EvalError {}
+
+/** `throw "msg"`; caught by `builtins.tryEval`. */
+export class ThrownError extends AssertionError {}
+
+/** `abort "msg"`: `evaluation aborted with the following error message: 'msg'`. */
+export class AbortError extends EvalError {}
+
+/** Wrong type of value: `value is an integer while a set was expected`. */
+export class NixTypeError extends EvalError {}
+
+export class MissingArgumentError extends EvalError {}
+
+export class InfiniteRecursionError extends EvalError {
+  constructor(pos = 0) {
+    super("infinite recursion encountered", pos);
+  }
+}
+
+export class UndefinedVarError extends EvalError {}
+
+/** `value is <type> while <expected> was expected`. */
+export function typeError(value: Lazy, expected: string, pos = 0): NixTypeError {
+  return new NixTypeError(`value is ${showType(value)} while ${expected} was expected`, pos);
+}
+
+/** True for the errors `builtins.tryEval` turns into `{ success = false; }`. */
+export function isCatchable(err: unknown): boolean {
+  return err instanceof AssertionError;
+}

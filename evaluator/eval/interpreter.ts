@@ -1,0 +1,504 @@
+/**
+ * The tree-walking interpreter: `evalExpr` evaluates a scope-resolved AST node in
+ * an environment, `force` evaluates thunks (with blackholing), `callFunction`
+ * applies lambdas, primops and functors. Semantics follow CppNix 2.8's
+ * `Expr*::eval` and `EvalState::callFunction`.
+ */
+import type { AttrName, AttrsExpr, ConcatStringsExpr, Expr, LambdaExpr, SelectExpr } from "../syntax/ast.js";
+import { resolvePos, showPos } from "../syntax/source.js";
+import { canonPath } from "../syntax/paths.js";
+import {
+  Attr,
+  Env,
+  NixAttrs,
+  NixLambda,
+  NixPath,
+  NixString,
+  PrimOp,
+  PrimOpApp,
+  Thunk,
+  mergeContext,
+  EMPTY_CONTEXT,
+  showType,
+  type Lazy,
+  type Value,
+} from "./value.js";
+import { AssertionError, EvalError, InfiniteRecursionError, NixTypeError, UndefinedVarError, typeError } from "./errors.js";
+import { coerceToString, eqValues, forceStringNoCtx, addInts } from "./operations.js";
+import { evalState } from "./state.js";
+import { showExpr } from "./show-expr.js";
+
+// ---------------------------------------------------------------- forcing
+
+/** Forces a value: evaluates a thunk (once) and returns the result. */
+export function force(v: Lazy, pos = 0): Value {
+  return v instanceof Thunk ? forceThunk(v, pos) : v;
+}
+
+export function forceThunk(t: Thunk, pos: number): Value {
+  const done = t.value;
+  if (done !== undefined) return done;
+  const expr = t.expr;
+  if (expr !== null) {
+    const env = t.env!;
+    t.expr = null; // blackhole
+    t.env = null;
+    try {
+      const v = evalExpr(expr, env);
+      t.value = v;
+      return v;
+    } catch (e) {
+      t.expr = expr;
+      t.env = env;
+      throw e;
+    }
+  }
+  const deferred = t.deferred;
+  if (deferred !== null) {
+    t.deferred = null;
+    try {
+      const v = deferred();
+      t.value = v;
+      return v;
+    } catch (e) {
+      t.deferred = deferred;
+      throw e;
+    }
+  }
+  throw new InfiniteRecursionError(pos);
+}
+
+/** A value for `expr` in `env` without evaluating it, when that is cheap and safe. */
+export function maybeThunk(expr: Expr, env: Env): Lazy {
+  switch (expr.kind) {
+    case "int":
+    case "float":
+    case "string":
+      return expr.value;
+    case "path":
+      return (expr.cache ??= new NixPath(expr.value)) as NixPath;
+    case "var":
+      if (!expr.fromWith) {
+        let e = env;
+        for (let l = expr.level; l > 0; l--) e = e.up!;
+        const v = e.vars[expr.displ];
+        // Not yet initialised (a later binding of the same rec/let): defer.
+        if (v !== undefined) return v;
+      }
+      return new Thunk(expr, env);
+    case "lambda":
+      return new NixLambda(expr, env);
+    default:
+      return new Thunk(expr, env);
+  }
+}
+
+// ---------------------------------------------------------------- evaluation
+
+export function evalExpr(e: Expr, env: Env): Value {
+  switch (e.kind) {
+    case "var": {
+      let en = env;
+      for (let l = e.level; l > 0; l--) en = en.up!;
+      const v = e.fromWith ? lookupWith(en, e.name, e.pos) : en.vars[e.displ]!;
+      return v instanceof Thunk ? forceThunk(v, e.pos) : v;
+    }
+    case "int":
+    case "float":
+    case "string":
+      return e.value;
+    case "path":
+      return (e.cache ??= new NixPath(e.value)) as NixPath;
+    case "call": {
+      const fn = evalExpr(e.fn, env);
+      const argExprs = e.args;
+      if (argExprs.length === 1) return callFunction(fn, [maybeThunk(argExprs[0]!, env)], e.pos);
+      const args = new Array<Lazy>(argExprs.length);
+      for (let i = 0; i < argExprs.length; i++) args[i] = maybeThunk(argExprs[i]!, env);
+      return callFunction(fn, args, e.pos);
+    }
+    case "select":
+      return evalSelect(e, env);
+    case "lambda":
+      return new NixLambda(e, env);
+    case "attrs":
+      return evalAttrs(e, env);
+    case "list": {
+      const elems = e.elems;
+      const out = new Array<Lazy>(elems.length);
+      for (let i = 0; i < elems.length; i++) out[i] = maybeThunk(elems[i]!, env);
+      return out;
+    }
+    case "let": {
+      const defs = e.attrs.defs;
+      const vars = new Array<Lazy>(defs.size);
+      const env2 = new Env(env, vars);
+      let i = 0;
+      for (const def of defs.values()) vars[i++] = maybeThunk(def.value, def.kind === "inherit" ? env : env2);
+      return evalExpr(e.body, env2);
+    }
+    case "if":
+      return evalExpr(evalBool(e.cond, env, e.pos) ? e.then : e.else, env);
+    case "concatStrings":
+      return evalConcat(e, env);
+    case "binary":
+      return evalBinary(e.op, e.left, e.right, e.pos, env);
+    case "not":
+      return !evalBool(e.expr, env, 0);
+    case "hasAttr": {
+      let v = evalExpr(e.expr, env);
+      for (const name of e.path) {
+        if (!(v instanceof NixAttrs)) return false;
+        const a = v.map.get(attrName(name, env));
+        if (a === undefined) return false;
+        v = force(a.value, a.pos);
+      }
+      return true;
+    }
+    case "with":
+      return evalExpr(e.body, new Env(env, [new Thunk(e.attrs, env)], e.prevWith));
+    case "assert":
+      if (!evalBool(e.cond, env, e.pos)) throw new AssertionError(`assertion '${showExpr(e.cond)}' failed`, e.pos);
+      return evalExpr(e.body, env);
+    case "curPos":
+      return curPos(e.pos);
+  }
+}
+
+function evalBool(e: Expr, env: Env, pos: number): boolean {
+  const v = evalExpr(e, env);
+  if (typeof v !== "boolean") throw typeError(v, "a Boolean", pos);
+  return v;
+}
+
+/** `with` lookup: innermost `with` first, then the enclosing ones. */
+function lookupWith(env: Env, name: string, pos: number): Lazy {
+  for (;;) {
+    const attrs = force(env.vars[0]!, pos);
+    if (!(attrs instanceof NixAttrs)) throw typeError(attrs, "a set", pos);
+    const a = attrs.map.get(name);
+    if (a !== undefined) return a.value;
+    const up = env.prevWith;
+    if (up <= 0) throw new UndefinedVarError(`undefined variable '${name}'`, pos);
+    for (let l = up; l > 0; l--) env = env.up!;
+  }
+}
+
+/** The name of one attribute-path element (`a`, `${e}`, `"a${b}"`). */
+export function attrName(name: AttrName, env: Env): string {
+  if (typeof name === "string") return name;
+  return forceStringNoCtx(evalExpr(name, env), 0);
+}
+
+function evalSelect(e: SelectExpr, env: Env): Value {
+  let v = evalExpr(e.expr, env);
+  const path = e.path;
+  let pos2 = 0;
+  try {
+    for (let i = 0; i < path.length; i++) {
+      const name = attrName(path[i]!, env);
+      if (!(v instanceof NixAttrs)) {
+        if (e.default !== null) return evalExpr(e.default, env);
+        throw typeError(v, "a set", e.pos);
+      }
+      const a = v.map.get(name);
+      if (a === undefined) {
+        if (e.default !== null) return evalExpr(e.default, env);
+        throw missingAttr(name, v, e.pos);
+      }
+      pos2 = a.pos;
+      const x = a.value;
+      v = x instanceof Thunk ? forceThunk(x, pos2 !== 0 ? pos2 : e.pos) : x;
+    }
+    return v;
+  } catch (err) {
+    if (pos2 !== 0 && err instanceof EvalError && evalState().showTrace) {
+      err.addTrace(pos2, `while evaluating the attribute '${path.map((p) => (typeof p === "string" ? p : "${…}")).join(".")}'`);
+    }
+    throw err;
+  }
+}
+
+export function missingAttr(name: string, attrs: NixAttrs, pos: number): EvalError {
+  const err = new EvalError(`attribute '${name}' missing`, pos);
+  err.suggestions = bestMatches(attrs.keys(), name);
+  return err;
+}
+
+function evalAttrs(e: AttrsExpr, env: Env): NixAttrs {
+  const map = new Map<string, Attr>();
+  let dynamicEnv = env;
+  if (e.rec) {
+    const vars = new Array<Lazy>(e.defs.size);
+    const env2 = new Env(env, vars);
+    dynamicEnv = env2;
+    let i = 0;
+    const hasOverrides = e.defs.has("__overrides");
+    for (const [name, def] of e.defs) {
+      const v =
+        hasOverrides && def.kind !== "inherit"
+          ? new Thunk(def.value, env2)
+          : maybeThunk(def.value, def.kind === "inherit" ? env : env2);
+      vars[i++] = v;
+      map.set(name, new Attr(v, def.pos));
+    }
+    if (hasOverrides) {
+      const overrides = force(map.get("__overrides")!.value, e.pos);
+      if (!(overrides instanceof NixAttrs)) throw typeError(overrides, "a set", e.pos);
+      const names = [...e.defs.keys()];
+      for (const [name, a] of overrides.map) {
+        const displ = names.indexOf(name);
+        if (displ >= 0) vars[displ] = a.value;
+        map.set(name, a);
+      }
+    }
+  } else {
+    for (const [name, def] of e.defs) map.set(name, new Attr(maybeThunk(def.value, env), def.pos));
+  }
+  for (const d of e.dynamic) {
+    const nameVal = evalExpr(d.name, dynamicEnv);
+    if (nameVal === null) continue;
+    const name = forceStringNoCtx(nameVal, d.pos);
+    const existing = map.get(name);
+    if (existing !== undefined) {
+      throw new EvalError(`dynamic attribute '${name}' already defined at ${showPos(existing.pos)}`, d.pos);
+    }
+    map.set(name, new Attr(maybeThunk(d.value, dynamicEnv), d.pos));
+  }
+  return new NixAttrs(map, e.pos);
+}
+
+function evalBinary(op: string, left: Expr, right: Expr, pos: number, env: Env): Value {
+  switch (op) {
+    case "==":
+      return eqValues(evalExpr(left, env), evalExpr(right, env));
+    case "!=":
+      return !eqValues(evalExpr(left, env), evalExpr(right, env));
+    case "&&":
+      return evalBool(left, env, pos) && evalBool(right, env, pos);
+    case "||":
+      return evalBool(left, env, pos) || evalBool(right, env, pos);
+    case "->":
+      return !evalBool(left, env, pos) || evalBool(right, env, pos);
+    case "//": {
+      const a = evalExpr(left, env);
+      if (!(a instanceof NixAttrs)) throw typeError(a, "a set", pos);
+      const b = evalExpr(right, env);
+      if (!(b instanceof NixAttrs)) throw typeError(b, "a set", pos);
+      return a.update(b);
+    }
+    case "++": {
+      const a = evalExpr(left, env);
+      if (!Array.isArray(a)) throw typeError(a, "a list", pos);
+      const b = evalExpr(right, env);
+      if (!Array.isArray(b)) throw typeError(b, "a list", pos);
+      if (a.length === 0) return b;
+      if (b.length === 0) return a;
+      return a.concat(b);
+    }
+  }
+  throw new Error(`unknown operator ${op}`);
+}
+
+/** `+` and string interpolation (CppNix's ExprConcatStrings). */
+function evalConcat(e: ConcatStringsExpr, env: Env): Value {
+  const parts = e.parts;
+  const first = evalExpr(parts[0]!, env);
+  if (!e.forceString) {
+    if (typeof first === "bigint" || typeof first === "number") return addNumbers(first, e, env);
+  }
+  const state = evalState();
+  let context: readonly string[] = EMPTY_CONTEXT;
+  const isPath = !e.forceString && first instanceof NixPath;
+  // Paths are copied to the store only when the result is a string.
+  const copyToStore = e.forceString || typeof first === "string" || first instanceof NixString;
+  let s = "";
+  for (let i = 0; i < parts.length; i++) {
+    const v = i === 0 ? first : evalExpr(parts[i]!, env);
+    if (typeof v === "string") s += v;
+    else if (v instanceof NixString) {
+      s += v.s;
+      context = mergeContext(context, v.context);
+    } else if (v instanceof NixPath) {
+      // The first part of `./a + …` is not canonicalised (CppNix does the same).
+      const p = i === 0 ? v.path : canonPath(v.path);
+      if (!copyToStore) s += p;
+      else {
+        const dst = state.copyPathToStore(p);
+        s += dst;
+        context = mergeContext(context, [dst]);
+      }
+    } else {
+      const r = coerceToString(v, e.partPos[i] ?? e.pos, { coerceMore: false, copyToStore });
+      if (typeof r === "string") s += r;
+      else {
+        s += r.s;
+        context = mergeContext(context, r.context);
+      }
+    }
+  }
+  if (isPath) {
+    if (context.length !== 0) throw new EvalError("a string that refers to a store path cannot be appended to a path", e.pos);
+    return new NixPath(canonPath(s));
+  }
+  return context.length === 0 ? s : new NixString(s, context);
+}
+
+function addNumbers(first: bigint | number, e: ConcatStringsExpr, env: Env): Value {
+  let n: bigint = 0n;
+  let f = 0;
+  let isFloat = typeof first === "number";
+  if (typeof first === "bigint") n = first;
+  else f = first;
+  for (let i = 1; i < e.parts.length; i++) {
+    const v = evalExpr(e.parts[i]!, env);
+    const pos = e.partPos[i] ?? e.pos;
+    if (!isFloat) {
+      if (typeof v === "bigint") n = addInts(n, v, pos);
+      else if (typeof v === "number") {
+        isFloat = true;
+        f = Number(n) + v;
+      } else throw new EvalError(`cannot add ${showType(v)} to an integer`, pos);
+    } else {
+      if (typeof v === "bigint") f += Number(v);
+      else if (typeof v === "number") f += v;
+      else throw new EvalError(`cannot add ${showType(v)} to a float`, pos);
+    }
+  }
+  return isFloat ? f : n;
+}
+
+function curPos(pos: number): Value {
+  const p = resolvePos(pos);
+  if (p === undefined) return null;
+  return NixAttrs.of({ file: p.file, line: BigInt(p.line), column: BigInt(p.column) });
+}
+
+// ---------------------------------------------------------------- calls
+
+/** Applies `fn` to `args` (CppNix's callFunction); `pos` is the call site. */
+export function callFunction(fn: Value, args: Lazy[], pos: number): Value {
+  let cur = fn;
+  let i = 0;
+  const n = args.length;
+  while (i < n) {
+    if (cur instanceof NixLambda) {
+      cur = callLambda(cur, args[i]!, pos);
+      i++;
+    } else if (cur instanceof PrimOp) {
+      const arity = cur.arity;
+      const left = n - i;
+      if (left < arity) return new PrimOpApp(cur, args.slice(i));
+      cur = cur.impl(i === 0 && arity === n ? args : args.slice(i, i + arity), pos);
+      i += arity;
+    } else if (cur instanceof PrimOpApp) {
+      const op = cur.primop;
+      const have = cur.args.length;
+      const need = op.arity - have;
+      const left = n - i;
+      if (left < need) return new PrimOpApp(op, cur.args.concat(args.slice(i)));
+      cur = op.impl(cur.args.concat(args.slice(i, i + need)), pos);
+      i += need;
+    } else if (cur instanceof NixAttrs && cur.map.has("__functor")) {
+      const functor = force(cur.map.get("__functor")!.value, pos);
+      cur = callFunction(functor, [cur, args[i]!], pos);
+      i++;
+    } else {
+      throw new NixTypeError(`attempt to call something which is not a function but ${showType(cur)}`, pos);
+    }
+  }
+  return cur;
+}
+
+/** Applies a one-argument call to a value (convenience for builtins). */
+export function apply(fn: Lazy, arg: Lazy, pos = 0): Value {
+  return callFunction(force(fn, pos), [arg], pos);
+}
+
+function callLambda(fn: NixLambda, arg: Lazy, pos: number): Value {
+  const lam = fn.expr;
+  const formals = lam.formals;
+  let env2: Env;
+  if (formals === null) {
+    env2 = new Env(fn.env, [arg]);
+  } else {
+    const attrs = force(arg, pos);
+    if (!(attrs instanceof NixAttrs)) throw typeError(attrs, "a set", pos);
+    const entries = formals.entries;
+    const hasArg = lam.arg !== "";
+    const vars = new Array<Lazy>(entries.length + (hasArg ? 1 : 0));
+    env2 = new Env(fn.env, vars);
+    let d = 0;
+    if (hasArg) vars[d++] = attrs;
+    let used = 0;
+    for (let k = 0; k < entries.length; k++) {
+      const f = entries[k]!;
+      const a = attrs.map.get(f.name);
+      if (a === undefined) {
+        if (f.default === null) throw missingArgument(lam, attrs, pos);
+        vars[d++] = maybeThunk(f.default, env2);
+      } else {
+        used++;
+        vars[d++] = a.value;
+      }
+    }
+    if (!formals.ellipsis && used !== attrs.map.size) throw unexpectedArgument(lam, attrs, pos);
+  }
+  if (!evalState().showTrace) return evalExpr(lam.body, env2);
+  try {
+    return evalExpr(lam.body, env2);
+  } catch (err) {
+    if (err instanceof EvalError) {
+      err.addTrace(lam.pos, `while evaluating ${lam.name !== "" ? `'${lam.name}'` : "anonymous lambda"}`);
+      err.addTrace(pos, "from call site");
+    }
+    throw err;
+  }
+}
+
+/** `'f' at file:1:2` or `anonymous function at file:1:2`, as CppNix names a lambda. */
+export function showLambda(lam: LambdaExpr): string {
+  return `${lam.name !== "" ? `'${lam.name}'` : "anonymous function"} at ${showPos(lam.pos)}`;
+}
+
+function missingArgument(lam: LambdaExpr, attrs: NixAttrs, pos: number): EvalError {
+  // CppNix checks formals in name order.
+  const sorted = [...lam.formals!.entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const missing = sorted.find((f) => f.default === null && !attrs.map.has(f.name))!;
+  return new NixTypeError(`${showLambda(lam)} called without required argument '${missing.name}'`, pos);
+}
+
+function unexpectedArgument(lam: LambdaExpr, attrs: NixAttrs, pos: number): EvalError {
+  const names = new Set(lam.formals!.entries.map((f) => f.name));
+  const bad = attrs.keys().find((k) => !names.has(k))!;
+  const err = new NixTypeError(`${showLambda(lam)} called with unexpected argument '${bad}'`, pos);
+  err.suggestions = bestMatches([...names], bad);
+  return err;
+}
+
+// ---------------------------------------------------------------- suggestions
+
+/** CppNix's Suggestions::bestMatches: names within edit distance, closest first (at most 3 shown). */
+export function bestMatches(names: readonly string[], query: string): string[] {
+  const scored: [number, string][] = [];
+  for (const n of names) {
+    const d = levenshtein(n, query);
+    if (d <= Math.max(query.length / 3, 2)) scored.push([d, n]);
+  }
+  scored.sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+  return scored.map((s) => s[1]);
+}
+
+function levenshtein(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length]!;
+}

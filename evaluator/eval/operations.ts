@@ -1,0 +1,287 @@
+/**
+ * Typed forcing, string coercion, equality, ordering and checked integer
+ * arithmetic: the API builtins are written against (CppNix's EvalState::force*,
+ * coerceToString, eqValues, CompareValues).
+ */
+import {
+  NixAttrs,
+  NixLambda,
+  NixPath,
+  NixString,
+  PrimOp,
+  PrimOpApp,
+  Thunk,
+  EMPTY_CONTEXT,
+  mergeContext,
+  showType,
+  type Lazy,
+  type Value,
+} from "./value.js";
+import { EvalError, NixTypeError, typeError } from "./errors.js";
+import { callFunction, force, forceThunk } from "./interpreter.js";
+import { evalState } from "./state.js";
+import { formatFloatFixed } from "./float-format.js";
+import { canonPath } from "../syntax/paths.js";
+
+// ---------------------------------------------------------------- typed forcing
+
+export function forceInt(v: Lazy, pos = 0): bigint {
+  const x = v instanceof Thunk ? forceThunk(v, pos) : v;
+  if (typeof x !== "bigint") throw typeError(x, "an integer", pos);
+  return x;
+}
+
+/** A float, or an integer converted to float (as CppNix's forceFloat). */
+export function forceFloat(v: Lazy, pos = 0): number {
+  const x = v instanceof Thunk ? forceThunk(v, pos) : v;
+  if (typeof x === "number") return x;
+  if (typeof x === "bigint") return Number(x);
+  throw typeError(x, "a float", pos);
+}
+
+export function forceBool(v: Lazy, pos = 0): boolean {
+  const x = v instanceof Thunk ? forceThunk(v, pos) : v;
+  if (typeof x !== "boolean") throw typeError(x, "a Boolean", pos);
+  return x;
+}
+
+export function forceAttrs(v: Lazy, pos = 0): NixAttrs {
+  const x = v instanceof Thunk ? forceThunk(v, pos) : v;
+  if (!(x instanceof NixAttrs)) throw typeError(x, "a set", pos);
+  return x;
+}
+
+export function forceList(v: Lazy, pos = 0): Lazy[] {
+  const x = v instanceof Thunk ? forceThunk(v, pos) : v;
+  if (!Array.isArray(x)) throw typeError(x, "a list", pos);
+  return x;
+}
+
+/** A function: lambda, primop, partial primop, or a set with `__functor`. */
+export function forceFunction(v: Lazy, pos = 0): Value {
+  const x = v instanceof Thunk ? forceThunk(v, pos) : v;
+  if (x instanceof NixLambda || x instanceof PrimOp || x instanceof PrimOpApp) return x;
+  if (x instanceof NixAttrs && x.map.has("__functor")) return x;
+  throw typeError(x, "a function", pos);
+}
+
+/** A string value with its context. */
+export function forceString(v: Lazy, pos = 0): string | NixString {
+  const x = v instanceof Thunk ? forceThunk(v, pos) : v;
+  if (typeof x === "string" || x instanceof NixString) return x;
+  throw typeError(x, "a string", pos);
+}
+
+/** The bytes of a string value, ignoring its context. */
+export function forceStringBytes(v: Lazy, pos = 0): string {
+  const x = forceString(v, pos);
+  return typeof x === "string" ? x : x.s;
+}
+
+/** A string that must not have a context (attribute names, file names, …). */
+export function forceStringNoCtx(v: Lazy, pos = 0): string {
+  const x = forceString(v, pos);
+  if (typeof x === "string") return x;
+  throw new EvalError(`the string '${x.s}' is not allowed to refer to a store path (such as '${x.context[0]}')`, pos);
+}
+
+// ---------------------------------------------------------------- coercion
+
+export interface CoerceOptions {
+  /** Also convert bools, ints, floats, null and lists (as `toString` does). */
+  coerceMore?: boolean;
+  /** Copy paths to the store and return the store path (with context). */
+  copyToStore?: boolean;
+}
+
+/** CppNix's coerceToString. Returns a plain string when the context is empty. */
+export function coerceToString(v: Lazy, pos = 0, opts: CoerceOptions = {}): string | NixString {
+  const x = force(v, pos);
+  if (typeof x === "string" || x instanceof NixString) return x;
+  const coerceMore = opts.coerceMore ?? false;
+  const copyToStore = opts.copyToStore ?? true;
+  if (x instanceof NixPath) {
+    const p = canonPath(x.path);
+    if (!copyToStore) return p;
+    const dst = evalState().copyPathToStore(p);
+    return new NixString(dst, [dst]);
+  }
+  if (x instanceof NixAttrs) {
+    const toStr = x.map.get("__toString");
+    if (toStr !== undefined) {
+      const r = callFunction(force(toStr.value, pos), [x], pos);
+      return coerceToString(r, pos, opts);
+    }
+    const out = x.map.get("outPath");
+    if (out === undefined) throw new NixTypeError("cannot coerce a set to a string", pos);
+    return coerceToString(out.value, pos, opts);
+  }
+  if (coerceMore) {
+    if (x === true) return "1";
+    if (x === false || x === null) return "";
+    if (typeof x === "bigint") return x.toString();
+    if (typeof x === "number") return formatFloatFixed(x);
+    if (Array.isArray(x)) {
+      let s = "";
+      let ctx: readonly string[] = EMPTY_CONTEXT;
+      for (let i = 0; i < x.length; i++) {
+        const r = coerceToString(x[i]!, pos, opts);
+        if (typeof r === "string") s += r;
+        else {
+          s += r.s;
+          ctx = mergeContext(ctx, r.context);
+        }
+        const el = x[i]!;
+        const elv = el instanceof Thunk ? el.value : el;
+        // CppNix: no separator after an empty list element ("not quite correct").
+        if (i < x.length - 1 && !(Array.isArray(elv) && elv.length === 0)) s += " ";
+      }
+      return ctx.length === 0 ? s : new NixString(s, ctx);
+    }
+  }
+  throw new NixTypeError(`cannot coerce ${showType(x)} to a string`, pos);
+}
+
+/** CppNix's coerceToPath: a string that must be an absolute path; returns the bytes and context. */
+export function coerceToPath(v: Lazy, pos = 0): { path: string; context: readonly string[] } {
+  const r = coerceToString(v, pos, { coerceMore: false, copyToStore: false });
+  const path = typeof r === "string" ? r : r.s;
+  if (path === "" || path[0] !== "/") throw new EvalError(`string '${path}' doesn't represent an absolute path`, pos);
+  return { path, context: typeof r === "string" ? EMPTY_CONTEXT : r.context };
+}
+
+// ---------------------------------------------------------------- equality
+
+/** True for a set with `type = "derivation"`. */
+export function isDerivation(v: Value): boolean {
+  if (!(v instanceof NixAttrs)) return false;
+  const t = v.map.get("type");
+  if (t === undefined) return false;
+  const tv = force(t.value, t.pos);
+  return tv === "derivation" || (tv instanceof NixString && tv.s === "derivation");
+}
+
+/** `==` (CppNix's eqValues). */
+export function eqValues(a: Value, b: Value): boolean {
+  if (typeof a === "bigint") {
+    if (typeof b === "bigint") return a === b;
+    if (typeof b === "number") return Number(a) === b;
+    return false;
+  }
+  if (typeof a === "number") {
+    if (typeof b === "number") return a === b;
+    if (typeof b === "bigint") return a === Number(b);
+    return false;
+  }
+  if (typeof a === "string") return typeof b === "string" ? a === b : b instanceof NixString && a === b.s;
+  if (a instanceof NixString) return typeof b === "string" ? a.s === b : b instanceof NixString && a.s === b.s;
+  if (typeof a === "boolean" || a === null) return a === b;
+  if (a instanceof NixPath) return b instanceof NixPath && a.path === b.path;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!eqLazy(a[i]!, b[i]!)) return false;
+    return true;
+  }
+  if (a instanceof NixAttrs) {
+    if (!(b instanceof NixAttrs)) return false;
+    if (isDerivation(a) && isDerivation(b)) {
+      const x = a.map.get("outPath");
+      const y = b.map.get("outPath");
+      if (x !== undefined && y !== undefined) return eqLazy(x.value, y.value);
+    }
+    if (a.map.size !== b.map.size) return false;
+    const ka = a.keys();
+    const kb = b.keys();
+    for (let i = 0; i < ka.length; i++) {
+      const k = ka[i]!;
+      if (k !== kb[i]) return false;
+      if (!eqLazy(a.map.get(k)!.value, b.map.get(k)!.value)) return false;
+    }
+    return true;
+  }
+  // Functions are incomparable.
+  return false;
+}
+
+/** Equality of two slots: the same slot is equal to itself even for functions (CppNix's pointer test). */
+function eqLazy(a: Lazy, b: Lazy): boolean {
+  if (a === b && typeof a === "object") return true;
+  return eqValues(force(a), force(b));
+}
+
+// ---------------------------------------------------------------- ordering
+
+/** `a < b` as CppNix's CompareValues (`__lessThan`, `sort`). */
+export function lessThan(a: Value, b: Value, pos = 0): boolean {
+  if (typeof a === "bigint") {
+    if (typeof b === "bigint") return a < b;
+    if (typeof b === "number") return Number(a) < b;
+  } else if (typeof a === "number") {
+    if (typeof b === "number") return a < b;
+    if (typeof b === "bigint") return a < Number(b);
+  } else if (typeof a === "string" || a instanceof NixString) {
+    if (typeof b === "string" || b instanceof NixString) {
+      return (typeof a === "string" ? a : a.s) < (typeof b === "string" ? b : b.s);
+    }
+  } else if (a instanceof NixPath) {
+    if (b instanceof NixPath) return a.path < b.path;
+  } else if (Array.isArray(a) && Array.isArray(b)) {
+    for (let i = 0; ; i++) {
+      if (i === b.length) return false;
+      if (i === a.length) return true;
+      const x = force(a[i]!, pos);
+      const y = force(b[i]!, pos);
+      if (!eqLazy(a[i]!, b[i]!)) return lessThan(x, y, pos);
+    }
+  }
+  throw new EvalError(`cannot compare ${showType(a)} with ${showType(b)}`, pos);
+}
+
+// ---------------------------------------------------------------- integers
+
+const MIN_INT = -(1n << 63n);
+const MAX_INT = (1n << 63n) - 1n;
+
+function checked(r: bigint, what: string, a: bigint, op: string, b: bigint, pos: number): bigint {
+  if (r < MIN_INT || r > MAX_INT) throw new EvalError(`integer overflow in ${what} ${a} ${op} ${b}`, pos);
+  return r;
+}
+
+export function addInts(a: bigint, b: bigint, pos = 0): bigint {
+  return checked(a + b, "adding", a, "+", b, pos);
+}
+
+export function subInts(a: bigint, b: bigint, pos = 0): bigint {
+  return checked(a - b, "subtracting", a, "-", b, pos);
+}
+
+export function mulInts(a: bigint, b: bigint, pos = 0): bigint {
+  return checked(a * b, "multiplying", a, "*", b, pos);
+}
+
+/** Integer division truncating toward zero, as C++. */
+export function divInts(a: bigint, b: bigint, pos = 0): bigint {
+  if (b === 0n) throw new EvalError("division by zero", pos);
+  return checked(a / b, "dividing", a, "/", b, pos);
+}
+
+// ---------------------------------------------------------------- deep forcing
+
+/** Forces a value and everything inside it (CppNix's forceValueDeep). */
+export function forceDeep(v: Lazy, pos = 0): Value {
+  const seen = new Set<object>();
+  const stack: Lazy[] = [v];
+  const root = force(v, pos);
+  while (stack.length > 0) {
+    const x = force(stack.pop()!, pos);
+    if (typeof x !== "object" || x === null) continue;
+    if (seen.has(x)) continue;
+    seen.add(x);
+    if (Array.isArray(x)) for (let i = x.length - 1; i >= 0; i--) stack.push(x[i]!);
+    else if (x instanceof NixAttrs) {
+      const keys = x.keys();
+      for (let i = keys.length - 1; i >= 0; i--) stack.push(x.map.get(keys[i]!)!.value);
+    }
+  }
+  return root;
+}

@@ -1,0 +1,326 @@
+/**
+ * The value model of the evaluator.
+ *
+ * Representation (chosen so that the hot paths dispatch on `typeof` first):
+ *   int        → `bigint` (exact 64-bit; arithmetic checks overflow)
+ *   float      → `number` (so 1 and 1.0 stay distinct: `typeof` differs)
+ *   bool       → `boolean`
+ *   null       → `null`
+ *   string     → `string` when the context is empty, else a `NixString`
+ *   path       → `NixPath`
+ *   set        → `NixAttrs`
+ *   list       → a plain JS array of `Lazy` elements (never mutated once built)
+ *   lambda     → `NixLambda` (closure: AST + environment)
+ *   primop     → `PrimOp`, partially applied → `PrimOpApp`
+ *   not yet evaluated → `Thunk`
+ *
+ * Strings are BYTE strings: a JS "binary string" in which every char code is one
+ * byte 0..255 (latin1). Source files are read with `readFileSync(p, "latin1")`, so
+ * literals and columns count bytes as in CppNix; output is written with
+ * `Buffer.from(s, "latin1")`, and file-system paths convert the same way
+ * (`toFsPath`/`fromFsPath`). String comparison with `<` and the default
+ * `Array.prototype.sort` therefore give CppNix's byte order.
+ */
+import type { Expr, LambdaExpr } from "../syntax/ast.js";
+
+/** A set's attribute: its (possibly unevaluated) value and where it was defined. */
+export class Attr {
+  constructor(
+    public value: Lazy,
+    readonly pos: number,
+  ) {}
+}
+
+/** A string that carries a non-empty context (store paths it refers to). */
+export class NixString {
+  constructor(
+    readonly s: string,
+    /**
+     * Sorted, duplicate-free context elements encoded as CppNix does:
+     * `/nix/store/…` (plain path), `!out!/nix/store/x.drv` (an output of a
+     * derivation), `=/nix/store/x.drv` (a derivation and all its outputs).
+     */
+    readonly context: readonly string[],
+  ) {}
+}
+
+/** A path value: always absolute and canonical. */
+export class NixPath {
+  constructor(readonly path: string) {}
+}
+
+/** An attribute set. Iteration is always in byte order of names (`keys()`). */
+export class NixAttrs {
+  private sortedKeys: string[] | null = null;
+
+  constructor(
+    /** Name → attribute. Treat as immutable once the set is visible to Nix code. */
+    readonly map: Map<string, Attr>,
+    /** Position of the set expression (for `determinePos`), 0 if none. */
+    readonly pos = 0,
+  ) {}
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  get(name: string): Lazy | undefined {
+    const a = this.map.get(name);
+    return a === undefined ? undefined : a.value;
+  }
+
+  has(name: string): boolean {
+    return this.map.has(name);
+  }
+
+  /** Attribute names in byte order (cached). */
+  keys(): readonly string[] {
+    return (this.sortedKeys ??= [...this.map.keys()].sort());
+  }
+
+  /** `this // other` */
+  update(other: NixAttrs): NixAttrs {
+    if (other.map.size === 0) return this;
+    if (this.map.size === 0) return other;
+    const m = new Map(this.map);
+    for (const [k, a] of other.map) m.set(k, a);
+    return new NixAttrs(m, other.pos);
+  }
+
+  static readonly EMPTY = new NixAttrs(new Map());
+
+  /** Builds a set from name/value pairs (position 0 for each attribute). */
+  static fromEntries(entries: Iterable<readonly [string, Lazy]>, pos = 0): NixAttrs {
+    const m = new Map<string, Attr>();
+    for (const [k, v] of entries) m.set(k, new Attr(v, pos));
+    return new NixAttrs(m);
+  }
+
+  /** Builds a set from a plain object (for tests and small builtin results). */
+  static of(obj: Record<string, Lazy>): NixAttrs {
+    return NixAttrs.fromEntries(Object.entries(obj));
+  }
+}
+
+/** An environment: a frame of variable slots plus the enclosing frame. */
+export class Env {
+  constructor(
+    readonly up: Env | null,
+    readonly vars: Lazy[],
+    /**
+     * For a `with` frame: levels up to the next enclosing `with` frame, 0 if none;
+     * -1 for ordinary frames. `vars[0]` of a `with` frame holds the attrs value.
+     */
+    readonly prevWith: number = -1,
+  ) {}
+}
+
+/** A closure. */
+export class NixLambda {
+  constructor(
+    readonly expr: LambdaExpr,
+    readonly env: Env,
+  ) {}
+}
+
+/**
+ * A built-in function implementation. It receives exactly `arity` arguments,
+ * unevaluated (force what you need), and the position of the call.
+ */
+export type PrimOpImpl = (args: Lazy[], pos: number) => Value;
+
+export class PrimOp {
+  constructor(
+    /** Name as CppNix shows it (`map`, `add`, `__sub` is shown as `__sub`). */
+    readonly name: string,
+    readonly arity: number,
+    readonly impl: PrimOpImpl,
+  ) {}
+}
+
+/** A primop applied to fewer arguments than its arity. */
+export class PrimOpApp {
+  constructor(
+    readonly primop: PrimOp,
+    readonly args: Lazy[],
+  ) {}
+}
+
+/**
+ * A suspended computation. States:
+ *   pending AST thunk:   expr !== null, env !== null
+ *   pending JS thunk:    deferred !== null  (lazy application made by builtins)
+ *   being forced:        expr === null && deferred === null && value === undefined
+ *   done:                value !== undefined
+ * Forcing a thunk that is being forced raises `infinite recursion encountered`.
+ */
+export class Thunk {
+  value: Value | undefined = undefined;
+  constructor(
+    public expr: Expr | null,
+    public env: Env | null,
+    public deferred: (() => Value) | null = null,
+  ) {}
+}
+
+/** A forced value. */
+export type Value =
+  | bigint
+  | number
+  | boolean
+  | null
+  | string
+  | NixString
+  | NixPath
+  | NixAttrs
+  | Lazy[]
+  | NixLambda
+  | PrimOp
+  | PrimOpApp;
+
+/** A value that may still be a thunk (list elements, attribute values, env slots). */
+export type Lazy = Value | Thunk;
+
+/** A suspended JS computation (e.g. a lazy `f x` built by `map`). */
+export function lazy(fn: () => Value): Thunk {
+  return new Thunk(null, null, fn);
+}
+
+// ---------------------------------------------------------------- constructors
+
+export function mkString(s: string, context?: Iterable<string>): string | NixString {
+  if (context === undefined) return s;
+  const ctx = normalizeContext(context);
+  return ctx.length === 0 ? s : new NixString(s, ctx);
+}
+
+export function mkPath(path: string): NixPath {
+  return new NixPath(path);
+}
+
+export function mkInt(n: bigint | number): bigint {
+  return typeof n === "bigint" ? n : BigInt(n);
+}
+
+/** Sorted duplicate-free context (byte order, as CppNix's std::set). */
+export function normalizeContext(context: Iterable<string>): string[] {
+  const arr = Array.isArray(context) ? (context as string[]).slice() : [...context];
+  arr.sort();
+  let w = 0;
+  for (let r = 0; r < arr.length; r++) if (w === 0 || arr[r] !== arr[w - 1]) arr[w++] = arr[r]!;
+  arr.length = w;
+  return arr;
+}
+
+/** Union of two contexts (either may be empty). */
+export function mergeContext(a: readonly string[], b: readonly string[]): readonly string[] {
+  if (a.length === 0) return b;
+  if (b.length === 0 || a === b) return a;
+  return normalizeContext([...a, ...b]);
+}
+
+export const EMPTY_CONTEXT: readonly string[] = Object.freeze([]);
+
+/** The bytes of a string value (without its context). */
+export function stringBytes(v: string | NixString): string {
+  return typeof v === "string" ? v : v.s;
+}
+
+/** The context of a string value (empty for plain strings). */
+export function stringContext(v: string | NixString): readonly string[] {
+  return typeof v === "string" ? EMPTY_CONTEXT : v.context;
+}
+
+/** True for a string value (with or without context). */
+export function isString(v: Value): v is string | NixString {
+  return typeof v === "string" || v instanceof NixString;
+}
+
+export function isList(v: Value): v is Lazy[] {
+  return Array.isArray(v);
+}
+
+export function isFunction(v: Value): v is NixLambda | PrimOp | PrimOpApp {
+  return v instanceof NixLambda || v instanceof PrimOp || v instanceof PrimOpApp;
+}
+
+// ---------------------------------------------------------------- type names
+
+/** `builtins.typeOf` names. */
+export type TypeName = "int" | "float" | "bool" | "null" | "string" | "path" | "set" | "list" | "lambda";
+
+export function typeOf(v: Value): TypeName {
+  switch (typeof v) {
+    case "bigint":
+      return "int";
+    case "number":
+      return "float";
+    case "boolean":
+      return "bool";
+    case "string":
+      return "string";
+    case "object":
+      if (v === null) return "null";
+      if (Array.isArray(v)) return "list";
+      if (v instanceof NixAttrs) return "set";
+      if (v instanceof NixString) return "string";
+      if (v instanceof NixPath) return "path";
+      return "lambda";
+  }
+  throw new Error(`unknown value ${String(v)}`);
+}
+
+/** CppNix's `showType(Value)`: "an integer", "a set", "the built-in function 'map'", … */
+export function showType(v: Lazy): string {
+  if (v instanceof Thunk) return "a thunk";
+  if (v instanceof NixString) return "a string with context";
+  if (v instanceof PrimOp) return `the built-in function '${v.name}'`;
+  if (v instanceof PrimOpApp) return `the partially applied built-in function '${v.primop.name}'`;
+  return showTypeName(typeOf(v));
+}
+
+/** CppNix's `showType(ValueType)`. */
+export function showTypeName(t: TypeName): string {
+  switch (t) {
+    case "int":
+      return "an integer";
+    case "float":
+      return "a float";
+    case "bool":
+      return "a Boolean";
+    case "null":
+      return "null";
+    case "string":
+      return "a string";
+    case "path":
+      return "a path";
+    case "set":
+      return "a set";
+    case "list":
+      return "a list";
+    case "lambda":
+      return "a function";
+  }
+}
+
+// ---------------------------------------------------------------- byte strings
+
+/** A Nix byte string → a JS (UTF-16) file-system path / text for Node APIs. */
+export function toFsPath(bytes: string): string {
+  return Buffer.from(bytes, "latin1").toString("utf8");
+}
+
+/** A JS (UTF-16) path or text from Node APIs → a Nix byte string. */
+export function fromFsPath(text: string): string {
+  return Buffer.from(text, "utf8").toString("latin1");
+}
+
+/** Raw bytes (e.g. file contents) → a Nix byte string. */
+export function bytesToNix(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+}
+
+/** A Nix byte string → raw bytes (e.g. for writing or hashing). */
+export function nixToBytes(s: string): Buffer {
+  return Buffer.from(s, "latin1");
+}
