@@ -9,3 +9,4 @@ export {
   type Captures,
   type SplitPart,
 } from "./regex.js";
+export { compareVersions, parseDrvName, splitVersion } from "./versions.js";
