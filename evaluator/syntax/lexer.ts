@@ -1,0 +1,694 @@
+/**
+ * The Nix lexer: a hand-written scanner over char codes that reproduces CppNix
+ * 2.8's flex lexer (longest match, rule order on ties, and its start-condition
+ * stack for strings, indented strings and interpolated paths).
+ */
+import { NixSyntaxError } from "./errors.js";
+
+export const enum T {
+  EOF,
+  ID,
+  STR,
+  IND_STR,
+  INT,
+  FLOAT,
+  PATH,
+  HPATH,
+  SPATH,
+  PATH_END,
+  URI,
+  IF,
+  THEN,
+  ELSE,
+  ASSERT,
+  WITH,
+  LET,
+  IN,
+  REC,
+  INHERIT,
+  EQ,
+  NEQ,
+  AND,
+  OR,
+  IMPL,
+  OR_KW,
+  DOLLAR_CURLY,
+  IND_STRING_OPEN,
+  IND_STRING_CLOSE,
+  ELLIPSIS,
+  LEQ,
+  GEQ,
+  UPDATE,
+  CONCAT,
+  /** A character CppNix's grammar does not know. */
+  INVALID,
+  /** Single-character tokens are CHAR + their char code. */
+  CHAR = 100,
+}
+
+const TOKEN_NAMES: Record<number, string> = {
+  [T.EOF]: "end of file",
+  [T.ID]: "ID",
+  [T.STR]: "STR",
+  [T.IND_STR]: "IND_STR",
+  [T.INT]: "INT",
+  [T.FLOAT]: "FLOAT",
+  [T.PATH]: "PATH",
+  [T.HPATH]: "HPATH",
+  [T.SPATH]: "SPATH",
+  [T.PATH_END]: "PATH_END",
+  [T.URI]: "URI",
+  [T.IF]: "IF",
+  [T.THEN]: "THEN",
+  [T.ELSE]: "ELSE",
+  [T.ASSERT]: "ASSERT",
+  [T.WITH]: "WITH",
+  [T.LET]: "LET",
+  [T.IN]: "IN",
+  [T.REC]: "REC",
+  [T.INHERIT]: "INHERIT",
+  [T.EQ]: "EQ",
+  [T.NEQ]: "NEQ",
+  [T.AND]: "AND",
+  [T.OR]: "OR",
+  [T.IMPL]: "IMPL",
+  [T.OR_KW]: "OR_KW",
+  [T.DOLLAR_CURLY]: "DOLLAR_CURLY",
+  [T.IND_STRING_OPEN]: "IND_STRING_OPEN",
+  [T.IND_STRING_CLOSE]: "IND_STRING_CLOSE",
+  [T.ELLIPSIS]: "ELLIPSIS",
+  [T.LEQ]: "LEQ",
+  [T.GEQ]: "GEQ",
+  [T.UPDATE]: "UPDATE",
+  [T.CONCAT]: "CONCAT",
+  [T.INVALID]: "invalid token",
+};
+
+/** The token name as bison prints it in `syntax error, unexpected …`. */
+export function tokenName(type: number): string {
+  if (type >= T.CHAR) return `'${String.fromCharCode(type - T.CHAR)}'`;
+  return TOKEN_NAMES[type] ?? "invalid token";
+}
+
+export const ch = (c: string): number => T.CHAR + c.charCodeAt(0);
+
+const KEYWORDS = new Map<string, T>([
+  ["if", T.IF],
+  ["then", T.THEN],
+  ["else", T.ELSE],
+  ["assert", T.ASSERT],
+  ["with", T.WITH],
+  ["let", T.LET],
+  ["in", T.IN],
+  ["rec", T.REC],
+  ["inherit", T.INHERIT],
+  ["or", T.OR_KW],
+]);
+
+// Character classes, as bit flags per ASCII code.
+const ID_START = 1;
+const ID_CHAR = 2;
+const PATH_CHAR = 4;
+const DIGIT = 8;
+const URI_SCHEME = 16;
+const URI_CHAR = 32;
+const CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const s = String.fromCharCode(c);
+  const alpha = /[a-zA-Z]/.test(s);
+  const digit = /[0-9]/.test(s);
+  let k = 0;
+  if (alpha || s === "_") k |= ID_START;
+  if (alpha || digit || "_'-".includes(s)) k |= ID_CHAR;
+  if (alpha || digit || "._-+".includes(s)) k |= PATH_CHAR;
+  if (digit) k |= DIGIT;
+  if (alpha || digit || "+-.".includes(s)) k |= URI_SCHEME;
+  if (alpha || digit || "%/?:@&=+$,-_.!~*'".includes(s)) k |= URI_CHAR;
+  CLASS[c] = k;
+}
+
+/** Single characters the grammar uses as tokens; others are `invalid token`. */
+const GRAMMAR_CHARS = new Uint8Array(128);
+for (const c of ':@;{}()[].?!-+*/<>=,"') GRAMMAR_CHARS[c.charCodeAt(0)] = 1;
+
+const enum Mode {
+  DEFAULT,
+  STRING,
+  IND_STRING,
+  INPATH,
+  INPATH_SLASH,
+}
+
+export interface Token {
+  type: T;
+  /** Offsets into the source text: [start, end). */
+  start: number;
+  end: number;
+  /**
+   * ID: the name; STR: the unescaped text; IND_STR: the raw (or escape-produced)
+   * text; INT/FLOAT/PATH/HPATH/SPATH/URI: the lexeme.
+   */
+  text: string;
+  /** IND_STR only: whether the text takes part in indentation stripping. */
+  indent: boolean;
+}
+
+const CC_NL = 10;
+const CC_CR = 13;
+const CC_SPACE = 32;
+const CC_TAB = 9;
+const CC_HASH = 35;
+const CC_DOLLAR = 36;
+const CC_QUOTE = 34;
+const CC_APOS = 39;
+const CC_SLASH = 47;
+const CC_BACKSLASH = 92;
+const CC_LBRACE = 123;
+const CC_RBRACE = 125;
+const CC_STAR = 42;
+const CC_DOT = 46;
+const CC_TILDE = 126;
+const CC_LT = 60;
+const CC_GT = 62;
+const CC_COLON = 58;
+
+function cls(code: number): number {
+  return code < 128 ? CLASS[code]! : 0;
+}
+
+export class Lexer {
+  private pos = 0;
+  private readonly modes: Mode[] = [];
+  /** Start of the last lexeme (token, whitespace or comment): where CppNix reports end of file. */
+  private lastLexemeStart = 0;
+
+  constructor(
+    private readonly text: string,
+    /** Global position of offset 0 (for error positions). */
+    private readonly base: number,
+  ) {}
+
+  private get mode(): Mode {
+    const n = this.modes.length;
+    return n === 0 ? Mode.DEFAULT : this.modes[n - 1]!;
+  }
+
+  private push(mode: Mode): void {
+    this.modes.push(mode);
+  }
+
+  private pop(): void {
+    this.modes.pop();
+  }
+
+  private error(message: string, offset: number): never {
+    throw new NixSyntaxError(message, this.base + offset);
+  }
+
+  private tok(type: T, start: number, end: number, text = "", indent = false): Token {
+    this.pos = end;
+    this.lastLexemeStart = start;
+    return { type, start, end, text, indent };
+  }
+
+  next(): Token {
+    switch (this.mode) {
+      case Mode.DEFAULT:
+        return this.lexDefault();
+      case Mode.STRING:
+        return this.lexString();
+      case Mode.IND_STRING:
+        return this.lexIndString();
+      default:
+        return this.lexInPath();
+    }
+  }
+
+  private lexDefault(): Token {
+    const s = this.text;
+    const n = s.length;
+    let i = this.pos;
+    // Whitespace and comments.
+    for (;;) {
+      if (i >= n) {
+        this.pos = i;
+        return { type: T.EOF, start: this.lastLexemeStart, end: i, text: "", indent: false };
+      }
+      const c = s.charCodeAt(i);
+      if (c === CC_SPACE || c === CC_NL || c === CC_TAB || c === CC_CR) {
+        this.lastLexemeStart = i;
+        i++;
+        while (i < n) {
+          const d = s.charCodeAt(i);
+          if (d === CC_SPACE || d === CC_NL || d === CC_TAB || d === CC_CR) i++;
+          else break;
+        }
+        continue;
+      }
+      if (c === CC_HASH) {
+        this.lastLexemeStart = i;
+        i++;
+        while (i < n) {
+          const d = s.charCodeAt(i);
+          if (d === CC_NL || d === CC_CR) break;
+          i++;
+        }
+        continue;
+      }
+      if (c === CC_SLASH && s.charCodeAt(i + 1) === CC_STAR) {
+        const close = s.indexOf("*/", i + 2);
+        if (close >= 0) {
+          this.lastLexemeStart = i;
+          i = close + 2;
+          continue;
+        }
+      }
+      break;
+    }
+    const c = s.charCodeAt(i);
+    const k = cls(c);
+    if (k & ID_START) {
+      let j = i + 1;
+      while (j < n && cls(s.charCodeAt(j)) & ID_CHAR) j++;
+      const after = s.charCodeAt(j);
+      if (after === CC_SLASH || after === CC_COLON || after === CC_DOT || after === 43 /* + */) {
+        const t = this.lexWordLike(i, j - i);
+        if (t) return t;
+      }
+      const word = s.slice(i, j);
+      const kw = KEYWORDS.get(word);
+      return this.tok(kw ?? T.ID, i, j, word);
+    }
+    if (k & DIGIT) {
+      let j = i + 1;
+      while (j < n && cls(s.charCodeAt(j)) & DIGIT) j++;
+      const after = j < n ? cls(s.charCodeAt(j)) : 0;
+      if (after & PATH_CHAR || s.charCodeAt(j) === CC_SLASH) {
+        const t = this.lexWordLike(i, 0);
+        if (t) return t;
+      }
+      return this.tok(T.INT, i, j, s.slice(i, j));
+    }
+    switch (c) {
+      case CC_LBRACE:
+        this.push(Mode.DEFAULT);
+        return this.tok(ch("{"), i, i + 1);
+      case CC_RBRACE:
+        if (this.modes.length > 0) this.pop();
+        return this.tok(ch("}"), i, i + 1);
+      case CC_QUOTE:
+        this.push(Mode.STRING);
+        return this.tok(ch('"'), i, i + 1);
+      case CC_APOS:
+        if (s.charCodeAt(i + 1) === CC_APOS) {
+          // `''` plus optional spaces and one newline.
+          let j = i + 2;
+          while (s.charCodeAt(j) === CC_SPACE) j++;
+          const end = s.charCodeAt(j) === CC_NL ? j + 1 : i + 2;
+          this.push(Mode.IND_STRING);
+          return this.tok(T.IND_STRING_OPEN, i, end);
+        }
+        return this.tok(T.INVALID, i, i + 1);
+      case CC_DOLLAR:
+        if (s.charCodeAt(i + 1) === CC_LBRACE) {
+          this.push(Mode.DEFAULT);
+          return this.tok(T.DOLLAR_CURLY, i, i + 2);
+        }
+        return this.tok(T.INVALID, i, i + 1);
+      case CC_TILDE: {
+        const t = this.lexHomePath(i);
+        if (t) return t;
+        return this.tok(T.INVALID, i, i + 1);
+      }
+      case CC_LT: {
+        const len = this.searchPathLength(i);
+        if (len > 0) return this.tok(T.SPATH, i, i + len, s.slice(i, i + len));
+        if (s.charCodeAt(i + 1) === 61) return this.tok(T.LEQ, i, i + 2);
+        return this.tok(ch("<"), i, i + 1);
+      }
+      case CC_GT:
+        if (s.charCodeAt(i + 1) === 61) return this.tok(T.GEQ, i, i + 2);
+        return this.tok(ch(">"), i, i + 1);
+      case 61: // =
+        if (s.charCodeAt(i + 1) === 61) return this.tok(T.EQ, i, i + 2);
+        return this.tok(ch("="), i, i + 1);
+      case 33: // !
+        if (s.charCodeAt(i + 1) === 61) return this.tok(T.NEQ, i, i + 2);
+        return this.tok(ch("!"), i, i + 1);
+      case 38: // &
+        if (s.charCodeAt(i + 1) === 38) return this.tok(T.AND, i, i + 2);
+        return this.tok(T.INVALID, i, i + 1);
+      case 124: // |
+        if (s.charCodeAt(i + 1) === 124) return this.tok(T.OR, i, i + 2);
+        return this.tok(T.INVALID, i, i + 1);
+    }
+    if (k & PATH_CHAR || c === CC_SLASH) {
+      // `.`, `-`, `+`, `/`: operators, floats, ellipsis or paths.
+      const t = this.lexWordLike(i, 0);
+      if (t) return t;
+    }
+    if (c < 128 && GRAMMAR_CHARS[c]) return this.tok(T.CHAR + c, i, i + 1);
+    // A non-ASCII character: flex sees its first byte, an invalid token.
+    return this.tok(T.INVALID, i, i + 1);
+  }
+
+  /**
+   * The general longest-match case for lexemes that may be an identifier, number,
+   * operator, path or URI. `idLen` is the identifier length at i (0 if none).
+   * Returns undefined if only a single-character token matches.
+   */
+  private lexWordLike(i: number, idLen: number): Token | undefined {
+    const s = this.text;
+    let best = idLen;
+    let type: T = idLen > 0 ? T.ID : T.EOF;
+    let tokenEnd = i + idLen;
+    const c = s.charCodeAt(i);
+    const c1 = s.charCodeAt(i + 1);
+    // Operators that compete with paths: `...`, `->`, `//`, `++`.
+    if (c === CC_DOT && c1 === CC_DOT && s.charCodeAt(i + 2) === CC_DOT) {
+      best = 3;
+      type = T.ELLIPSIS;
+      tokenEnd = i + 3;
+    } else if (c === 45 && c1 === CC_GT) {
+      best = 2;
+      type = T.IMPL;
+      tokenEnd = i + 2;
+    } else if (c === CC_SLASH && c1 === CC_SLASH) {
+      best = 2;
+      type = T.UPDATE;
+      tokenEnd = i + 2;
+    } else if (c === 43 && c1 === 43) {
+      best = 2;
+      type = T.CONCAT;
+      tokenEnd = i + 2;
+    }
+    const intLen = this.intLength(i);
+    if (intLen > best) {
+      best = intLen;
+      type = T.INT;
+      tokenEnd = i + intLen;
+    }
+    const floatLen = this.floatLength(i);
+    if (floatLen > best) {
+      best = floatLen;
+      type = T.FLOAT;
+      tokenEnd = i + floatLen;
+    }
+    const [pathLen, pathTokenLen] = this.pathLength(i);
+    if (pathLen > best) {
+      best = pathLen;
+      type = T.PATH;
+      tokenEnd = i + pathTokenLen;
+    }
+    const uriLen = this.uriLength(i);
+    if (uriLen > best) {
+      best = uriLen;
+      type = T.URI;
+      tokenEnd = i + uriLen;
+    }
+    if (best === 0) return undefined;
+    const text = s.slice(i, tokenEnd);
+    switch (type) {
+      case T.ID:
+        return this.tok(KEYWORDS.get(text) ?? T.ID, i, tokenEnd, text);
+      case T.PATH:
+        this.push(text.charCodeAt(text.length - 1) === CC_SLASH ? Mode.INPATH_SLASH : Mode.INPATH);
+        return this.tok(T.PATH, i, tokenEnd, text);
+      case T.FLOAT:
+        return this.tok(T.FLOAT, i, tokenEnd, text);
+      default:
+        return this.tok(type, i, tokenEnd, text);
+    }
+  }
+
+  private intLength(i: number): number {
+    const s = this.text;
+    let j = i;
+    while (cls(s.charCodeAt(j)) & DIGIT) j++;
+    return j - i;
+  }
+
+  /** `(([1-9][0-9]*\.[0-9]*)|(0?\.[0-9]+))([Ee][+-]?[0-9]+)?` */
+  private floatLength(i: number): number {
+    const s = this.text;
+    let j = i;
+    const c = s.charCodeAt(j);
+    const isDigit = (x: number): boolean => x >= 48 && x <= 57;
+    if (c >= 49 && c <= 57) {
+      while (isDigit(s.charCodeAt(j))) j++;
+      if (s.charCodeAt(j) !== CC_DOT) return 0;
+      j++;
+      while (isDigit(s.charCodeAt(j))) j++;
+    } else {
+      if (c === 48) j++;
+      if (s.charCodeAt(j) !== CC_DOT || !isDigit(s.charCodeAt(j + 1))) return 0;
+      j += 2;
+      while (isDigit(s.charCodeAt(j))) j++;
+    }
+    const e = s.charCodeAt(j);
+    if (e === 69 || e === 101) {
+      let k = j + 1;
+      const sign = s.charCodeAt(k);
+      if (sign === 43 || sign === 45) k++;
+      if (isDigit(s.charCodeAt(k))) {
+        while (isDigit(s.charCodeAt(k))) k++;
+        j = k;
+      }
+    }
+    return j - i;
+  }
+
+  /**
+   * PATH `{PATH_CHAR}*(\/{PATH_CHAR}+)+\/?` or `{PATH_SEG}\$\{`. Returns the match
+   * length (as flex compares it) and the token length (without a `${`).
+   */
+  private pathLength(i: number): [number, number] {
+    const s = this.text;
+    let j = i;
+    while (cls(s.charCodeAt(j)) & PATH_CHAR) j++;
+    const firstSegEnd = j;
+    let segments = 0;
+    while (s.charCodeAt(j) === CC_SLASH && cls(s.charCodeAt(j + 1)) & PATH_CHAR) {
+      j += 2;
+      while (cls(s.charCodeAt(j)) & PATH_CHAR) j++;
+      segments++;
+    }
+    if (segments > 0) {
+      if (s.charCodeAt(j) === CC_SLASH) j++;
+      return [j - i, j - i];
+    }
+    if (
+      s.charCodeAt(firstSegEnd) === CC_SLASH &&
+      s.charCodeAt(firstSegEnd + 1) === CC_DOLLAR &&
+      s.charCodeAt(firstSegEnd + 2) === CC_LBRACE
+    ) {
+      return [firstSegEnd + 3 - i, firstSegEnd + 1 - i];
+    }
+    return [0, 0];
+  }
+
+  /** `[a-zA-Z][a-zA-Z0-9\+\-\.]*\:[a-zA-Z0-9\%\/\?\:\@\&\=\+\$\,\-\_\.\!\~\*\']+` */
+  private uriLength(i: number): number {
+    const s = this.text;
+    const c = s.charCodeAt(i);
+    if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122))) return 0;
+    let j = i + 1;
+    while (cls(s.charCodeAt(j)) & URI_SCHEME) j++;
+    if (s.charCodeAt(j) !== CC_COLON) return 0;
+    j++;
+    const start = j;
+    while (cls(s.charCodeAt(j)) & URI_CHAR) j++;
+    return j > start ? j - i : 0;
+  }
+
+  /** `<{PATH_CHAR}+(\/{PATH_CHAR}+)*>`, or 0. */
+  private searchPathLength(i: number): number {
+    const s = this.text;
+    let j = i + 1;
+    if (!(cls(s.charCodeAt(j)) & PATH_CHAR)) return 0;
+    while (cls(s.charCodeAt(j)) & PATH_CHAR) j++;
+    while (s.charCodeAt(j) === CC_SLASH && cls(s.charCodeAt(j + 1)) & PATH_CHAR) {
+      j += 2;
+      while (cls(s.charCodeAt(j)) & PATH_CHAR) j++;
+    }
+    return s.charCodeAt(j) === CC_GT ? j + 1 - i : 0;
+  }
+
+  /** `~(\/{PATH_CHAR}+)+\/?` or `~/${`. */
+  private lexHomePath(i: number): Token | undefined {
+    const s = this.text;
+    let j = i + 1;
+    let segments = 0;
+    while (s.charCodeAt(j) === CC_SLASH && cls(s.charCodeAt(j + 1)) & PATH_CHAR) {
+      j += 2;
+      while (cls(s.charCodeAt(j)) & PATH_CHAR) j++;
+      segments++;
+    }
+    if (segments > 0) {
+      if (s.charCodeAt(j) === CC_SLASH) j++;
+    } else if (s.charCodeAt(i + 1) === CC_SLASH && s.charCodeAt(i + 2) === CC_DOLLAR && s.charCodeAt(i + 3) === CC_LBRACE) {
+      j = i + 2;
+    } else {
+      return undefined;
+    }
+    this.push(s.charCodeAt(j - 1) === CC_SLASH ? Mode.INPATH_SLASH : Mode.INPATH);
+    return this.tok(T.HPATH, i, j, s.slice(i, j));
+  }
+
+  /** After a path token: more path text, `${`, or the end of the path. */
+  private lexInPath(): Token {
+    const s = this.text;
+    const i = this.pos;
+    const slash = this.mode === Mode.INPATH_SLASH;
+    if (s.charCodeAt(i) === CC_DOLLAR && s.charCodeAt(i + 1) === CC_LBRACE) {
+      this.pop();
+      this.push(Mode.INPATH);
+      this.push(Mode.DEFAULT);
+      return this.tok(T.DOLLAR_CURLY, i, i + 2);
+    }
+    // `{PATH}|{PATH_SEG}|{PATH_CHAR}+`
+    let j = i;
+    while (cls(s.charCodeAt(j)) & PATH_CHAR) j++;
+    const run = j;
+    let segments = 0;
+    while (s.charCodeAt(j) === CC_SLASH && cls(s.charCodeAt(j + 1)) & PATH_CHAR) {
+      j += 2;
+      while (cls(s.charCodeAt(j)) & PATH_CHAR) j++;
+      segments++;
+    }
+    let end: number;
+    if (segments > 0) end = s.charCodeAt(j) === CC_SLASH ? j + 1 : j;
+    else if (s.charCodeAt(run) === CC_SLASH) end = run + 1;
+    else end = run;
+    if (end > i) {
+      this.pop();
+      this.push(s.charCodeAt(end - 1) === CC_SLASH ? Mode.INPATH_SLASH : Mode.INPATH);
+      return this.tok(T.STR, i, end, s.slice(i, end));
+    }
+    if (slash) {
+      // CppNix reports this at the offending character, or at the path at EOF.
+      this.error("path has a trailing slash", i < s.length ? i : this.lastLexemeStart);
+    }
+    this.pop();
+    // Zero-width; CppNix gives it the location of the lexeme before.
+    return { type: T.PATH_END, start: this.lastLexemeStart, end: i, text: "", indent: false };
+  }
+
+  /** Inside "…": a run of text (unescaped), `${`, or the closing quote. */
+  private lexString(): Token {
+    const s = this.text;
+    const n = s.length;
+    const i = this.pos;
+    if (i >= n) return { type: T.EOF, start: this.lastLexemeStart, end: i, text: "", indent: false };
+    const c = s.charCodeAt(i);
+    if (c === CC_DOLLAR && s.charCodeAt(i + 1) === CC_LBRACE) {
+      this.push(Mode.DEFAULT);
+      return this.tok(T.DOLLAR_CURLY, i, i + 2);
+    }
+    if (c === CC_QUOTE) {
+      this.pop();
+      return this.tok(ch('"'), i, i + 1);
+    }
+    let j = i;
+    let plain = true; // no escapes or CRs: the text is a plain slice
+    while (j < n) {
+      const d = s.charCodeAt(j);
+      if (d === CC_QUOTE) break;
+      if (d === CC_BACKSLASH) {
+        plain = false;
+        j += 2;
+        continue;
+      }
+      if (d === CC_DOLLAR) {
+        const e = s.charCodeAt(j + 1);
+        if (e === CC_LBRACE) break;
+        if (e === CC_QUOTE) {
+          j++;
+          break;
+        }
+        if (e === CC_BACKSLASH) {
+          plain = false;
+          j += 3;
+          continue;
+        }
+        j += 2;
+        continue;
+      }
+      if (d === CC_CR) plain = false;
+      j++;
+    }
+    if (j > n) j = n;
+    const raw = s.slice(i, j);
+    return this.tok(T.STR, i, j, plain ? raw : unescapeStr(raw));
+  }
+
+  /** Inside ''…'': text runs, escapes, `${`, or the closing `''`. */
+  private lexIndString(): Token {
+    const s = this.text;
+    const n = s.length;
+    const i = this.pos;
+    if (i >= n) return { type: T.EOF, start: this.lastLexemeStart, end: i, text: "", indent: false };
+    const c = s.charCodeAt(i);
+    const c1 = s.charCodeAt(i + 1);
+    if (c === CC_DOLLAR) {
+      if (c1 === CC_LBRACE) {
+        this.push(Mode.DEFAULT);
+        return this.tok(T.DOLLAR_CURLY, i, i + 2);
+      }
+      if (c1 === CC_APOS || i + 1 >= n) return this.tok(T.IND_STR, i, i + 1, "$");
+    } else if (c === CC_APOS) {
+      if (c1 === CC_APOS) {
+        const c2 = s.charCodeAt(i + 2);
+        if (c2 === CC_DOLLAR) return this.tok(T.IND_STR, i, i + 3, "$");
+        if (c2 === CC_APOS) return this.tok(T.IND_STR, i, i + 3, "''");
+        if (c2 === CC_BACKSLASH && i + 3 < n) {
+          return this.tok(T.IND_STR, i, i + 4, unescapeStr(s.slice(i + 2, i + 4)));
+        }
+        this.pop();
+        return this.tok(T.IND_STRING_CLOSE, i, i + 2);
+      }
+      if (c1 === CC_DOLLAR || i + 1 >= n) return this.tok(T.IND_STR, i, i + 1, "'");
+    }
+    // `([^\$\']|\$[^\{\']|\'[^\'\$])+`
+    let j = i;
+    while (j < n) {
+      const d = s.charCodeAt(j);
+      if (d === CC_DOLLAR) {
+        const e = s.charCodeAt(j + 1);
+        if (j + 1 >= n || e === CC_LBRACE || e === CC_APOS) break;
+        j += 2;
+      } else if (d === CC_APOS) {
+        const e = s.charCodeAt(j + 1);
+        if (j + 1 >= n || e === CC_APOS || e === CC_DOLLAR) break;
+        j += 2;
+      } else j++;
+    }
+    return this.tok(T.IND_STR, i, j, s.slice(i, j), true);
+  }
+}
+
+/** CppNix's `unescapeStr`: `\n \r \t`, `\x` → x, and CR / CR LF → LF. */
+export function unescapeStr(s: string): string {
+  let out = "";
+  const n = s.length;
+  let from = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c === CC_BACKSLASH) {
+      out += s.slice(from, i);
+      const e = s.charCodeAt(i + 1);
+      if (i + 1 >= n) {
+        from = i + 1;
+        break;
+      }
+      out += e === 110 ? "\n" : e === 114 ? "\r" : e === 116 ? "\t" : s[i + 1];
+      i++;
+      from = i + 1;
+    } else if (c === CC_CR) {
+      out += s.slice(from, i) + "\n";
+      if (s.charCodeAt(i + 1) === CC_NL) i++;
+      from = i + 1;
+    }
+  }
+  return out + s.slice(from);
+}

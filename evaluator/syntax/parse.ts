@@ -1,0 +1,29 @@
+import type { Expr } from "./ast.js";
+import { parseSource } from "./parser.js";
+import { dirOf } from "./paths.js";
+import { addSource, type SourceOrigin } from "./source.js";
+
+export interface ParseOptions {
+  /** Where the text came from (default: "file" when a file is named, else "string"). */
+  readonly origin?: SourceOrigin;
+  /**
+   * Directory for relative paths: by default the file's directory, or the current
+   * directory for strings and stdin (as `nix-instantiate -E` does).
+   */
+  readonly basePath?: string;
+  /** Home directory for `~/` paths (default $HOME). */
+  readonly home?: string;
+}
+
+/**
+ * Parses Nix source text. `file` is the path of the file it was read from (already
+ * resolved, as CppNix resolves symlinks before parsing), or omitted for `-E` strings.
+ * Throws NixSyntaxError.
+ */
+export function parse(source: string, file?: string, options: ParseOptions = {}): Expr {
+  const origin = options.origin ?? (file === undefined ? "string" : "file");
+  const path = file ?? "(string)";
+  const basePath = options.basePath ?? (origin === "file" ? dirOf(path) : process.cwd());
+  const src = addSource(path, source, origin);
+  return parseSource(src, { basePath, home: options.home });
+}

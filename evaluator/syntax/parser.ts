@@ -1,0 +1,863 @@
+/**
+ * The Nix parser: recursive descent with precedence climbing for operators,
+ * reproducing CppNix 2.8's bison grammar (parser.y): the same desugaring, the same
+ * precedence and associativity, the same attribute-path merging and the same
+ * errors and positions (see ast.ts for the node shapes).
+ */
+import type {
+  AttrName,
+  AttrsExpr,
+  CallExpr,
+  ConcatStringsExpr,
+  Expr,
+  Formal,
+  LambdaExpr,
+  StringExpr,
+  VarExpr,
+} from "./ast.js";
+import { NixSyntaxError } from "./errors.js";
+import { Lexer, T, ch, tokenName, type Token } from "./lexer.js";
+import { absPath, homeDir } from "./paths.js";
+import { showAttrPath } from "./show.js";
+import { NO_POS, showPos, type Source } from "./source.js";
+
+const C_COLON = ch(":");
+const C_AT = ch("@");
+const C_SEMI = ch(";");
+const C_LBRACE = ch("{");
+const C_RBRACE = ch("}");
+const C_LPAREN = ch("(");
+const C_RPAREN = ch(")");
+const C_LBRACK = ch("[");
+const C_RBRACK = ch("]");
+const C_DOT = ch(".");
+const C_QUESTION = ch("?");
+const C_BANG = ch("!");
+const C_MINUS = ch("-");
+const C_PLUS = ch("+");
+const C_STAR = ch("*");
+const C_SLASH = ch("/");
+const C_LT = ch("<");
+const C_GT = ch(">");
+const C_EQUALS = ch("=");
+const C_COMMA = ch(",");
+const C_QUOTE = ch('"');
+
+const ATTR_EXPECTING = `ID or OR_KW or DOLLAR_CURLY or '"'`;
+
+// Binary operator precedence (higher binds tighter) as in parser.y; NOT is 7 and
+// unary minus (NEGATE) 12, both prefix.
+const PREC_NOT = 7;
+const PREC_NEGATE = 12;
+const PREC = new Int8Array(256);
+const RIGHT = new Uint8Array(256);
+const NONASSOC = new Uint8Array(256);
+function op(type: number, prec: number, assoc: "left" | "right" | "none"): void {
+  PREC[type] = prec;
+  if (assoc === "right") RIGHT[type] = 1;
+  if (assoc === "none") NONASSOC[type] = 1;
+}
+op(T.IMPL, 1, "right");
+op(T.OR, 2, "left");
+op(T.AND, 3, "left");
+op(T.EQ, 4, "none");
+op(T.NEQ, 4, "none");
+op(C_LT, 5, "none");
+op(C_GT, 5, "none");
+op(T.LEQ, 5, "none");
+op(T.GEQ, 5, "none");
+op(T.UPDATE, 6, "right");
+op(C_PLUS, 8, "left");
+op(C_MINUS, 8, "left");
+op(C_STAR, 9, "left");
+op(C_SLASH, 9, "left");
+op(T.CONCAT, 10, "right");
+op(C_QUESTION, 11, "none");
+
+/** Tokens that can start an `expr_select` (an application argument). */
+const STARTS_SELECT = new Uint8Array(256);
+for (const t of [T.ID, T.INT, T.FLOAT, C_QUOTE, T.IND_STRING_OPEN, T.PATH, T.HPATH, T.SPATH, T.URI, C_LPAREN, T.LET, T.REC, C_LBRACE, C_LBRACK]) {
+  STARTS_SELECT[t] = 1;
+}
+
+const MAX_INT = (1n << 63n) - 1n;
+const DBL_MIN = 2.2250738585072014e-308;
+
+export interface ParseOptions {
+  /** Directory that relative paths (`./x`) are resolved against. */
+  readonly basePath: string;
+  /** Home directory for `~/x` paths (default: $HOME). */
+  readonly home?: string;
+}
+
+type IndPart = { str: string; indent: boolean; pos: number } | { expr: Expr; pos: number };
+
+/** Parses a whole source into an expression; throws NixSyntaxError. */
+export function parseSource(source: Source, options: ParseOptions): Expr {
+  return new Parser(source, options).parseAll();
+}
+
+class Parser {
+  private readonly lexer: Lexer;
+  private readonly base: number;
+  /** The current lookahead token and any further ones already lexed. */
+  private tok: Token;
+  private readonly ahead: Token[] = [];
+  /** End offset of the last consumed token. */
+  private prevEnd = 0;
+  private readonly basePath: string;
+  private home: string | undefined;
+
+  constructor(
+    source: Source,
+    options: ParseOptions,
+  ) {
+    this.base = source.base;
+    this.lexer = new Lexer(source.text, source.base);
+    this.basePath = options.basePath;
+    this.home = options.home;
+    this.tok = this.lexer.next();
+  }
+
+  parseAll(): Expr {
+    const e = this.parseExpr();
+    if (this.tok.type !== T.EOF) this.unexpected(this.tok, "end of file");
+    return e;
+  }
+
+  // ---- tokens -------------------------------------------------------------
+
+  private advance(): Token {
+    const t = this.tok;
+    this.prevEnd = t.end;
+    this.tok = this.ahead.length > 0 ? this.ahead.shift()! : this.lexer.next();
+    return t;
+  }
+
+  /** The current token (a call, so TypeScript does not narrow it across advance()). */
+  private current(): Token {
+    return this.tok;
+  }
+
+  /** The token k places after the current one (k >= 1). */
+  private peek(k: number): Token {
+    while (this.ahead.length < k) this.ahead.push(this.lexer.next());
+    return this.ahead[k - 1]!;
+  }
+
+  private expect(type: number, expecting?: string): Token {
+    if (this.tok.type !== type) this.unexpected(this.tok, expecting ?? tokenName(type));
+    return this.advance();
+  }
+
+  private unexpected(t: Token, expecting?: string): never {
+    const msg = `syntax error, unexpected ${tokenName(t.type)}` + (expecting ? `, expecting ${expecting}` : "");
+    throw new NixSyntaxError(msg, this.base + t.start);
+  }
+
+  private error(message: string, pos: number): never {
+    throw new NixSyntaxError(message, pos);
+  }
+
+  private at(offset: number): number {
+    return this.base + offset;
+  }
+
+  // ---- node constructors ----------------------------------------------------
+
+  private var(pos: number, name: string): VarExpr {
+    return { kind: "var", pos, name, level: -1, displ: -1, fromWith: false };
+  }
+
+  private str(value: string): StringExpr {
+    return { kind: "string", value, cache: undefined };
+  }
+
+  private call(pos: number, fn: Expr, args: Expr[]): CallExpr {
+    return { kind: "call", pos, fn, args };
+  }
+
+  private newAttrs(pos: number): AttrsExpr {
+    return { kind: "attrs", pos, rec: false, defs: new Map(), dynamic: [], inheritFrom: [] };
+  }
+
+  // ---- expressions --------------------------------------------------------
+
+  /** expr / expr_function */
+  private parseExpr(): Expr {
+    const t = this.tok;
+    switch (t.type) {
+      case T.ID: {
+        const next = this.peek(1).type;
+        if (next === C_COLON) {
+          this.advance();
+          this.advance();
+          return this.lambda(this.at(t.start), t.text, null, this.parseExpr());
+        }
+        if (next === C_AT) {
+          this.advance();
+          this.advance();
+          if (this.tok.type !== C_LBRACE) this.unexpected(this.tok, "'{'");
+          return this.parseFormalsLambda(t.start, t.text);
+        }
+        break;
+      }
+      case C_LBRACE:
+        if (this.looksLikeFormals()) return this.parseFormalsLambda(t.start, "");
+        break;
+      case T.ASSERT: {
+        this.advance();
+        const cond = this.parseExpr();
+        this.expect(C_SEMI);
+        return { kind: "assert", pos: this.at(t.start), cond, body: this.parseExpr() };
+      }
+      case T.WITH: {
+        this.advance();
+        const attrs = this.parseExpr();
+        this.expect(C_SEMI);
+        return { kind: "with", pos: this.at(t.start), attrs, body: this.parseExpr(), prevWith: -1 };
+      }
+      case T.LET: {
+        if (this.peek(1).type === C_LBRACE) break; // legacy `let { … }`
+        this.advance();
+        const attrs = this.parseBinds(this.at(t.start), t.end, T.IN);
+        this.expect(T.IN);
+        const body = this.parseExpr();
+        if (attrs.dynamic.length > 0) this.error("dynamic attributes not allowed in let", this.at(t.start));
+        attrs.rec = true;
+        return { kind: "let", pos: this.at(t.start), attrs, body };
+      }
+      case T.IF: {
+        this.advance();
+        const cond = this.parseExpr();
+        this.expect(T.THEN);
+        const then = this.parseExpr();
+        this.expect(T.ELSE);
+        return { kind: "if", pos: this.at(t.start), cond, then, else: this.parseExpr() };
+      }
+    }
+    return this.parseOp(1);
+  }
+
+  private lambda(pos: number, arg: string, formals: LambdaExpr["formals"], body: Expr): LambdaExpr {
+    return { kind: "lambda", pos, arg, formals, body, name: "" };
+  }
+
+  /** At `{`: do formals follow (rather than bindings)? */
+  private looksLikeFormals(): boolean {
+    const t1 = this.peek(1).type;
+    if (t1 === T.ELLIPSIS) return true;
+    if (t1 === C_RBRACE) {
+      const t2 = this.peek(2).type;
+      return t2 === C_COLON || t2 === C_AT;
+    }
+    if (t1 === T.ID) {
+      const t2 = this.peek(2).type;
+      return t2 === C_COMMA || t2 === C_QUESTION || t2 === C_RBRACE;
+    }
+    return false;
+  }
+
+  /** `{ formals } : body`, `{ formals } @ x : body`, or (arg given) `x @ { formals } : body`. */
+  private parseFormalsLambda(start: number, argBefore: string): Expr {
+    this.expect(C_LBRACE);
+    const entries: Formal[] = [];
+    let ellipsis = false;
+    for (;;) {
+      const t = this.tok;
+      if (t.type === C_RBRACE) break;
+      if (t.type === T.ELLIPSIS) {
+        this.advance();
+        ellipsis = true;
+        if (this.tok.type !== C_RBRACE) this.unexpected(this.tok, "'}'");
+        break;
+      }
+      if (t.type !== T.ID) this.unexpected(t);
+      this.advance();
+      let def: Expr | null = null;
+      if (this.tok.type === C_QUESTION) {
+        this.advance();
+        def = this.parseExpr();
+      }
+      entries.push({ pos: this.at(t.start), name: t.text, default: def });
+      if (this.tok.type === C_COMMA) {
+        this.advance();
+        continue;
+      }
+      if (this.tok.type !== C_RBRACE) this.unexpected(this.tok, "'}'");
+      break;
+    }
+    this.advance();
+    let arg = argBefore;
+    if (argBefore === "" && this.tok.type === C_AT) {
+      this.advance();
+      arg = this.expect(T.ID).text;
+    }
+    if (this.tok.type !== C_COLON) this.unexpected(this.tok, argBefore === "" ? "':' or '@'" : "':'");
+    this.advance();
+    this.checkFormals(entries, arg, this.at(start));
+    return this.lambda(this.at(start), arg, { entries, ellipsis }, this.parseExpr());
+  }
+
+  /** CppNix's duplicate checks in `toFormals`. */
+  private checkFormals(entries: Formal[], arg: string, lambdaPos: number): void {
+    if (entries.length > 1) {
+      const firstIndex = new Map<string, number>();
+      let dupRank = Infinity;
+      let dup: Formal | undefined;
+      entries.forEach((f, i) => {
+        const first = firstIndex.get(f.name);
+        if (first === undefined) {
+          firstIndex.set(f.name, i);
+          return;
+        }
+        // CppNix reports the smallest (symbol, position) pair; symbols rank by
+        // creation, i.e. by first occurrence here. The first repeat is the smallest
+        // position for its name.
+        if (first < dupRank) {
+          dupRank = first;
+          dup = f;
+        }
+      });
+      if (dup) this.error(`duplicate formal function argument '${dup.name}'`, dup.pos);
+    }
+    if (arg !== "" && entries.some((f) => f.name === arg)) {
+      this.error(`duplicate formal function argument '${arg}'`, lambdaPos);
+    }
+  }
+
+  /** expr_op: binary and prefix operators by precedence climbing. */
+  private parseOp(minPrec: number): Expr {
+    const start = this.tok.start;
+    let left = this.parseUnary();
+    let lastNonassoc = -1;
+    for (;;) {
+      const type = this.tok.type;
+      const prec = type < 256 ? PREC[type]! : 0;
+      if (prec === 0 || prec < minPrec) return left;
+      if (prec === lastNonassoc) this.unexpected(this.tok);
+      this.advance();
+      const pos = this.at(start);
+      if (type === C_QUESTION) {
+        left = { kind: "hasAttr", pos, expr: left, path: this.parseAttrPath() };
+      } else {
+        const rightStart = this.tok.start;
+        const right = this.parseOp(RIGHT[type] ? prec : prec + 1);
+        left = this.binary(type, pos, left, right, rightStart);
+      }
+      lastNonassoc = NONASSOC[type] ? prec : -1;
+    }
+  }
+
+  private binary(type: number, pos: number, left: Expr, right: Expr, rightStart: number): Expr {
+    switch (type) {
+      case T.EQ:
+        return { kind: "binary", op: "==", pos: NO_POS, left, right };
+      case T.NEQ:
+        return { kind: "binary", op: "!=", pos: NO_POS, left, right };
+      case T.AND:
+        return { kind: "binary", op: "&&", pos, left, right };
+      case T.OR:
+        return { kind: "binary", op: "||", pos, left, right };
+      case T.IMPL:
+        return { kind: "binary", op: "->", pos, left, right };
+      case T.UPDATE:
+        return { kind: "binary", op: "//", pos, left, right };
+      case T.CONCAT:
+        return { kind: "binary", op: "++", pos, left, right };
+      case C_PLUS: {
+        const e: ConcatStringsExpr = {
+          kind: "concatStrings",
+          pos,
+          forceString: false,
+          parts: [left, right],
+          partPos: [pos, this.at(rightStart)],
+        };
+        return e;
+      }
+      case C_MINUS:
+        return this.call(pos, this.var(NO_POS, "__sub"), [left, right]);
+      case C_STAR:
+        return this.call(pos, this.var(NO_POS, "__mul"), [left, right]);
+      case C_SLASH:
+        return this.call(pos, this.var(NO_POS, "__div"), [left, right]);
+      case C_LT:
+        return this.call(pos, this.var(NO_POS, "__lessThan"), [left, right]);
+      case C_GT:
+        return this.call(pos, this.var(NO_POS, "__lessThan"), [right, left]);
+      case T.LEQ:
+        return { kind: "not", expr: this.call(pos, this.var(NO_POS, "__lessThan"), [right, left]) };
+      default: // GEQ
+        return { kind: "not", expr: this.call(pos, this.var(NO_POS, "__lessThan"), [left, right]) };
+    }
+  }
+
+  private parseUnary(): Expr {
+    const t = this.tok;
+    if (t.type === C_BANG) {
+      this.advance();
+      return { kind: "not", expr: this.parseOp(PREC_NOT + 1) };
+    }
+    if (t.type === C_MINUS) {
+      this.advance();
+      const operand = this.parseOp(PREC_NEGATE + 1);
+      const zero: Expr = { kind: "int", value: 0n, cache: undefined };
+      return this.call(this.at(t.start), this.var(NO_POS, "__sub"), [zero, operand]);
+    }
+    return this.parseApp();
+  }
+
+  /** expr_app: n-ary application; arguments are appended to any Call on the left. */
+  private parseApp(): Expr {
+    const start = this.tok.start;
+    let fn = this.parseSelect();
+    while (STARTS_SELECT[this.tok.type]) {
+      const arg = this.parseSelect();
+      if (fn.kind === "call") fn.args.push(arg);
+      else fn = this.call(this.at(start), fn, [arg]);
+    }
+    return fn;
+  }
+
+  /** expr_select: `e.a.b`, `e.a.b or d`, and the legacy `f or`. */
+  private parseSelect(): Expr {
+    const start = this.tok.start;
+    const e = this.parseSimple();
+    if (this.tok.type === C_DOT) {
+      this.advance();
+      const path = this.parseAttrPath();
+      let def: Expr | null = null;
+      if (this.tok.type === T.OR_KW) {
+        this.advance();
+        def = this.parseSelect();
+      }
+      return { kind: "select", pos: this.at(start), expr: e, path, default: def };
+    }
+    if (this.tok.type === T.OR_KW) {
+      this.advance();
+      const pos = this.at(start);
+      return this.call(pos, e, [this.var(pos, "or")]);
+    }
+    return e;
+  }
+
+  private parseSimple(): Expr {
+    const t = this.tok;
+    switch (t.type) {
+      case T.ID:
+        this.advance();
+        if (t.text === "__curPos") return { kind: "curPos", pos: this.at(t.start) };
+        return this.var(this.at(t.start), t.text);
+      case T.INT: {
+        this.advance();
+        const value = BigInt(t.text);
+        if (value > MAX_INT) this.error(`invalid integer '${t.text}'`, this.at(t.start));
+        return { kind: "int", value, cache: undefined };
+      }
+      case T.FLOAT: {
+        this.advance();
+        const value = Number(t.text);
+        // strtod's ERANGE: overflow, and underflow to zero or to a subnormal.
+        const abs = Math.abs(value);
+        if (abs === Infinity || (abs < DBL_MIN && (abs !== 0 || /[1-9]/.test(t.text.replace(/[eE].*/, ""))))) {
+          this.error(`invalid float '${t.text}'`, this.at(t.start));
+        }
+        return { kind: "float", value, cache: undefined };
+      }
+      case C_QUOTE:
+        return this.parseString();
+      case T.IND_STRING_OPEN:
+        return this.parseIndString();
+      case T.PATH:
+      case T.HPATH:
+        return this.parsePath();
+      case T.SPATH: {
+        this.advance();
+        const name = t.text.slice(1, -1);
+        return this.call(this.at(t.start), this.var(NO_POS, "__findFile"), [this.var(NO_POS, "__nixPath"), this.str(name)]);
+      }
+      case T.URI:
+        this.advance();
+        return this.str(t.text);
+      case C_LPAREN: {
+        this.advance();
+        const e = this.parseExpr();
+        this.expect(C_RPAREN);
+        return e;
+      }
+      case T.LET: {
+        this.advance();
+        const open = this.expect(C_LBRACE);
+        const attrs = this.parseBinds(this.at(open.start), open.end, C_RBRACE);
+        this.expect(C_RBRACE);
+        attrs.rec = true;
+        return { kind: "select", pos: NO_POS, expr: attrs, path: ["body"], default: null };
+      }
+      case T.REC: {
+        this.advance();
+        const open = this.expect(C_LBRACE);
+        const attrs = this.parseBinds(this.at(open.start), open.end, C_RBRACE);
+        this.expect(C_RBRACE);
+        attrs.rec = true;
+        return attrs;
+      }
+      case C_LBRACE: {
+        this.advance();
+        const attrs = this.parseBinds(this.at(t.start), t.end, C_RBRACE);
+        this.expect(C_RBRACE);
+        return attrs;
+      }
+      case C_LBRACK: {
+        this.advance();
+        const elems: Expr[] = [];
+        while (this.tok.type !== C_RBRACK) {
+          if (!STARTS_SELECT[this.tok.type]) this.unexpected(this.tok);
+          elems.push(this.parseSelect());
+        }
+        this.advance();
+        return { kind: "list", elems };
+      }
+    }
+    return this.unexpected(t);
+  }
+
+  // ---- strings and paths ----------------------------------------------------
+
+  /** `"…"`: one literal, or a forced-string concatenation of its parts. */
+  private parseString(): Expr {
+    this.advance();
+    const parts: Expr[] = [];
+    const partPos: number[] = [];
+    let single: string | undefined;
+    for (;;) {
+      const t = this.tok;
+      if (t.type === T.STR) {
+        this.advance();
+        if (parts.length === 0) single = t.text;
+        parts.push(this.str(t.text));
+        partPos.push(this.at(t.start));
+      } else if (t.type === T.DOLLAR_CURLY) {
+        this.advance();
+        parts.push(this.parseExpr());
+        partPos.push(this.at(t.start));
+        this.expect(C_RBRACE);
+      } else if (t.type === C_QUOTE) {
+        this.advance();
+        break;
+      } else {
+        this.unexpected(t, parts.length === 0 ? undefined : "'\"'");
+      }
+    }
+    if (parts.length === 0) return this.str("");
+    if (parts.length === 1 && single !== undefined) return parts[0]!;
+    return { kind: "concatStrings", pos: partPos[0]!, forceString: true, parts, partPos };
+  }
+
+  /** `''…''` with CppNix's indentation stripping. */
+  private parseIndString(): Expr {
+    const open = this.advance();
+    const parts: IndPart[] = [];
+    for (;;) {
+      const t = this.tok;
+      if (t.type === T.IND_STR) {
+        this.advance();
+        parts.push({ str: t.text, indent: t.indent, pos: this.at(t.start) });
+      } else if (t.type === T.DOLLAR_CURLY) {
+        this.advance();
+        parts.push({ expr: this.parseExpr(), pos: this.at(t.start) });
+        this.expect(C_RBRACE);
+      } else if (t.type === T.IND_STRING_CLOSE) {
+        this.advance();
+        break;
+      } else {
+        this.unexpected(t, "IND_STR or DOLLAR_CURLY or IND_STRING_CLOSE");
+      }
+    }
+    return this.stripIndentation(this.at(open.start), parts);
+  }
+
+  private stripIndentation(pos: number, parts: IndPart[]): Expr {
+    if (parts.length === 0) return this.str("");
+    // Minimum indentation; whitespace-only lines (and a whitespace-only final
+    // line) do not count, and interpolations / escapes end the leading whitespace.
+    let atStartOfLine = true;
+    let minIndent = 1000000;
+    let curIndent = 0;
+    for (const p of parts) {
+      if (!("str" in p) || !p.indent) {
+        if (atStartOfLine) {
+          atStartOfLine = false;
+          if (curIndent < minIndent) minIndent = curIndent;
+        }
+        continue;
+      }
+      const s = p.str;
+      for (let j = 0; j < s.length; j++) {
+        const c = s.charCodeAt(j);
+        if (atStartOfLine) {
+          if (c === 32) curIndent++;
+          else if (c === 10) curIndent = 0;
+          else {
+            atStartOfLine = false;
+            if (curIndent < minIndent) minIndent = curIndent;
+          }
+        } else if (c === 10) {
+          atStartOfLine = true;
+          curIndent = 0;
+        }
+      }
+    }
+
+    const out: Expr[] = [];
+    const outPos: number[] = [];
+    atStartOfLine = true;
+    let curDropped = 0;
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i]!;
+      if (!("str" in p)) {
+        atStartOfLine = false;
+        curDropped = 0;
+        out.push(p.expr);
+        outPos.push(p.pos);
+        continue;
+      }
+      const s = p.str;
+      let s2 = "";
+      let from = 0; // s[from, j) is pending output
+      for (let j = 0; j < s.length; j++) {
+        const c = s.charCodeAt(j);
+        if (atStartOfLine) {
+          if (c === 32) {
+            if (curDropped++ < minIndent) {
+              s2 += s.slice(from, j);
+              from = j + 1;
+            }
+          } else if (c === 10) {
+            curDropped = 0;
+          } else {
+            atStartOfLine = false;
+            curDropped = 0;
+          }
+        } else if (c === 10) {
+          atStartOfLine = true;
+        }
+      }
+      s2 += s.slice(from);
+      if (i === parts.length - 1) {
+        // Drop a final line that is empty or only spaces.
+        const nl = s2.lastIndexOf("\n");
+        if (nl >= 0 && /^ *$/.test(s2.slice(nl + 1))) s2 = s2.slice(0, nl + 1);
+      }
+      out.push(this.str(s2));
+      outPos.push(p.pos);
+    }
+    if (out.length === 1 && out[0]!.kind === "string") return out[0]!;
+    return { kind: "concatStrings", pos, forceString: true, parts: out, partPos: outPos };
+  }
+
+  /** A path literal, possibly with interpolations (`./a/${b}.nix`). */
+  private parsePath(): Expr {
+    const t = this.advance();
+    const pos = this.at(t.start);
+    let value: string;
+    if (t.type === T.PATH) {
+      value = absPath(t.text, this.basePath);
+      if (t.text.length > 1 && t.text.charCodeAt(t.text.length - 1) === 47) value += "/";
+    } else {
+      value = (this.home ??= homeDir()) + t.text.slice(1);
+    }
+    const path: Expr = { kind: "path", value, cache: undefined };
+    if (this.tok.type === T.PATH_END) {
+      this.advance();
+      return path;
+    }
+    const parts: Expr[] = [path];
+    const partPos: number[] = [pos];
+    if (this.tok.type === T.STR) {
+      const s = this.advance();
+      parts.push(this.str(s.text));
+      partPos.push(this.at(s.start));
+      if (this.current().type !== T.DOLLAR_CURLY) this.unexpected(this.tok, "DOLLAR_CURLY");
+    } else if (this.tok.type !== T.DOLLAR_CURLY) {
+      this.unexpected(this.tok, "STR or DOLLAR_CURLY or PATH_END");
+    }
+    for (;;) {
+      const u = this.tok;
+      if (u.type === T.STR) {
+        this.advance();
+        parts.push(this.str(u.text));
+        partPos.push(this.at(u.start));
+      } else if (u.type === T.DOLLAR_CURLY) {
+        this.advance();
+        parts.push(this.parseExpr());
+        partPos.push(this.at(u.start));
+        this.expect(C_RBRACE);
+      } else if (u.type === T.PATH_END) {
+        this.advance();
+        break;
+      } else {
+        this.unexpected(u);
+      }
+    }
+    return { kind: "concatStrings", pos, forceString: false, parts, partPos };
+  }
+
+  // ---- attribute paths and bindings ---------------------------------------
+
+  /** attrpath: attr ('.' attr)*, string attrs that are literals become static names. */
+  private parseAttrPath(): AttrName[] {
+    const path: AttrName[] = [this.parseAttr()];
+    while (this.tok.type === C_DOT) {
+      this.advance();
+      path.push(this.parseAttr());
+    }
+    return path;
+  }
+
+  private parseAttr(): AttrName {
+    const t = this.tok;
+    switch (t.type) {
+      case T.ID:
+        this.advance();
+        return t.text;
+      case T.OR_KW:
+        this.advance();
+        return "or";
+      case C_QUOTE: {
+        const e = this.parseString();
+        return e.kind === "string" ? e.value : e;
+      }
+      case T.DOLLAR_CURLY: {
+        this.advance();
+        const e = this.parseExpr();
+        this.expect(C_RBRACE);
+        return e.kind === "string" ? e.value : e;
+      }
+    }
+    return this.unexpected(t, ATTR_EXPECTING);
+  }
+
+  /**
+   * binds, up to (not including) `end`. `attrsPos` is the position CppNix gives the
+   * set (the token before the bindings); `bindsEnd` is that token's end offset,
+   * which CppNix uses as the position of inherited variables.
+   */
+  private parseBinds(attrsPos: number, bindsEnd: number, end: number): AttrsExpr {
+    const attrs = this.newAttrs(attrsPos);
+    const bindsPos = this.at(bindsEnd);
+    for (;;) {
+      const t = this.tok;
+      if (t.type === end) return attrs;
+      if (t.type === T.INHERIT) {
+        this.advance();
+        let from: Expr | null = null;
+        let fromIndex = -1;
+        if (this.tok.type === C_LPAREN) {
+          this.advance();
+          from = this.parseExpr();
+          this.expect(C_RPAREN);
+          fromIndex = attrs.inheritFrom.push(from) - 1;
+        }
+        // CppNix's position for the (left-recursive, initially empty) name list:
+        // the end of the token before it.
+        const namesPos = this.at(this.prevEnd);
+        const names: string[] = [];
+        while (this.tok.type !== C_SEMI) {
+          const u = this.tok;
+          if (u.type === T.ID || u.type === T.OR_KW) {
+            this.advance();
+            names.push(u.type === T.ID ? u.text : "or");
+          } else if (u.type === C_QUOTE || u.type === T.DOLLAR_CURLY) {
+            const a = this.parseAttr();
+            if (typeof a !== "string") this.error("dynamic attributes not allowed in inherit", this.at(u.start));
+            names.push(a);
+          } else {
+            this.unexpected(u);
+          }
+        }
+        this.advance();
+        for (const name of names) {
+          const prev = attrs.defs.get(name);
+          if (prev) this.dupAttr(`attribute '${showAttrPath([name])}'`, namesPos, prev.pos);
+          const value: Expr = from
+            ? { kind: "select", pos: bindsPos, expr: from, path: [name], default: null }
+            : this.var(bindsPos, name);
+          attrs.defs.set(name, { kind: from ? "inheritFrom" : "inherit", value, pos: namesPos, fromIndex });
+        }
+        continue;
+      }
+      if (t.type !== T.ID && t.type !== T.OR_KW && t.type !== C_QUOTE && t.type !== T.DOLLAR_CURLY) {
+        this.unexpected(t);
+      }
+      const pathPos = this.at(t.start);
+      const path = this.parseAttrPath();
+      this.expect(C_EQUALS, "'.' or '='");
+      const value = this.parseExpr();
+      this.expect(C_SEMI);
+      this.addAttr(attrs, path, value, pathPos);
+    }
+  }
+
+  private dupAttr(what: string, pos: number, prevPos: number): never {
+    this.error(`${what} already defined at ${showPos(prevPos)}`, pos);
+  }
+
+  /** CppNix's `addAttr`: nested paths create (or extend) nested sets. */
+  private addAttr(top: AttrsExpr, path: AttrName[], e: Expr, pos: number): void {
+    let attrs = top;
+    const last = path.length - 1;
+    for (let i = 0; i < last; i++) {
+      const name = path[i]!;
+      if (typeof name === "string") {
+        const j = attrs.defs.get(name);
+        if (j) {
+          if (j.kind === "inherit" || j.value.kind !== "attrs") {
+            this.dupAttr(`attribute '${showAttrPath(path)}'`, pos, j.pos);
+          }
+          attrs = j.value;
+        } else {
+          const nested = this.newAttrs(NO_POS);
+          attrs.defs.set(name, { kind: "plain", value: nested, pos, fromIndex: -1 });
+          attrs = nested;
+        }
+      } else {
+        const nested = this.newAttrs(NO_POS);
+        attrs.dynamic.push({ name, value: nested, pos });
+        attrs = nested;
+      }
+    }
+    const name = path[last]!;
+    if (typeof name !== "string") {
+      attrs.dynamic.push({ name, value: e, pos });
+      return;
+    }
+    const j = attrs.defs.get(name);
+    if (!j) {
+      attrs.defs.set(name, { kind: "plain", value: e, pos, fromIndex: -1 });
+      if (e.kind === "lambda") e.name = name;
+      return;
+    }
+    if (j.value.kind === "attrs" && e.kind === "attrs") {
+      // Merge the new set's static attributes into the existing one (CppNix drops
+      // the new set's dynamic attributes and `rec`).
+      const target = j.value;
+      const fromMap = new Map<number, number>();
+      for (const [n, def] of e.defs) {
+        const j2 = target.defs.get(n);
+        if (j2) this.dupAttr(`attribute '${showAttrPath([n])}'`, j2.pos, def.pos);
+        if (def.kind === "inheritFrom") {
+          let idx = fromMap.get(def.fromIndex);
+          if (idx === undefined) {
+            idx = target.inheritFrom.push(e.inheritFrom[def.fromIndex]!) - 1;
+            fromMap.set(def.fromIndex, idx);
+          }
+          target.defs.set(n, { kind: def.kind, value: def.value, pos: def.pos, fromIndex: idx });
+        } else {
+          target.defs.set(n, def);
+        }
+      }
+      return;
+    }
+    this.dupAttr(`attribute '${showAttrPath(path)}'`, pos, j.pos);
+  }
+}

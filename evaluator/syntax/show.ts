@@ -1,0 +1,321 @@
+/**
+ * Renders an AST in the text format of CppNix 2.8's `Expr::show` (what
+ * `nix-instantiate --parse` prints), so parses can be compared with CppNix's.
+ */
+import type { AttrName, Expr, Formal } from "./ast.js";
+
+/** A string literal as CppNix shows it: `"` `\` `$` escaped, and \n \r \t. */
+export function showString(s: string): string {
+  let out = '"';
+  let from = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    let esc: string | undefined;
+    if (c === 34) esc = '\\"';
+    else if (c === 92) esc = "\\\\";
+    else if (c === 36) esc = "\\$";
+    else if (c === 10) esc = "\\n";
+    else if (c === 13) esc = "\\r";
+    else if (c === 9) esc = "\\t";
+    if (esc !== undefined) {
+      out += s.slice(from, i) + esc;
+      from = i + 1;
+    }
+  }
+  return out + s.slice(from) + '"';
+}
+
+const PLAIN_ID = /^[a-zA-Z_][a-zA-Z0-9_'-]*$/;
+
+/** An identifier, quoted when it is not a plain identifier (or is `if`, as CppNix does). */
+export function showId(s: string): string {
+  if (s === "") return '""';
+  if (s === "if") return '"if"';
+  return PLAIN_ID.test(s) ? s : showString(s);
+}
+
+/** `a.b."${e}"` */
+export function showAttrPath(path: readonly AttrName[]): string {
+  return path.map((a) => (typeof a === "string" ? showId(a) : `"\${${showExpr(a)}}"`)).join(".");
+}
+
+/**
+ * CppNix prints `let` bindings and lambda formals in symbol-table order (the
+ * addresses of interned strings), not source order. Symbols interned before
+ * parsing (builtins, well-known attribute names) come first; the others in the
+ * order the parser creates them. `preInterned` ranks the former.
+ */
+export interface ShowOptions {
+  readonly preInterned?: ReadonlyMap<string, number>;
+}
+
+/** Names CppNix's EvalState interns before any parse, in a plausible address order. */
+const DEFAULT_PRE_INTERNED: readonly string[] = [
+  "meta", "name", "value", "system", "__overrides", "outputs", "outputName", "__ignoreNulls",
+  "file", "line", "column", "outPath", "drvPath", "type", "__functor", "__toString", "right",
+  "wrong", "__structuredAttrs", "builder", "args", "__contentAddressed", "__impure", "outputHash",
+  "outputHashAlgo", "outputHashMode", "recurseForDerivations", "description", "self", "startSet",
+  "operator", "key", "path", "prefix", "builtins", "true", "false", "null",
+];
+
+export const defaultPreInterned: ReadonlyMap<string, number> = new Map(DEFAULT_PRE_INTERNED.map((n, i) => [n, i]));
+
+/** `Expr::show` of an expression. */
+export function showExpr(e: Expr, options: ShowOptions = {}): string {
+  return new Printer(options.preInterned ?? defaultPreInterned, e).show(e);
+}
+
+class Printer {
+  private readonly rank = new Map<string, number>();
+
+  constructor(
+    preInterned: ReadonlyMap<string, number>,
+    root: Expr,
+  ) {
+    for (const [n, r] of preInterned) this.rank.set(n, r);
+    this.base = preInterned.size + 1;
+    this.collect(root);
+  }
+
+  private readonly base: number;
+
+  private intern(name: string): void {
+    if (!this.rank.has(name)) this.rank.set(name, this.base + this.rank.size);
+  }
+
+  /** Interns names in roughly the order CppNix's parser actions create symbols. */
+  private collect(e: Expr): void {
+    switch (e.kind) {
+      case "var":
+        this.intern(e.name);
+        return;
+      case "select":
+      case "hasAttr":
+        this.collect(e.expr);
+        this.collectPath(e.path);
+        if (e.kind === "select" && e.default) this.collect(e.default);
+        return;
+      case "attrs":
+        for (const [name, def] of e.defs) {
+          this.intern(name);
+          if (def.kind === "plain") this.collect(def.value);
+        }
+        for (const src of e.inheritFrom) this.collect(src);
+        for (const d of e.dynamic) {
+          this.collect(d.name);
+          this.collect(d.value);
+        }
+        return;
+      case "list":
+        for (const x of e.elems) this.collect(x);
+        return;
+      case "lambda":
+        if (e.formals) {
+          for (const f of e.formals.entries) {
+            if (f.default) this.collect(f.default);
+            this.intern(f.name);
+          }
+        }
+        this.collect(e.body);
+        if (e.arg !== "") this.intern(e.arg);
+        return;
+      case "call":
+        this.collect(e.fn);
+        for (const a of e.args) this.collect(a);
+        return;
+      case "let":
+        this.collect(e.attrs);
+        this.collect(e.body);
+        return;
+      case "with":
+        this.collect(e.attrs);
+        this.collect(e.body);
+        return;
+      case "if":
+        this.collect(e.cond);
+        this.collect(e.then);
+        this.collect(e.else);
+        return;
+      case "assert":
+        this.collect(e.cond);
+        this.collect(e.body);
+        return;
+      case "not":
+        this.collect(e.expr);
+        return;
+      case "binary":
+        this.collect(e.left);
+        this.collect(e.right);
+        return;
+      case "concatStrings":
+        for (const p of e.parts) this.collect(p);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private collectPath(path: AttrName[]): void {
+    for (const a of path) {
+      if (typeof a === "string") this.intern(a);
+      else this.collect(a);
+    }
+  }
+
+  private bySymbol = (a: string, b: string): number => this.rank.get(a)! - this.rank.get(b)!;
+
+  private path(path: AttrName[]): string {
+    return path.map((a) => (typeof a === "string" ? showId(a) : `"\${${this.show(a)}}"`)).join(".");
+  }
+
+  show(e: Expr): string {
+    switch (e.kind) {
+      case "int":
+        return e.value.toString();
+      case "float":
+        return formatFloat(e.value);
+      case "string":
+        return showString(e.value);
+      case "path":
+        return e.value;
+      case "var":
+        return showId(e.name);
+      case "curPos":
+        return "__curPos";
+      case "select":
+        return `(${this.show(e.expr)}).${this.path(e.path)}` + (e.default ? ` or (${this.show(e.default)})` : "");
+      case "hasAttr":
+        return `((${this.show(e.expr)}) ? ${this.path(e.path)})`;
+      case "attrs": {
+        let out = e.rec ? "rec { " : "{ ";
+        const names = [...e.defs.keys()].sort(compareBytes);
+        for (const name of names) {
+          const def = e.defs.get(name)!;
+          if (def.kind === "inherit") out += `inherit ${showId(name)} ; `;
+          else out += `${showId(name)} = ${this.show(def.value)}; `;
+        }
+        for (const d of e.dynamic) out += `"\${${this.show(d.name)}}" = ${this.show(d.value)}; `;
+        return out + "}";
+      }
+      case "list": {
+        let out = "[ ";
+        for (const x of e.elems) out += `(${this.show(x)}) `;
+        return out + "]";
+      }
+      case "lambda": {
+        let out = "(";
+        if (e.formals) {
+          const entries = [...e.formals.entries].sort((a: Formal, b: Formal) => this.bySymbol(a.name, b.name) || a.pos - b.pos);
+          const shown = entries.map((f) => showId(f.name) + (f.default ? ` ? ${this.show(f.default)}` : ""));
+          if (e.formals.ellipsis) shown.push("...");
+          out += `{ ${shown.join(", ")} }`;
+          if (e.arg !== "") out += " @ ";
+        }
+        if (e.arg !== "") out += showId(e.arg);
+        return `${out}: ${this.show(e.body)})`;
+      }
+      case "call":
+        return `(${this.show(e.fn)}${e.args.map((a) => " " + this.show(a)).join("")})`;
+      case "let": {
+        let out = "(let ";
+        const names = [...e.attrs.defs.keys()].sort(this.bySymbol);
+        for (const name of names) {
+          const def = e.attrs.defs.get(name)!;
+          if (def.kind === "inherit") out += `inherit ${showId(name)}; `;
+          else out += `${showId(name)} = ${this.show(def.value)}; `;
+        }
+        return `${out}in ${this.show(e.body)})`;
+      }
+      case "with":
+        return `(with ${this.show(e.attrs)}; ${this.show(e.body)})`;
+      case "if":
+        return `(if ${this.show(e.cond)} then ${this.show(e.then)} else ${this.show(e.else)})`;
+      case "assert":
+        return `assert ${this.show(e.cond)}; ${this.show(e.body)}`;
+      case "not":
+        return `(! ${this.show(e.expr)})`;
+      case "binary":
+        return `(${this.show(e.left)} ${e.op} ${this.show(e.right)})`;
+      case "concatStrings":
+        return `(${e.parts.map((p) => this.show(p)).join(" + ")})`;
+    }
+  }
+}
+
+/** std::string's `<` (bytewise on UTF-8), which CppNix uses to sort attributes. */
+function compareBytes(a: string, b: string): number {
+  if (a === b) return 0;
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+/**
+ * A double as C++ `ostream << double` prints it: printf `%g` (6 significant
+ * digits, trailing zeros removed, exponent form below 1e-4 or from 1e6), with
+ * glibc's exact round-half-even.
+ */
+export function formatFloat(x: number): string {
+  if (Number.isNaN(x)) return x < 0 ? "-nan" : "nan";
+  if (!Number.isFinite(x)) return x < 0 ? "-inf" : "inf";
+  if (x === 0) return Object.is(x, -0) ? "-0" : "0";
+  const neg = x < 0;
+  const [digits, exp10] = roundSignificant(Math.abs(x), 6);
+  let out: string;
+  if (exp10 < -4 || exp10 >= 6) {
+    const mant = stripZeros(digits[0] + "." + digits.slice(1));
+    const e = Math.abs(exp10);
+    out = `${mant}e${exp10 < 0 ? "-" : "+"}${e < 10 ? "0" + e : e}`;
+  } else if (exp10 >= 0) {
+    out = stripZeros(digits.slice(0, exp10 + 1) + "." + digits.slice(exp10 + 1));
+  } else {
+    out = stripZeros("0." + "0".repeat(-exp10 - 1) + digits);
+  }
+  return neg ? "-" + out : out;
+}
+
+function stripZeros(s: string): string {
+  if (!s.includes(".")) return s;
+  s = s.replace(/0+$/, "");
+  return s.endsWith(".") ? s.slice(0, -1) : s;
+}
+
+/** The exact decimal value of a positive double rounded half-even to n significant digits. */
+function roundSignificant(x: number, n: number): [string, number] {
+  // x = mant * 2^exp exactly.
+  const buf = new DataView(new ArrayBuffer(8));
+  buf.setFloat64(0, x);
+  const hi = buf.getUint32(0);
+  const lo = buf.getUint32(4);
+  const biased = (hi >>> 20) & 0x7ff;
+  let mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+  let exp: number;
+  if (biased === 0) exp = -1074;
+  else {
+    mant |= 1n << 52n;
+    exp = biased - 1075;
+  }
+  // Exact decimal digits of mant * 2^exp.
+  let num: bigint;
+  let scale: number; // value = num / 10^scale
+  if (exp >= 0) {
+    num = mant << BigInt(exp);
+    scale = 0;
+  } else {
+    num = mant * 5n ** BigInt(-exp);
+    scale = -exp;
+  }
+  const all = num.toString();
+  const exp10 = all.length - 1 - scale;
+  if (all.length <= n) return [all.padEnd(n, "0"), exp10];
+  let head = BigInt(all.slice(0, n));
+  const rest = all.slice(n);
+  const first = rest.charCodeAt(0) - 48;
+  const tail = /[1-9]/.test(rest.slice(1));
+  if (first > 5 || (first === 5 && (tail || head % 2n === 1n))) head += 1n;
+  let digits = head.toString();
+  let e10 = exp10;
+  if (digits.length > n) {
+    digits = digits.slice(0, n);
+    e10++;
+  }
+  return [digits, e10];
+}
