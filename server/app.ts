@@ -1,13 +1,14 @@
+import { join } from "node:path";
 import Fastify, { type FastifyInstance } from "fastify";
+import { FsBlobStore } from "../storage/index.js";
 import type { ServerConfig } from "./config.js";
+import { registerDistributionRoutes } from "./distribution/index.js";
+import { StoredManifests } from "./stored-manifests.js";
 
-/** The OCI Distribution API surface; today only the version check. */
-export function createApp(_config: ServerConfig): FastifyInstance {
-  const app = Fastify({ logger: false });
-  app.get("/v2/", async (_request, reply) => {
-    reply.header("Docker-Distribution-API-Version", "registry/2.0");
-    return {};
-  });
+export function createApp(config: ServerConfig): FastifyInstance {
+  const app = Fastify({ logger: false, ignoreTrailingSlash: false });
+  const blobs = new FsBlobStore(join(config.dataDir, "storage"));
+  registerDistributionRoutes(app, { blobs, manifests: new StoredManifests(blobs) });
   return app;
 }
 
