@@ -1,0 +1,59 @@
+/**
+ * Small helpers shared by the builtin families: building strings with context,
+ * lazy function application, and identity-aware equality.
+ */
+import {
+  EMPTY_CONTEXT,
+  NixString,
+  Thunk,
+  callFunction,
+  eqValues,
+  force,
+  lazy,
+  mergeContext,
+  type Lazy,
+  type Value,
+} from "../eval/index.js";
+
+/** Accumulates a context while a builtin assembles a string. */
+export class ContextBuilder {
+  context: readonly string[] = EMPTY_CONTEXT;
+
+  /** Adds the context of `v` and returns its bytes. */
+  take(v: string | NixString): string {
+    if (typeof v === "string") return v;
+    this.context = mergeContext(this.context, v.context);
+    return v.s;
+  }
+
+  /** A string value with the accumulated context. */
+  make(s: string): string | NixString {
+    return this.context.length === 0 ? s : new NixString(s, this.context);
+  }
+}
+
+/** `f a b …` applied lazily (CppNix's `mkApp`): evaluated when forced. */
+export function lazyCall(fn: Lazy, args: Lazy[], pos: number): Thunk {
+  return lazy(() => callFunction(force(fn, pos), args, pos));
+}
+
+/** `f a b …` applied now. */
+export function call(fn: Lazy, args: Lazy[], pos: number): Value {
+  return callFunction(force(fn, pos), args, pos);
+}
+
+/**
+ * CppNix's eqValues on two slots: the same slot is equal to itself before any
+ * comparison (its "pointer equality" hack, visible with functions).
+ */
+export function eqLazy(a: Lazy, b: Lazy, pos = 0): boolean {
+  const x = force(a, pos);
+  const y = force(b, pos);
+  if (a === b && typeof a === "object" && a !== null) return true;
+  return eqValues(x, y);
+}
+
+/** Wraps an int64 result as C++ signed arithmetic does on overflow (CppNix 2.8 builtins wrap). */
+export function wrapInt(n: bigint): bigint {
+  return BigInt.asIntN(64, n);
+}

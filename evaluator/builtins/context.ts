@@ -1,0 +1,115 @@
+/**
+ * String-context builtins. Context elements are encoded as CppNix does:
+ * `/nix/store/…` (a path), `=/nix/store/x.drv` (a derivation with all its
+ * outputs), `!out!/nix/store/x.drv` (one output of a derivation).
+ */
+import { createHash } from "node:crypto";
+import { encodeBase32, isStorePath } from "../../store/index.js";
+import {
+  Attr,
+  EvalError,
+  NixAttrs,
+  coerceToString,
+  definePrimOp,
+  evalState,
+  forceAttrs,
+  forceBool,
+  forceList,
+  forceString,
+  forceStringNoCtx,
+  mkString,
+  nixToBytes,
+  stringBytes,
+  stringContext,
+} from "../eval/index.js";
+
+definePrimOp("__unsafeDiscardStringContext", 1, ([s], pos) => stringBytes(coerceToString(s!, pos)));
+
+definePrimOp("__hasContext", 1, ([s], pos) => stringContext(forceString(s!, pos)).length > 0);
+
+definePrimOp("__unsafeDiscardOutputDependency", 1, ([s], pos) => {
+  const str = coerceToString(s!, pos);
+  return mkString(
+    stringBytes(str),
+    stringContext(str).map((c) => (c.startsWith("=") ? c.slice(1) : c)),
+  );
+});
+
+interface ContextInfo {
+  path: boolean;
+  allOutputs: boolean;
+  outputs: string[];
+}
+
+definePrimOp("__getContext", 1, ([s], pos) => {
+  const infos = new Map<string, ContextInfo>();
+  for (const c of stringContext(forceString(s!, pos))) {
+    let path = c;
+    let output = "";
+    let isDrv = false;
+    if (c.startsWith("=")) {
+      path = c.slice(1);
+      isDrv = true;
+    } else if (c.startsWith("!")) {
+      const bang = c.indexOf("!", 1);
+      output = c.slice(1, bang);
+      path = c.slice(bang + 1);
+      isDrv = true;
+    }
+    const isPath = !isDrv;
+    const isAllOutputs = isDrv && output === "";
+    const info = infos.get(path);
+    if (info === undefined) {
+      infos.set(path, { path: isPath, allOutputs: isAllOutputs, outputs: output === "" ? [] : [output] });
+    } else if (isPath) info.path = true;
+    else if (isAllOutputs) info.allOutputs = true;
+    else info.outputs.push(output);
+  }
+  const m = new Map<string, Attr>();
+  for (const [path, info] of infos) {
+    const inner = new Map<string, Attr>();
+    if (info.path) inner.set("path", new Attr(true, 0));
+    if (info.allOutputs) inner.set("allOutputs", new Attr(true, 0));
+    if (info.outputs.length > 0) inner.set("outputs", new Attr(info.outputs.slice(), 0));
+    m.set(path, new Attr(new NixAttrs(inner), 0));
+  }
+  return new NixAttrs(m);
+});
+
+definePrimOp("__appendContext", 2, ([s, ctxArg], pos) => {
+  const orig = forceString(s!, pos);
+  const context = [...stringContext(orig)];
+  const attrs = forceAttrs(ctxArg!, pos);
+  const storeDir = evalState().store.storeDir;
+  for (const name of attrs.keys()) {
+    const a = attrs.map.get(name)!;
+    const at = a.pos !== 0 ? a.pos : pos;
+    if (!isStorePath(name, storeDir)) throw new EvalError(`Context key '${name}' is not a store path`, at);
+    const info = forceAttrs(a.value, at);
+    const pathAttr = info.map.get("path");
+    if (pathAttr !== undefined && forceBool(pathAttr.value, pathAttr.pos || at)) context.push(name);
+    const allAttr = info.map.get("allOutputs");
+    if (allAttr !== undefined && forceBool(allAttr.value, allAttr.pos || at)) {
+      if (!name.endsWith(".drv")) {
+        throw new EvalError(`Tried to add all-outputs context of ${name}, which is not a derivation, to a string`, at);
+      }
+      context.push("=" + name);
+    }
+    const outAttr = info.map.get("outputs");
+    if (outAttr !== undefined) {
+      const outPos = outAttr.pos || at;
+      const outputs = forceList(outAttr.value, outPos);
+      if (outputs.length > 0 && !name.endsWith(".drv")) {
+        throw new EvalError(`Tried to add derivation output context of ${name}, which is not a derivation, to a string`, at);
+      }
+      for (const o of outputs) context.push(`!${forceStringNoCtx(o, outPos)}!${name}`);
+    }
+  }
+  return mkString(stringBytes(orig), context);
+});
+
+/** `placeholder "out"`: `/` + nixbase32(sha256("nix-output:<name>")), replaced by the output path at build time. */
+definePrimOp("placeholder", 1, ([name], pos) => {
+  const output = forceStringNoCtx(name!, pos);
+  return "/" + encodeBase32(createHash("sha256").update(nixToBytes("nix-output:" + output)).digest());
+});

@@ -1,0 +1,96 @@
+/**
+ * Evaluation-order and function-introspection builtins: seq, deepSeq,
+ * genericClosure, functionArgs. (`tryEval` and `addErrorContext` are the core's.)
+ */
+import {
+  Attr,
+  EvalError,
+  NixAttrs,
+  NixLambda,
+  NixTypeError,
+  PrimOp,
+  PrimOpApp,
+  definePrimOp,
+  force,
+  forceAttrs,
+  forceDeep,
+  forceList,
+  lessThan,
+  type Lazy,
+  type Value,
+} from "../eval/index.js";
+import { call } from "./common.js";
+import { requireAttr } from "./attrs.js";
+
+definePrimOp("__seq", 2, ([a, b], pos) => {
+  force(a!, pos);
+  return force(b!, pos);
+});
+
+definePrimOp("__deepSeq", 2, ([a, b], pos) => {
+  forceDeep(a!, pos);
+  return force(b!, pos);
+});
+
+/**
+ * The keys seen so far, kept sorted with Nix's ordering (CppNix uses a std::set
+ * with CompareValues; like it, the new key is compared first as the left operand,
+ * so incomparable keys raise the same "cannot compare" error).
+ */
+class KeySet {
+  private readonly keys: Value[] = [];
+
+  /** Adds `key`; false when an equal key is present. */
+  insert(key: Value, pos: number): boolean {
+    let lo = 0;
+    let hi = this.keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const other = this.keys[mid]!;
+      if (lessThan(key, other, pos)) hi = mid;
+      else if (lessThan(other, key, pos)) lo = mid + 1;
+      else return false;
+    }
+    this.keys.splice(lo, 0, key);
+    return true;
+  }
+}
+
+definePrimOp("__genericClosure", 1, ([arg], pos) => {
+  const args = forceAttrs(arg!, pos);
+  const startSet = requireAttr(args, "startSet", "genericClosure", pos);
+  const work: Lazy[] = forceList(startSet.value, pos).slice();
+  const op = requireAttr(args, "operator", "genericClosure", pos);
+  const operator = force(op.value, pos);
+  const done = new KeySet();
+  const result: Lazy[] = [];
+  for (let i = 0; i < work.length; i++) {
+    const e = work[i]!;
+    const attrs = forceAttrs(e, pos);
+    const key = attrs.map.get("key");
+    if (key === undefined) throw new EvalError("attribute 'key' required", pos);
+    if (!done.insert(force(key.value, pos), pos)) continue;
+    result.push(e);
+    for (const next of forceList(call(operator, [e], pos), pos)) {
+      force(next, pos);
+      work.push(next);
+    }
+    // Drop processed items now and then so long closures do not keep them alive.
+    if (i > 4096 && i * 2 > work.length) {
+      work.splice(0, i + 1);
+      i = -1;
+    }
+  }
+  return result;
+});
+
+definePrimOp("__functionArgs", 1, ([f], pos) => {
+  const fn = force(f!, pos);
+  if (fn instanceof PrimOp || fn instanceof PrimOpApp) return NixAttrs.EMPTY;
+  if (!(fn instanceof NixLambda)) throw new NixTypeError("'functionArgs' requires a function", pos);
+  const formals = fn.expr.formals;
+  if (formals === null) return NixAttrs.EMPTY;
+  const m = new Map<string, Attr>();
+  for (const formal of formals.entries) m.set(formal.name, new Attr(formal.default !== null, formal.pos));
+  return new NixAttrs(m);
+});

@@ -1,0 +1,23 @@
+/**
+ * The builtins that need neither the store nor the network. Importing this module
+ * registers them all (see eval/primops.ts); the core registers the language-level
+ * ones and derivations/ the store-backed ones.
+ */
+import "./arith.js";
+import "./attrs.js";
+import "./context.js";
+import "./control.js";
+import "./debug.js";
+import "./env.js";
+import "./files.js";
+import "./hashing.js";
+import "./lists.js";
+import "./regex-builtins.js";
+import "./strings.js";
+import "./types.js";
+import "./versions.js";
+
+export { setTraceSink, printValueForTrace } from "./debug.js";
+export { NIX_VERSION } from "./env.js";
+export { stableSort } from "./stable-sort.js";
+export { baseNameOf } from "./files.js";
