@@ -10,3 +10,4 @@ export {
   type SplitPart,
 } from "./regex.js";
 export { compareVersions, parseDrvName, splitVersion } from "./versions.js";
+export { FloatLiteralError, floatToString, formatFixed, formatGeneral, parseFloatLiteral, showFloat } from "./float-format.js";
