@@ -70,5 +70,11 @@ export {
   type CoerceOptions,
 } from "./operations.js";
 export { EvalState, evalState, parseSearchPath, computingStore, type EvalOptions, type SearchPathEntry, type StoreBackend } from "./state.js";
-export { formatFloatFixed, formatFloatShort } from "./float-format.js";
-export { showExpr } from "./show-expr.js";
+export { formatFloatFixed } from "./float-format.js";
+/** C++ `ostream << double` (%g): the parser module's formatter. */
+export { formatFloat as formatFloatShort } from "../syntax/show.js";
+export { evalFile, evalFileScoped, evalString, findFile, parseFile, parseString, resolveExprPath } from "./files.js";
+export { baseScope, initGlobals } from "./globals.js";
+export { CORE_PRIMOPS } from "./core-primops.js";
+export { bindVars, StaticScope } from "./scope.js";
+export { formatEvalError, printString, printValue } from "./print.js";

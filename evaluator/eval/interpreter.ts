@@ -26,7 +26,7 @@ import {
 import { AssertionError, EvalError, InfiniteRecursionError, NixTypeError, UndefinedVarError, typeError } from "./errors.js";
 import { coerceToString, eqValues, forceStringNoCtx, addInts } from "./operations.js";
 import { evalState } from "./state.js";
-import { showExpr } from "./show-expr.js";
+import { showExpr } from "../syntax/show.js";
 
 // ---------------------------------------------------------------- forcing
 
@@ -86,9 +86,8 @@ export function maybeThunk(expr: Expr, env: Env): Lazy {
         if (v !== undefined) return v;
       }
       return new Thunk(expr, env);
-    case "lambda":
-      return new NixLambda(expr, env);
     default:
+      // Lambdas too: CppNix thunks them (observable in printing and `==`).
       return new Thunk(expr, env);
   }
 }

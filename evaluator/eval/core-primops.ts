@@ -1,0 +1,122 @@
+/**
+ * The builtins the language core itself depends on: the desugared operators,
+ * `import`/`scopedImport`, search paths, `throw`/`abort`/`tryEval`/
+ * `addErrorContext`, and the constants `true false null`. Every other builtin
+ * lives under evaluator/builtins/.
+ */
+import { NixAttrs, NixPath, stringBytes } from "./value.js";
+import { AbortError, EvalError, ThrownError, isCatchable } from "./errors.js";
+import { defineConstant, definePrimOp } from "./primops.js";
+import { force } from "./interpreter.js";
+import {
+  coerceToPath,
+  coerceToString,
+  divInts,
+  forceAttrs,
+  forceFloat,
+  forceInt,
+  forceList,
+  forceStringNoCtx,
+  lessThan,
+  mulInts,
+  subInts,
+} from "./operations.js";
+import { evalFile, evalFileScoped, findFile } from "./files.js";
+import { evalState, type SearchPathEntry } from "./state.js";
+
+/** The names registered here; evaluator/builtins must not register them again. */
+export const CORE_PRIMOPS: readonly string[] = [
+  "__sub", "__mul", "__div", "__lessThan", "import", "scopedImport", "__findFile", "__nixPath",
+  "throw", "abort", "__tryEval", "__addErrorContext", "true", "false", "null",
+];
+
+defineConstant("true", true);
+defineConstant("false", false);
+defineConstant("null", null);
+
+definePrimOp("__sub", 2, ([a, b], pos) => {
+  const x = force(a!, pos);
+  const y = force(b!, pos);
+  if (typeof x === "number" || typeof y === "number") return forceFloat(x, pos) - forceFloat(y, pos);
+  return subInts(forceInt(x, pos), forceInt(y, pos), pos);
+});
+
+definePrimOp("__mul", 2, ([a, b], pos) => {
+  const x = force(a!, pos);
+  const y = force(b!, pos);
+  if (typeof x === "number" || typeof y === "number") return forceFloat(x, pos) * forceFloat(y, pos);
+  return mulInts(forceInt(x, pos), forceInt(y, pos), pos);
+});
+
+definePrimOp("__div", 2, ([a, b], pos) => {
+  const x = force(a!, pos);
+  const y = force(b!, pos);
+  if (forceFloat(y, pos) === 0) throw new EvalError("division by zero", pos);
+  if (typeof x === "number" || typeof y === "number") return forceFloat(x, pos) / forceFloat(y, pos);
+  const i1 = forceInt(x, pos);
+  const i2 = forceInt(y, pos);
+  if (i1 === -(1n << 63n) && i2 === -1n) throw new EvalError("overflow in integer division", pos);
+  return divInts(i1, i2, pos);
+});
+
+definePrimOp("__lessThan", 2, ([a, b], pos) => lessThan(force(a!, pos), force(b!, pos), 0));
+
+/** `import`'s argument: a path value or a string holding an absolute path. */
+function importPath(v: Parameters<typeof force>[0], pos: number): string {
+  const x = force(v, pos);
+  if (x instanceof NixPath) return x.path;
+  return coerceToPath(x, pos).path;
+}
+
+definePrimOp("import", 1, ([p], pos) => evalFile(importPath(p!, pos)));
+
+definePrimOp("scopedImport", 2, ([scope, p], pos) => {
+  const attrs = forceAttrs(scope!, pos);
+  return evalFileScoped(importPath(p!, pos), attrs);
+});
+
+definePrimOp("__findFile", 2, ([sp, name], pos) => {
+  const entries: SearchPathEntry[] = [];
+  for (const el of forceList(sp!, pos)) {
+    const attrs = forceAttrs(el, pos);
+    const prefix = attrs.get("prefix");
+    const path = attrs.get("path");
+    if (path === undefined) throw new EvalError("attribute 'path' missing", pos);
+    entries.push({
+      prefix: prefix === undefined ? "" : forceStringNoCtx(prefix, pos),
+      path: stringBytes(coerceToString(path, pos, { coerceMore: false, copyToStore: false })),
+    });
+  }
+  return new NixPath(findFile(entries, forceStringNoCtx(name!, pos), pos));
+});
+
+defineConstant("__nixPath", () =>
+  evalState().searchPath.map((e) => NixAttrs.of({ path: e.path, prefix: e.prefix })),
+);
+
+definePrimOp("throw", 1, ([msg], pos) => {
+  throw new ThrownError(stringBytes(coerceToString(msg!, pos)));
+});
+
+definePrimOp("abort", 1, ([msg], pos) => {
+  throw new AbortError(`evaluation aborted with the following error message: '${stringBytes(coerceToString(msg!, pos))}'`);
+});
+
+definePrimOp("__tryEval", 1, ([e], pos) => {
+  try {
+    const v = force(e!, pos);
+    return NixAttrs.of({ success: true, value: v });
+  } catch (err) {
+    if (isCatchable(err)) return NixAttrs.of({ success: false, value: false });
+    throw err;
+  }
+});
+
+definePrimOp("__addErrorContext", 2, ([ctx, e], pos) => {
+  try {
+    return force(e!, pos);
+  } catch (err) {
+    if (err instanceof EvalError) err.addTrace(0, stringBytes(coerceToString(ctx!, pos)));
+    throw err;
+  }
+});

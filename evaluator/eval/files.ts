@@ -1,0 +1,130 @@
+/**
+ * Parsing and evaluating files and strings: `import` with its per-state cache,
+ * `scopedImport`, `-E` strings, and search-path lookup (`<nixpkgs/lib>`).
+ */
+import { existsSync, lstatSync, readFileSync, readlinkSync, statSync } from "node:fs";
+import { parse } from "../syntax/parse.js";
+import { absPath, canonPath, dirOf } from "../syntax/paths.js";
+import type { Expr } from "../syntax/ast.js";
+import { Env, NixAttrs, toFsPath, type Lazy, type Value } from "./value.js";
+import { EvalError, ThrownError } from "./errors.js";
+import { evalExpr, force } from "./interpreter.js";
+import { bindVars, StaticScope } from "./scope.js";
+import { evalState, type SearchPathEntry } from "./state.js";
+import { baseScope, initGlobals } from "./globals.js";
+
+/** CppNix's resolveExprPath: follows symlinks, a directory means its default.nix. */
+export function resolveExprPath(path: string): string {
+  let p = path;
+  for (let i = 0; i < 1024; i++) {
+    let st;
+    try {
+      st = lstatSync(toFsPath(p));
+    } catch {
+      throw new EvalError(`getting status of '${p}': No such file or directory`);
+    }
+    if (!st.isSymbolicLink()) break;
+    p = absPath(Buffer.from(readlinkSync(toFsPath(p), { encoding: "buffer" })).toString("latin1"), dirOf(p));
+  }
+  try {
+    if (statSync(toFsPath(p)).isDirectory()) p = canonPath(p + "/default.nix");
+  } catch {
+    // reported when the file is read
+  }
+  return p;
+}
+
+function readSource(path: string): string {
+  try {
+    return readFileSync(toFsPath(path), "latin1");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "No such file or directory" : code === "EISDIR" ? "Is a directory" : String(code);
+    throw new EvalError(`opening file '${path}': ${why}`);
+  }
+}
+
+/** Parses and scope-resolves a file against the global scope (cached per state). */
+export function parseFile(resolved: string, scope?: StaticScope): Expr {
+  const state = evalState();
+  if (scope === undefined) {
+    const cached = state.fileParseCache.get(resolved);
+    if (cached !== undefined) return cached;
+  }
+  const expr = parse(readSource(resolved), resolved);
+  bindVars(expr, scope ?? baseScope(state));
+  if (scope === undefined) state.fileParseCache.set(resolved, expr);
+  return expr;
+}
+
+/** `import path`: evaluates a file once per state. */
+export function evalFile(path: string): Value {
+  const state = evalState();
+  initGlobals(state);
+  const hit = state.fileEvalCache.get(path);
+  if (hit !== undefined) return force(hit);
+  const resolved = resolveExprPath(path);
+  const hit2 = state.fileEvalCache.get(resolved);
+  if (hit2 !== undefined) return force(hit2);
+  const expr = parseFile(resolved);
+  const v = evalExpr(expr, state.baseEnv);
+  state.fileEvalCache.set(path, v);
+  state.fileEvalCache.set(resolved, v);
+  return v;
+}
+
+/** `scopedImport scope path`: the attributes of `scope` shadow the globals; not cached. */
+export function evalFileScoped(path: string, scopeAttrs: NixAttrs): Value {
+  const state = evalState();
+  initGlobals(state);
+  const names = scopeAttrs.keys();
+  const vars = new Map<string, number>();
+  const values: Lazy[] = [];
+  names.forEach((n, i) => {
+    vars.set(n, i);
+    values.push(scopeAttrs.get(n)!);
+  });
+  const scope = new StaticScope(baseScope(state), vars);
+  const expr = parseFile(resolveExprPath(path), scope);
+  return evalExpr(expr, new Env(state.baseEnv, values));
+}
+
+/** Parses and scope-resolves an `-E` string; relative paths resolve against `baseDir`. */
+export function parseString(text: string, baseDir: string = process.cwd()): Expr {
+  const state = evalState();
+  initGlobals(state);
+  const expr = parse(text, undefined, { origin: "string", basePath: baseDir });
+  bindVars(expr, baseScope(state));
+  return expr;
+}
+
+/** Evaluates an `-E` string (to weak head normal form). */
+export function evalString(text: string, baseDir?: string): Value {
+  const state = evalState();
+  return evalExpr(parseString(text, baseDir), state.baseEnv);
+}
+
+/** CppNix's findFile: the first search-path entry under which `<path>` exists. */
+export function findFile(searchPath: readonly SearchPathEntry[], path: string, pos: number): string {
+  for (const entry of searchPath) {
+    let suffix: string;
+    if (entry.prefix === "") suffix = "/" + path;
+    else {
+      const n = entry.prefix.length;
+      if (!path.startsWith(entry.prefix) || (path.length > n && path[n] !== "/")) continue;
+      suffix = path.length === n ? "" : "/" + path.slice(n + 1);
+    }
+    const base = resolveSearchPathElem(entry.path);
+    if (base === null) continue;
+    const res = base + suffix;
+    if (existsSync(toFsPath(res))) return canonPath(res);
+  }
+  if (path.startsWith("nix/")) return "/__corepkgs__/" + path.slice(4);
+  throw new ThrownError(`file '${path}' was not found in the Nix search path (add it using $NIX_PATH or -I)`, pos);
+}
+
+function resolveSearchPathElem(elem: string): string | null {
+  if (/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(elem)) return null; // downloads are not supported offline
+  const p = absPath(elem, process.cwd());
+  return existsSync(toFsPath(p)) ? p : null;
+}

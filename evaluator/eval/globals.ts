@@ -1,0 +1,43 @@
+/**
+ * The global scope and the `builtins` set, built from the primop registry once
+ * per EvalState (CppNix's createBaseEnv): a name registered as `__foo` is global
+ * `__foo` and `builtins.foo`; `map`, `import`, … are global under their own name.
+ */
+import { Attr, Env, NixAttrs, type Lazy, type Value } from "./value.js";
+import { builtinName, registeredBuiltins } from "./primops.js";
+import { StaticScope } from "./scope.js";
+import type { EvalState } from "./state.js";
+import "./core-primops.js";
+
+const scopes = new WeakMap<EvalState, StaticScope>();
+
+/** Builds `state.baseEnv`, `state.builtins` and the static base scope (once). */
+export function initGlobals(state: EvalState): void {
+  if (scopes.has(state)) return;
+  const { primops, constants } = registeredBuiltins();
+  const names = new Map<string, number>();
+  const values: Lazy[] = [];
+  const builtinsMap = new Map<string, Attr>();
+  const add = (registered: string, v: Lazy): void => {
+    names.set(registered, values.length);
+    values.push(v);
+    builtinsMap.set(builtinName(registered), new Attr(v, 0));
+  };
+  for (const [name, op] of primops) add(name, op);
+  for (const [name, def] of constants) {
+    const v: Value = typeof def.value === "function" ? def.value() : def.value;
+    add(name, v);
+  }
+  const builtins = new NixAttrs(builtinsMap);
+  add("builtins", builtins);
+  state.builtins = builtins;
+  state.globalNames = names;
+  state.baseEnv = new Env(null, values);
+  scopes.set(state, new StaticScope(null, names));
+}
+
+/** The static scope of the global names. */
+export function baseScope(state: EvalState): StaticScope {
+  initGlobals(state);
+  return scopes.get(state)!;
+}

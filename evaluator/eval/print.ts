@@ -1,0 +1,158 @@
+/**
+ * Values as `nix-instantiate --eval` prints them (CppNix 2.8's Value::print with
+ * repeated sets/lists shown as `«repeated»`), and evaluation errors as CppNix
+ * formats them on stderr.
+ */
+import { readFileSync } from "node:fs";
+import { formatFloat, showId } from "../syntax/show.js";
+import { resolvePos, sourceOf } from "../syntax/source.js";
+import { NixAttrs, NixLambda, NixPath, NixString, PrimOp, PrimOpApp, Thunk, toFsPath, type Lazy } from "./value.js";
+import { EvalError } from "./errors.js";
+
+/** Prints a value; unevaluated parts are `<CODE>`. */
+export function printValue(v: Lazy): string {
+  const out: string[] = [];
+  const seen = new Set<object>();
+  const stack: (Lazy | { text: string })[] = [v];
+  // Iterative so that deep values do not overflow the JS stack.
+  while (stack.length > 0) {
+    const item = stack.pop()!;
+    if (item instanceof Thunk) {
+      if (item.value === undefined) out.push("<CODE>");
+      else stack.push(item.value);
+      continue;
+    }
+    if (isText(item)) {
+      out.push(item.text);
+      continue;
+    }
+    const x = item;
+    if (typeof x === "bigint") out.push(x.toString());
+    else if (typeof x === "number") out.push(formatFloat(x));
+    else if (typeof x === "boolean") out.push(x ? "true" : "false");
+    else if (x === null) out.push("null");
+    else if (typeof x === "string") out.push(printString(x));
+    else if (x instanceof NixString) out.push(printString(x.s));
+    else if (x instanceof NixPath) out.push(x.path);
+    else if (x instanceof NixAttrs) {
+      if (x.size > 0 && seen.has(x)) {
+        out.push("«repeated»");
+        continue;
+      }
+      seen.add(x);
+      out.push("{ ");
+      const keys = x.keys();
+      stack.push({ text: "}" });
+      for (let i = keys.length - 1; i >= 0; i--) {
+        stack.push({ text: "; " });
+        stack.push(x.map.get(keys[i]!)!.value);
+        stack.push({ text: `${showId(keys[i]!)} = ` });
+      }
+    } else if (Array.isArray(x)) {
+      if (x.length > 0 && seen.has(x)) {
+        out.push("«repeated»");
+        continue;
+      }
+      seen.add(x);
+      out.push("[ ");
+      stack.push({ text: "]" });
+      for (let i = x.length - 1; i >= 0; i--) {
+        stack.push({ text: " " });
+        stack.push(x[i]!);
+      }
+    } else if (x instanceof NixLambda) out.push("<LAMBDA>");
+    else if (x instanceof PrimOp) out.push("<PRIMOP>");
+    else if (x instanceof PrimOpApp) out.push("<PRIMOP-APP>");
+  }
+  return out.join("");
+}
+
+function isText(x: unknown): x is { text: string } {
+  return typeof x === "object" && x !== null && Object.getPrototypeOf(x) === Object.prototype;
+}
+
+/** A string as Value::print escapes it (`"` `\` newline CR tab, and `${`). */
+export function printString(s: string): string {
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c === '"' || c === "\\") out += "\\" + c;
+    else if (c === "\n") out += "\\n";
+    else if (c === "\r") out += "\\r";
+    else if (c === "\t") out += "\\t";
+    else if (c === "$" && s[i + 1] === "{") out += "\\$";
+    else out += c;
+  }
+  return out + '"';
+}
+
+// ---------------------------------------------------------------- errors
+
+/** `«string»:1:5` / `/path/f.nix:1:5` as the "at" line shows it, or undefined. */
+function atPos(pos: number): string | undefined {
+  const p = resolvePos(pos);
+  if (p === undefined) return undefined;
+  const src = sourceOf(pos)!;
+  const file = src.origin === "file" ? p.file : src.origin === "stdin" ? "«stdin»" : "«string»";
+  return `${file}:${p.line}:${p.column}`;
+}
+
+function codeLines(pos: number): string | undefined {
+  const p = resolvePos(pos);
+  const src = sourceOf(pos);
+  if (p === undefined || src === undefined) return undefined;
+  let text: string;
+  try {
+    text = src.origin === "file" ? readFileSync(toFsPath(src.path), "latin1") : src.text;
+  } catch {
+    return undefined;
+  }
+  const lines = text.split("\n");
+  if (p.line > lines.length) return undefined;
+  const row = (n: number): string => `\n ${String(n).padStart(5)}| ${lines[n - 1]}`;
+  let s = "";
+  if (p.line > 1) s += row(p.line - 1);
+  s += row(p.line);
+  if (p.column > 0) s += `\n      |${" ".repeat(p.column)}^`;
+  if (p.line < lines.length) s += row(p.line + 1);
+  return s;
+}
+
+function showAt(pos: number): string {
+  const at = pos !== 0 ? atPos(pos) : undefined;
+  if (at === undefined) return "";
+  const code = codeLines(pos);
+  return `\nat ${at}:` + (code !== undefined ? `\n${code}\n` : "");
+}
+
+/**
+ * The error as nix-instantiate prints it (CppNix's showErrorInfo):
+ * `error: <msg>\n\n       at «string»:1:5:\n\n            1| …`, then suggestions
+ * and, with `showTrace`, the "… while evaluating" frames, outermost first.
+ * Ends with a newline.
+ */
+export function formatEvalError(err: EvalError, showTrace: boolean): string {
+  let s = `${err.message}\n`;
+  s += showAt(err.pos);
+  if (err.suggestions.length > 0) s += `Did you mean ${showSuggestions(err.suggestions)}?\n`;
+  if (showTrace) {
+    for (let i = err.traces.length - 1; i >= 0; i--) {
+      const t = err.traces[i]!;
+      s += `\n… ${t.message}\n` + showAt(t.pos);
+    }
+  }
+  return indent("error: ", "       ", s.replace(/\s+$/, "")) + "\n";
+}
+
+function indent(first: string, rest: string, s: string): string {
+  return s
+    .split("\n")
+    .map((l, i) => ((i === 0 ? first : rest) + l).replace(/\s+$/, ""))
+    .join("\n");
+}
+
+function showSuggestions(names: readonly string[]): string {
+  const shown = names.slice(0, 3);
+  if (shown.length === 1) return shown[0]!;
+  return `${shown.slice(0, -1).join(", ")} or ${shown[shown.length - 1]}`;
+}
