@@ -2,8 +2,9 @@ import type { Command } from "./command.js";
 import { CliError } from "./errors.js";
 import { serveCommand } from "./commands/serve.js";
 import { storeCommand } from "./commands/store.js";
+import { instantiateCommand } from "./commands/instantiate.js";
 
-const COMMANDS: readonly Command[] = [serveCommand, storeCommand];
+const COMMANDS: readonly Command[] = [serveCommand, storeCommand, instantiateCommand];
 
 function usage(): string {
   const lines = COMMANDS.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`);

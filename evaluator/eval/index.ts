@@ -78,3 +78,4 @@ export { baseScope, initGlobals } from "./globals.js";
 export { CORE_PRIMOPS } from "./core-primops.js";
 export { bindVars, StaticScope } from "./scope.js";
 export { formatEvalError, printString, printValue } from "./print.js";
+export { autoCall, findAlongAttrPath, formatError, instantiate, type InstantiateOptions, type InstantiateResult } from "./instantiate.js";

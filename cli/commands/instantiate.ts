@@ -1,0 +1,122 @@
+import { Worker } from "node:worker_threads";
+import type { Command } from "../command.js";
+import { UsageError } from "../errors.js";
+import { instantiate, type InstantiateOptions, type InstantiateResult } from "../../evaluator/index.js";
+
+/** Flags as nix-instantiate 2.8 reads them. */
+export function parseInstantiateArgs(args: string[]): InstantiateOptions {
+  const o: InstantiateOptions = {
+    inputs: [],
+    fromArgs: false,
+    attrPaths: [],
+    args: [],
+    eval: false,
+    strict: false,
+    output: "plain",
+    includes: [],
+    showTrace: false,
+    readOnly: false,
+  };
+  const need = (i: number, n: number, flag: string): void => {
+    if (i + n >= args.length) throw new UsageError(`flag '${flag}' requires ${n} argument${n > 1 ? "s" : ""}`);
+  };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    switch (a) {
+      case "-":
+        o.readStdin = true;
+        break;
+      case "-E":
+      case "--expr":
+        o.fromArgs = true;
+        break;
+      case "--eval":
+      case "--eval-only":
+        o.eval = true;
+        break;
+      case "--parse":
+      case "--parse-only":
+        o.parseOnly = true;
+        o.eval = true;
+        break;
+      case "-A":
+      case "--attr":
+        need(i, 1, a);
+        o.attrPaths.push(args[++i]!);
+        break;
+      case "--arg":
+      case "--argstr":
+        need(i, 2, a);
+        o.args.push({ name: args[i + 1]!, value: args[i + 2]!, isString: a === "--argstr" });
+        i += 2;
+        break;
+      case "-I":
+      case "--include":
+        need(i, 1, a);
+        o.includes.push(args[++i]!);
+        break;
+      case "--json":
+        o.output = "json";
+        break;
+      case "--xml":
+        o.output = "xml";
+        break;
+      case "--no-location":
+        o.xmlLocation = false;
+        break;
+      case "--strict":
+        o.strict = true;
+        break;
+      case "--show-trace":
+        o.showTrace = true;
+        break;
+      case "--readonly-mode":
+      case "--dry-run":
+        o.readOnly = true;
+        break;
+      case "--read-write-mode":
+      case "--repair":
+        break;
+      default:
+        if (a.startsWith("-") && a !== "") throw new UsageError(`unrecognised flag '${a}'`);
+        o.inputs.push(a);
+    }
+  }
+  return o;
+}
+
+// Deep Nix recursion needs a deep JS stack: evaluate in a worker whose stack is
+// large (the main thread's size is fixed by the OS).
+const STACK_MB = 1024;
+
+function runInWorker(options: InstantiateOptions): Promise<InstantiateResult> {
+  const code = `
+    const { parentPort, workerData } = require("node:worker_threads");
+    import(workerData.url).then((m) => parentPort.postMessage(m.instantiate(workerData.options)),
+      (e) => parentPort.postMessage({ stdout: "", stderr: "error: " + e.message + "\\n", exitCode: 1 }));`;
+  const url = new URL("../../evaluator/index.js", import.meta.url).href;
+  return new Promise((resolve, reject) => {
+    const w = new Worker(code, {
+      eval: true,
+      workerData: { url, options: { ...options, cwd: process.cwd() } },
+      resourceLimits: { stackSizeMb: STACK_MB },
+    });
+    w.once("message", (r: InstantiateResult) => {
+      resolve(r);
+      void w.terminate();
+    });
+    w.once("error", reject);
+  });
+}
+
+export const instantiateCommand: Command = {
+  name: "instantiate",
+  summary: "evaluate Nix expressions like nix-instantiate (--eval, --strict, --json, -A, --arg, -I …)",
+  async run(args) {
+    const options = parseInstantiateArgs(args);
+    const result = process.env.LADING_EVAL_IN_MAIN ? instantiate(options) : await runInWorker(options);
+    if (result.stdout) process.stdout.write(Buffer.from(result.stdout, "latin1"));
+    if (result.stderr) process.stderr.write(Buffer.from(result.stderr, "latin1"));
+    return result.exitCode;
+  },
+};

@@ -1,0 +1,215 @@
+/**
+ * `nix-instantiate --eval` as a library call: parses the inputs, selects `-A`
+ * attribute paths, auto-calls functions with `--arg`/`--argstr`, and renders the
+ * result (plain, `--json`, `--xml`) or the error exactly as CppNix prints them.
+ * The CLI (cli/commands/instantiate.ts) only parses flags and writes the output.
+ */
+import { readFileSync } from "node:fs";
+import { NixSyntaxError } from "../syntax/errors.js";
+import { showExpr } from "../syntax/show.js";
+import { absPath } from "../syntax/paths.js";
+import type { Expr } from "../syntax/ast.js";
+import { Attr, NixAttrs, NixLambda, Thunk, showType, stringBytes, fromFsPath, type Lazy, type Value } from "./value.js";
+import { EvalError, MissingArgumentError, NixTypeError } from "./errors.js";
+import { bestMatches, callFunction, evalExpr, force } from "./interpreter.js";
+import { forceDeep } from "./operations.js";
+import { EvalState, parseSearchPath, type SearchPathEntry } from "./state.js";
+import { findFile, parseFile, parseString, resolveExprPath } from "./files.js";
+import { getPrimOp } from "./primops.js";
+import { formatEvalError, printValue } from "./print.js";
+
+export interface InstantiateOptions {
+  /** Files, or expressions when `fromArgs` (-E). */
+  inputs: string[];
+  fromArgs: boolean;
+  readStdin?: boolean;
+  attrPaths: string[];
+  /** `--arg name expr` (expr text) and `--argstr name value`. */
+  args: { name: string; value: string; isString: boolean }[];
+  eval: boolean;
+  parseOnly?: boolean;
+  strict: boolean;
+  output: "plain" | "json" | "xml";
+  xmlLocation?: boolean;
+  /** `-I` entries, before NIX_PATH's. */
+  includes: string[];
+  showTrace: boolean;
+  readOnly: boolean;
+  /** Working directory for `-E` base paths and relative files (default: process.cwd()). */
+  cwd?: string;
+  /** NIX_PATH (default: the environment's). */
+  nixPath?: string;
+}
+
+export interface InstantiateResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+/** Runs nix-instantiate; never throws for Nix errors (they go to stderr, exit code 1). */
+export function instantiate(opts: InstantiateOptions): InstantiateResult {
+  let stdout = "";
+  const showTrace = opts.showTrace;
+  try {
+    const searchPath: SearchPathEntry[] = [
+      ...opts.includes.map(includeEntry),
+      ...parseSearchPath(opts.nixPath ?? process.env.NIX_PATH ?? ""),
+    ];
+    const state = new EvalState({ searchPath, showTrace, readOnly: opts.readOnly || opts.eval });
+    const cwd = fromFsPath(opts.cwd ?? process.cwd());
+    const autoArgs = buildAutoArgs(opts.args, cwd, state);
+    const attrPaths = opts.attrPaths.length === 0 ? [""] : opts.attrPaths;
+    const exprs: Expr[] = [];
+    if (opts.readStdin) exprs.push(parseString(readFileSync(0, "latin1"), cwd));
+    const inputs = opts.inputs.length === 0 && !opts.fromArgs && !opts.readStdin ? ["./default.nix"] : opts.inputs;
+    for (const input of inputs) {
+      exprs.push(opts.fromArgs ? parseString(input, cwd) : parseFile(resolveExprPath(lookupFileArg(state, input, cwd))));
+    }
+    for (const e of exprs) {
+      if (opts.parseOnly) {
+        stdout += showExpr(e) + "\n";
+        continue;
+      }
+      const root = evalExpr(e, state.baseEnv);
+      for (const path of attrPaths) {
+        const v = force(findAlongAttrPath(path, autoArgs, root));
+        if (!opts.eval) {
+          throw new EvalError("instantiating derivations (nix-instantiate without --eval) arrives with the derivations issue; use --eval");
+        }
+        const res = autoArgs.size === 0 ? v : autoCall(autoArgs, v);
+        if (opts.output === "json") stdout += callPrinter("__toJSON", res, opts.strict) + "\n";
+        else if (opts.output === "xml") stdout += callPrinter("__toXML", res, opts.strict);
+        else {
+          if (opts.strict) forceDeep(res);
+          stdout += printValue(res) + "\n";
+        }
+      }
+    }
+    return { stdout, stderr: "", exitCode: 0 };
+  } catch (err) {
+    return { stdout, stderr: formatError(err, showTrace), exitCode: 1 };
+  }
+}
+
+/** Any error as CppNix prints it on stderr (ends with a newline). */
+export function formatError(err: unknown, showTrace: boolean): string {
+  if (err instanceof EvalError) return formatEvalError(err, showTrace);
+  if (err instanceof NixSyntaxError) return err.format() + "\n";
+  if (err instanceof RangeError && /call stack/.test(err.message)) {
+    return "error: stack overflow (possible infinite recursion)\n";
+  }
+  if (err instanceof Error) return `error: ${err.message}\n`;
+  return `error: ${String(err)}\n`;
+}
+
+function callPrinter(name: string, v: Value, strict: boolean): string {
+  const op = getPrimOp(name);
+  if (op === undefined) throw new EvalError(`output needs builtins.${name.slice(2)}, which is not available yet`);
+  if (strict) forceDeep(v);
+  return stringBytes(op.impl([v], 0) as string);
+}
+
+function lookupFileArg(state: EvalState, arg: string, cwd: string): string {
+  if (arg.length > 2 && arg.startsWith("<") && arg.endsWith(">")) return findFile(state.searchPath, arg.slice(1, -1), 0);
+  return absPath(fromFsPath(arg), cwd);
+}
+
+/** One `-I` argument: `prefix=path` or a bare path (not split on colons). */
+function includeEntry(arg: string): SearchPathEntry {
+  const eq = arg.indexOf("=");
+  return eq < 0 ? { prefix: "", path: arg } : { prefix: arg.slice(0, eq), path: arg.slice(eq + 1) };
+}
+
+function buildAutoArgs(args: InstantiateOptions["args"], cwd: string, state: EvalState): NixAttrs {
+  const map = new Map<string, Attr>();
+  for (const a of args) {
+    const value: Lazy = a.isString ? fromFsPath(a.value) : new Thunk(parseString(fromFsPath(a.value), cwd), state.baseEnv);
+    map.set(a.name, new Attr(value, 0));
+  }
+  return new NixAttrs(map);
+}
+
+/** CppNix's attribute-path syntax: dots separate, `"…"` quotes, numbers index lists. */
+function parseAttrPath(s: string): string[] {
+  const res: string[] = [];
+  let cur = "";
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c === ".") {
+      res.push(cur);
+      cur = "";
+    } else if (c === '"') {
+      for (i++; ; i++) {
+        if (i >= s.length) throw new EvalError(`missing closing quote in selection path '${s}'`);
+        if (s[i] === '"') break;
+        cur += s[i];
+      }
+    } else cur += c;
+  }
+  if (cur !== "") res.push(cur);
+  return res;
+}
+
+/** CppNix's findAlongAttrPath (auto-calling functions on the way). */
+export function findAlongAttrPath(path: string, autoArgs: NixAttrs, root: Lazy): Lazy {
+  let v: Lazy = root;
+  for (const attr of parseAttrPath(path)) {
+    const index = /^[0-9]+$/.test(attr) && attr.length < 10 ? Number(attr) : null;
+    const cur = autoCall(autoArgs, force(v));
+    if (index === null) {
+      if (!(cur instanceof NixAttrs)) {
+        throw new NixTypeError(`the expression selected by the selection path '${path}' should be a set but is ${showType(cur)}`);
+      }
+      if (attr === "") throw new EvalError(`empty attribute name in selection path '${path}'`);
+      const a = cur.map.get(attr);
+      if (a === undefined) {
+        const err = new EvalError(`attribute '${attr}' in selection path '${path}' not found`);
+        err.suggestions = bestMatches(cur.keys(), attr);
+        throw err;
+      }
+      v = a.value;
+    } else {
+      if (!Array.isArray(cur)) {
+        throw new NixTypeError(`the expression selected by the selection path '${path}' should be a list but is ${showType(cur)}`);
+      }
+      if (index >= cur.length) throw new EvalError(`list index ${index} in selection path '${path}' is out of range`);
+      v = cur[index]!;
+    }
+  }
+  return v;
+}
+
+/** CppNix's autoCallFunction: applies a function with formals to the automatic arguments. */
+export function autoCall(args: NixAttrs, fn: Value): Value {
+  if (fn instanceof NixAttrs) {
+    const functor = fn.map.get("__functor");
+    if (functor !== undefined) {
+      const r = force(callFunction(force(functor.value), [fn], 0));
+      return autoCall(args, r);
+    }
+  }
+  if (!(fn instanceof NixLambda) || fn.expr.formals === null) return fn;
+  const formals = fn.expr.formals;
+  const map = new Map<string, Attr>();
+  if (formals.ellipsis) {
+    for (const [k, a] of args.map) map.set(k, a);
+  } else {
+    const sorted = [...formals.entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const f of sorted) {
+      const a = args.map.get(f.name);
+      if (a !== undefined) map.set(f.name, a);
+      else if (f.default === null) {
+        throw new MissingArgumentError(
+          `cannot evaluate a function that has an argument without a value ('${f.name}')\n\n` +
+            "Nix attempted to evaluate a function as a top level expression; in\n" +
+            "this case it must have its arguments supplied either by default\n" +
+            "values, or passed explicitly with '--arg' or '--argstr'. See\n" +
+            "https://nixos.org/manual/nix/stable/#ss-functions.",
+          f.pos,
+        );
+      }
+    }
+  }
+  return callFunction(fn, [new NixAttrs(map)], 0);
+}
