@@ -2,7 +2,7 @@
  * Attribute-set builtins (CppNix 2.8 primops.cc, "Sets"). Values stay lazy; only
  * the names CppNix needs are forced.
  */
-import { resolvePos } from "../syntax/index.js";
+import { resolvePos, sourceOf } from "../syntax/index.js";
 import {
   Attr,
   NixAttrs,
@@ -29,11 +29,16 @@ export function requireAttr(attrs: NixAttrs, name: string, funcName: string, pos
   return a;
 }
 
-/** `{ file; line; column; }` for a position, null when there is none (CppNix's mkPos). */
+/**
+ * `{ file; line; column; }` for a position, null when there is none (CppNix's
+ * mkPos). CppNix 2.8 names an `-E` or stdin source by its whole text.
+ */
 export function posValue(pos: number): Value {
   const p = pos === 0 ? undefined : resolvePos(pos);
   if (p === undefined) return null;
-  return NixAttrs.of({ column: BigInt(p.column), file: p.file, line: BigInt(p.line) });
+  const source = sourceOf(pos)!;
+  const file = source.origin === "file" ? p.file : source.text;
+  return NixAttrs.of({ column: BigInt(p.column), file, line: BigInt(p.line) });
 }
 
 definePrimOp("__isAttrs", 1, ([x], pos) => force(x!, pos) instanceof NixAttrs);

@@ -1,0 +1,112 @@
+/**
+ * Differential harness for the builtins: evaluates each expression with our
+ * evaluator and with CppNix (`nix-instantiate --eval --strict -E`) and compares
+ * the printed value, or the first line of the error, plus the trace lines.
+ */
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execFileSync } from "node:child_process";
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import "../../evaluator/builtins/index.js";
+import { setTraceSink } from "../../evaluator/builtins/index.js";
+import { EvalError, EvalState, evalString, forceDeep, formatEvalError, printValue } from "../../evaluator/eval/index.js";
+import { nixSkipReason } from "../helpers/nix.js";
+
+/** What one evaluator printed: the value or `error: …` (first line), and the trace lines before it. */
+export interface Outcome {
+  out: string;
+  traces: string[];
+}
+
+/** A directory with a few files, the working directory of every evaluation (relative paths resolve here). */
+export function fixtureDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "lading-builtins-"));
+  mkdirSync(join(dir, "sub"));
+  writeFileSync(join(dir, "hello.txt"), "hello\n");
+  writeFileSync(join(dir, "empty"), "");
+  writeFileSync(join(dir, "bytes.bin"), Buffer.from([0xff, 0xfe, 0x41, 0x0a]));
+  writeFileSync(join(dir, "nul.bin"), Buffer.from([0x61, 0x00, 0x62]));
+  writeFileSync(join(dir, "sub", "a.nix"), "{ x = 1; }\n");
+  symlinkSync("hello.txt", join(dir, "link"));
+  symlinkSync("nowhere", join(dir, "dangling"));
+  symlinkSync("sub", join(dir, "dirlink"));
+  execFileSync("mkfifo", [join(dir, "fifo")]);
+  return dir;
+}
+
+export function ours(expr: string, dir: string): Outcome {
+  const traces: string[] = [];
+  const prev = setTraceSink((line) => traces.push(line));
+  try {
+    new EvalState();
+    const v = evalString(expr, dir);
+    forceDeep(v);
+    return { out: printValue(v), traces };
+  } catch (err) {
+    if (err instanceof EvalError) return { out: formatEvalError(err, false).split("\n")[0]!, traces };
+    throw err;
+  } finally {
+    setTraceSink(prev);
+  }
+}
+
+export function theirs(expr: string, dir: string): Promise<Outcome> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("nix-instantiate", ["--eval", "--strict", "-E", expr], {
+      cwd: dir,
+      env: { ...process.env, NIX_CONFIG: "experimental-features = nix-command", NIX_PATH: "" },
+    });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on("data", (b: Buffer) => stdout.push(b));
+    child.stderr.on("data", (b: Buffer) => stderr.push(b));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const err = Buffer.concat(stderr).toString("latin1").split("\n");
+      const traces = err.filter((l) => l.startsWith("trace: "));
+      if (code === 0) resolve({ out: Buffer.concat(stdout).toString("latin1").replace(/\n$/, ""), traces });
+      else resolve({ out: err.find((l) => l.startsWith("error: ")) ?? err.join("\n"), traces });
+    });
+  });
+}
+
+/** Runs CppNix on all expressions, a few at a time. */
+async function allTheirs(exprs: readonly string[], dir: string): Promise<Outcome[]> {
+  const results = new Array<Outcome>(exprs.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < exprs.length) {
+      const i = next++;
+      results[i] = await theirs(exprs[i]!, dir);
+    }
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+  return results;
+}
+
+/**
+ * Registers one test per family: every expression must print what CppNix prints
+ * (value, or the first error line) and emit the same trace lines.
+ */
+export function differential(family: string, exprs: readonly string[]): void {
+  const skip = nixSkipReason();
+  test(`builtins (${family}) match CppNix 2.8`, { skip }, async (t) => {
+    const dir = fixtureDir();
+    try {
+      const expected = await allTheirs(exprs, dir);
+      for (let i = 0; i < exprs.length; i++) {
+        const expr = exprs[i]!;
+        await t.test(expr, () => {
+          const got = ours(expr, dir);
+          assert.equal(got.out, expected[i]!.out);
+          assert.deepEqual(got.traces, expected[i]!.traces);
+        });
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
