@@ -11,3 +11,4 @@ export {
 } from "./regex.js";
 export { compareVersions, parseDrvName, splitVersion } from "./versions.js";
 export { FloatLiteralError, floatToString, formatFixed, formatGeneral, parseFloatLiteral, showFloat } from "./float-format.js";
+export { JsonParseError, jsonQuote, parseJson, renderJson, type JsonObject, type JsonValue } from "./json.js";
