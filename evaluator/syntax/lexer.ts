@@ -181,6 +181,8 @@ export class Lexer {
   private readonly modes: Mode[] = [];
   /** Start of the last lexeme (token, whitespace or comment): where CppNix reports end of file. */
   private lastLexemeStart = 0;
+  /** Start of the lexeme before that (CppNix's `prev_yylloc` at end of input). */
+  private prevLexemeStart = 0;
 
   constructor(
     private readonly text: string,
@@ -207,6 +209,7 @@ export class Lexer {
 
   private tok(type: T, start: number, end: number, text = "", indent = false): Token {
     this.pos = end;
+    this.prevLexemeStart = this.lastLexemeStart;
     this.lastLexemeStart = start;
     return { type, start, end, text, indent };
   }
@@ -236,6 +239,7 @@ export class Lexer {
       }
       const c = s.charCodeAt(i);
       if (c === CC_SPACE || c === CC_NL || c === CC_TAB || c === CC_CR) {
+        this.prevLexemeStart = this.lastLexemeStart;
         this.lastLexemeStart = i;
         i++;
         while (i < n) {
@@ -246,6 +250,7 @@ export class Lexer {
         continue;
       }
       if (c === CC_HASH) {
+        this.prevLexemeStart = this.lastLexemeStart;
         this.lastLexemeStart = i;
         i++;
         while (i < n) {
@@ -258,6 +263,7 @@ export class Lexer {
       if (c === CC_SLASH && s.charCodeAt(i + 1) === CC_STAR) {
         const close = s.indexOf("*/", i + 2);
         if (close >= 0) {
+          this.prevLexemeStart = this.lastLexemeStart;
           this.lastLexemeStart = i;
           i = close + 2;
           continue;
@@ -570,8 +576,10 @@ export class Lexer {
       this.error("path has a trailing slash", i < s.length ? i : this.lastLexemeStart);
     }
     this.pop();
-    // Zero-width; CppNix gives it the location of the lexeme before.
-    return { type: T.PATH_END, start: this.lastLexemeStart, end: i, text: "", indent: false };
+    // Zero-width; CppNix gives it the location of the path's last lexeme, or at the
+    // end of input (no lexeme consumed for it) the one before that.
+    const start = i < s.length ? this.lastLexemeStart : this.prevLexemeStart;
+    return { type: T.PATH_END, start, end: i, text: "", indent: false };
   }
 
   /** Inside "…": a run of text (unescaped), `${`, or the closing quote. */

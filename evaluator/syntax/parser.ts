@@ -72,7 +72,8 @@ op(C_MINUS, 8, "left");
 op(C_STAR, 9, "left");
 op(C_SLASH, 9, "left");
 op(T.CONCAT, 10, "right");
-op(C_QUESTION, 11, "none");
+// `%nonassoc '?'` never fires: its right side is an attrpath, so `a ? b ? c` chains.
+op(C_QUESTION, 11, "left");
 
 /** Tokens that can start an `expr_select` (an application argument). */
 const STARTS_SELECT = new Uint8Array(256);

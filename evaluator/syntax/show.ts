@@ -47,6 +47,11 @@ export function showAttrPath(path: readonly AttrName[]): string {
  */
 export interface ShowOptions {
   readonly preInterned?: ReadonlyMap<string, number>;
+  /**
+   * "name" sorts `let` bindings and formals by name instead: a canonical form for
+   * comparing with CppNix where its symbol addresses make the order arbitrary.
+   */
+  readonly order?: "symbol" | "name";
 }
 
 /** Names CppNix's EvalState interns before any parse, in a plausible address order. */
@@ -62,7 +67,9 @@ export const defaultPreInterned: ReadonlyMap<string, number> = new Map(DEFAULT_P
 
 /** `Expr::show` of an expression. */
 export function showExpr(e: Expr, options: ShowOptions = {}): string {
-  return new Printer(options.preInterned ?? defaultPreInterned, e).show(e);
+  const printer = new Printer(options.preInterned ?? defaultPreInterned, e);
+  if (options.order === "name") printer.bySymbol = compareBytes;
+  return printer.show(e);
 }
 
 class Printer {
@@ -162,7 +169,7 @@ class Printer {
     }
   }
 
-  private bySymbol = (a: string, b: string): number => this.rank.get(a)! - this.rank.get(b)!;
+  bySymbol = (a: string, b: string): number => this.rank.get(a)! - this.rank.get(b)!;
 
   private path(path: AttrName[]): string {
     return path.map((a) => (typeof a === "string" ? showId(a) : `"\${${this.show(a)}}"`)).join(".");
