@@ -12,3 +12,4 @@ export {
 export { compareVersions, parseDrvName, splitVersion } from "./versions.js";
 export { FloatLiteralError, floatToString, formatFixed, formatGeneral, parseFloatLiteral, showFloat } from "./float-format.js";
 export { JsonParseError, jsonQuote, parseJson, renderJson, type JsonObject, type JsonValue } from "./json.js";
+export { compareAttrNames, printAttrName, printString } from "./string-escape.js";

@@ -1,0 +1,53 @@
+/**
+ * How `nix-instantiate --eval` prints strings and attribute names (CppNix 2.8's
+ * Value::print and showId). Inputs and outputs are byte strings (see regex.ts).
+ */
+
+/**
+ * A string value: `"` and `\` are backslash-escaped, newline/CR/tab become
+ * `\n` `\r` `\t`, a `$` directly before `{` becomes `\$`; every other byte
+ * (control characters and UTF-8 included) is written raw.
+ */
+export function printString(bytes: string): string {
+  let out = '"';
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i]!;
+    if (c === '"' || c === "\\") out += "\\" + c;
+    else if (c === "\n") out += "\\n";
+    else if (c === "\r") out += "\\r";
+    else if (c === "\t") out += "\\t";
+    else if (c === "$" && bytes[i + 1] === "{") out += "\\$";
+    else out += c;
+  }
+  return out + '"';
+}
+
+/** The quoting used for attribute names: like printString, but every `$` is escaped. */
+function quoteName(bytes: string): string {
+  let out = '"';
+  for (const c of bytes) {
+    if (c === '"' || c === "\\" || c === "$") out += "\\" + c;
+    else if (c === "\n") out += "\\n";
+    else if (c === "\r") out += "\\r";
+    else if (c === "\t") out += "\\t";
+    else out += c;
+  }
+  return out + '"';
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_'-]*$/;
+
+/**
+ * An attribute name as printed in `{ name = …; }`: bare when it is an identifier,
+ * quoted otherwise. CppNix quotes the empty name and the keyword `if` but no
+ * other keyword (so `then = 1;` is printed bare).
+ */
+export function printAttrName(bytes: string): string {
+  if (bytes === "" || bytes === "if") return `"${bytes}"`;
+  return IDENTIFIER.test(bytes) ? bytes : quoteName(bytes);
+}
+
+/** Byte-wise order of attribute names, the order CppNix prints attribute sets in. */
+export function compareAttrNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
