@@ -11,7 +11,8 @@ const DEFAULT_CHUNK_SIZE = 1 << 20;
 
 const SLASH = Buffer.from("/");
 const OPEN_FILE_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW;
-const S_IXANY = 0o111;
+// CppNix (2.8) marks a file executable by the owner's x bit alone, not group or other.
+const S_IXUSR = 0o100;
 
 interface DirFrame {
   readonly dir: Buffer;
@@ -139,7 +140,7 @@ export class NarDumper {
     }
     if (st.isFile()) {
       this.put(T_REGULAR);
-      if (st.mode & S_IXANY) this.put(T_EXECUTABLE);
+      if (st.mode & S_IXUSR) this.put(T_EXECUTABLE);
       this.put(T_CONTENTS);
       this.putU64(st.size);
       if (st.size === 0) {
