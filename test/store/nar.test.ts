@@ -128,7 +128,9 @@ function reserializer(): { sink: NarSink; bytes(): Buffer } {
     out.push(len, bytes, Buffer.alloc((8 - (bytes.length % 8)) % 8));
   };
   const enter = (path: NarPath) => {
-    if (path.length > 0) ["entry", "(", "name"].forEach(str), str(path.at(-1)!), str("node");
+    if (path.length > 0) {
+      for (const token of ["entry", "(", "name", path.at(-1)!, "node"]) str(token);
+    }
     str("(");
     str("type");
   };
@@ -149,7 +151,10 @@ function reserializer(): { sink: NarSink; bytes(): Buffer } {
       file(path, executable, size) {
         enter(path);
         str("regular");
-        if (executable) str("executable"), str("");
+        if (executable) {
+          str("executable");
+          str("");
+        }
         str("contents");
         const len = Buffer.alloc(8);
         len.writeUInt32LE(size);
