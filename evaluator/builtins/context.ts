@@ -76,6 +76,7 @@ definePrimOp("__getContext", 1, ([s], pos) => {
   return new NixAttrs(m);
 });
 
+// CppNix 2.8 prints the attribute names in these messages quoted (a Symbol's formatting).
 definePrimOp("__appendContext", 2, ([s, ctxArg], pos) => {
   const orig = forceString(s!, pos);
   const context = [...stringContext(orig)];
@@ -84,14 +85,14 @@ definePrimOp("__appendContext", 2, ([s, ctxArg], pos) => {
   for (const name of attrs.keys()) {
     const a = attrs.map.get(name)!;
     const at = a.pos !== 0 ? a.pos : pos;
-    if (!isStorePath(name, storeDir)) throw new EvalError(`Context key '${name}' is not a store path`, at);
+    if (!isStorePath(name, storeDir)) throw new EvalError(`Context key '"${name}"' is not a store path`, at);
     const info = forceAttrs(a.value, at);
     const pathAttr = info.map.get("path");
     if (pathAttr !== undefined && forceBool(pathAttr.value, pathAttr.pos || at)) context.push(name);
     const allAttr = info.map.get("allOutputs");
     if (allAttr !== undefined && forceBool(allAttr.value, allAttr.pos || at)) {
       if (!name.endsWith(".drv")) {
-        throw new EvalError(`Tried to add all-outputs context of ${name}, which is not a derivation, to a string`, at);
+        throw new EvalError(`Tried to add all-outputs context of "${name}", which is not a derivation, to a string`, at);
       }
       context.push("=" + name);
     }
@@ -100,7 +101,7 @@ definePrimOp("__appendContext", 2, ([s, ctxArg], pos) => {
       const outPos = outAttr.pos || at;
       const outputs = forceList(outAttr.value, outPos);
       if (outputs.length > 0 && !name.endsWith(".drv")) {
-        throw new EvalError(`Tried to add derivation output context of ${name}, which is not a derivation, to a string`, at);
+        throw new EvalError(`Tried to add derivation output context of "${name}", which is not a derivation, to a string`, at);
       }
       for (const o of outputs) context.push(`!${forceStringNoCtx(o, outPos)}!${name}`);
     }

@@ -11,6 +11,7 @@ import "./debug.js";
 import "./env.js";
 import "./files.js";
 import "./hashing.js";
+import "./json-toml-xml.js";
 import "./lists.js";
 import "./regex-builtins.js";
 import "./strings.js";

@@ -12,7 +12,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import "../../evaluator/builtins/index.js";
 import { setTraceSink } from "../../evaluator/builtins/index.js";
-import { EvalError, EvalState, evalString, forceDeep, formatEvalError, printValue } from "../../evaluator/eval/index.js";
+import { EvalError, EvalState, evalString, fromFsPath, forceDeep, formatEvalError, printValue } from "../../evaluator/eval/index.js";
 import { nixSkipReason } from "../helpers/nix.js";
 
 /** What one evaluator printed: the value or `error: …` (first line), and the trace lines before it. */
@@ -42,7 +42,8 @@ export function ours(expr: string, dir: string): Outcome {
   const prev = setTraceSink((line) => traces.push(line));
   try {
     new EvalState();
-    const v = evalString(expr, dir);
+    // Source text is bytes: the UTF-8 of the expression, one char per byte.
+    const v = evalString(fromFsPath(expr), dir);
     forceDeep(v);
     return { out: printValue(v), traces };
   } catch (err) {
