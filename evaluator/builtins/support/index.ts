@@ -13,3 +13,4 @@ export { compareVersions, parseDrvName, splitVersion } from "./versions.js";
 export { FloatLiteralError, floatToString, formatFixed, formatGeneral, parseFloatLiteral, showFloat } from "./float-format.js";
 export { JsonParseError, jsonQuote, parseJson, renderJson, type JsonObject, type JsonValue } from "./json.js";
 export { compareAttrNames, printAttrName, printString } from "./string-escape.js";
+export { renderXml, type XmlAttr, type XmlPos, type XmlThunk, type XmlValue } from "./xml.js";
