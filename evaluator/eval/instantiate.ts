@@ -162,7 +162,7 @@ export function findAlongAttrPath(path: string, autoArgs: NixAttrs, root: Lazy):
         throw new NixTypeError(`the expression selected by the selection path '${path}' should be a set but is ${showType(cur)}`);
       }
       if (attr === "") throw new EvalError(`empty attribute name in selection path '${path}'`);
-      const a = cur.map.get(attr);
+      const a = cur.getAttr(attr);
       if (a === undefined) {
         const err = new EvalError(`attribute '${attr}' in selection path '${path}' not found`);
         err.suggestions = bestMatches(cur.keys(), attr);
@@ -183,7 +183,7 @@ export function findAlongAttrPath(path: string, autoArgs: NixAttrs, root: Lazy):
 /** CppNix's autoCallFunction: applies a function with formals to the automatic arguments. */
 export function autoCall(args: NixAttrs, fn: Value): Value {
   if (fn instanceof NixAttrs) {
-    const functor = fn.map.get("__functor");
+    const functor = fn.getAttr("__functor");
     if (functor !== undefined) {
       const r = force(callFunction(force(functor.value), [fn], 0));
       return autoCall(args, r);
@@ -193,11 +193,11 @@ export function autoCall(args: NixAttrs, fn: Value): Value {
   const formals = fn.expr.formals;
   const map = new Map<string, Attr>();
   if (formals.ellipsis) {
-    for (const [k, a] of args.map) map.set(k, a);
+    args.names.forEach((k, i) => map.set(k, args.attrs[i]!));
   } else {
     const sorted = [...formals.entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const f of sorted) {
-      const a = args.map.get(f.name);
+      const a = args.getAttr(f.name);
       if (a !== undefined) map.set(f.name, a);
       else if (f.default === null) {
         throw new MissingArgumentError(

@@ -4,7 +4,7 @@
  * applies lambdas, primops and functors. Semantics follow CppNix 2.8's
  * `Expr*::eval` and `EvalState::callFunction`.
  */
-import type { AttrName, AttrsExpr, ConcatStringsExpr, Expr, LambdaExpr, SelectExpr } from "../syntax/ast.js";
+import type { AttrDef, AttrName, AttrsExpr, ConcatStringsExpr, Expr, LambdaExpr, SelectExpr } from "../syntax/ast.js";
 import { resolvePos, showPos } from "../syntax/source.js";
 import { canonPath } from "../syntax/paths.js";
 import {
@@ -148,7 +148,7 @@ export function evalExpr(e: Expr, env: Env): Value {
       let v = evalExpr(e.expr, env);
       for (const name of e.path) {
         if (!(v instanceof NixAttrs)) return false;
-        const a = v.map.get(attrName(name, env));
+        const a = v.getAttr(attrName(name, env));
         if (a === undefined) return false;
         v = force(a.value, a.pos);
       }
@@ -175,7 +175,7 @@ function lookupWith(env: Env, name: string, pos: number): Lazy {
   for (;;) {
     const attrs = force(env.vars[0]!, pos);
     if (!(attrs instanceof NixAttrs)) throw typeError(attrs, "a set", pos);
-    const a = attrs.map.get(name);
+    const a = attrs.getAttr(name);
     if (a !== undefined) return a.value;
     const up = env.prevWith;
     if (up <= 0) throw new UndefinedVarError(`undefined variable '${name}'`, pos);
@@ -200,7 +200,7 @@ function evalSelect(e: SelectExpr, env: Env): Value {
         if (e.default !== null) return evalExpr(e.default, env);
         throw typeError(v, "a set", e.pos);
       }
-      const a = v.map.get(name);
+      const a = v.getAttr(name);
       if (a === undefined) {
         if (e.default !== null) return evalExpr(e.default, env);
         throw missingAttr(name, v, e.pos);
@@ -224,47 +224,95 @@ export function missingAttr(name: string, attrs: NixAttrs, pos: number): EvalErr
   return err;
 }
 
+/** Per set expression: its static names in byte order and where each def goes. */
+interface AttrsLayout {
+  readonly names: readonly string[];
+  /** `slot[k]`: position in `names` of the k-th def (defs order = env displacement). */
+  readonly slot: Int32Array;
+  readonly defs: readonly AttrDef[];
+}
+
+const layouts = new WeakMap<AttrsExpr, AttrsLayout>();
+
+function layoutOf(e: AttrsExpr): AttrsLayout {
+  let l = layouts.get(e);
+  if (l === undefined) {
+    const defNames = [...e.defs.keys()];
+    const names = [...defNames].sort();
+    const index = new Map(names.map((n, i) => [n, i]));
+    const slot = Int32Array.from(defNames, (n) => index.get(n)!);
+    l = { names, slot, defs: [...e.defs.values()] };
+    layouts.set(e, l);
+  }
+  return l;
+}
+
 function evalAttrs(e: AttrsExpr, env: Env): NixAttrs {
-  const map = new Map<string, Attr>();
+  const layout = layoutOf(e);
+  const defs = layout.defs;
+  const slot = layout.slot;
+  const n = defs.length;
+  let names = layout.names;
+  let attrs = new Array<Attr>(n);
   let dynamicEnv = env;
   if (e.rec) {
-    const vars = new Array<Lazy>(e.defs.size);
+    const vars = new Array<Lazy>(n);
     const env2 = new Env(env, vars);
     dynamicEnv = env2;
-    let i = 0;
     const hasOverrides = e.defs.has("__overrides");
-    for (const [name, def] of e.defs) {
+    for (let k = 0; k < n; k++) {
+      const def = defs[k]!;
       const v =
         hasOverrides && def.kind !== "inherit"
           ? new Thunk(def.value, env2)
           : maybeThunk(def.value, def.kind === "inherit" ? env : env2);
-      vars[i++] = v;
-      map.set(name, new Attr(v, def.pos));
+      vars[k] = v;
+      attrs[slot[k]!] = new Attr(v, def.pos);
     }
     if (hasOverrides) {
-      const overrides = force(map.get("__overrides")!.value, e.pos);
+      const overrides = force(attrs[slot[[...e.defs.keys()].indexOf("__overrides")]!]!.value, e.pos);
       if (!(overrides instanceof NixAttrs)) throw typeError(overrides, "a set", e.pos);
-      const names = [...e.defs.keys()];
-      for (const [name, a] of overrides.map) {
-        const displ = names.indexOf(name);
+      const map = new Map<string, Attr>();
+      for (let i = 0; i < names.length; i++) map.set(names[i]!, attrs[i]!);
+      const defNames = [...e.defs.keys()];
+      for (let i = 0; i < overrides.names.length; i++) {
+        const name = overrides.names[i]!;
+        const a = overrides.attrs[i]!;
+        const displ = defNames.indexOf(name);
         if (displ >= 0) vars[displ] = a.value;
         map.set(name, a);
       }
+      const merged = new NixAttrs(map);
+      names = merged.names;
+      attrs = merged.attrs as Attr[];
     }
   } else {
-    for (const [name, def] of e.defs) map.set(name, new Attr(maybeThunk(def.value, env), def.pos));
+    for (let k = 0; k < n; k++) {
+      const def = defs[k]!;
+      attrs[slot[k]!] = new Attr(maybeThunk(def.value, env), def.pos);
+    }
   }
+  if (e.dynamic.length === 0) return new NixAttrs(names, attrs, e.pos);
+  const dynNames = names.slice();
   for (const d of e.dynamic) {
     const nameVal = evalExpr(d.name, dynamicEnv);
     if (nameVal === null) continue;
     const name = forceStringNoCtx(nameVal, d.pos);
-    const existing = map.get(name);
-    if (existing !== undefined) {
-      throw new EvalError(`dynamic attribute '${name}' already defined at ${showPos(existing.pos)}`, d.pos);
+    // Binary search for the insertion point.
+    let lo = 0;
+    let hi = dynNames.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (dynNames[mid]! < name) lo = mid + 1;
+      else hi = mid;
     }
-    map.set(name, new Attr(maybeThunk(d.value, dynamicEnv), d.pos));
+    if (dynNames[lo] === name) {
+      throw new EvalError(`dynamic attribute '${name}' already defined at ${showPos(attrs[lo]!.pos)}`, d.pos);
+    }
+    dynNames.splice(lo, 0, name);
+    attrs.splice(lo, 0, new Attr(maybeThunk(d.value, dynamicEnv), d.pos));
   }
-  return new NixAttrs(map, e.pos);
+  return new NixAttrs(dynNames, attrs, e.pos);
 }
 
 function evalBinary(op: string, left: Expr, right: Expr, pos: number, env: Env): Value {
@@ -398,8 +446,8 @@ export function callFunction(fn: Value, args: Lazy[], pos: number): Value {
       if (left < need) return new PrimOpApp(op, cur.args.concat(args.slice(i)));
       cur = op.impl(cur.args.concat(args.slice(i, i + need)), pos);
       i += need;
-    } else if (cur instanceof NixAttrs && cur.map.has("__functor")) {
-      const functor = force(cur.map.get("__functor")!.value, pos);
+    } else if (cur instanceof NixAttrs && cur.has("__functor")) {
+      const functor = force(cur.get("__functor")!, pos);
       cur = callFunction(functor, [cur, args[i]!], pos);
       i++;
     } else {
@@ -432,7 +480,7 @@ function callLambda(fn: NixLambda, arg: Lazy, pos: number): Value {
     let used = 0;
     for (let k = 0; k < entries.length; k++) {
       const f = entries[k]!;
-      const a = attrs.map.get(f.name);
+      const a = attrs.getAttr(f.name);
       if (a === undefined) {
         if (f.default === null) throw missingArgument(lam, attrs, pos);
         vars[d++] = maybeThunk(f.default, env2);
@@ -441,7 +489,7 @@ function callLambda(fn: NixLambda, arg: Lazy, pos: number): Value {
         vars[d++] = a.value;
       }
     }
-    if (!formals.ellipsis && used !== attrs.map.size) throw unexpectedArgument(lam, attrs, pos);
+    if (!formals.ellipsis && used !== attrs.size) throw unexpectedArgument(lam, attrs, pos);
   }
   if (!evalState().showTrace) return evalExpr(lam.body, env2);
   try {
@@ -463,7 +511,7 @@ export function showLambda(lam: LambdaExpr): string {
 function missingArgument(lam: LambdaExpr, attrs: NixAttrs, pos: number): EvalError {
   // CppNix checks formals in name order.
   const sorted = [...lam.formals!.entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const missing = sorted.find((f) => f.default === null && !attrs.map.has(f.name))!;
+  const missing = sorted.find((f) => f.default === null && !attrs.has(f.name))!;
   return new NixTypeError(`${showLambda(lam)} called without required argument '${missing.name}'`, pos);
 }
 

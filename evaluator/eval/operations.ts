@@ -61,7 +61,7 @@ export function forceList(v: Lazy, pos = 0): Lazy[] {
 export function forceFunction(v: Lazy, pos = 0): Value {
   const x = v instanceof Thunk ? forceThunk(v, pos) : v;
   if (x instanceof NixLambda || x instanceof PrimOp || x instanceof PrimOpApp) return x;
-  if (x instanceof NixAttrs && x.map.has("__functor")) return x;
+  if (x instanceof NixAttrs && x.has("__functor")) return x;
   throw typeError(x, "a function", pos);
 }
 
@@ -107,12 +107,12 @@ export function coerceToString(v: Lazy, pos = 0, opts: CoerceOptions = {}): stri
     return new NixString(dst, [dst]);
   }
   if (x instanceof NixAttrs) {
-    const toStr = x.map.get("__toString");
+    const toStr = x.getAttr("__toString");
     if (toStr !== undefined) {
       const r = callFunction(force(toStr.value, pos), [x], pos);
       return coerceToString(r, pos, opts);
     }
-    const out = x.map.get("outPath");
+    const out = x.getAttr("outPath");
     if (out === undefined) throw new NixTypeError("cannot coerce a set to a string", pos);
     return coerceToString(out.value, pos, opts);
   }
@@ -155,7 +155,7 @@ export function coerceToPath(v: Lazy, pos = 0): { path: string; context: readonl
 /** True for a set with `type = "derivation"`. */
 export function isDerivation(v: Value): boolean {
   if (!(v instanceof NixAttrs)) return false;
-  const t = v.map.get("type");
+  const t = v.getAttr("type");
   if (t === undefined) return false;
   const tv = force(t.value, t.pos);
   return tv === "derivation" || (tv instanceof NixString && tv.s === "derivation");
@@ -185,17 +185,16 @@ export function eqValues(a: Value, b: Value): boolean {
   if (a instanceof NixAttrs) {
     if (!(b instanceof NixAttrs)) return false;
     if (isDerivation(a) && isDerivation(b)) {
-      const x = a.map.get("outPath");
-      const y = b.map.get("outPath");
+      const x = a.getAttr("outPath");
+      const y = b.getAttr("outPath");
       if (x !== undefined && y !== undefined) return eqLazy(x.value, y.value);
     }
-    if (a.map.size !== b.map.size) return false;
-    const ka = a.keys();
-    const kb = b.keys();
+    if (a.size !== b.size) return false;
+    const ka = a.names;
+    const kb = b.names;
     for (let i = 0; i < ka.length; i++) {
-      const k = ka[i]!;
-      if (k !== kb[i]) return false;
-      if (!eqLazy(a.map.get(k)!.value, b.map.get(k)!.value)) return false;
+      if (ka[i] !== kb[i]) return false;
+      if (!eqLazy(a.attrs[i]!.value, b.attrs[i]!.value)) return false;
     }
     return true;
   }
@@ -280,7 +279,7 @@ export function forceDeep(v: Lazy, pos = 0): Value {
     if (Array.isArray(x)) for (let i = x.length - 1; i >= 0; i--) stack.push(x[i]!);
     else if (x instanceof NixAttrs) {
       const keys = x.keys();
-      for (let i = keys.length - 1; i >= 0; i--) stack.push(x.map.get(keys[i]!)!.value);
+      for (let i = keys.length - 1; i >= 0; i--) stack.push(x.attrs[i]!.value);
     }
   }
   return root;

@@ -45,7 +45,7 @@ export function printValue(v: Lazy): string {
       stack.push({ text: "}" });
       for (let i = keys.length - 1; i >= 0; i--) {
         stack.push({ text: "; " });
-        stack.push(x.map.get(keys[i]!)!.value);
+        stack.push(x.attrs[i]!.value);
         stack.push({ text: `${showId(keys[i]!)} = ` });
       }
     } else if (Array.isArray(x)) {

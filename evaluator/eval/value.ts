@@ -49,45 +49,143 @@ export class NixPath {
   constructor(readonly path: string) {}
 }
 
-/** An attribute set. Iteration is always in byte order of names (`keys()`). */
+/**
+ * An attribute set: names sorted in byte order with their attributes in parallel
+ * arrays (as CppNix's Bindings), so `//` is a linear merge of two arrays and
+ * iteration order is always the byte order of names. Lookup is a binary search.
+ * Treat instances as immutable once visible to Nix code.
+ */
 export class NixAttrs {
-  private sortedKeys: string[] | null = null;
+  /** Sorted names. */
+  readonly names: readonly string[];
+  /** `attrs[i]` belongs to `names[i]`. */
+  readonly attrs: readonly Attr[];
+  /** Position of the set expression (for `determinePos`), 0 if none. */
+  readonly pos: number;
+  private mapView: Map<string, Attr> | null;
 
-  constructor(
-    /** Name → attribute. Treat as immutable once the set is visible to Nix code. */
-    readonly map: Map<string, Attr>,
-    /** Position of the set expression (for `determinePos`), 0 if none. */
-    readonly pos = 0,
-  ) {}
+  /** From a Map in any order (sorted here). */
+  constructor(map: ReadonlyMap<string, Attr>, pos?: number);
+  /** From names already sorted in byte order, without duplicates, and their attributes. */
+  constructor(names: readonly string[], attrs: readonly Attr[], pos?: number);
+  constructor(a: ReadonlyMap<string, Attr> | readonly string[], b?: readonly Attr[] | number, c?: number) {
+    if (Array.isArray(a)) {
+      this.names = a as readonly string[];
+      this.attrs = b as readonly Attr[];
+      this.pos = c ?? 0;
+    } else {
+      const map = a as ReadonlyMap<string, Attr>;
+      const names = [...map.keys()].sort();
+      const attrs = new Array<Attr>(names.length);
+      for (let i = 0; i < names.length; i++) attrs[i] = map.get(names[i]!)!;
+      this.names = names;
+      this.attrs = attrs;
+      this.pos = (b as number | undefined) ?? 0;
+    }
+    this.mapView = null;
+  }
+
+  /** From names already sorted in byte order and without duplicates. */
+  static fromSorted(names: readonly string[], attrs: readonly Attr[], pos = 0): NixAttrs {
+    return new NixAttrs(names, attrs, pos);
+  }
 
   get size(): number {
-    return this.map.size;
+    return this.names.length;
+  }
+
+  /** Index of `name` in `names`, or -1. */
+  indexOf(name: string): number {
+    const names = this.names;
+    let hi = names.length - 1;
+    if (hi < 8) {
+      for (let i = 0; i <= hi; i++) if (names[i] === name) return i;
+      return -1;
+    }
+    let lo = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const n = names[mid]!;
+      if (n === name) return mid;
+      if (n < name) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
+  /** The attribute (value and position) of a name. */
+  getAttr(name: string): Attr | undefined {
+    const i = this.indexOf(name);
+    return i < 0 ? undefined : this.attrs[i];
   }
 
   get(name: string): Lazy | undefined {
-    const a = this.map.get(name);
-    return a === undefined ? undefined : a.value;
+    const i = this.indexOf(name);
+    return i < 0 ? undefined : this.attrs[i]!.value;
   }
 
   has(name: string): boolean {
-    return this.map.has(name);
+    return this.indexOf(name) >= 0;
   }
 
-  /** Attribute names in byte order (cached). */
+  /** Attribute names in byte order. */
   keys(): readonly string[] {
-    return (this.sortedKeys ??= [...this.map.keys()].sort());
+    return this.names;
   }
 
-  /** `this // other` */
+  /**
+   * A Map view (built on first use, then cached): convenient but slower than
+   * `getAttr`/`get`/`has`/`names`+`attrs`; do not mutate it.
+   */
+  get map(): ReadonlyMap<string, Attr> {
+    if (this.mapView === null) {
+      const m = new Map<string, Attr>();
+      for (let i = 0; i < this.names.length; i++) m.set(this.names[i]!, this.attrs[i]!);
+      this.mapView = m;
+    }
+    return this.mapView;
+  }
+
+  /** `this // other`: a linear merge, the right side wins. */
   update(other: NixAttrs): NixAttrs {
-    if (other.map.size === 0) return this;
-    if (this.map.size === 0) return other;
-    const m = new Map(this.map);
-    for (const [k, a] of other.map) m.set(k, a);
-    return new NixAttrs(m, other.pos);
+    const bn = other.names;
+    if (bn.length === 0) return this;
+    const an = this.names;
+    if (an.length === 0) return other;
+    const aa = this.attrs;
+    const ba = other.attrs;
+    // Common case: a few names on the right: copy the left, then place each.
+    const names: string[] = [];
+    const attrs: Attr[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < an.length && j < bn.length) {
+      const x = an[i]!;
+      const y = bn[j]!;
+      if (x === y) {
+        names.push(y);
+        attrs.push(ba[j++]!);
+        i++;
+      } else if (x < y) {
+        names.push(x);
+        attrs.push(aa[i++]!);
+      } else {
+        names.push(y);
+        attrs.push(ba[j++]!);
+      }
+    }
+    while (i < an.length) {
+      names.push(an[i]!);
+      attrs.push(aa[i++]!);
+    }
+    while (j < bn.length) {
+      names.push(bn[j]!);
+      attrs.push(ba[j++]!);
+    }
+    return NixAttrs.fromSorted(names, attrs, other.pos);
   }
 
-  static readonly EMPTY = new NixAttrs(new Map());
+  static readonly EMPTY = NixAttrs.fromSorted([], []);
 
   /** Builds a set from name/value pairs (position 0 for each attribute). */
   static fromEntries(entries: Iterable<readonly [string, Lazy]>, pos = 0): NixAttrs {
