@@ -92,18 +92,41 @@ export function tokenName(type: number): string {
 
 export const ch = (c: string): number => T.CHAR + c.charCodeAt(0);
 
-const KEYWORDS = new Map<string, T>([
-  ["if", T.IF],
-  ["then", T.THEN],
-  ["else", T.ELSE],
-  ["assert", T.ASSERT],
-  ["with", T.WITH],
-  ["let", T.LET],
-  ["in", T.IN],
-  ["rec", T.REC],
-  ["inherit", T.INHERIT],
-  ["or", T.OR_KW],
-]);
+const TOK_LBRACE = ch("{");
+const TOK_RBRACE = ch("}");
+const TOK_QUOTE = ch('"');
+const TOK_LT = ch("<");
+const TOK_GT = ch(">");
+const TOK_EQUALS = ch("=");
+const TOK_BANG = ch("!");
+
+/** The keyword token for a word, or ID. */
+function keyword(w: string): T {
+  switch (w) {
+    case "if":
+      return T.IF;
+    case "then":
+      return T.THEN;
+    case "else":
+      return T.ELSE;
+    case "assert":
+      return T.ASSERT;
+    case "with":
+      return T.WITH;
+    case "let":
+      return T.LET;
+    case "in":
+      return T.IN;
+    case "rec":
+      return T.REC;
+    case "inherit":
+      return T.INHERIT;
+    case "or":
+      return T.OR_KW;
+    default:
+      return T.ID;
+  }
+}
 
 // Character classes, as bit flags per ASCII code.
 const ID_START = 1;
@@ -190,17 +213,18 @@ export class Lexer {
     private readonly base: number,
   ) {}
 
-  private get mode(): Mode {
-    const n = this.modes.length;
-    return n === 0 ? Mode.DEFAULT : this.modes[n - 1]!;
-  }
+  /** The top of `modes` (DEFAULT when empty, CppNix's INITIAL). */
+  private mode: Mode = Mode.DEFAULT;
 
   private push(mode: Mode): void {
     this.modes.push(mode);
+    this.mode = mode;
   }
 
   private pop(): void {
     this.modes.pop();
+    const n = this.modes.length;
+    this.mode = n === 0 ? Mode.DEFAULT : this.modes[n - 1]!;
   }
 
   private error(message: string, offset: number): never {
@@ -282,8 +306,7 @@ export class Lexer {
         if (t) return t;
       }
       const word = s.slice(i, j);
-      const kw = KEYWORDS.get(word);
-      return this.tok(kw ?? T.ID, i, j, word);
+      return this.tok(j - i <= 7 ? keyword(word) : T.ID, i, j, word);
     }
     if (k & DIGIT) {
       let j = i + 1;
@@ -298,13 +321,13 @@ export class Lexer {
     switch (c) {
       case CC_LBRACE:
         this.push(Mode.DEFAULT);
-        return this.tok(ch("{"), i, i + 1);
+        return this.tok(TOK_LBRACE, i, i + 1);
       case CC_RBRACE:
         if (this.modes.length > 0) this.pop();
-        return this.tok(ch("}"), i, i + 1);
+        return this.tok(TOK_RBRACE, i, i + 1);
       case CC_QUOTE:
         this.push(Mode.STRING);
-        return this.tok(ch('"'), i, i + 1);
+        return this.tok(TOK_QUOTE, i, i + 1);
       case CC_APOS:
         if (s.charCodeAt(i + 1) === CC_APOS) {
           // `''` plus optional spaces and one newline.
@@ -330,17 +353,17 @@ export class Lexer {
         const len = this.searchPathLength(i);
         if (len > 0) return this.tok(T.SPATH, i, i + len, s.slice(i, i + len));
         if (s.charCodeAt(i + 1) === 61) return this.tok(T.LEQ, i, i + 2);
-        return this.tok(ch("<"), i, i + 1);
+        return this.tok(TOK_LT, i, i + 1);
       }
       case CC_GT:
         if (s.charCodeAt(i + 1) === 61) return this.tok(T.GEQ, i, i + 2);
-        return this.tok(ch(">"), i, i + 1);
+        return this.tok(TOK_GT, i, i + 1);
       case 61: // =
         if (s.charCodeAt(i + 1) === 61) return this.tok(T.EQ, i, i + 2);
-        return this.tok(ch("="), i, i + 1);
+        return this.tok(TOK_EQUALS, i, i + 1);
       case 33: // !
         if (s.charCodeAt(i + 1) === 61) return this.tok(T.NEQ, i, i + 2);
-        return this.tok(ch("!"), i, i + 1);
+        return this.tok(TOK_BANG, i, i + 1);
       case 38: // &
         if (s.charCodeAt(i + 1) === 38) return this.tok(T.AND, i, i + 2);
         return this.tok(T.INVALID, i, i + 1);
@@ -400,11 +423,11 @@ export class Lexer {
       type = T.FLOAT;
       tokenEnd = i + floatLen;
     }
-    const [pathLen, pathTokenLen] = this.pathLength(i);
+    const pathLen = this.pathLength(i);
     if (pathLen > best) {
       best = pathLen;
       type = T.PATH;
-      tokenEnd = i + pathTokenLen;
+      tokenEnd = i + this.pathTokenLength;
     }
     const uriLen = this.uriLength(i);
     if (uriLen > best) {
@@ -416,7 +439,7 @@ export class Lexer {
     const text = s.slice(i, tokenEnd);
     switch (type) {
       case T.ID:
-        return this.tok(KEYWORDS.get(text) ?? T.ID, i, tokenEnd, text);
+        return this.tok(keyword(text), i, tokenEnd, text);
       case T.PATH:
         this.push(text.charCodeAt(text.length - 1) === CC_SLASH ? Mode.INPATH_SLASH : Mode.INPATH);
         return this.tok(T.PATH, i, tokenEnd, text);
@@ -464,11 +487,14 @@ export class Lexer {
     return j - i;
   }
 
+  /** Set by pathLength: the token length (without a `${`). */
+  private pathTokenLength = 0;
+
   /**
    * PATH `{PATH_CHAR}*(\/{PATH_CHAR}+)+\/?` or `{PATH_SEG}\$\{`. Returns the match
-   * length (as flex compares it) and the token length (without a `${`).
+   * length as flex compares it (0 if none).
    */
-  private pathLength(i: number): [number, number] {
+  private pathLength(i: number): number {
     const s = this.text;
     let j = i;
     while (cls(s.charCodeAt(j)) & PATH_CHAR) j++;
@@ -481,16 +507,18 @@ export class Lexer {
     }
     if (segments > 0) {
       if (s.charCodeAt(j) === CC_SLASH) j++;
-      return [j - i, j - i];
+      this.pathTokenLength = j - i;
+      return j - i;
     }
     if (
       s.charCodeAt(firstSegEnd) === CC_SLASH &&
       s.charCodeAt(firstSegEnd + 1) === CC_DOLLAR &&
       s.charCodeAt(firstSegEnd + 2) === CC_LBRACE
     ) {
-      return [firstSegEnd + 3 - i, firstSegEnd + 1 - i];
+      this.pathTokenLength = firstSegEnd + 1 - i;
+      return firstSegEnd + 3 - i;
     }
-    return [0, 0];
+    return 0;
   }
 
   /** `[a-zA-Z][a-zA-Z0-9\+\-\.]*\:[a-zA-Z0-9\%\/\?\:\@\&\=\+\$\,\-\_\.\!\~\*\']+` */
@@ -595,7 +623,7 @@ export class Lexer {
     }
     if (c === CC_QUOTE) {
       this.pop();
-      return this.tok(ch('"'), i, i + 1);
+      return this.tok(TOK_QUOTE, i, i + 1);
     }
     let j = i;
     let plain = true; // no escapes or CRs: the text is a plain slice
