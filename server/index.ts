@@ -1,2 +1,3 @@
 export { createApp, startServer } from "./app.js";
 export { loadConfig, type ServerConfig } from "./config.js";
+export { parseImageName, imageRequestKey, type ImageRequest, type Architecture } from "./image-name.js";
