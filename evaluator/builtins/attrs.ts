@@ -20,7 +20,7 @@ import { lazyCall } from "./common.js";
 
 /** CppNix's getAttr helper for builtins that require an attribute. */
 export function requireAttr(attrs: NixAttrs, name: string, funcName: string, pos: number): Attr {
-  const a = attrs.map.get(name);
+  const a = attrs.getAttr(name);
   if (a === undefined) {
     const err = new NixTypeError(`attribute '${name}' missing for call to '${funcName}'`, attrs.pos !== 0 ? attrs.pos : pos);
     if (attrs.pos !== 0) err.addTrace(pos, `while invoking '${funcName}'`);
@@ -43,11 +43,10 @@ export function posValue(pos: number): Value {
 
 definePrimOp("__isAttrs", 1, ([x], pos) => force(x!, pos) instanceof NixAttrs);
 
-definePrimOp("__attrNames", 1, ([s], pos) => forceAttrs(s!, pos).keys().slice());
+definePrimOp("__attrNames", 1, ([s], pos) => forceAttrs(s!, pos).names.slice());
 
 definePrimOp("__attrValues", 1, ([s], pos) => {
-  const attrs = forceAttrs(s!, pos);
-  return attrs.keys().map((k) => attrs.map.get(k)!.value);
+  return forceAttrs(s!, pos).attrs.map((a) => a.value);
 });
 
 definePrimOp("__getAttr", 2, ([name, s], pos) => {
@@ -58,13 +57,13 @@ definePrimOp("__getAttr", 2, ([name, s], pos) => {
 
 definePrimOp("__unsafeGetAttrPos", 2, ([name, s], pos) => {
   const n = forceStringNoCtx(name!, pos);
-  const a = forceAttrs(s!, pos).map.get(n);
+  const a = forceAttrs(s!, pos).getAttr(n);
   return a === undefined ? null : posValue(a.pos);
 });
 
 definePrimOp("__hasAttr", 2, ([name, s], pos) => {
   const n = forceStringNoCtx(name!, pos);
-  return forceAttrs(s!, pos).map.has(n);
+  return forceAttrs(s!, pos).has(n);
 });
 
 definePrimOp("removeAttrs", 2, ([s, names], pos) => {
@@ -72,12 +71,15 @@ definePrimOp("removeAttrs", 2, ([s, names], pos) => {
   const list = forceList(names!, pos);
   const drop = new Set<string>();
   for (const n of list) drop.add(forceStringNoCtx(n, pos));
-  let any = false;
-  for (const n of drop) if (attrs.map.has(n)) any = true;
-  if (!any) return attrs;
-  const m = new Map<string, Attr>();
-  for (const [k, a] of attrs.map) if (!drop.has(k)) m.set(k, a);
-  return new NixAttrs(m, attrs.pos);
+  const keptNames: string[] = [];
+  const kept: Attr[] = [];
+  for (let i = 0; i < attrs.names.length; i++) {
+    const k = attrs.names[i]!;
+    if (drop.has(k)) continue;
+    keptNames.push(k);
+    kept.push(attrs.attrs[i]!);
+  }
+  return keptNames.length === attrs.size ? attrs : NixAttrs.fromSorted(keptNames, kept);
 });
 
 definePrimOp("__listToAttrs", 1, ([xs], pos) => {
@@ -96,19 +98,30 @@ definePrimOp("__listToAttrs", 1, ([xs], pos) => {
 definePrimOp("__intersectAttrs", 2, ([a, b], pos) => {
   const x = forceAttrs(a!, pos);
   const y = forceAttrs(b!, pos);
-  const m = new Map<string, Attr>();
-  for (const k of x.map.keys()) {
-    const at = y.map.get(k);
-    if (at !== undefined) m.set(k, at);
+  // Both name lists are sorted: a merge join keeps the result sorted.
+  const names: string[] = [];
+  const attrs: Attr[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < x.names.length && j < y.names.length) {
+    const p = x.names[i]!;
+    const q = y.names[j]!;
+    if (p === q) {
+      names.push(q);
+      attrs.push(y.attrs[j]!);
+      i++;
+      j++;
+    } else if (p < q) i++;
+    else j++;
   }
-  return new NixAttrs(m);
+  return NixAttrs.fromSorted(names, attrs);
 });
 
 definePrimOp("__catAttrs", 2, ([name, xs], pos) => {
   const n = forceStringNoCtx(name!, pos);
   const out: Lazy[] = [];
   for (const item of forceList(xs!, pos)) {
-    const a = forceAttrs(item, pos).map.get(n);
+    const a = forceAttrs(item, pos).getAttr(n);
     if (a !== undefined) out.push(a.value);
   }
   return out;
@@ -116,9 +129,8 @@ definePrimOp("__catAttrs", 2, ([name, xs], pos) => {
 
 definePrimOp("__mapAttrs", 2, ([f, s], pos) => {
   const attrs = forceAttrs(s!, pos);
-  const m = new Map<string, Attr>();
-  for (const [k, a] of attrs.map) m.set(k, new Attr(lazyCall(f!, [k, a.value], pos), 0));
-  return new NixAttrs(m);
+  const mapped = attrs.attrs.map((a, i) => new Attr(lazyCall(f!, [attrs.names[i]!, a.value], pos), 0));
+  return NixAttrs.fromSorted(attrs.names, mapped);
 });
 
 definePrimOp("__zipAttrsWith", 2, ([f, xs], pos) => {
@@ -134,10 +146,11 @@ definePrimOp("__zipAttrsWith", 2, ([f, xs], pos) => {
     }
   });
   for (const attrs of sets) {
-    for (const k of attrs.keys()) {
+    for (let i = 0; i < attrs.names.length; i++) {
+      const k = attrs.names[i]!;
       let g = groups.get(k);
       if (g === undefined) groups.set(k, (g = []));
-      g.push(attrs.map.get(k)!.value);
+      g.push(attrs.attrs[i]!.value);
     }
   }
   const m = new Map<string, Attr>();

@@ -83,20 +83,20 @@ definePrimOp("__appendContext", 2, ([s, ctxArg], pos) => {
   const attrs = forceAttrs(ctxArg!, pos);
   const storeDir = evalState().store.storeDir;
   for (const name of attrs.keys()) {
-    const a = attrs.map.get(name)!;
+    const a = attrs.getAttr(name)!;
     const at = a.pos !== 0 ? a.pos : pos;
     if (!isStorePath(name, storeDir)) throw new EvalError(`Context key '"${name}"' is not a store path`, at);
     const info = forceAttrs(a.value, at);
-    const pathAttr = info.map.get("path");
+    const pathAttr = info.getAttr("path");
     if (pathAttr !== undefined && forceBool(pathAttr.value, pathAttr.pos || at)) context.push(name);
-    const allAttr = info.map.get("allOutputs");
+    const allAttr = info.getAttr("allOutputs");
     if (allAttr !== undefined && forceBool(allAttr.value, allAttr.pos || at)) {
       if (!name.endsWith(".drv")) {
         throw new EvalError(`Tried to add all-outputs context of "${name}", which is not a derivation, to a string`, at);
       }
       context.push("=" + name);
     }
-    const outAttr = info.map.get("outputs");
+    const outAttr = info.getAttr("outputs");
     if (outAttr !== undefined) {
       const outPos = outAttr.pos || at;
       const outputs = forceList(outAttr.value, outPos);

@@ -67,7 +67,7 @@ definePrimOp("__genericClosure", 1, ([arg], pos) => {
   for (let i = 0; i < work.length; i++) {
     const e = work[i]!;
     const attrs = forceAttrs(e, pos);
-    const key = attrs.map.get("key");
+    const key = attrs.getAttr("key");
     if (key === undefined) throw new EvalError("attribute 'key' required", pos);
     if (!done.insert(force(key.value, pos), pos)) continue;
     result.push(e);

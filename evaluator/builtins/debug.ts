@@ -59,7 +59,7 @@ export function printValueForTrace(v: Lazy, seen = new Set<object>()): string {
       seen.add(v);
     }
     let s = "{ ";
-    for (const k of v.keys()) s += `${k} = ${printValueForTrace(v.map.get(k)!.value, seen)}; `;
+    for (const k of v.keys()) s += `${k} = ${printValueForTrace(v.getAttr(k)!.value, seen)}; `;
     return s + "}";
   }
   if (Array.isArray(v)) {

@@ -28,7 +28,7 @@ import { ContextBuilder } from "./common.js";
  * tryAttrsToString), or undefined when the set has none.
  */
 export function attrsToString(attrs: NixAttrs, pos: number, ctx: ContextBuilder): string | undefined {
-  if (!attrs.map.has("__toString")) return undefined;
+  if (!attrs.has("__toString")) return undefined;
   return ctx.take(coerceToString(attrs, pos, { coerceMore: false, copyToStore: false }));
 }
 
@@ -47,11 +47,11 @@ export function valueToJson(v: Lazy, pos: number, ctx: ContextBuilder): JsonValu
   if (x instanceof NixAttrs) {
     const s = attrsToString(x, pos, ctx);
     if (s !== undefined) return s;
-    const out = x.map.get("outPath");
+    const out = x.getAttr("outPath");
     if (out !== undefined) return valueToJson(out.value, out.pos || pos, ctx);
     const obj: JsonObject = new Map();
     for (const k of x.keys()) {
-      const a = x.map.get(k)!;
+      const a = x.getAttr(k)!;
       obj.set(k, valueToJson(a.value, a.pos || pos, ctx));
     }
     return obj;
