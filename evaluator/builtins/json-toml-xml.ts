@@ -16,11 +16,24 @@ import {
   force,
   forceStringNoCtx,
   showType,
+  NixLambda,
+  isDerivation,
+  stringBytes,
   type Lazy,
   type Value,
 } from "../eval/index.js";
 import { EvalError } from "../eval/index.js";
-import { JsonParseError, parseJson, renderJson, type JsonObject, type JsonValue } from "./support/index.js";
+import {
+  JsonParseError,
+  parseJson,
+  renderJson,
+  renderXml,
+  type JsonObject,
+  type JsonValue,
+  type XmlPos,
+  type XmlValue,
+} from "./support/index.js";
+import { resolvePos, sourceOf } from "../syntax/index.js";
 import { ContextBuilder } from "./common.js";
 
 /**
@@ -89,3 +102,61 @@ definePrimOp("__fromJSON", 1, ([s], pos) => {
 });
 
 
+
+/** A position for XML output (CppNix 2.8 names `-E`/stdin sources by their text). */
+function xmlPos(pos: number): XmlPos | undefined {
+  const p = pos === 0 ? undefined : resolvePos(pos);
+  if (p === undefined) return undefined;
+  const source = sourceOf(pos)!;
+  return { path: source.origin === "file" ? p.file : source.text, line: p.line, column: p.column };
+}
+
+/**
+ * CppNix's printValueAsXML (strict) as a lazy description for support/xml.ts:
+ * each part is forced when the writer reaches it, so evaluation order and
+ * errors are CppNix's. String contexts are collected into `ctx`.
+ */
+export function valueToXml(v: Lazy, pos: number, ctx: ContextBuilder): XmlValue {
+  const x = force(v, pos);
+  if (typeof x === "bigint") return { kind: "int", value: x };
+  if (typeof x === "number") return { kind: "float", value: x };
+  if (typeof x === "boolean") return { kind: "bool", value: x };
+  if (x === null) return { kind: "null" };
+  if (typeof x === "string" || x instanceof NixString) return { kind: "string", value: ctx.take(x) };
+  if (x instanceof NixPath) return { kind: "path", value: x.path };
+  if (Array.isArray(x)) return { kind: "list", items: x.map((el) => () => valueToXml(el, pos, ctx)) };
+  if (x instanceof NixAttrs) {
+    const attrs = x.names.map((name, i) => {
+      const a = x.attrs[i]!;
+      const p = xmlPos(a.pos);
+      return { name, value: () => valueToXml(a.value, a.pos || pos, ctx), ...(p ? { pos: p } : {}) };
+    });
+    if (!isDerivation(x)) return { kind: "attrs", attrs };
+    const drv: XmlValue & { kind: "derivation" } = { kind: "derivation", attrs };
+    const drvPath = x.getAttr("drvPath");
+    if (drvPath !== undefined) {
+      const d = force(drvPath.value, drvPath.pos || pos);
+      if (typeof d === "string" || d instanceof NixString) drv.drvPath = stringBytes(d);
+    }
+    const outPath = x.getAttr("outPath");
+    if (outPath !== undefined) {
+      const o = force(outPath.value, outPath.pos || pos);
+      if (typeof o === "string" || o instanceof NixString) drv.outPath = stringBytes(o);
+    }
+    return drv;
+  }
+  if (x instanceof NixLambda) {
+    const lam = x.expr;
+    const p = xmlPos(lam.pos);
+    const out: XmlValue & { kind: "lambda" } = { kind: "lambda", arg: lam.arg, ...(p ? { pos: p } : {}) };
+    if (lam.formals !== null) out.formals = { names: lam.formals.entries.map((f) => f.name), ellipsis: lam.formals.ellipsis };
+    return out;
+  }
+  return { kind: "unevaluated" };
+}
+
+definePrimOp("__toXML", 1, ([v], pos) => {
+  const ctx = new ContextBuilder();
+  const text = renderXml(() => valueToXml(v!, pos, ctx));
+  return ctx.make(text);
+});
