@@ -79,7 +79,7 @@ function hashFile(path: string, algo: HashAlgo): Hash {
 function render(hash: Hash, options: HashOptions): string {
   if (options.format === "sri") return hash.toSri();
   // --truncate folds the digest to 160 bits, as store path hashes are.
-  const bytes = options.truncate ? compressHash(hash.bytes, 20) : hash.bytes;
+  const bytes = options.truncate && hash.bytes.length > 20 ? compressHash(hash.bytes, 20) : hash.bytes;
   return options.format === "base32" ? encodeBase32(bytes) : Buffer.from(bytes).toString("hex");
 }
 
