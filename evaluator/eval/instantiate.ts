@@ -64,7 +64,7 @@ export function instantiate(opts: InstantiateOptions): InstantiateResult {
     if (opts.readStdin) exprs.push(parseString(readFileSync(0, "latin1"), cwd));
     const inputs = opts.inputs.length === 0 && !opts.fromArgs && !opts.readStdin ? ["./default.nix"] : opts.inputs;
     for (const input of inputs) {
-      exprs.push(opts.fromArgs ? parseString(input, cwd) : parseFile(resolveExprPath(lookupFileArg(state, input, cwd))));
+      exprs.push(opts.fromArgs ? parseString(fromFsPath(input), cwd) : parseFile(resolveExprPath(lookupFileArg(state, input, cwd))));
     }
     for (const e of exprs) {
       if (opts.parseOnly) {
@@ -73,7 +73,7 @@ export function instantiate(opts: InstantiateOptions): InstantiateResult {
       }
       const root = evalExpr(e, state.baseEnv);
       for (const path of attrPaths) {
-        const v = force(findAlongAttrPath(path, autoArgs, root));
+        const v = force(findAlongAttrPath(fromFsPath(path), autoArgs, root));
         if (!opts.eval) {
           throw new EvalError("instantiating derivations (nix-instantiate without --eval) arrives with the derivations issue; use --eval");
         }
@@ -95,7 +95,8 @@ export function instantiate(opts: InstantiateOptions): InstantiateResult {
 /** Any error as CppNix prints it on stderr (ends with a newline). */
 export function formatError(err: unknown, showTrace: boolean): string {
   if (err instanceof EvalError) return formatEvalError(err, showTrace);
-  if (err instanceof NixSyntaxError) return err.format() + "\n";
+  // format() writes the guillemets as UTF-16 chars; our output is bytes.
+  if (err instanceof NixSyntaxError) return err.format().replace(/[«»]/g, (c) => fromFsPath(c)) + "\n";
   if (err instanceof RangeError && /call stack/.test(err.message)) {
     return "error: stack overflow (possible infinite recursion)\n";
   }

@@ -5,7 +5,7 @@
  * `Expr*::eval` and `EvalState::callFunction`.
  */
 import type { AttrDef, AttrName, AttrsExpr, ConcatStringsExpr, Expr, LambdaExpr, SelectExpr } from "../syntax/ast.js";
-import { resolvePos, showPos } from "../syntax/source.js";
+import { resolvePos, showPos, sourceOf } from "../syntax/source.js";
 import { canonPath } from "../syntax/paths.js";
 import {
   Attr,
@@ -94,74 +94,113 @@ export function maybeThunk(expr: Expr, env: Env): Lazy {
 
 // ---------------------------------------------------------------- evaluation
 
+/** With `--show-trace`, calls keep a JS frame so that they can add trace lines. */
+let traceCalls = false;
+
+export function setTraceCalls(on: boolean): void {
+  traceCalls = on;
+}
+
+/**
+ * Evaluates `e` in `env`. Tail positions (if branches, let/with/assert bodies,
+ * and the body of a called lambda) loop instead of recursing, so deep Nix
+ * recursion uses few JS frames.
+ */
 export function evalExpr(e: Expr, env: Env): Value {
-  switch (e.kind) {
-    case "var": {
-      let en = env;
-      for (let l = e.level; l > 0; l--) en = en.up!;
-      const v = e.fromWith ? lookupWith(en, e.name, e.pos) : en.vars[e.displ]!;
-      return v instanceof Thunk ? forceThunk(v, e.pos) : v;
-    }
-    case "int":
-    case "float":
-    case "string":
-      return e.value;
-    case "path":
-      return (e.cache ??= new NixPath(e.value)) as NixPath;
-    case "call": {
-      const fn = evalExpr(e.fn, env);
-      const argExprs = e.args;
-      if (argExprs.length === 1) return callFunction(fn, [maybeThunk(argExprs[0]!, env)], e.pos);
-      const args = new Array<Lazy>(argExprs.length);
-      for (let i = 0; i < argExprs.length; i++) args[i] = maybeThunk(argExprs[i]!, env);
-      return callFunction(fn, args, e.pos);
-    }
-    case "select":
-      return evalSelect(e, env);
-    case "lambda":
-      return new NixLambda(e, env);
-    case "attrs":
-      return evalAttrs(e, env);
-    case "list": {
-      const elems = e.elems;
-      const out = new Array<Lazy>(elems.length);
-      for (let i = 0; i < elems.length; i++) out[i] = maybeThunk(elems[i]!, env);
-      return out;
-    }
-    case "let": {
-      const defs = e.attrs.defs;
-      const vars = new Array<Lazy>(defs.size);
-      const env2 = new Env(env, vars);
-      let i = 0;
-      for (const def of defs.values()) vars[i++] = maybeThunk(def.value, def.kind === "inherit" ? env : env2);
-      return evalExpr(e.body, env2);
-    }
-    case "if":
-      return evalExpr(evalBool(e.cond, env, e.pos) ? e.then : e.else, env);
-    case "concatStrings":
-      return evalConcat(e, env);
-    case "binary":
-      return evalBinary(e.op, e.left, e.right, e.pos, env);
-    case "not":
-      return !evalBool(e.expr, env, 0);
-    case "hasAttr": {
-      let v = evalExpr(e.expr, env);
-      for (const name of e.path) {
-        if (!(v instanceof NixAttrs)) return false;
-        const a = v.getAttr(attrName(name, env));
-        if (a === undefined) return false;
-        v = force(a.value, a.pos);
+  for (;;) {
+    switch (e.kind) {
+      case "var": {
+        let en = env;
+        for (let l = e.level; l > 0; l--) en = en.up!;
+        const v = e.fromWith ? lookupWith(en, e.name, e.pos) : en.vars[e.displ]!;
+        return v instanceof Thunk ? forceThunk(v, e.pos) : v;
       }
-      return true;
+      case "int":
+      case "float":
+      case "string":
+        return e.value;
+      case "path":
+        return (e.cache ??= new NixPath(e.value)) as NixPath;
+      case "call": {
+        const fn = evalExpr(e.fn, env);
+        const argExprs = e.args;
+        if (argExprs.length === 1 && fn instanceof NixLambda && !traceCalls) {
+          env = bindLambda(fn, maybeThunk(argExprs[0]!, env), e.pos);
+          e = fn.expr.body;
+          continue;
+        }
+        const args = new Array<Lazy>(argExprs.length);
+        for (let i = 0; i < argExprs.length; i++) args[i] = maybeThunk(argExprs[i]!, env);
+        if (traceCalls || args.length === 1) return callFunction(fn, args, e.pos);
+        // `f a b`: apply all but the last argument, then tail-call a lambda.
+        const last = args.pop()!;
+        const g = callFunction(fn, args, e.pos);
+        if (!(g instanceof NixLambda)) return callFunction(g, [last], e.pos);
+        env = bindLambda(g, last, e.pos);
+        e = g.expr.body;
+        continue;
+      }
+      case "select":
+        return evalSelect(e, env);
+      case "lambda":
+        return new NixLambda(e, env);
+      case "attrs":
+        return evalAttrs(e, env);
+      case "list":
+        return evalList(e.elems, env);
+      case "let":
+        env = letEnv(e.attrs, env);
+        e = e.body;
+        continue;
+      case "if":
+        e = evalBool(e.cond, env, e.pos) ? e.then : e.else;
+        continue;
+      case "concatStrings":
+        return evalConcat(e, env);
+      case "binary":
+        return evalBinary(e.op, e.left, e.right, e.pos, env);
+      case "not":
+        return !evalBool(e.expr, env, 0);
+      case "hasAttr":
+        return evalHasAttr(e.expr, e.path, env);
+      case "with":
+        env = new Env(env, [new Thunk(e.attrs, env)], e.prevWith);
+        e = e.body;
+        continue;
+      case "assert":
+        if (!evalBool(e.cond, env, e.pos)) throw new AssertionError(`assertion '${showExpr(e.cond)}' failed`, e.pos);
+        e = e.body;
+        continue;
+      case "curPos":
+        return curPos(e.pos);
     }
-    case "with":
-      return evalExpr(e.body, new Env(env, [new Thunk(e.attrs, env)], e.prevWith));
-    case "assert":
-      if (!evalBool(e.cond, env, e.pos)) throw new AssertionError(`assertion '${showExpr(e.cond)}' failed`, e.pos);
-      return evalExpr(e.body, env);
-    case "curPos":
-      return curPos(e.pos);
   }
+}
+
+function evalList(elems: Expr[], env: Env): Lazy[] {
+  const out = new Array<Lazy>(elems.length);
+  for (let i = 0; i < elems.length; i++) out[i] = maybeThunk(elems[i]!, env);
+  return out;
+}
+
+function letEnv(attrs: AttrsExpr, env: Env): Env {
+  const vars = new Array<Lazy>(attrs.defs.size);
+  const env2 = new Env(env, vars);
+  let i = 0;
+  for (const def of attrs.defs.values()) vars[i++] = maybeThunk(def.value, def.kind === "inherit" ? env : env2);
+  return env2;
+}
+
+function evalHasAttr(expr: Expr, path: AttrName[], env: Env): boolean {
+  let v = evalExpr(expr, env);
+  for (let i = 0; i < path.length; i++) {
+    if (i > 0) v = force(v);
+    if (!(v instanceof NixAttrs)) return false;
+    const a = v.getAttr(attrName(path[i]!, env));
+    if (a === undefined) return false;
+    v = a.value as Value; // forced (only) if the path goes on
+  }
+  return true;
 }
 
 function evalBool(e: Expr, env: Env, pos: number): boolean {
@@ -418,7 +457,10 @@ function addNumbers(first: bigint | number, e: ConcatStringsExpr, env: Env): Val
 function curPos(pos: number): Value {
   const p = resolvePos(pos);
   if (p === undefined) return null;
-  return NixAttrs.of({ file: p.file, line: BigInt(p.line), column: BigInt(p.column) });
+  // CppNix 2.8 names an `-E`/stdin source by its whole text.
+  const src = sourceOf(pos)!;
+  const file = src.origin === "file" ? p.file : src.text;
+  return NixAttrs.of({ file, line: BigInt(p.line), column: BigInt(p.column) });
 }
 
 // ---------------------------------------------------------------- calls
@@ -462,36 +504,39 @@ export function apply(fn: Lazy, arg: Lazy, pos = 0): Value {
   return callFunction(force(fn, pos), [arg], pos);
 }
 
-function callLambda(fn: NixLambda, arg: Lazy, pos: number): Value {
+/** The environment of a lambda's body for one argument (checks formals). */
+function bindLambda(fn: NixLambda, arg: Lazy, pos: number): Env {
   const lam = fn.expr;
   const formals = lam.formals;
-  let env2: Env;
-  if (formals === null) {
-    env2 = new Env(fn.env, [arg]);
-  } else {
-    const attrs = force(arg, pos);
-    if (!(attrs instanceof NixAttrs)) throw typeError(attrs, "a set", pos);
-    const entries = formals.entries;
-    const hasArg = lam.arg !== "";
-    const vars = new Array<Lazy>(entries.length + (hasArg ? 1 : 0));
-    env2 = new Env(fn.env, vars);
-    let d = 0;
-    if (hasArg) vars[d++] = attrs;
-    let used = 0;
-    for (let k = 0; k < entries.length; k++) {
-      const f = entries[k]!;
-      const a = attrs.getAttr(f.name);
-      if (a === undefined) {
-        if (f.default === null) throw missingArgument(lam, attrs, pos);
-        vars[d++] = maybeThunk(f.default, env2);
-      } else {
-        used++;
-        vars[d++] = a.value;
-      }
+  if (formals === null) return new Env(fn.env, [arg]);
+  const attrs = force(arg, pos);
+  if (!(attrs instanceof NixAttrs)) throw typeError(attrs, "a set", pos);
+  const entries = formals.entries;
+  const hasArg = lam.arg !== "";
+  const vars = new Array<Lazy>(entries.length + (hasArg ? 1 : 0));
+  const env2 = new Env(fn.env, vars);
+  let d = 0;
+  if (hasArg) vars[d++] = attrs;
+  let used = 0;
+  for (let k = 0; k < entries.length; k++) {
+    const f = entries[k]!;
+    const a = attrs.getAttr(f.name);
+    if (a === undefined) {
+      if (f.default === null) throw missingArgument(lam, attrs, pos);
+      vars[d++] = maybeThunk(f.default, env2);
+    } else {
+      used++;
+      vars[d++] = a.value;
     }
-    if (!formals.ellipsis && used !== attrs.size) throw unexpectedArgument(lam, attrs, pos);
   }
-  if (!evalState().showTrace) return evalExpr(lam.body, env2);
+  if (!formals.ellipsis && used !== attrs.size) throw unexpectedArgument(lam, attrs, pos);
+  return env2;
+}
+
+function callLambda(fn: NixLambda, arg: Lazy, pos: number): Value {
+  const env2 = bindLambda(fn, arg, pos);
+  const lam = fn.expr;
+  if (!traceCalls) return evalExpr(lam.body, env2);
   try {
     return evalExpr(lam.body, env2);
   } catch (err) {

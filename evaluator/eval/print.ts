@@ -6,8 +6,14 @@
 import { readFileSync } from "node:fs";
 import { formatFloat, showId } from "../syntax/show.js";
 import { resolvePos, sourceOf } from "../syntax/source.js";
-import { NixAttrs, NixLambda, NixPath, NixString, PrimOp, PrimOpApp, Thunk, toFsPath, type Lazy } from "./value.js";
+import { NixAttrs, NixLambda, NixPath, NixString, PrimOp, PrimOpApp, Thunk, fromFsPath, toFsPath, type Lazy } from "./value.js";
 import { EvalError } from "./errors.js";
+
+// Printed text is bytes (latin1 chars): these are the UTF-8 bytes of the glyphs.
+const REPEATED = fromFsPath("«repeated»");
+const STRING_FILE = fromFsPath("«string»");
+const STDIN_FILE = fromFsPath("«stdin»");
+const ELLIPSIS = fromFsPath("…");
 
 /** Prints a value; unevaluated parts are `<CODE>`. */
 export function printValue(v: Lazy): string {
@@ -36,7 +42,7 @@ export function printValue(v: Lazy): string {
     else if (x instanceof NixPath) out.push(x.path);
     else if (x instanceof NixAttrs) {
       if (x.size > 0 && seen.has(x)) {
-        out.push("«repeated»");
+        out.push(REPEATED);
         continue;
       }
       seen.add(x);
@@ -50,7 +56,7 @@ export function printValue(v: Lazy): string {
       }
     } else if (Array.isArray(x)) {
       if (x.length > 0 && seen.has(x)) {
-        out.push("«repeated»");
+        out.push(REPEATED);
         continue;
       }
       seen.add(x);
@@ -93,7 +99,7 @@ function atPos(pos: number): string | undefined {
   const p = resolvePos(pos);
   if (p === undefined) return undefined;
   const src = sourceOf(pos)!;
-  const file = src.origin === "file" ? p.file : src.origin === "stdin" ? "«stdin»" : "«string»";
+  const file = src.origin === "file" ? p.file : src.origin === "stdin" ? STDIN_FILE : STRING_FILE;
   return `${file}:${p.line}:${p.column}`;
 }
 
@@ -138,7 +144,7 @@ export function formatEvalError(err: EvalError, showTrace: boolean): string {
   if (showTrace) {
     for (let i = err.traces.length - 1; i >= 0; i--) {
       const t = err.traces[i]!;
-      s += `\n… ${t.message}\n` + showAt(t.pos);
+      s += `\n${ELLIPSIS} ${t.message}\n` + showAt(t.pos);
     }
   }
   return indent("error: ", "       ", s.replace(/\s+$/, "")) + "\n";

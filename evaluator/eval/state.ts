@@ -8,6 +8,7 @@ import type { Source } from "../syntax/source.js";
 import { DEFAULT_STORE_DIR, makeSourcePath, narHashAndSize } from "../../store/index.js";
 import { Env, NixAttrs, type Lazy, toFsPath, fromFsPath } from "./value.js";
 import { EvalError } from "./errors.js";
+import { setTraceCalls } from "./interpreter.js";
 
 /** One `-I` / NIX_PATH entry: `prefix=path` (prefix "" for a bare path). */
 export interface SearchPathEntry {
@@ -79,6 +80,7 @@ export class EvalState {
     this.readOnly = options.readOnly ?? false;
     this.store = options.store ?? computingStore;
     this.system = options.system ?? defaultSystem();
+    setTraceCalls(this.showTrace);
     makeCurrent(this);
   }
 

@@ -1,0 +1,95 @@
+/**
+ * Differential harness for the evaluator core: runs `lading instantiate` in-process
+ * (the `instantiate` library call) and `nix-instantiate` on the same arguments,
+ * and compares stdout and exit code, or for failures the first line of stderr.
+ */
+import { spawn } from "node:child_process";
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import "../../evaluator/index.js";
+import { instantiate } from "../../evaluator/index.js";
+import { parseInstantiateArgs } from "../../cli/commands/instantiate.js";
+import { nixSkipReason } from "../helpers/nix.js";
+
+export interface Run {
+  stdout: string;
+  /** First line of stderr. */
+  error: string;
+  exitCode: number;
+}
+
+/** Our result for nix-instantiate-style arguments, evaluated in this process. */
+export function ours(args: string[], cwd: string = process.cwd(), env: Record<string, string> = {}): Run {
+  const opts = parseInstantiateArgs(args);
+  const r = instantiate({ ...opts, cwd, nixPath: env.NIX_PATH ?? "" });
+  return { stdout: r.stdout, error: firstLine(r.stderr), exitCode: r.exitCode };
+}
+
+export function theirs(args: string[], cwd: string = process.cwd(), env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("nix-instantiate", args, { cwd, env: { ...process.env, NIX_PATH: "", ...env } });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (b: Buffer) => out.push(b));
+    child.stderr.on("data", (b: Buffer) => err.push(b));
+    child.on("error", reject);
+    child.on("close", (code) =>
+      resolve({
+        stdout: Buffer.concat(out).toString("latin1"),
+        error: firstLine(Buffer.concat(err).toString("latin1")),
+        exitCode: code ?? 1,
+      }),
+    );
+  });
+}
+
+function firstLine(s: string): string {
+  // Skip CppNix's warnings (e.g. about unreadable search-path entries).
+  const lines = s.split("\n").filter((l) => l !== "" && !l.startsWith("warning:"));
+  return lines[0] ?? "";
+}
+
+/** Runs `jobs` with at most `limit` in flight. */
+export async function pool<T>(jobs: (() => Promise<T>)[], limit = 8): Promise<T[]> {
+  const results = new Array<T>(jobs.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < jobs.length) {
+      const i = next++;
+      results[i] = await jobs[i]!();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
+  return results;
+}
+
+export function compare(label: string, a: Run, b: Run): void {
+  if (b.exitCode === 0) {
+    assert.equal(a.error, "", `${label}: we failed where CppNix printed ${b.stdout}`);
+    assert.equal(a.stdout, b.stdout, label);
+  } else {
+    assert.equal(a.error, b.error, `${label}: error differs`);
+  }
+  assert.equal(a.exitCode, b.exitCode, `${label}: exit code`);
+}
+
+/**
+ * One test per corpus case (each case is nix-instantiate arguments); CppNix runs
+ * in parallel up front.
+ */
+export function differential(name: string, cases: string[][], cwd: () => string = () => process.cwd(), env: Record<string, string> = {}): void {
+  const skip = nixSkipReason();
+  test(name, { skip }, async (t) => {
+    const dir = cwd();
+    const expected = await pool(cases.map((c) => () => theirs(c, dir, env)));
+    for (let i = 0; i < cases.length; i++) {
+      const c = cases[i]!;
+      await t.test(c.join(" ").slice(0, 100), () => compare(c.join(" "), ours(c, dir, env), expected[i]!));
+    }
+  });
+}
+
+/** `nix-instantiate --eval --strict -E <expr>` for each expression. */
+export function strictExprs(exprs: string[]): string[][] {
+  return exprs.map((e) => ["--eval", "--strict", "-E", e]);
+}
