@@ -1,0 +1,549 @@
+import { lstat, mkdir, readFile, readdir, readlink, rename, symlink, unlink, writeFile } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
+import {
+  DEFAULT_STORE_DIR,
+  HashSink,
+  StorePath,
+  computeTextPath,
+  dumpNar,
+  hashBytes,
+  makeSourcePath,
+  maybeParseStorePath,
+  parseStorePath,
+  restoreNar,
+  sortStorePaths,
+  type ByteSource,
+  type Hash,
+} from "../../store/index.js";
+import { canonicaliseTree, fsyncPath, isErrno, removeTree, treeSize, uniqueName, writeFileAtomic } from "./fs-util.js";
+import { KeyedMutex, SharedExclusiveLock, acquireOwnerLock } from "./locks.js";
+import { pathInfoFromJson, pathInfoToJson, referencesWithoutSelf, type NewPathInfo, type PathInfo } from "./path-info.js";
+
+export interface LocalStoreOptions {
+  /** Physical root, like CppNix's `local?root=`: objects live in `<root><storeDir>/`. */
+  root: string;
+  /** The logical store directory paths are named in; it never changes hashes. */
+  storeDir?: string;
+  /** fsync every restored file before its path is registered (power-loss safety). */
+  fsyncContents?: boolean;
+  /** Test hook: runs after an object is renamed into place and before its metadata commits. */
+  afterContentRename?: (path: StorePath) => void | Promise<void>;
+}
+
+/** A NAR unpacked under a temporary name, hashed, not yet a store path. */
+export interface StagedNar {
+  readonly dir: string;
+  readonly contentPath: string;
+  readonly narHash: Hash;
+  readonly narSize: number;
+}
+
+export interface StageOptions {
+  /** Called with the count of NAR bytes read so far, after each chunk. */
+  onBytes?: (narBytes: number) => void;
+}
+
+export interface GcOptions {
+  /** Roots in addition to the symlinks in the roots directory. */
+  roots?: Iterable<StorePath>;
+  /** Report what would be deleted without deleting. */
+  dryRun?: boolean;
+}
+
+export interface GcResult {
+  /** Valid paths deleted (or that would be, in a dry run), referrers before their references. */
+  deleted: StorePath[];
+  /** Leftovers removed: objects without metadata and staging directories of dead processes. */
+  leftovers: string[];
+  bytesFreed: number;
+}
+
+export class PathNotValidError extends Error {
+  override name = "PathNotValidError";
+}
+
+export class HashMismatchError extends Error {
+  override name = "HashMismatchError";
+}
+
+/**
+ * A Nix store on the local file system. Paths are valid exactly when their metadata
+ * file `<root>/nix/var/lading/db/<base>.json` exists. Registration writes the object
+ * under a temporary name, makes it read-only, renames it into place and only then
+ * commits the metadata atomically, after every reference is valid: a crash never
+ * leaves a path that looks valid but is not, and the store directory's leftovers are
+ * removed when the store is next opened or collected.
+ */
+export class LocalStore {
+  readonly storeDir: string;
+  readonly root: string;
+  /** Where objects physically are: `<root><storeDir>`. */
+  readonly realStoreDir: string;
+  private readonly dbDir: string;
+  private readonly tmpDir: string;
+  readonly rootsDir: string;
+  private readonly index = new Map<string, PathInfo>();
+  private readonly byHashPart = new Map<string, StorePath>();
+  private referrersIndex: Map<string, Set<string>> | undefined;
+  private readonly gcLock = new SharedExclusiveLock();
+  private readonly pathMutex = new KeyedMutex();
+  private readonly tempRoots = new Map<string, number>();
+  private processTmp: string | undefined;
+  private releaseLock: (() => Promise<void>) | undefined;
+
+  private constructor(private readonly options: LocalStoreOptions) {
+    this.storeDir = options.storeDir ?? DEFAULT_STORE_DIR;
+    this.root = resolve(options.root);
+    this.realStoreDir = join(this.root, this.storeDir);
+    const varDir = join(this.root, "nix", "var", "lading");
+    this.dbDir = join(varDir, "db");
+    this.tmpDir = join(varDir, "tmp");
+    this.rootsDir = join(varDir, "gcroots");
+  }
+
+  /** Opens (creating if needed) the store, takes its owner lock and recovers from any crash. */
+  static async open(options: LocalStoreOptions): Promise<LocalStore> {
+    const store = new LocalStore(options);
+    for (const dir of [store.realStoreDir, store.dbDir, store.tmpDir, store.rootsDir]) {
+      await mkdir(dir, { recursive: true });
+    }
+    store.releaseLock = await acquireOwnerLock(join(store.root, "nix", "var", "lading", "lock"));
+    try {
+      await store.loadIndex();
+      await store.removeLeftovers(false);
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+    return store;
+  }
+
+  async close(): Promise<void> {
+    if (this.processTmp) await removeTree(this.processTmp).catch(() => {});
+    this.processTmp = undefined;
+    await this.releaseLock?.();
+    this.releaseLock = undefined;
+  }
+
+  // ---- queries -------------------------------------------------------------
+
+  realPath(path: StorePath): string {
+    return join(this.realStoreDir, path.baseName);
+  }
+
+  isValid(path: StorePath): boolean {
+    return this.index.has(path.baseName);
+  }
+
+  queryPathInfo(path: StorePath): PathInfo | undefined {
+    return this.index.get(path.baseName);
+  }
+
+  /** The valid path with this hash part, as for a `<hash>.narinfo` request. */
+  queryPathFromHashPart(hashPart: string): StorePath | undefined {
+    return this.byHashPart.get(hashPart);
+  }
+
+  allValidPaths(): StorePath[] {
+    return sortStorePaths([...this.index.values()].map((i) => i.path));
+  }
+
+  queryReferences(path: StorePath): StorePath[] {
+    return this.requireInfo(path).references;
+  }
+
+  /** Valid paths that refer to `path` (itself excluded). */
+  queryReferrers(path: StorePath): StorePath[] {
+    if (!this.referrersIndex) {
+      const map = new Map<string, Set<string>>();
+      for (const info of this.index.values()) {
+        for (const ref of referencesWithoutSelf(info)) {
+          let set = map.get(ref.baseName);
+          if (!set) map.set(ref.baseName, (set = new Set()));
+          set.add(info.path.baseName);
+        }
+      }
+      this.referrersIndex = map;
+    }
+    return sortStorePaths([...(this.referrersIndex.get(path.baseName) ?? [])].map((b) => StorePath.fromBaseName(b)));
+  }
+
+  /** The closure (requisites) of `paths`: everything they reference, transitively, themselves included. */
+  computeClosure(paths: Iterable<StorePath>): StorePath[] {
+    const seen = new Map<string, StorePath>();
+    const stack = [...paths];
+    while (stack.length > 0) {
+      const path = stack.pop()!;
+      if (seen.has(path.baseName)) continue;
+      seen.set(path.baseName, path);
+      for (const ref of this.requireInfo(path).references) if (!seen.has(ref.baseName)) stack.push(ref);
+    }
+    return sortStorePaths(seen.values());
+  }
+
+  /** `paths` ordered so each comes after the paths it references (registration order). */
+  topoSort(paths: Iterable<StorePath>): StorePath[] {
+    const wanted = new Map(sortStorePaths(paths).map((p) => [p.baseName, p]));
+    const done = new Set<string>();
+    const out: StorePath[] = [];
+    const visit = (path: StorePath, depth: number): void => {
+      if (done.has(path.baseName)) return;
+      if (depth > wanted.size) throw new Error(`reference cycle through '${path.render(this.storeDir)}'`);
+      for (const ref of referencesWithoutSelf(this.requireInfo(path))) {
+        if (wanted.has(ref.baseName)) visit(ref, depth + 1);
+      }
+      done.add(path.baseName);
+      out.push(path);
+    };
+    for (const p of wanted.values()) visit(p, 0);
+    return out;
+  }
+
+  private requireInfo(path: StorePath): PathInfo {
+    const info = this.index.get(path.baseName);
+    if (!info) throw new PathNotValidError(`path '${path.render(this.storeDir)}' is not valid`);
+    return info;
+  }
+
+  // ---- adding paths --------------------------------------------------------
+
+  /** Unpacks a NAR under a temporary name while hashing it; nothing is registered yet. */
+  async stageNar(source: ByteSource, options: StageOptions = {}): Promise<StagedNar> {
+    const dir = join(await this.ensureProcessTmp(), uniqueName("stage-"));
+    await mkdir(dir);
+    const contentPath = join(dir, "object");
+    const hasher = new HashSink("sha256");
+    const onBytes = options.onBytes;
+    async function* hashing(): AsyncGenerator<Uint8Array> {
+      for await (const chunk of source as AsyncIterable<Uint8Array>) {
+        hasher.update(chunk);
+        onBytes?.(hasher.size);
+        yield chunk;
+      }
+    }
+    try {
+      await restoreNar(hashing(), contentPath);
+    } catch (err) {
+      await removeTree(dir).catch(() => {});
+      throw err;
+    }
+    return { dir, contentPath, narHash: hasher.finish(), narSize: hasher.size };
+  }
+
+  async discard(staged: StagedNar): Promise<void> {
+    await removeTree(staged.dir);
+  }
+
+  /**
+   * Registers a staged object as `info.path` after checking its NAR hash and size and
+   * that every reference is already valid. If the path became valid meanwhile, the
+   * staged copy is dropped and the existing registration returned.
+   */
+  async commit(staged: StagedNar, newInfo: NewPathInfo): Promise<PathInfo> {
+    return this.gcLock.withShared(() => this.commitLocked(staged, newInfo));
+  }
+
+  private async commitLocked(staged: StagedNar, newInfo: NewPathInfo): Promise<PathInfo> {
+    const path = newInfo.path;
+    const where = path.render(this.storeDir);
+    try {
+      if (!staged.narHash.equals(newInfo.narHash) || staged.narSize !== newInfo.narSize) {
+        throw new HashMismatchError(
+          `hash mismatch importing path '${where}';\n  specified: ${newInfo.narHash.format("base32")} (${newInfo.narSize} bytes)\n  got:       ${staged.narHash.format("base32")} (${staged.narSize} bytes)`,
+        );
+      }
+      for (const ref of referencesWithoutSelf(newInfo)) {
+        if (!this.isValid(ref)) {
+          throw new PathNotValidError(`cannot register '${where}': its reference '${ref.render(this.storeDir)}' is not valid`);
+        }
+      }
+      return await this.pathMutex.run(path.baseName, async () => {
+        const existing = this.index.get(path.baseName);
+        if (existing) return existing;
+        await canonicaliseTree(staged.contentPath, this.options.fsyncContents);
+        const target = this.realPath(path);
+        await removeTree(target); // an unregistered leftover of a crash, if any
+        await rename(staged.contentPath, target);
+        await fsyncPath(this.realStoreDir);
+        await this.options.afterContentRename?.(path);
+        const info: PathInfo = {
+          ...newInfo,
+          references: sortStorePaths(newInfo.references),
+          sigs: [...new Set(newInfo.sigs ?? [])].sort(),
+          registrationTime: Math.floor(Date.now() / 1000),
+          ultimate: newInfo.ultimate ?? false,
+        };
+        await writeFileAtomic(this.metaPath(path), pathInfoToJson(info, this.storeDir));
+        this.remember(info);
+        return info;
+      });
+    } finally {
+      await removeTree(staged.dir).catch(() => {});
+    }
+  }
+
+  /** Adds a path from its NAR (as `nix-store --import` does, one path): verify, unpack, register. */
+  async addNar(info: NewPathInfo, source: ByteSource, options: StageOptions = {}): Promise<PathInfo> {
+    const existing = this.queryPathInfo(info.path);
+    if (existing) return existing;
+    return this.commit(await this.stageNar(source, options), info);
+  }
+
+  /** A text path, as `builtins.toFile name contents` creates. */
+  async addText(name: string, contents: string | Uint8Array, references: Iterable<StorePath> = []): Promise<PathInfo> {
+    const refs = sortStorePaths(references);
+    const path = computeTextPath(name, contents, refs, this.storeDir);
+    const existing = this.queryPathInfo(path);
+    if (existing) return existing;
+    const dir = join(await this.ensureProcessTmp(), uniqueName("text-"));
+    await mkdir(dir);
+    const file = join(dir, "text");
+    await writeFile(file, contents);
+    const staged = await this.stageNar(dumpNar(file));
+    await removeTree(dir);
+    return this.commit(staged, {
+      path,
+      narHash: staged.narHash,
+      narSize: staged.narSize,
+      references: refs,
+      ca: { type: "text", hash: hashBytes("sha256", contents) },
+      ultimate: true,
+    });
+  }
+
+  /** A source path, as `nix-store --add` / `${./dir}` creates: the NAR's sha256 names it. */
+  async addPath(source: string, options: { name?: string; references?: Iterable<StorePath> } = {}): Promise<PathInfo> {
+    const name = options.name ?? basename(resolve(source));
+    const refs = sortStorePaths(options.references ?? []);
+    const staged = await this.stageNar(dumpNar(source));
+    const path = makeSourcePath(name, staged.narHash, { references: refs }, this.storeDir);
+    return this.commit(staged, {
+      path,
+      narHash: staged.narHash,
+      narSize: staged.narSize,
+      references: refs,
+      ca: { type: "fixed", method: "recursive", hash: staged.narHash },
+      ultimate: true,
+    });
+  }
+
+  /** Adds signatures to a valid path's metadata. */
+  async addSignatures(path: StorePath, sigs: Iterable<string>): Promise<PathInfo> {
+    return this.gcLock.withShared(() =>
+      this.pathMutex.run(path.baseName, async () => {
+        const info = this.requireInfo(path);
+        const updated = { ...info, sigs: [...new Set([...info.sigs, ...sigs])].sort() };
+        await writeFileAtomic(this.metaPath(path), pathInfoToJson(updated, this.storeDir));
+        this.remember(updated);
+        return updated;
+      }),
+    );
+  }
+
+  // ---- roots and garbage collection -----------------------------------------
+
+  /** Keeps `paths` alive against collection until the returned function is called. */
+  protect(paths: Iterable<StorePath>): () => void {
+    const names = [...new Set([...paths].map((p) => p.baseName))];
+    for (const n of names) this.tempRoots.set(n, (this.tempRoots.get(n) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      for (const n of names) {
+        const count = (this.tempRoots.get(n) ?? 1) - 1;
+        if (count <= 0) this.tempRoots.delete(n);
+        else this.tempRoots.set(n, count);
+      }
+    };
+  }
+
+  /** A permanent root: a symlink `<rootsDir>/<name>` to the path's logical location. */
+  async addRoot(name: string, path: StorePath): Promise<void> {
+    if (name === "" || name.includes("/") || name.startsWith(".")) throw new Error(`invalid root name '${name}'`);
+    const temp = join(this.rootsDir, uniqueName(".tmp-"));
+    await symlink(path.render(this.storeDir), temp);
+    await rename(temp, join(this.rootsDir, name));
+    await fsyncPath(this.rootsDir);
+  }
+
+  async removeRoot(name: string): Promise<void> {
+    await unlink(join(this.rootsDir, name)).catch((err) => {
+      if (!isErrno(err, "ENOENT")) throw err;
+    });
+  }
+
+  /** Roots by name; a link to a physical object path counts as well as a logical one. */
+  async listRoots(): Promise<Map<string, StorePath>> {
+    const roots = new Map<string, StorePath>();
+    for (const name of await readdir(this.rootsDir)) {
+      if (name.startsWith(".")) continue;
+      const target = await readlink(join(this.rootsDir, name)).catch(() => undefined);
+      if (target === undefined) continue;
+      const path =
+        maybeParseStorePath(target, this.storeDir) ??
+        (target.startsWith(this.realStoreDir + "/")
+          ? maybeParseStorePath(this.storeDir + target.slice(this.realStoreDir.length), this.storeDir)
+          : undefined);
+      if (path) roots.set(name, path);
+    }
+    return roots;
+  }
+
+  /**
+   * Deletes every valid path not in the closure of the roots (the roots directory,
+   * `options.roots` and paths protected in this process), referrers before their
+   * references so a kept path never refers to a deleted one, each path's metadata
+   * before its contents so a crash leaves only an unregistered leftover.
+   */
+  async collectGarbage(options: GcOptions = {}): Promise<GcResult> {
+    return this.gcLock.withExclusive(async () => {
+      const roots: StorePath[] = [...(await this.listRoots()).values(), ...(options.roots ?? [])];
+      for (const name of this.tempRoots.keys()) roots.push(StorePath.fromBaseName(name));
+      const live = new Set(this.computeClosure(roots.filter((r) => this.isValid(r))).map((p) => p.baseName));
+      const dead = this.allValidPaths().filter((p) => !live.has(p.baseName));
+      const order = this.topoSort(dead).reverse();
+      const result: GcResult = { deleted: order, leftovers: [], bytesFreed: 0 };
+      if (options.dryRun) return result;
+      for (const path of order) result.bytesFreed += await this.deleteLocked(path);
+      const leftovers = await this.removeLeftovers(true);
+      result.leftovers = leftovers.names;
+      result.bytesFreed += leftovers.bytes;
+      return result;
+    });
+  }
+
+  /** Deletes one path; refused while a valid path refers to it or a root or temporary root holds it. */
+  async deletePath(path: StorePath): Promise<void> {
+    await this.gcLock.withExclusive(async () => {
+      this.requireInfo(path);
+      const referrers = this.queryReferrers(path);
+      if (referrers.length > 0) {
+        throw new Error(
+          `cannot delete path '${path.render(this.storeDir)}' since it is still referenced by '${referrers[0]!.render(this.storeDir)}'`,
+        );
+      }
+      const rooted = [...(await this.listRoots()).values()].some((r) => r.equals(path)) || this.tempRoots.has(path.baseName);
+      if (rooted) throw new Error(`cannot delete path '${path.render(this.storeDir)}' since it is still alive`);
+      await this.deleteLocked(path);
+    });
+  }
+
+  private async deleteLocked(path: StorePath): Promise<number> {
+    await unlink(this.metaPath(path)).catch((err) => {
+      if (!isErrno(err, "ENOENT")) throw err;
+    });
+    await fsyncPath(this.dbDir);
+    this.forget(path);
+    const target = this.realPath(path);
+    const bytes = await treeSize(target);
+    await removeTree(target);
+    return bytes;
+  }
+
+  // ---- internals -----------------------------------------------------------
+
+  private metaPath(path: StorePath): string {
+    return join(this.dbDir, `${path.baseName}.json`);
+  }
+
+  private remember(info: PathInfo): void {
+    this.index.set(info.path.baseName, info);
+    this.byHashPart.set(info.path.hashPart, info.path);
+    this.referrersIndex = undefined;
+  }
+
+  private forget(path: StorePath): void {
+    this.index.delete(path.baseName);
+    this.byHashPart.delete(path.hashPart);
+    this.referrersIndex = undefined;
+  }
+
+  private async ensureProcessTmp(): Promise<string> {
+    if (!this.processTmp) {
+      this.processTmp = join(this.tmpDir, uniqueName(""));
+      await mkdir(this.processTmp);
+    }
+    return this.processTmp;
+  }
+
+  /**
+   * Reads every metadata file. A path whose object is missing, or that refers to a path
+   * that is not valid, is dropped (and so, in turn, its referrers): validity is closed
+   * under references.
+   */
+  private async loadIndex(): Promise<void> {
+    this.index.clear();
+    this.byHashPart.clear();
+    this.referrersIndex = undefined;
+    const candidates = new Map<string, PathInfo>();
+    for (const name of await readdir(this.dbDir)) {
+      const file = join(this.dbDir, name);
+      if (name.startsWith(".tmp-")) {
+        await unlink(file).catch(() => {}); // an atomic write that never committed
+        continue;
+      }
+      if (!name.endsWith(".json")) continue;
+      try {
+        const info = pathInfoFromJson(await readFile(file, "utf8"), this.storeDir);
+        if (`${info.path.baseName}.json` !== name) throw new Error("file name does not match the path");
+        await lstat(this.realPath(info.path));
+        candidates.set(info.path.baseName, info);
+      } catch (err) {
+        process.emitWarning(`dropping invalid store metadata '${file}': ${(err as Error).message}`);
+        await unlink(file).catch(() => {});
+      }
+    }
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const [base, info] of candidates) {
+        if (referencesWithoutSelf(info).every((r) => candidates.has(r.baseName))) continue;
+        process.emitWarning(`dropping store path '${info.path.render(this.storeDir)}': a reference is not valid`);
+        candidates.delete(base);
+        await unlink(this.metaPath(info.path)).catch(() => {});
+        changed = true;
+      }
+    }
+    for (const info of candidates.values()) this.remember(info);
+  }
+
+  /**
+   * Removes what a crash can leave: objects in the store directory that have no
+   * metadata (renamed into place, never committed) and staging directories of
+   * processes that are gone. Runs only under the owner lock, with no commit in flight.
+   */
+  private async removeLeftovers(countBytes: boolean): Promise<{ names: string[]; bytes: number }> {
+    const names: string[] = [];
+    let bytes = 0;
+    for (const name of await readdir(this.realStoreDir)) {
+      if (this.index.has(name)) continue;
+      const target = join(this.realStoreDir, name);
+      if (countBytes) bytes += await treeSize(target);
+      await removeTree(target);
+      names.push(target);
+    }
+    for (const name of await readdir(this.tmpDir)) {
+      // Staging directories are named `<pid>.<random>`: a live owner other than us may still use its own.
+      const pid = Number.parseInt(name, 10);
+      if (join(this.tmpDir, name) === this.processTmp) continue;
+      if (Number.isSafeInteger(pid) && pid !== process.pid && isAlive(pid)) continue;
+      await removeTree(join(this.tmpDir, name));
+      names.push(join(this.tmpDir, name));
+    }
+    return { names, bytes };
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return isErrno(err, "EPERM");
+  }
+}
+
+/** Parses a store path given either logically (`/nix/store/…`) or as a base name. */
+export function parsePathArgument(text: string, storeDir = DEFAULT_STORE_DIR): StorePath {
+  return text.startsWith("/") ? parseStorePath(text, storeDir) : StorePath.fromBaseName(text);
+}

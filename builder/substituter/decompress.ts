@@ -1,0 +1,111 @@
+import { Readable, pipeline, type Transform } from "node:stream";
+import { createBrotliDecompress, createGunzip } from "node:zlib";
+import Bzip2 from "@foxglove/wasm-bz2";
+import { Decompress as ZstdDecompress } from "fzstd";
+import { createUnxz } from "node-liblzma";
+
+/** The compressed data is corrupt or not what the narinfo says. Not worth retrying. */
+export class DecompressionError extends Error {
+  override name = "DecompressionError";
+}
+
+/** Compression methods a binary cache may use, as the narinfo `Compression` field names them. */
+export const SUPPORTED_COMPRESSIONS = ["none", "xz", "zstd", "bzip2", "br", "gzip"] as const;
+
+export function isSupportedCompression(method: string): boolean {
+  return (SUPPORTED_COMPRESSIONS as readonly string[]).includes(method === "" ? "none" : method);
+}
+
+export interface DecompressOptions {
+  /** The decompressed size (the NarSize): bzip2 decodes in one piece and needs it. */
+  expectedSize?: number;
+}
+
+/**
+ * Decompresses a stream. Errors of the source (e.g. a broken download) come out
+ * unchanged; errors of the data become DecompressionErrors.
+ */
+export function decompress(
+  method: string,
+  source: AsyncIterable<Uint8Array>,
+  options: DecompressOptions = {},
+): AsyncIterable<Uint8Array> {
+  switch (method) {
+    case "":
+    case "none":
+      return source;
+    case "xz":
+      return throughTransform(source, createUnxz() as unknown as Transform, "xz");
+    case "gzip":
+      return throughTransform(source, createGunzip(), "gzip");
+    case "br":
+      return throughTransform(source, createBrotliDecompress(), "br");
+    case "zstd":
+      return zstdStream(source);
+    case "bzip2":
+      return bzip2Whole(source, options.expectedSize);
+    default:
+      throw new DecompressionError(`unsupported compression method '${method}'`);
+  }
+}
+
+function throughTransform(source: AsyncIterable<Uint8Array>, transform: Transform, method: string): AsyncIterable<Uint8Array> {
+  const input = Readable.from(source, { objectMode: false });
+  let sourceFailed = false;
+  input.once("error", () => (sourceFailed = true));
+  pipeline(input, transform, () => {});
+  return (async function* () {
+    try {
+      for await (const chunk of transform as AsyncIterable<Buffer>) yield chunk;
+    } catch (err) {
+      if (sourceFailed) throw err;
+      throw new DecompressionError(`${method} decompression failed: ${(err as Error).message}`);
+    } finally {
+      input.destroy();
+      transform.destroy();
+    }
+  })();
+}
+
+async function* zstdStream(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  let ready: Uint8Array[] = [];
+  const decoder = new ZstdDecompress((data) => {
+    if (data.length > 0) ready.push(data);
+  });
+  const push = (chunk: Uint8Array, final: boolean): Uint8Array[] => {
+    try {
+      decoder.push(chunk, final);
+    } catch (err) {
+      throw new DecompressionError(`zstd decompression failed: ${(err as Error).message}`);
+    }
+    const out = ready;
+    ready = [];
+    return out;
+  };
+  for await (const chunk of source) yield* push(chunk, false);
+  yield* push(new Uint8Array(0), true);
+}
+
+let bzip2Module: Promise<Bzip2> | undefined;
+
+/**
+ * bzip2 (legacy caches only): no well-kept streaming decoder exists on npm, so the
+ * compressed file is gathered and decoded at once by the reference libbz2 (WebAssembly)
+ * into a buffer of the known NAR size.
+ */
+async function* bzip2Whole(source: AsyncIterable<Uint8Array>, expectedSize: number | undefined): AsyncGenerator<Uint8Array> {
+  if (expectedSize === undefined) throw new DecompressionError("bzip2 decompression needs the NAR size");
+  const parts: Uint8Array[] = [];
+  for await (const chunk of source) parts.push(chunk);
+  bzip2Module ??= Bzip2.init();
+  const bz = await bzip2Module;
+  let out: Uint8Array;
+  try {
+    // One spare byte: a stream longer than the NAR size shows as a size mismatch, not a silent cut.
+    out = bz.decompress(Buffer.concat(parts), expectedSize + 1, { small: false });
+  } catch (err) {
+    throw new DecompressionError(`bzip2 decompression failed: ${(err as Error).message}`);
+  }
+  const CHUNK = 1 << 20;
+  for (let pos = 0; pos < out.length; pos += CHUNK) yield out.subarray(pos, pos + CHUNK);
+}
