@@ -9,3 +9,6 @@ export {
   type ContainerConfig,
   type ImageConfig,
 } from "./oci-types.js";
+export * from "./grouping/index.js";
+export * from "./tar/index.js";
+export { layerKey } from "./layer-key.js";
