@@ -47,7 +47,14 @@ function naiveIdom(successors: number[][]): number[] {
     if (removed === 0) return seen;
     const stack = [0];
     seen[0] = true;
-    while (stack.length) for (const t of successors[stack.pop()!]!) if (t !== removed && !seen[t]) stack.push(t), (seen[t] = true);
+    while (stack.length) {
+      for (const t of successors[stack.pop()!]!) {
+        if (t !== removed && !seen[t]) {
+          seen[t] = true;
+          stack.push(t);
+        }
+      }
+    }
     return seen;
   };
   const all = reachableWithout(-1);
