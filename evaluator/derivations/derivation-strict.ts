@@ -1,0 +1,250 @@
+/**
+ * `derivationStrict` (CppNix 2.8 prim_derivationStrict): turns the attribute set
+ * into a store derivation — every attribute into the environment (or into
+ * `__json` with `__structuredAttrs`), every string context into input derivations
+ * and sources — computes the output paths and the .drv path, and returns
+ * `{ drvPath; <output> = path; … }` with the contexts that make dependents depend
+ * on it.
+ */
+import {
+  makeFixedOutputPath,
+  makeOutputPath,
+  parseStorePath,
+  type Derivation,
+  type DerivationOutput,
+  type FileIngestionMethod,
+  type Hash,
+} from "../../store/index.js";
+import {
+  Attr,
+  EvalError,
+  NixAttrs,
+  NixString,
+  NixTypeError,
+  coerceToString,
+  definePrimOp,
+  force,
+  forceAttrs,
+  forceBool,
+  forceList,
+  forceString,
+  forceStringNoCtx,
+  getPrimOp,
+  stringBytes,
+  stringContext,
+  type Lazy,
+} from "../eval/index.js";
+import { jsonQuote } from "../builtins/support/index.js";
+import { parseHashAllowEmpty, parseHashTypeOpt } from "./hash-parse.js";
+import { drvState } from "./drv-state.js";
+import { storeCall } from "./eval-store.js";
+
+const WHITESPACE = /[ \t\n\r]+/;
+
+/** One context element: `!out!/nix/store/x.drv` → output and .drv path. */
+function decodeOutputContext(c: string): { output: string; drvPath: string } {
+  const bang = c.indexOf("!", 1);
+  return { output: c.slice(1, bang), drvPath: c.slice(bang + 1) };
+}
+
+function addContext(into: Set<string>, v: string | NixString): string {
+  const ctx = stringContext(v);
+  for (let i = 0; i < ctx.length; i++) into.add(ctx[i]!);
+  return stringBytes(v);
+}
+
+function toJsonText(v: Lazy, pos: number, context: Set<string>): string {
+  const toJSON = getPrimOp("__toJSON");
+  if (toJSON === undefined) throw new EvalError("__structuredAttrs needs builtins.toJSON");
+  return addContext(context, forceString(toJSON.impl([v], pos), pos));
+}
+
+interface Collected {
+  drv: Derivation;
+  outputs: string[];
+  outputHash: string | undefined;
+  outputHashAlgo: string;
+  hashMode: FileIngestionMethod | undefined;
+  context: Set<string>;
+}
+
+function collectAttributes(attrs: NixAttrs, drvName: string, posDrvName: number, pos: number): Collected {
+  const structured = attrs.getAttr("__structuredAttrs");
+  const json: string[] | null = structured !== undefined && forceBool(structured.value, pos) ? [] : null;
+  const ignoreNullsAttr = attrs.getAttr("__ignoreNulls");
+  const ignoreNulls = ignoreNullsAttr !== undefined && forceBool(ignoreNullsAttr.value, pos);
+
+  const drv: Derivation = { outputs: new Map(), inputDrvs: new Map(), inputSrcs: [], platform: "", builder: "", args: [], env: new Map() };
+  const c: Collected = { drv, outputs: ["out"], outputHash: undefined, outputHashAlgo: "", hashMode: undefined, context: new Set() };
+  const context = c.context;
+
+  const handleHashMode = (s: string): void => {
+    if (s === "recursive") c.hashMode = "recursive";
+    else if (s === "flat") c.hashMode = "flat";
+    else throw new EvalError(`invalid value '${s}' for 'outputHashMode' attribute`, posDrvName);
+  };
+  const handleOutputs = (names: string[]): void => {
+    const seen = new Set<string>();
+    for (const n of names) {
+      if (seen.has(n)) throw new EvalError(`duplicate derivation output '${n}'`, posDrvName);
+      if (n === "drv") throw new EvalError("invalid derivation output name 'drv'", posDrvName);
+      seen.add(n);
+    }
+    if (seen.size === 0) throw new EvalError("derivation cannot have an empty set of outputs", posDrvName);
+    c.outputs = [...seen].sort();
+  };
+
+  const names = attrs.names;
+  for (let i = 0; i < names.length; i++) {
+    const key = names[i]!;
+    if (key === "__ignoreNulls") continue;
+    const attr = attrs.attrs[i]!;
+    try {
+      if (ignoreNulls && force(attr.value, pos) === null) continue;
+      if (key === "__contentAddressed" || key === "__impure") {
+        if (forceBool(attr.value, pos)) {
+          const feature = key === "__impure" ? "impure-derivations" : "ca-derivations";
+          throw new EvalError(`experimental Nix feature '${feature}' is disabled; use '--extra-experimental-features ${feature}' to override`);
+        }
+      } else if (key === "args") {
+        for (const el of forceList(attr.value, pos)) {
+          drv.args.push(addContext(context, coerceToString(el, posDrvName, { coerceMore: true, copyToStore: true })));
+        }
+      } else if (json !== null) {
+        if (key === "__structuredAttrs") continue;
+        json.push(jsonQuote(key) + ":" + toJsonText(attr.value, pos, context));
+        if (key === "builder") drv.builder = addContext(context, forceString(attr.value, posDrvName));
+        else if (key === "system") drv.platform = forceStringNoCtx(attr.value, posDrvName);
+        else if (key === "outputHash") c.outputHash = forceStringNoCtx(attr.value, posDrvName);
+        else if (key === "outputHashAlgo") c.outputHashAlgo = forceStringNoCtx(attr.value, posDrvName);
+        else if (key === "outputHashMode") handleHashMode(forceStringNoCtx(attr.value, posDrvName));
+        else if (key === "outputs") {
+          handleOutputs(forceList(attr.value, posDrvName).map((el) => forceStringNoCtx(el, posDrvName)));
+        }
+      } else {
+        const s = addContext(context, coerceToString(attr.value, attr.pos, { coerceMore: true, copyToStore: true }));
+        drv.env.set(key, s);
+        if (key === "builder") drv.builder = s;
+        else if (key === "system") drv.platform = s;
+        else if (key === "outputHash") c.outputHash = s;
+        else if (key === "outputHashAlgo") c.outputHashAlgo = s;
+        else if (key === "outputHashMode") handleHashMode(s);
+        else if (key === "outputs") handleOutputs(s.split(WHITESPACE).filter((t) => t !== ""));
+      }
+    } catch (err) {
+      if (err instanceof EvalError) err.addTrace(posDrvName, `while evaluating the attribute '${key}' of the derivation '${drvName}'`);
+      throw err;
+    }
+  }
+  if (json !== null) drv.env.set("__json", "{" + json.join(",") + "}");
+  return c;
+}
+
+/** Moves the string contexts into inputDrvs/inputSrcs as CppNix does. */
+function addInputs(drv: Derivation, context: Set<string>): void {
+  const { store } = drvState();
+  const storeDir = store.storeDir;
+  const inputDrvs = new Map<string, Set<string>>();
+  const inputSrcs = new Set<string>();
+  const addDrvOutputs = (drvPath: string, outs: Iterable<string>): void => {
+    let set = inputDrvs.get(drvPath);
+    if (set === undefined) inputDrvs.set(drvPath, (set = new Set()));
+    for (const o of outs) set.add(o);
+  };
+  for (const c of [...context].sort()) {
+    if (c.startsWith("=")) {
+      // The builder sees the .drv path itself, so the whole closure becomes input.
+      const todo = [c.slice(1)];
+      const seen = new Set<string>();
+      while (todo.length > 0) {
+        const p = todo.pop()!;
+        if (seen.has(p)) continue;
+        seen.add(p);
+        storeCall(() => parseStorePath(p, storeDir));
+        for (const r of store.queryReferences(p)) todo.push(r);
+      }
+      for (const p of seen) {
+        inputSrcs.add(p);
+        if (p.endsWith(".drv")) addDrvOutputs(p, store.readDerivation(p).outputs.keys());
+      }
+    } else if (c.startsWith("!")) {
+      const { output, drvPath } = decodeOutputContext(c);
+      addDrvOutputs(drvPath, [output]);
+    } else {
+      storeCall(() => parseStorePath(c, storeDir));
+      inputSrcs.add(c);
+    }
+  }
+  for (const [p, outs] of inputDrvs) drv.inputDrvs.set(p, [...outs].sort());
+  drv.inputSrcs = [...inputSrcs].sort();
+}
+
+function fixedOutputHash(c: Collected, posDrvName: number): { hash: Hash; method: FileIngestionMethod } {
+  if (c.outputs.length !== 1 || c.outputs[0] !== "out") {
+    throw new EvalError("multiple outputs are not supported in fixed-output derivations", posDrvName);
+  }
+  const hash = parseHashAllowEmpty(c.outputHash!, parseHashTypeOpt(c.outputHashAlgo));
+  return { hash, method: c.hashMode ?? "flat" };
+}
+
+/** Builds, hashes and "writes" the derivation; returns its .drv path and output paths. */
+export function instantiateDerivation(attrs: NixAttrs, pos: number): { drvPath: string; drv: Derivation } {
+  const nameAttr = attrs.getAttr("name");
+  if (nameAttr === undefined) throw new NixTypeError("attribute 'name' missing for call to 'derivationStrict'", pos);
+  const posDrvName = nameAttr.pos;
+  let drvName: string;
+  try {
+    drvName = forceStringNoCtx(nameAttr.value, pos);
+  } catch (err) {
+    if (err instanceof EvalError) err.addTrace(posDrvName, "while evaluating the derivation attribute 'name'");
+    throw err;
+  }
+
+  const c = collectAttributes(attrs, drvName, posDrvName, pos);
+  const drv = c.drv;
+  addInputs(drv, c.context);
+
+  if (drv.builder === "") throw new EvalError("required attribute 'builder' missing", posDrvName);
+  if (drv.platform === "") throw new EvalError("required attribute 'system' missing", posDrvName);
+  if (drvName.endsWith(".drv")) throw new EvalError("derivation names are not allowed to end in '.drv'", posDrvName);
+
+  const { store, hasher } = drvState();
+  if (c.outputHash !== undefined) {
+    const { hash, method } = fixedOutputHash(c, posDrvName);
+    const path = storeCall(() => makeFixedOutputPath(drvName, method, hash, {}, store.storeDir)).render(store.storeDir);
+    drv.env.set("out", path);
+    const out: DerivationOutput = { path, hashAlgo: (method === "recursive" ? "r:" : "") + hash.algo, hash: hash.toBase16() };
+    drv.outputs.set("out", out);
+  } else {
+    for (const o of c.outputs) {
+      drv.env.set(o, "");
+      drv.outputs.set(o, { path: "", hashAlgo: "", hash: "" });
+    }
+    const hashModulo = hasher.hashModulo(drv, true);
+    for (const o of c.outputs) {
+      const path = storeCall(() => outputPath(o, hashModulo, drvName, store.storeDir));
+      drv.env.set(o, path);
+      drv.outputs.get(o)!.path = path;
+    }
+  }
+
+  const drvPath = store.writeDerivation(drv, drvName);
+  hasher.remember(drvPath, hasher.hashModulo(drv, false));
+  return { drvPath, drv };
+}
+
+function outputPath(output: string, hashModulo: Hash, drvName: string, storeDir: string): string {
+  return makeOutputPath(output, hashModulo, drvName, storeDir).render(storeDir);
+}
+
+definePrimOp("derivationStrict", 1, ([arg], pos) => {
+  const attrs = forceAttrs(arg!, pos);
+  const { drvPath, drv } = instantiateDerivation(attrs, pos);
+  const names = ["drvPath", ...[...drv.outputs.keys()].filter((n) => n !== "drvPath")].sort();
+  const values = names.map((n) =>
+    n === "drvPath"
+      ? new Attr(new NixString(drvPath, ["=" + drvPath]), 0)
+      : new Attr(new NixString(drv.outputs.get(n)!.path, [`!${n}!${drvPath}`]), 0),
+  );
+  return NixAttrs.fromSorted(names, values);
+});

@@ -1,0 +1,33 @@
+/**
+ * Per-evaluation derivation state: the store evaluation writes to (or only
+ * computes with) and the hashDerivationModulo memo shared by all derivations of
+ * the evaluation. Keyed by EvalState so a new evaluation starts clean.
+ */
+import { DerivationHasher } from "../../store/index.js";
+import { evalState, type EvalState } from "../eval/index.js";
+import { CachingEvalStore, ComputingEvalStore, isEvalStore, type EvalStore } from "./eval-store.js";
+
+export interface DrvState {
+  readonly store: EvalStore;
+  readonly hasher: DerivationHasher;
+  /** Output names per .drv path made in this evaluation (for `=drv` closures). */
+  readonly outputNames: Map<string, string[]>;
+}
+
+const states = new WeakMap<EvalState, DrvState>();
+
+/** The store for an evaluation: the caller's writing store unless read-only, else a computing one. */
+function storeFor(state: EvalState): EvalStore {
+  if (!state.readOnly && isEvalStore(state.store)) return new CachingEvalStore(state.store);
+  return new CachingEvalStore(new ComputingEvalStore(state.store.storeDir));
+}
+
+export function drvState(state: EvalState = evalState()): DrvState {
+  let s = states.get(state);
+  if (s === undefined) {
+    const store = storeFor(state);
+    s = { store, hasher: new DerivationHasher((p) => store.readDerivation(p)), outputNames: new Map() };
+    states.set(state, s);
+  }
+  return s;
+}

@@ -1,0 +1,164 @@
+/**
+ * The store as evaluation sees it. `ComputingEvalStore` only computes store paths
+ * (what `--readonly-mode` does, and what a caller without a local store gets);
+ * a writing store implements the same interface and also puts the contents in
+ * place. Either way the evaluator keeps what it learnt about paths it made (their
+ * references, the derivations behind .drv paths) so that `=drv` contexts and
+ * hashDerivationModulo never need to read a store back.
+ */
+import { readFileSync } from "node:fs";
+import {
+  BadStorePathError,
+  DEFAULT_STORE_DIR,
+  DerivationParseError,
+  derivationStorePath,
+  hashBytes,
+  makeFixedOutputPath,
+  makeTextPath,
+  parseDerivation,
+  parseStorePath,
+  type Derivation,
+  type FileIngestionMethod,
+} from "../../store/index.js";
+import { EvalError, type StoreBackend } from "../eval/index.js";
+import { flatFileHash, narHashFiltered, type PathFilter } from "./filtered-nar.js";
+
+/** What the evaluator needs from a store. Paths and contents are Nix byte strings. */
+export interface EvalStore extends StoreBackend {
+  readonly storeDir: string;
+  /** `builtins.toFile`: a text path with references. */
+  addTextToStore(name: string, contents: string, references: readonly string[]): string;
+  /** `${./x}`, `builtins.path`, `filterSource`, fetched files: a fixed-output (usually source) path. */
+  addToStore(physicalPath: string, name: string, method: FileIngestionMethod, filter?: PathFilter): string;
+  /** A store derivation (its output paths already filled in); returns the .drv path. */
+  writeDerivation(drv: Derivation, drvName: string): string;
+  /** The references of a store path, as far as this store knows them. */
+  queryReferences(storePath: string): readonly string[];
+  /** The derivation at a .drv path (one this evaluation wrote, or one in the store). */
+  readDerivation(drvPath: string): Derivation;
+}
+
+/** Turns a store-module name error into the evaluation error CppNix raises. */
+export function storeCall<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof BadStorePathError) throw new EvalError(err.message);
+    throw err;
+  }
+}
+
+function latin1(s: string): Buffer {
+  return Buffer.from(s, "latin1");
+}
+
+/** Computes paths without writing; remembers references and derivations in memory. */
+export class ComputingEvalStore implements EvalStore {
+  private readonly references = new Map<string, readonly string[]>();
+  private readonly derivations = new Map<string, Derivation>();
+
+  constructor(readonly storeDir: string = DEFAULT_STORE_DIR) {}
+
+  addPathToStore(path: string): string {
+    return this.addToStore(path, path.slice(path.lastIndexOf("/") + 1), "recursive");
+  }
+
+  addTextToStore(name: string, contents: string, references: readonly string[]): string {
+    const refs = references.map((r) => parseStorePath(r, this.storeDir));
+    const path = storeCall(() => makeTextPath(name, hashBytes("sha256", latin1(contents)), refs, this.storeDir)).render(this.storeDir);
+    this.references.set(path, references);
+    return path;
+  }
+
+  addToStore(physicalPath: string, name: string, method: FileIngestionMethod, filter?: PathFilter): string {
+    const hash = method === "recursive" ? narHashFiltered(physicalPath, filter) : flatFileHash(physicalPath);
+    return storeCall(() => makeFixedOutputPath(name, method, hash, {}, this.storeDir)).render(this.storeDir);
+  }
+
+  writeDerivation(drv: Derivation, drvName: string): string {
+    const path = storeCall(() => derivationStorePath(drv, drvName, this.storeDir)).render(this.storeDir);
+    this.derivations.set(path, drv);
+    this.references.set(path, [...drv.inputSrcs, ...drv.inputDrvs.keys()]);
+    return path;
+  }
+
+  queryReferences(storePath: string): readonly string[] {
+    const known = this.references.get(storePath);
+    if (known !== undefined) return known;
+    if (storePath.endsWith(".drv")) {
+      const drv = this.readDerivation(storePath);
+      return [...drv.inputSrcs, ...drv.inputDrvs.keys()];
+    }
+    return [];
+  }
+
+  readDerivation(drvPath: string): Derivation {
+    const known = this.derivations.get(drvPath);
+    if (known !== undefined) return known;
+    let text: string;
+    try {
+      text = readFileSync(latin1(drvPath), "latin1");
+    } catch {
+      throw new EvalError(`path '${drvPath}' is not valid`);
+    }
+    try {
+      const drv = parseDerivation(text);
+      this.derivations.set(drvPath, drv);
+      return drv;
+    } catch (err) {
+      if (err instanceof DerivationParseError) throw new EvalError(err.message);
+      throw err;
+    }
+  }
+}
+
+/**
+ * Memoises `addToStore` without a filter per (path, name, method): the same source
+ * copied twice in one evaluation is hashed once (CppNix's srcToStore).
+ */
+export class CachingEvalStore implements EvalStore {
+  private readonly cache = new Map<string, string>();
+
+  constructor(private readonly inner: EvalStore) {}
+
+  get storeDir(): string {
+    return this.inner.storeDir;
+  }
+
+  addPathToStore(path: string): string {
+    return this.addToStore(path, path.slice(path.lastIndexOf("/") + 1), "recursive");
+  }
+
+  addTextToStore(name: string, contents: string, references: readonly string[]): string {
+    return this.inner.addTextToStore(name, contents, references);
+  }
+
+  addToStore(physicalPath: string, name: string, method: FileIngestionMethod, filter?: PathFilter): string {
+    if (filter !== undefined) return this.inner.addToStore(physicalPath, name, method, filter);
+    const key = `${method}\0${name}\0${physicalPath}`;
+    let path = this.cache.get(key);
+    if (path === undefined) {
+      path = this.inner.addToStore(physicalPath, name, method);
+      this.cache.set(key, path);
+    }
+    return path;
+  }
+
+  writeDerivation(drv: Derivation, drvName: string): string {
+    return this.inner.writeDerivation(drv, drvName);
+  }
+
+  queryReferences(storePath: string): readonly string[] {
+    return this.inner.queryReferences(storePath);
+  }
+
+  readDerivation(drvPath: string): Derivation {
+    return this.inner.readDerivation(drvPath);
+  }
+}
+
+/** True when a StoreBackend is a full EvalStore (e.g. a writing one plugged in by the caller). */
+export function isEvalStore(store: StoreBackend): store is EvalStore {
+  const s = store as Partial<EvalStore>;
+  return typeof s.addTextToStore === "function" && typeof s.writeDerivation === "function";
+}

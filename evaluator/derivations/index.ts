@@ -1,0 +1,15 @@
+/**
+ * Derivations and the store as the evaluator sees it. Importing this module
+ * registers `derivationStrict`, `derivation`, `toFile`, `path`, `filterSource`,
+ * `storePath` and the fetchers.
+ */
+import "./derivation-strict.js";
+import "./derivation-nix.js";
+import "./sources.js";
+import "./path-coercion.js";
+
+export { instantiateDerivation } from "./derivation-strict.js";
+export { CachingEvalStore, ComputingEvalStore, isEvalStore, type EvalStore } from "./eval-store.js";
+export { drvState, type DrvState } from "./drv-state.js";
+export type { PathFilter } from "./filtered-nar.js";
+export { COREPKGS_PREFIX } from "./derivation-nix.js";

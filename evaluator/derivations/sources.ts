@@ -1,0 +1,125 @@
+/**
+ * Builtins that put sources into the store: `toFile`, `path`, `filterSource`,
+ * and `storePath` (which names an existing one). Results carry the store path as
+ * their context, so derivations using them get them as input sources.
+ */
+import { realpathSync } from "node:fs";
+import { isInStore, isStorePath, makeFixedOutputPath, splitStorePath, type FileIngestionMethod, type Hash } from "../../store/index.js";
+import {
+  EvalError,
+  NixLambda,
+  NixString,
+  NixTypeError,
+  PrimOp,
+  PrimOpApp,
+  callFunction,
+  coerceToPath,
+  definePrimOp,
+  force,
+  forceAttrs,
+  forceBool,
+  forceString,
+  forceStringNoCtx,
+  mkString,
+  showType,
+  stringBytes,
+  stringContext,
+  type Value,
+} from "../eval/index.js";
+import { canonPath } from "../syntax/paths.js";
+import { drvState } from "./drv-state.js";
+import { storeCall } from "./eval-store.js";
+import type { PathFilter } from "./filtered-nar.js";
+import { parseHashAllowEmpty } from "./hash-parse.js";
+
+function baseNameOf(path: string): string {
+  const end = path.endsWith("/") && path.length > 1 ? path.length - 1 : path.length;
+  return path.slice(path.lastIndexOf("/", end - 1) + 1, end);
+}
+
+definePrimOp("__toFile", 2, ([nameArg, contentsArg], pos) => {
+  const name = forceStringNoCtx(nameArg!, pos);
+  const contents = forceString(contentsArg!, pos);
+  const refs: string[] = [];
+  for (const c of stringContext(contents)) {
+    if (!c.startsWith("/")) {
+      throw new EvalError(
+        `in 'toFile': the file named '${name}' must not contain a reference to a derivation but contains (${c})`,
+        pos,
+      );
+    }
+    refs.push(c);
+  }
+  const path = drvState().store.addTextToStore(name, stringBytes(contents), refs);
+  return new NixString(path, [path]);
+});
+
+function isFunctionValue(v: Value): boolean {
+  return v instanceof NixLambda || v instanceof PrimOp || v instanceof PrimOpApp;
+}
+
+/** CppNix's addPath: copies (or only hashes) `path` under `name`, checking `expected`. */
+function addPath(pos: number, name: string, path: string, filterFun: Value | null, method: FileIngestionMethod, expected: Hash | null): Value {
+  try {
+    const { store } = drvState();
+    const filter: PathFilter | undefined =
+      filterFun === null ? undefined : (p, type) => forceBool(callFunction(filterFun, [p, type], pos), pos);
+    const dst = store.addToStore(path, name, method, filter);
+    if (expected !== null) {
+      const want = storeCall(() => makeFixedOutputPath(name, method, expected, {}, store.storeDir)).render(store.storeDir);
+      if (want !== dst) throw new EvalError(`store path mismatch in (possibly filtered) path added from '${path}'`);
+    }
+    return new NixString(dst, [dst]);
+  } catch (err) {
+    if (err instanceof EvalError) err.addTrace(pos, `while adding path '${path}'`);
+    throw err;
+  }
+}
+
+definePrimOp("__filterSource", 2, ([filterArg, pathArg], pos) => {
+  const { path } = coerceToPath(pathArg!, pos);
+  const filter = force(filterArg!, pos);
+  if (!isFunctionValue(filter)) {
+    throw new NixTypeError(`first argument in call to 'filterSource' is not a function but ${showType(filter)}`, pos);
+  }
+  return addPath(pos, baseNameOf(path), path, filter, "recursive", null);
+});
+
+definePrimOp("__path", 1, ([arg], pos) => {
+  const attrs = forceAttrs(arg!, pos);
+  let path = "";
+  let name = "";
+  let filter: Value | null = null;
+  let method: FileIngestionMethod = "recursive";
+  let expected: Hash | null = null;
+  for (let i = 0; i < attrs.names.length; i++) {
+    const n = attrs.names[i]!;
+    const a = attrs.attrs[i]!;
+    if (n === "path") path = coerceToPath(a.value, a.pos).path;
+    else if (n === "name") name = forceStringNoCtx(a.value, a.pos);
+    else if (n === "filter") filter = force(a.value, pos);
+    else if (n === "recursive") method = forceBool(a.value, a.pos) ? "recursive" : "flat";
+    else if (n === "sha256") expected = parseHashAllowEmpty(forceStringNoCtx(a.value, a.pos), "sha256");
+    else throw new EvalError(`unsupported argument '${n}' to 'addPath'`, a.pos);
+  }
+  if (path === "") throw new EvalError("'path' required", pos);
+  if (name === "") name = baseNameOf(path);
+  return addPath(pos, name, path, filter, method, expected);
+});
+
+definePrimOp("__storePath", 1, ([arg], pos) => {
+  const { path: given, context } = coerceToPath(arg!, pos);
+  const storeDir = drvState().store.storeDir;
+  let path = given;
+  // Symlinks are resolved unless the path is itself a store path (nix-push relies on it).
+  if (!isStorePath(path, storeDir)) {
+    try {
+      path = Buffer.from(realpathSync(Buffer.from(path, "latin1"), { encoding: "buffer" })).toString("latin1");
+    } catch {
+      path = canonPath(path);
+    }
+  }
+  if (!isInStore(path, storeDir)) throw new EvalError(`path '${path}' is not in the Nix store`, pos);
+  const storePath = storeCall(() => splitStorePath(path, storeDir)).storePath.render(storeDir);
+  return mkString(path, [...context, storePath]);
+});
