@@ -250,7 +250,8 @@ class Parser {
     if (t1 === T.ELLIPSIS) return true;
     if (t1 === C_RBRACE) {
       const t2 = this.peek(2).type;
-      return t2 === C_COLON || t2 === C_AT;
+      // `=` cannot follow an expression, so CppNix's error comes from the formals reading.
+      return t2 === C_COLON || t2 === C_AT || t2 === C_EQUALS;
     }
     if (t1 === T.ID) {
       const t2 = this.peek(2).type;
@@ -294,7 +295,7 @@ class Parser {
       this.advance();
       arg = this.expect(T.ID).text;
     }
-    if (this.tok.type !== C_COLON) this.unexpected(this.tok, argBefore === "" ? "':' or '@'" : "':'");
+    if (this.tok.type !== C_COLON) this.unexpected(this.tok, arg === "" ? "':' or '@'" : "':'");
     this.advance();
     this.checkFormals(entries, arg, this.at(start));
     return this.lambda(this.at(start), arg, { entries, ellipsis }, this.parseExpr());

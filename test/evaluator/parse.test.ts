@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, readdirSync, realpathSync, statSync, writeFi
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { NixSyntaxError, parse, showExpr } from "../../evaluator/index.js";
+import { NixSyntaxError, parse, resolvePos, showExpr } from "../../evaluator/index.js";
 import { nixSkipReason } from "../helpers/nix.js";
 import { generateNixCorpus } from "../helpers/nix-corpus.js";
 
@@ -338,4 +338,71 @@ test("every .nix file on this machine parses as CppNix parses it", { skip }, asy
     if (theirs.ok ? !samePrint(ours, theirs.out) : !ours.startsWith("error: ")) problems.push(file);
   }
   assert.deepEqual(problems, []);
+});
+
+/** The position of the (single) variable named `name` in an expression. */
+function findVarPos(e: unknown, name: string): number | undefined {
+  if (e === null || typeof e !== "object") return undefined;
+  if (e instanceof Map) {
+    for (const v of e.values()) {
+      const p = findVarPos(v, name);
+      if (p !== undefined) return p;
+    }
+    return undefined;
+  }
+  const node = e as { kind?: string; name?: string; pos?: number };
+  if (node.kind === "var" && node.name === name) return node.pos;
+  for (const v of Object.values(e)) {
+    const p = findVarPos(v, name);
+    if (p !== undefined) return p;
+  }
+  return undefined;
+}
+
+// Each has exactly one free variable `free`; CppNix's parse-time scope check
+// reports its position, which must be the position of our Var node.
+const VAR_POSITIONS: string[] = [
+  "free", "  free", "x: free", "\n\n   free", "[ 1 2\n free ]", "f: f free", "f: (f free)", "x: x.${free}", "{ a = free; }",
+  "rec { a = 1; b = free; }", "{ inherit free; }", "{ a = 1;\n  inherit free; }", "{\n  inherit (free) a; }",
+  "let inherit free; in 1", "let a = 1;\n  inherit free; in 1", '"a ${free} b"', "''\n  a ${free}\n''", "./a/${free}",
+  "x: x.a or free", "x: if x then free else 1", "x: assert x; free", "x: free.a", "x: -free", "x: !free", "x: free + 1",
+  "x: 1 + free", "x: x ? ${free}", "{ a ? free }: a", "\"é\" + free", "\t\tfree", "x:\r\n  free", "/* c */ free",
+  "x: { ${free} = 1; }", "x: { a.${free}.b = 1; }", "x: [ (x free) ]", "x: free or", "x: x free or",
+];
+
+test("variable positions agree with CppNix's undefined-variable errors", { skip }, async () => {
+  const results = await pool(VAR_POSITIONS, 6, async (e) => ({ e, theirs: await cppParse(["-E", e]) }));
+  const problems: string[] = [];
+  for (const { e, theirs } of results) {
+    if (theirs.message !== "undefined variable 'free'") {
+      problems.push(`${JSON.stringify(e)}: CppNix said ${theirs.out.slice(0, 200)}`);
+      continue;
+    }
+    const pos = findVarPos(parse(e), "free");
+    const ours = pos === undefined ? undefined : resolvePos(pos);
+    if (ours?.line !== theirs.line || ours?.column !== theirs.column) {
+      problems.push(`${JSON.stringify(e)}: ours ${ours?.line}:${ours?.column}, CppNix ${theirs.line}:${theirs.column}`);
+    }
+  }
+  assert.deepEqual(problems, []);
+});
+
+test("inherit (e) shares one source expression; lambdas are named after their attribute", () => {
+  const e = parse("rec { inherit (src) a b; f = x: x; g.h = y: y; src = { }; }");
+  assert.equal(e.kind, "attrs");
+  if (e.kind !== "attrs") return;
+  const a = e.defs.get("a")!;
+  const b = e.defs.get("b")!;
+  assert.equal(a.kind, "inheritFrom");
+  assert.equal(a.fromIndex, 0);
+  assert.equal(b.fromIndex, 0);
+  assert.equal(e.inheritFrom.length, 1);
+  assert.ok(a.value.kind === "select" && b.value.kind === "select" && a.value.expr === b.value.expr);
+  assert.equal(a.value.kind === "select" && a.value.expr, e.inheritFrom[0]);
+  const f = e.defs.get("f")!.value;
+  assert.ok(f.kind === "lambda" && f.name === "f");
+  const g = e.defs.get("g")!.value;
+  assert.ok(g.kind === "attrs" && g.defs.get("h")!.value.kind === "lambda");
+  const h = g.kind === "attrs" ? g.defs.get("h")!.value : undefined;
+  assert.ok(h?.kind === "lambda" && h.name === "h");
 });
