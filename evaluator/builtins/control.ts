@@ -7,6 +7,7 @@ import {
   EvalError,
   NixAttrs,
   NixLambda,
+  NixString,
   NixTypeError,
   PrimOp,
   PrimOpApp,
@@ -16,6 +17,7 @@ import {
   forceDeep,
   forceList,
   lessThan,
+  stringBytes,
   type Lazy,
   type Value,
 } from "../eval/index.js";
@@ -33,25 +35,45 @@ definePrimOp("__deepSeq", 2, ([a, b], pos) => {
 });
 
 /**
- * The keys seen so far, kept sorted with Nix's ordering (CppNix uses a std::set
- * with CompareValues; like it, the new key is compared first as the left operand,
- * so incomparable keys raise the same "cannot compare" error).
+ * The keys seen so far, ordered with Nix's ordering (CppNix uses a std::set with
+ * CompareValues; like it, the new key is compared first as the left operand, so
+ * incomparable keys raise the same "cannot compare" error). While every key is
+ * an integer, or every key a string, a hash set gives the same answers faster.
  */
 class KeySet {
-  private readonly keys: Value[] = [];
+  private mode: "empty" | "int" | "string" | "sorted" = "empty";
+  private readonly fast = new Set<bigint | string>();
+  private sorted: Value[] = [];
 
   /** Adds `key`; false when an equal key is present. */
   insert(key: Value, pos: number): boolean {
+    const kind = typeof key === "bigint" ? "int" : typeof key === "string" || key instanceof NixString ? "string" : null;
+    if (this.mode === "empty" && kind !== null) this.mode = kind;
+    if (this.mode === kind) {
+      const k = typeof key === "bigint" ? key : stringBytes(key as string | NixString);
+      if (this.fast.has(k)) return false;
+      this.fast.add(k);
+      return true;
+    }
+    if (this.mode !== "sorted" && this.mode !== "empty") {
+      // Leave the fast path: the existing keys, all of one kind, in their natural order.
+      const keys = [...this.fast];
+      keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      this.sorted = keys;
+      this.fast.clear();
+    }
+    this.mode = "sorted";
+    const keys = this.sorted;
     let lo = 0;
-    let hi = this.keys.length;
+    let hi = keys.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const other = this.keys[mid]!;
+      const other = keys[mid]!;
       if (lessThan(key, other, pos)) hi = mid;
       else if (lessThan(other, key, pos)) lo = mid + 1;
       else return false;
     }
-    this.keys.splice(lo, 0, key);
+    keys.splice(lo, 0, key);
     return true;
   }
 }

@@ -60,11 +60,26 @@ definePrimOp("__elem", 2, ([x, xs], pos) => {
 });
 
 definePrimOp("__concatLists", 1, ([xss], pos) => {
-  const lists = forceList(xss!, pos).map((l) => forceList(l, pos));
-  const nonEmpty = lists.filter((l) => l.length > 0);
-  if (nonEmpty.length === 1) return nonEmpty[0]!;
-  return ([] as Lazy[]).concat(...lists);
+  return concat(forceList(xss!, pos).map((l) => forceList(l, pos)));
 });
+
+/** Concatenation without spreading (lists of lists can be long); a lone non-empty list is shared. */
+function concat(lists: Lazy[][]): Lazy[] {
+  let total = 0;
+  let last: Lazy[] | null = null;
+  let nonEmpty = 0;
+  for (const l of lists) {
+    if (l.length === 0) continue;
+    total += l.length;
+    last = l;
+    nonEmpty++;
+  }
+  if (nonEmpty === 1) return last!;
+  const out = new Array<Lazy>(total);
+  let k = 0;
+  for (const l of lists) for (let i = 0; i < l.length; i++) out[k++] = l[i]!;
+  return out;
+}
 
 definePrimOp("__foldl'", 3, ([f, nul, xs], pos) => {
   const fn = forceFunction(f!, pos);
@@ -140,5 +155,5 @@ definePrimOp("__concatMap", 2, ([f, xs], pos) => {
   const fn = forceFunction(f!, pos);
   const lists: Lazy[][] = [];
   for (const x of forceList(xs!, pos)) lists.push(forceList(call(fn, [x], pos), pos));
-  return ([] as Lazy[]).concat(...lists);
+  return concat(lists);
 });
