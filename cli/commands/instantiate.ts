@@ -1,6 +1,7 @@
 import { Worker } from "node:worker_threads";
 import type { Command } from "../command.js";
 import { UsageError } from "../errors.js";
+import { instantiateDerivations } from "./instantiate-drv.js";
 import { instantiate, type InstantiateOptions, type InstantiateResult } from "../../evaluator/index.js";
 
 /** Flags as nix-instantiate 2.8 reads them. */
@@ -114,7 +115,7 @@ export const instantiateCommand: Command = {
   summary: "evaluate Nix expressions like nix-instantiate (--eval, --strict, --json, -A, --arg, -I …)",
   async run(args) {
     const options = parseInstantiateArgs(args);
-    const result = process.env.LADING_EVAL_IN_MAIN ? instantiate(options) : await runInWorker(options);
+    const result = !options.eval ? await instantiateDerivations(options) : process.env.LADING_EVAL_IN_MAIN ? instantiate(options) : await runInWorker(options);
     if (result.stdout) process.stdout.write(Buffer.from(result.stdout, "latin1"));
     if (result.stderr) process.stderr.write(Buffer.from(result.stderr, "latin1"));
     return result.exitCode;

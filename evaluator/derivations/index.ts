@@ -13,3 +13,4 @@ export { CachingEvalStore, ComputingEvalStore, isEvalStore, type EvalStore } fro
 export { drvState, type DrvState } from "./drv-state.js";
 export type { PathFilter } from "./filtered-nar.js";
 export { COREPKGS_PREFIX } from "./derivation-nix.js";
+export { instantiateDrvs } from "./instantiate-drvs.js";
