@@ -28,7 +28,12 @@ import { fsPath, sysError } from "./fs-errors.js";
  * nothing to realise, so they are read where they are.)
  */
 export function realisePath(v: Lazy, pos: number): string {
-  return coerceToPath(v, pos).path;
+  try {
+    return coerceToPath(v, pos).path;
+  } catch (err) {
+    if (err instanceof EvalError) err.addTrace(pos, "while realising the context of a path");
+    throw err;
+  }
 }
 
 /** A file's bytes, with CppNix's error texts. */

@@ -6,6 +6,8 @@
 import {
   EvalError,
   NixAttrs,
+  NixLambda,
+  NixTypeError,
   Attr,
   PrimOp,
   definePrimOp,
@@ -154,6 +156,16 @@ definePrimOp("__groupBy", 2, ([f, xs], pos) => {
 definePrimOp("__concatMap", 2, ([f, xs], pos) => {
   const fn = forceFunction(f!, pos);
   const lists: Lazy[][] = [];
-  for (const x of forceList(xs!, pos)) lists.push(forceList(call(fn, [x], pos), pos));
+  // The error points at the function, with a trace naming concatMap (as CppNix).
+  const errPos = fn instanceof NixLambda ? fn.expr.pos : pos;
+  for (const x of forceList(xs!, pos)) {
+    const r = call(fn, [x], pos);
+    try {
+      lists.push(forceList(r, errPos));
+    } catch (err) {
+      if (err instanceof NixTypeError) err.addTrace(pos, "while invoking 'concatMap'");
+      throw err;
+    }
+  }
   return concat(lists);
 });
