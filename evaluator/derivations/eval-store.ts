@@ -82,6 +82,11 @@ export class ComputingEvalStore implements EvalStore {
     return path;
   }
 
+  /** Every derivation written or read in this store so far, by .drv path. */
+  knownDerivations(): ReadonlyMap<string, Derivation> {
+    return this.derivations;
+  }
+
   queryReferences(storePath: string): readonly string[] {
     const known = this.references.get(storePath);
     if (known !== undefined) return known;
