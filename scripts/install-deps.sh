@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs (idempotently) the Debian packages the tests use as oracles and peers.
 set -euo pipefail
-needed=(nix-bin)
+needed=(nix-bin umoci skopeo)
 missing=()
 for pkg in "${needed[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
