@@ -89,6 +89,7 @@ export class LocalStore {
   private readonly pathMutex = new KeyedMutex();
   private readonly tempRoots = new Map<string, number>();
   private processTmp: string | undefined;
+  private processTmpReady: Promise<string> | undefined;
   private releaseLock: (() => Promise<void>) | undefined;
 
   private constructor(private readonly options: LocalStoreOptions) {
@@ -121,6 +122,7 @@ export class LocalStore {
   async close(): Promise<void> {
     if (this.processTmp) await removeTree(this.processTmp).catch(() => {});
     this.processTmp = undefined;
+    this.processTmpReady = undefined;
     await this.releaseLock?.();
     this.releaseLock = undefined;
   }
@@ -459,12 +461,14 @@ export class LocalStore {
     this.referrersIndex = undefined;
   }
 
-  private async ensureProcessTmp(): Promise<string> {
-    if (!this.processTmp) {
-      this.processTmp = join(this.tmpDir, uniqueName(""));
-      await mkdir(this.processTmp);
+  /** This process's staging directory, made once even when many stagings start together. */
+  private ensureProcessTmp(): Promise<string> {
+    if (!this.processTmpReady) {
+      const dir = join(this.tmpDir, uniqueName(""));
+      this.processTmp = dir;
+      this.processTmpReady = mkdir(dir).then(() => dir);
     }
-    return this.processTmp;
+    return this.processTmpReady;
   }
 
   /**

@@ -61,7 +61,7 @@ export interface PlannedPath {
 export interface SubstitutionPlan {
   /** Paths to fetch, references before referrers. */
   readonly paths: PlannedPath[];
-  /** Paths of the closure already valid locally. */
+  /** Valid paths where the walk stopped (validity is closed under references, so their closures are too). */
   readonly present: StorePath[];
   /** Paths no cache offers in a form we trust, with why. */
   readonly missing: { path: StorePath; reasons: string[] }[];
