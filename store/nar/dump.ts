@@ -1,15 +1,14 @@
 import { once } from "node:events";
 import { closeSync, constants, lstatSync, openSync, readSync, readdirSync, readlinkSync, writeSync } from "node:fs";
 import type { Writable } from "node:stream";
-import { Hash, HashSink, type HashAlgo } from "../hash.js";
 import { NAR_MAGIC, paddingOf } from "./format.js";
-import { ChunkOffload } from "./offload.js";
 import { SysError, errnoCode } from "./sys-error.js";
 
 /** Output chunk size: large reads and writes keep syscalls and per-chunk work rare. */
 const DEFAULT_CHUNK_SIZE = 1 << 20;
 
 const SLASH = Buffer.from("/");
+const EMPTY = Buffer.alloc(0);
 const OPEN_FILE_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW;
 // CppNix (2.8) marks a file executable by the owner's x bit alone, not group or other.
 const S_IXUSR = 0o100;
@@ -60,22 +59,28 @@ function compareBytes(a: Buffer, b: Buffer): number {
  * a thread-pool round trip per small file.
  */
 export class NarDumper {
-  private out: Buffer;
-  private pos = 0;
+  protected out: Buffer;
+  protected pos = 0;
   private readonly stack: DirFrame[] = [];
   private file: OpenFile | undefined;
   private state: "start" | "walk" | "done" = "start";
 
   constructor(
     private readonly root: string | Buffer,
-    private readonly chunkSize = DEFAULT_CHUNK_SIZE,
+    protected readonly chunkSize = DEFAULT_CHUNK_SIZE,
   ) {
-    this.out = Buffer.allocUnsafe(chunkSize);
+    this.out = EMPTY;
+  }
+
+  /** The buffer the next chunk is written into. */
+  protected allocate(): Buffer {
+    return Buffer.allocUnsafe(this.chunkSize);
   }
 
   /** The next chunk of the archive (a fresh buffer the caller may keep), or undefined at the end. */
   next(): Buffer | undefined {
     if (this.state === "done") return undefined;
+    if (this.out.length === 0) this.out = this.allocate();
     try {
       if (this.state === "start") {
         this.state = "walk";
@@ -88,7 +93,7 @@ export class NarDumper {
       throw err;
     }
     const chunk = this.out.subarray(0, this.pos);
-    this.out = Buffer.allocUnsafe(this.chunkSize);
+    this.out = EMPTY;
     this.pos = 0;
     return chunk.length > 0 ? chunk : this.next();
   }
@@ -126,7 +131,7 @@ export class NarDumper {
   }
 
   /** After a node's closing `)`: inside a directory, also close the `entry`. */
-  private endNode(): void {
+  protected endNode(): void {
     if (this.stack.length > 0) this.put(T_CLOSE);
     else this.state = "done";
   }
@@ -143,19 +148,7 @@ export class NarDumper {
       if (st.mode & S_IXUSR) this.put(T_EXECUTABLE);
       this.put(T_CONTENTS);
       this.putU64(st.size);
-      if (st.size === 0) {
-        this.put(T_CLOSE);
-        this.endNode();
-        return;
-      }
-      let fd;
-      try {
-        fd = openSync(path, OPEN_FILE_FLAGS);
-      } catch (err) {
-        throw new SysError("opening file", path, err);
-      }
-      this.file = { path, fd, size: st.size, remaining: st.size };
-      this.readFile(this.file);
+      this.contents(path, st.size);
     } else if (st.isSymbolicLink()) {
       let target;
       try {
@@ -183,6 +176,25 @@ export class NarDumper {
     }
   }
 
+  /**
+   * Writes a regular file's contents (its size is already written), then pads and
+   * closes the node. Subclasses may defer the reading of small files.
+   */
+  protected contents(path: Buffer, size: number): void {
+    if (size === 0) {
+      this.finishContents(0);
+      return;
+    }
+    let fd;
+    try {
+      fd = openSync(path, OPEN_FILE_FLAGS);
+    } catch (err) {
+      throw new SysError("opening file", path, err);
+    }
+    this.file = { path, fd, size, remaining: size };
+    this.readFile(this.file);
+  }
+
   /** Reads as much of the open file as fits in the current chunk, then pads and closes it. */
   private readFile(file: OpenFile): void {
     while (file.remaining > 0) {
@@ -201,12 +213,17 @@ export class NarDumper {
     }
     this.file = undefined;
     closeSync(file.fd);
-    this.putZeros(paddingOf(file.size));
+    this.finishContents(file.size);
+  }
+
+  /** After `size` bytes of contents: their padding and the end of the file node. */
+  protected finishContents(size: number): void {
+    this.putZeros(paddingOf(size));
     this.put(T_CLOSE);
     this.endNode();
   }
 
-  private reserve(n: number): void {
+  protected reserve(n: number): void {
     if (this.pos + n <= this.out.length) return;
     // Tokens never split across chunks; a rare long token grows the buffer instead.
     const bigger = Buffer.allocUnsafe(Math.max(this.out.length * 2, this.pos + n));
@@ -214,27 +231,27 @@ export class NarDumper {
     this.out = bigger;
   }
 
-  private put(bytes: Buffer): void {
+  protected put(bytes: Buffer): void {
     this.reserve(bytes.length);
     bytes.copy(this.out, this.pos);
     this.pos += bytes.length;
   }
 
-  private putU64(n: number): void {
+  protected putU64(n: number): void {
     this.reserve(8);
     this.out.writeUInt32LE(n >>> 0, this.pos);
     this.out.writeUInt32LE(Math.floor(n / 0x1_0000_0000), this.pos + 4);
     this.pos += 8;
   }
 
-  private putZeros(n: number): void {
+  protected putZeros(n: number): void {
     if (n === 0) return;
     this.reserve(n);
     this.out.fill(0, this.pos, this.pos + n);
     this.pos += n;
   }
 
-  private putString(bytes: Buffer): void {
+  protected putString(bytes: Buffer): void {
     this.putU64(bytes.length);
     this.put(bytes);
     this.putZeros(paddingOf(bytes.length));
@@ -279,58 +296,4 @@ export function writeAllSync(fd: number, bytes: Uint8Array): void {
       Atomics.wait(sleeper, 0, 0, 1);
     }
   }
-}
-
-/** Below this much output, starting a worker costs more than it saves. */
-const OFFLOAD_AFTER = 8 << 20;
-
-/**
- * Feeds every chunk of the NAR of `path` to `consume`, or — for a large archive — to a
- * worker thread, so reading the tree and consuming its bytes overlap on two cores.
- */
-function pump(
-  path: string | Buffer,
-  consume: (chunk: Buffer) => void,
-  startWorker: () => ChunkOffload,
-): { size: number; offload: ChunkOffload | undefined } {
-  const dumper = new NarDumper(path);
-  const early: Buffer[] = [];
-  let size = 0;
-  let chunk: Buffer | undefined;
-  while (size < OFFLOAD_AFTER && (chunk = dumper.next())) {
-    early.push(chunk);
-    size += chunk.length;
-  }
-  if (size < OFFLOAD_AFTER) {
-    for (const piece of early) consume(piece);
-    return { size, offload: undefined };
-  }
-  const offload = startWorker();
-  try {
-    for (const piece of early) offload.push(piece);
-    while ((chunk = dumper.next())) {
-      size += chunk.length;
-      offload.push(chunk);
-    }
-  } catch (err) {
-    dumper.abort();
-    offload.abort();
-    throw err;
-  }
-  return { size, offload };
-}
-
-/** Writes the NAR of `path` to a file descriptor (e.g. 1 for stdout); returns its size. */
-export function writeNarToFd(path: string | Buffer, fd: number): number {
-  const { size, offload } = pump(path, (chunk) => writeAllSync(fd, chunk), () => ChunkOffload.toFd(fd));
-  offload?.finish();
-  return size;
-}
-
-/** The hash and byte size of the NAR of `path`, computed in one pass without storing it. */
-export function narHashAndSize(path: string | Buffer, algo: HashAlgo = "sha256"): { hash: Hash; size: number } {
-  const sink = new HashSink(algo);
-  const { size, offload } = pump(path, (chunk) => sink.update(chunk), () => ChunkOffload.toHash(algo));
-  if (!offload) return { hash: sink.finish(), size };
-  return { hash: new Hash(algo, offload.finish()!), size };
 }

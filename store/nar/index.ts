@@ -1,4 +1,5 @@
-export { NarDumper, dumpNar, dumpNarSync, narHashAndSize, writeAllSync, writeNar, writeNarToFd } from "./dump.js";
+export { NarDumper, dumpNar, dumpNarSync, writeAllSync, writeNar } from "./dump.js";
+export { narHashAndSize, pumpNar, writeNarToFd } from "./parallel-dump.js";
 export { NarError, NAR_MAGIC, NAR_MAX_DEPTH, NAR_MAX_NAME_LENGTH, NAR_MAX_TARGET_LENGTH } from "./format.js";
 export { SysError } from "./sys-error.js";
 export { parseNar, validateNar, type NarFileSink, type NarPath, type NarSink, type NarSummary } from "./parse.js";
