@@ -301,7 +301,7 @@ export class Lexer {
       let j = i + 1;
       while (j < n && cls(s.charCodeAt(j)) & ID_CHAR) j++;
       const after = s.charCodeAt(j);
-      if (after === CC_SLASH || after === CC_COLON || after === CC_DOT || after === 43 /* + */) {
+      if (after === CC_SLASH || after === CC_COLON || ((after === CC_DOT || after === 43) /* + */ && this.pathOrUriFollows(j))) {
         const t = this.lexWordLike(i, j - i);
         if (t) return t;
       }
@@ -448,6 +448,18 @@ export class Lexer {
       default:
         return this.tok(type, i, tokenEnd, text);
     }
+  }
+
+  /**
+   * After an identifier ending at j with `.` or `+` next (`a.b`, `a+b`): could a
+   * path or URI continue it? Both need a `/` or `:` right after a run of
+   * path / scheme characters.
+   */
+  private pathOrUriFollows(j: number): boolean {
+    const s = this.text;
+    while (cls(s.charCodeAt(j)) & (PATH_CHAR | URI_SCHEME)) j++;
+    const c = s.charCodeAt(j);
+    return c === CC_SLASH || c === CC_COLON;
   }
 
   private intLength(i: number): number {

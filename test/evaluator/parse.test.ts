@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, readdirSync, realpathSync, statSync, writeFi
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { NixSyntaxError, parse, resolvePos, showExpr } from "../../evaluator/index.js";
+import { NixSyntaxError, parse, resolvePos, showExpr } from "../../evaluator/syntax/index.js";
 import { nixSkipReason } from "../helpers/nix.js";
 import { generateNixCorpus } from "../helpers/nix-corpus.js";
 
