@@ -39,7 +39,9 @@ export function fixtureDir(): string {
 
 export function ours(expr: string, dir: string): Outcome {
   const traces: string[] = [];
-  const prev = setTraceSink((line) => traces.push(line));
+  const prev = setTraceSink((line) => {
+    if (line.startsWith("trace: ")) traces.push(line);
+  });
   try {
     new EvalState();
     // Source text is bytes: the UTF-8 of the expression, one char per byte.
