@@ -123,14 +123,14 @@ export class CacheServer {
   ) {}
 
   static async start(root: string): Promise<CacheServer> {
-    let self: CacheServer | undefined;
+    const ref: { self?: CacheServer } = {};
     const server = createServer((req, res) => {
       void (async () => {
         const rel = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
-        self!.requests.push(rel);
+        ref.self!.requests.push(rel);
         const file = normalize(join(root, rel));
         if (!file.startsWith(root)) return void res.writeHead(403).end();
-        if (self!.fault && (await self!.fault(req, res, file))) return;
+        if (ref.self!.fault && (await ref.self!.fault(req, res, file))) return;
         const st = await stat(file).catch(() => undefined);
         if (!st?.isFile()) return void res.writeHead(404).end("not found");
         res.writeHead(200, { "content-length": st.size });
@@ -139,8 +139,8 @@ export class CacheServer {
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const { port } = server.address() as AddressInfo;
-    self = new CacheServer(server, `http://127.0.0.1:${port}`);
-    return self;
+    ref.self = new CacheServer(server, `http://127.0.0.1:${port}`);
+    return ref.self;
   }
 
   count(pred: (path: string) => boolean): number {
