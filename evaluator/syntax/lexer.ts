@@ -100,6 +100,18 @@ const TOK_GT = ch(">");
 const TOK_EQUALS = ch("=");
 const TOK_BANG = ch("!");
 
+/**
+ * Identifiers are interned process-wide: the AST (and the evaluator's attribute
+ * names) then share one string per name instead of one copy per occurrence.
+ */
+const INTERNED = new Map<string, string>();
+function intern(s: string): string {
+  const hit = INTERNED.get(s);
+  if (hit !== undefined) return hit;
+  INTERNED.set(s, s);
+  return s;
+}
+
 /** The keyword token for a word, or ID. */
 function keyword(w: string): T {
   switch (w) {
@@ -305,7 +317,7 @@ export class Lexer {
         const t = this.lexWordLike(i, j - i);
         if (t) return t;
       }
-      const word = s.slice(i, j);
+      const word = intern(s.slice(i, j));
       return this.tok(j - i <= 7 ? keyword(word) : T.ID, i, j, word);
     }
     if (k & DIGIT) {
@@ -439,7 +451,7 @@ export class Lexer {
     const text = s.slice(i, tokenEnd);
     switch (type) {
       case T.ID:
-        return this.tok(keyword(text), i, tokenEnd, text);
+        return this.tok(keyword(text), i, tokenEnd, intern(text));
       case T.PATH:
         this.push(text.charCodeAt(text.length - 1) === CC_SLASH ? Mode.INPATH_SLASH : Mode.INPATH);
         return this.tok(T.PATH, i, tokenEnd, text);
