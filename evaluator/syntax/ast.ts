@@ -24,6 +24,8 @@
  *   Application is n-ary: `f a b` is one Call with args [a, b]; like CppNix, an
  *   argument is appended to any Call on the left, even a parenthesised one or a
  *   desugared operator: `(a - b) c` is Call(Var __sub, [a, b, c]).
+ * - Identifier and attribute names coming from identifiers are interned strings
+ *   (one string object per distinct name in the process).
  * - URIs (`http://x`) are plain String nodes. Paths are absolute at parse time:
  *   `./a` is resolved against the directory of the file (or the base directory of
  *   an `-E` string), `~/a` against $HOME.
@@ -61,7 +63,7 @@ export type Expr =
   | ConcatStringsExpr
   | CurPosExpr;
 
-/** 64-bit integer literal; the exact value (the lexer rejects literals > 2^63-1). */
+/** 64-bit integer literal; the exact value (the parser rejects literals > 2^63-1, as CppNix). */
 export interface IntExpr {
   readonly kind: "int";
   readonly value: bigint;
@@ -114,7 +116,7 @@ export interface SelectExpr {
   readonly default: Expr | null;
 }
 
-/** `e ? a.b` */
+/** `e ? a.b` (chains left: `e ? a ? b`). `pos` is the start of `e` (CppNix keeps none). */
 export interface HasAttrExpr {
   readonly kind: "hasAttr";
   readonly pos: Pos;
@@ -182,7 +184,10 @@ export interface Formal {
   readonly default: Expr | null;
 }
 
-/** `{ a, b ? d, ... }` — entries in source order; names are unique (checked at parse). */
+/**
+ * `{ a, b ? d, ... }` — entries in source order (CppNix sorts them by symbol
+ * address, which only shows in `--parse` output); names are unique (checked at parse).
+ */
 export interface Formals {
   readonly entries: Formal[];
   readonly ellipsis: boolean;
