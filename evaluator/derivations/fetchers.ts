@@ -16,7 +16,6 @@ import {
   coerceToString,
   definePrimOp,
   force,
-  forceAttrs,
   forceStringNoCtx,
   fromFsPath,
   showType,

@@ -3,7 +3,7 @@
  * and `storePath` (which names an existing one). Results carry the store path as
  * their context, so derivations using them get them as input sources.
  */
-import { realpathSync } from "node:fs";
+import { lstatSync, realpathSync } from "node:fs";
 import { isInStore, isStorePath, makeFixedOutputPath, splitStorePath, type FileIngestionMethod, type Hash } from "../../store/index.js";
 import {
   EvalError,
@@ -113,13 +113,27 @@ definePrimOp("__storePath", 1, ([arg], pos) => {
   let path = given;
   // Symlinks are resolved unless the path is itself a store path (nix-push relies on it).
   if (!isStorePath(path, storeDir)) {
-    try {
-      path = Buffer.from(realpathSync(Buffer.from(path, "latin1"), { encoding: "buffer" })).toString("latin1");
-    } catch {
-      path = canonPath(path);
-    }
+    path = resolveSymlinks(canonPath(path));
   }
   if (!isInStore(path, storeDir)) throw new EvalError(`path '${path}' is not in the Nix store`, pos);
   const storePath = storeCall(() => splitStorePath(path, storeDir)).storePath.render(storeDir);
   return mkString(path, [...context, storePath]);
 });
+
+/** CppNix's canonPath(path, true): symlinks resolved; a missing component is an error. */
+function resolveSymlinks(path: string): string {
+  try {
+    return Buffer.from(realpathSync(Buffer.from(path, "latin1"), { encoding: "buffer" })).toString("latin1");
+  } catch {
+    let prefix = "";
+    for (const part of path.split("/").filter((p) => p !== "")) {
+      prefix += "/" + part;
+      try {
+        lstatSync(Buffer.from(prefix, "latin1"));
+      } catch {
+        throw new EvalError(`getting status of '${prefix}': No such file or directory`);
+      }
+    }
+    return path;
+  }
+}
