@@ -65,6 +65,13 @@ export class InfiniteRecursionError extends EvalError {
 
 export class UndefinedVarError extends EvalError {}
 
+/** Nesting too deep for the stack (CppNix reports its own stack overflow the same way). */
+export class StackOverflowError extends EvalError {
+  constructor(pos = 0) {
+    super("stack overflow (possible infinite recursion)", pos);
+  }
+}
+
 /** `value is <type> while <expected> was expected`. */
 export function typeError(value: Lazy, expected: string, pos = 0): NixTypeError {
   return new NixTypeError(`value is ${showType(value)} while ${expected} was expected`, pos);

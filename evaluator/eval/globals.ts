@@ -5,7 +5,7 @@
  */
 import { Attr, Env, NixAttrs, type Lazy, type Value } from "./value.js";
 import { builtinName, registeredBuiltins } from "./primops.js";
-import { StaticScope } from "./scope.js";
+import { StaticScope, rankGlobals } from "./scope.js";
 import type { EvalState } from "./state.js";
 import "./core-primops.js";
 
@@ -34,6 +34,7 @@ export function initGlobals(state: EvalState): void {
   state.globalNames = names;
   state.baseEnv = new Env(null, values);
   scopes.set(state, new StaticScope(null, names));
+  rankGlobals(["builtins", ...names.keys()]);
 }
 
 /** The static scope of the global names. */

@@ -39,6 +39,7 @@ export {
   InfiniteRecursionError,
   MissingArgumentError,
   NixTypeError,
+  StackOverflowError,
   ThrownError,
   UndefinedVarError,
   isCatchable,

@@ -23,10 +23,11 @@ import {
   type Lazy,
   type Value,
 } from "./value.js";
-import { AssertionError, EvalError, InfiniteRecursionError, NixTypeError, UndefinedVarError, typeError } from "./errors.js";
+import { AssertionError, EvalError, InfiniteRecursionError, NixTypeError, StackOverflowError, UndefinedVarError, typeError } from "./errors.js";
 import { coerceToString, eqValues, forceStringNoCtx, addInts } from "./operations.js";
 import { evalState } from "./state.js";
 import { showExpr } from "../syntax/show.js";
+import { compareSymbols } from "./scope.js";
 
 // ---------------------------------------------------------------- forcing
 
@@ -94,6 +95,12 @@ export function maybeThunk(expr: Expr, env: Env): Lazy {
 
 // ---------------------------------------------------------------- evaluation
 
+/**
+ * CppNix has no tail calls: its stack overflows long before this many nested
+ * calls, so a longer chain of our tail calls is an endless recursion to report.
+ */
+const MAX_TAIL_CALLS = 1_000_000;
+
 /** With `--show-trace`, calls keep a JS frame so that they can add trace lines. */
 let traceCalls = false;
 
@@ -107,6 +114,7 @@ export function setTraceCalls(on: boolean): void {
  * recursion uses few JS frames.
  */
 export function evalExpr(e: Expr, env: Env): Value {
+  let tailCalls = 0;
   for (;;) {
     switch (e.kind) {
       case "var": {
@@ -124,6 +132,7 @@ export function evalExpr(e: Expr, env: Env): Value {
       case "call": {
         const fn = evalExpr(e.fn, env);
         const argExprs = e.args;
+        if (++tailCalls > MAX_TAIL_CALLS) throw new StackOverflowError();
         if (argExprs.length === 1 && fn instanceof NixLambda && !traceCalls) {
           env = bindLambda(fn, maybeThunk(argExprs[0]!, env), e.pos);
           e = fn.expr.body;
@@ -554,15 +563,16 @@ export function showLambda(lam: LambdaExpr): string {
 }
 
 function missingArgument(lam: LambdaExpr, attrs: NixAttrs, pos: number): EvalError {
-  // CppNix checks formals in name order.
-  const sorted = [...lam.formals!.entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // CppNix checks formals in symbol order.
+  const sorted = [...lam.formals!.entries].sort((a, b) => compareSymbols(a.name, b.name) || a.pos - b.pos);
   const missing = sorted.find((f) => f.default === null && !attrs.has(f.name))!;
   return new NixTypeError(`${showLambda(lam)} called without required argument '${missing.name}'`, pos);
 }
 
 function unexpectedArgument(lam: LambdaExpr, attrs: NixAttrs, pos: number): EvalError {
   const names = new Set(lam.formals!.entries.map((f) => f.name));
-  const bad = attrs.keys().find((k) => !names.has(k))!;
+  // CppNix reports the first in its Bindings order, which is symbol order.
+  const bad = [...attrs.keys()].sort(compareSymbols).find((k) => !names.has(k))!;
   const err = new NixTypeError(`${showLambda(lam)} called with unexpected argument '${bad}'`, pos);
   err.suggestions = bestMatches([...names], bad);
   return err;

@@ -8,6 +8,37 @@
  */
 import type { AttrName, AttrsExpr, Expr } from "../syntax/ast.js";
 import { UndefinedVarError } from "./errors.js";
+import { defaultPreInterned } from "../syntax/show.js";
+
+/**
+ * CppNix 2.8 orders symbols by their address, i.e. by when they were interned:
+ * names its EvalState interns first, then the builtins, then names in the order
+ * the lexer meets them. That order decides which missing/unexpected argument an
+ * error names. We approximate it with ranks: pre-interned and global names get
+ * negative ranks, source names the global position of their first occurrence.
+ */
+const symbolRanks = new Map<string, number>();
+
+function seen(name: string, pos: number): void {
+  const r = symbolRanks.get(name);
+  if (r === undefined || (pos > 0 && pos < r)) symbolRanks.set(name, pos > 0 ? pos : Number.MAX_SAFE_INTEGER);
+}
+
+/** Starts a new symbol table (one per EvalState) with the global names, in slot order. */
+export function rankGlobals(names: Iterable<string>): void {
+  symbolRanks.clear();
+  for (const [name, r] of defaultPreInterned) symbolRanks.set(name, r - 2_000_000_000);
+  let i = 0;
+  for (const n of names) if (!symbolRanks.has(n)) symbolRanks.set(n, i++ - 1_000_000_000);
+}
+
+/** Compares two names in CppNix's symbol (interning) order. */
+export function compareSymbols(a: string, b: string): number {
+  const ra = symbolRanks.get(a) ?? Number.MAX_SAFE_INTEGER;
+  const rb = symbolRanks.get(b) ?? Number.MAX_SAFE_INTEGER;
+  if (ra !== rb) return ra - rb;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
 
 export class StaticScope {
   constructor(
@@ -27,6 +58,7 @@ export function bindVars(e: Expr, scope: StaticScope): void {
     case "curPos":
       return;
     case "var": {
+      seen(e.name, e.pos);
       let withLevel = -1;
       let level = 0;
       for (let s: StaticScope | null = scope; s !== null; s = s.up, level++) {
@@ -50,6 +82,7 @@ export function bindVars(e: Expr, scope: StaticScope): void {
     }
     case "select":
       bindVars(e.expr, scope);
+      for (const p of e.path) if (typeof p === "string") seen(p, e.pos);
       bindPath(e.path, scope);
       if (e.default !== null) bindVars(e.default, scope);
       return;
@@ -67,7 +100,13 @@ export function bindVars(e: Expr, scope: StaticScope): void {
       const vars = new Map<string, number>();
       let d = 0;
       if (e.arg !== "") vars.set(e.arg, d++);
-      if (e.formals !== null) for (const f of e.formals.entries) vars.set(f.name, d++);
+      if (e.formals !== null) {
+        for (const f of e.formals.entries) {
+          seen(f.name, f.pos);
+          vars.set(f.name, d++);
+        }
+      }
+      if (e.arg !== "") seen(e.arg, e.pos);
       const inner = new StaticScope(scope, vars);
       if (e.formals !== null) for (const f of e.formals.entries) if (f.default !== null) bindVars(f.default, inner);
       bindVars(e.body, inner);
@@ -78,6 +117,7 @@ export function bindVars(e: Expr, scope: StaticScope): void {
       for (const a of e.args) bindVars(a, scope);
       return;
     case "let": {
+      seeDefs(e.attrs);
       const inner = new StaticScope(scope, slotsOf(e.attrs));
       for (const def of e.attrs.defs.values()) bindVars(def.value, def.kind === "inherit" ? scope : inner);
       bindVars(e.body, inner);
@@ -128,7 +168,12 @@ function slotsOf(attrs: AttrsExpr): Map<string, number> {
   return vars;
 }
 
+function seeDefs(e: AttrsExpr): void {
+  for (const [name, def] of e.defs) seen(name, def.pos);
+}
+
 function bindAttrs(e: AttrsExpr, scope: StaticScope): void {
+  seeDefs(e);
   if (e.rec) {
     const inner = new StaticScope(scope, slotsOf(e));
     for (const def of e.defs.values()) bindVars(def.value, def.kind === "inherit" ? scope : inner);
