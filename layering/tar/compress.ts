@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { once } from "node:events";
+import { availableParallelism } from "node:os";
 import type { Writable } from "node:stream";
 import { gzip } from "node:zlib";
 import { promisify } from "node:util";
@@ -38,8 +39,11 @@ export interface LayerDigests {
  * independent members let libuv's thread pool compress several at once.
  */
 export const GZIP_MEMBER_SIZE = 4 << 20;
-/** Members compressed at the same time (libuv's default pool has 4 threads). */
-const PARALLEL_MEMBERS = 4;
+/**
+ * Members compressed at the same time: one per core up to 3, so one of libuv's 4
+ * default pool threads stays free for the file reads that feed the tar.
+ */
+const PARALLEL_MEMBERS = Math.max(2, Math.min(3, availableParallelism()));
 /** gzip header byte 9 names the OS; zlib writes the build platform's. We always write Unix. */
 const GZIP_OS_OFFSET = 9;
 const GZIP_OS_UNIX = 3;
