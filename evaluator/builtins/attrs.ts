@@ -16,7 +16,7 @@ import {
   type Lazy,
   type Value,
 } from "../eval/index.js";
-import { lazyCall } from "./common.js";
+import { copied, lazyCall } from "./common.js";
 
 /** CppNix's getAttr helper for builtins that require an attribute. */
 export function requireAttr(attrs: NixAttrs, name: string, funcName: string, pos: number): Attr {
@@ -52,7 +52,7 @@ definePrimOp("__attrValues", 1, ([s], pos) => {
 definePrimOp("__getAttr", 2, ([name, s], pos) => {
   const n = forceStringNoCtx(name!, pos);
   const a = requireAttr(forceAttrs(s!, pos), n, "getAttr", pos);
-  return force(a.value, pos);
+  return copied(force(a.value, pos));
 });
 
 definePrimOp("__unsafeGetAttrPos", 2, ([name, s], pos) => {
@@ -79,7 +79,7 @@ definePrimOp("removeAttrs", 2, ([s, names], pos) => {
     keptNames.push(k);
     kept.push(attrs.attrs[i]!);
   }
-  return keptNames.length === attrs.size ? attrs : NixAttrs.fromSorted(keptNames, kept);
+  return NixAttrs.fromSorted(keptNames, kept);
 });
 
 definePrimOp("__listToAttrs", 1, ([xs], pos) => {

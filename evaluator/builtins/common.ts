@@ -57,3 +57,12 @@ export function eqLazy(a: Lazy, b: Lazy, pos = 0): boolean {
 export function wrapInt(n: bigint): bigint {
   return BigInt.asIntN(64, n);
 }
+
+/**
+ * A builtin returning one of its arguments: CppNix copies the Value, and lists of
+ * one or two elements live inside the Value, so the copy is a distinct list
+ * (visible as the absence of `«repeated»` when printed). Longer lists share.
+ */
+export function copied(v: Value): Value {
+  return Array.isArray(v) && v.length > 0 && v.length <= 2 ? v.slice() : v;
+}

@@ -21,17 +21,17 @@ import {
   type Lazy,
   type Value,
 } from "../eval/index.js";
-import { call } from "./common.js";
+import { call, copied } from "./common.js";
 import { requireAttr } from "./attrs.js";
 
 definePrimOp("__seq", 2, ([a, b], pos) => {
   force(a!, pos);
-  return force(b!, pos);
+  return copied(force(b!, pos));
 });
 
 definePrimOp("__deepSeq", 2, ([a, b], pos) => {
   forceDeep(a!, pos);
-  return force(b!, pos);
+  return copied(force(b!, pos));
 });
 
 /**

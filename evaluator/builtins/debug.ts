@@ -18,6 +18,7 @@ import {
   stringBytes,
   type Lazy,
 } from "../eval/index.js";
+import { copied } from "./common.js";
 
 /** Where trace and warning lines go (a byte string without the newline); tests replace it. */
 let sink: (line: string) => void = (line) => {
@@ -94,13 +95,13 @@ function quote(s: string): string {
 definePrimOp("__trace", 2, ([msg, value], pos) => {
   const m = force(msg!, pos);
   sink(`trace: ${typeof m === "string" || m instanceof NixString ? stringBytes(m) : printValueForTrace(m)}`);
-  return force(value!, pos);
+  return copied(force(value!, pos));
 });
 
 definePrimOp("__warn", 2, ([msg, value], pos) => {
   sink(`evaluation warning: ${stringBytes(forceString(msg!, pos))}`);
-  return force(value!, pos);
+  return copied(force(value!, pos));
 });
 
 // Current Nix enters its debugger here; without one it is the identity.
-definePrimOp("break", 1, ([value], pos) => force(value!, pos));
+definePrimOp("break", 1, ([value], pos) => copied(force(value!, pos)));

@@ -22,7 +22,7 @@ import {
   type Lazy,
   type Value,
 } from "../eval/index.js";
-import { call, eqLazy, lazyCall } from "./common.js";
+import { call, copied, eqLazy, lazyCall } from "./common.js";
 import { stableSort } from "./stable-sort.js";
 
 definePrimOp("__isList", 1, ([x], pos) => Array.isArray(force(x!, pos)));
@@ -33,7 +33,7 @@ definePrimOp("__length", 1, ([xs], pos) => BigInt(forceList(xs!, pos).length));
 function elemAt(list: Lazy, n: number, pos: number): Value {
   const xs = forceList(list, pos);
   if (n < 0 || n >= xs.length) throw new EvalError(`list index ${n} is out of bounds`, pos);
-  return force(xs[n]!, pos);
+  return copied(force(xs[n]!, pos));
 }
 
 definePrimOp("__elemAt", 2, ([xs, n], pos) => elemAt(xs!, Number(BigInt.asIntN(32, forceInt(n!, pos))), pos));
@@ -53,7 +53,7 @@ definePrimOp("__filter", 2, ([f, xs], pos) => {
   const list = forceList(xs!, pos);
   const out: Lazy[] = [];
   for (const x of list) if (forceBool(call(fn, [x], 0), pos)) out.push(x);
-  return out.length === list.length ? list : out;
+  return out.length === list.length ? copied(list) : out;
 });
 
 definePrimOp("__elem", 2, ([x, xs], pos) => {
@@ -62,11 +62,11 @@ definePrimOp("__elem", 2, ([x, xs], pos) => {
 });
 
 definePrimOp("__concatLists", 1, ([xss], pos) => {
-  return concat(forceList(xss!, pos).map((l) => forceList(l, pos)));
+  return copied(concat(forceList(xss!, pos).map((l) => forceList(l, pos))));
 });
 
-/** Concatenation without spreading (lists of lists can be long); a lone non-empty list is shared. */
-function concat(lists: Lazy[][]): Lazy[] {
+/** Concatenation without spreading (lists of lists can be long); a lone non-empty list is shared when `share`. */
+function concat(lists: Lazy[][], share = true): Lazy[] {
   let total = 0;
   let last: Lazy[] | null = null;
   let nonEmpty = 0;
@@ -76,7 +76,7 @@ function concat(lists: Lazy[][]): Lazy[] {
     last = l;
     nonEmpty++;
   }
-  if (nonEmpty === 1) return last!;
+  if (nonEmpty === 1 && share) return last!;
   const out = new Array<Lazy>(total);
   let k = 0;
   for (const l of lists) for (let i = 0; i < l.length; i++) out[k++] = l[i]!;
@@ -86,7 +86,7 @@ function concat(lists: Lazy[][]): Lazy[] {
 definePrimOp("__foldl'", 3, ([f, nul, xs], pos) => {
   const fn = forceFunction(f!, pos);
   const list = forceList(xs!, pos);
-  if (list.length === 0) return force(nul!, pos);
+  if (list.length === 0) return copied(force(nul!, pos));
   let acc: Lazy = nul!;
   // Each step is a real call, so every intermediate accumulator is in weak head normal form.
   for (const x of list) acc = call(fn, [acc, x], pos);
@@ -167,5 +167,6 @@ definePrimOp("__concatMap", 2, ([f, xs], pos) => {
       throw err;
     }
   }
-  return concat(lists);
+  // concatMap always builds a new list.
+  return concat(lists, false);
 });

@@ -83,6 +83,21 @@ differential("types, arithmetic, control, debug, env", [
   "builtins.trace (throw \"msg forced\") 1",
   "builtins.trace \"a\" (throw \"value forced\")",
   "builtins.sort (a: b: builtins.trace \"cmp ${toString a} ${toString b}\" (a < b)) [ 3 1 2 5 4 9 8 7 6 ]",
+  // returned arguments: CppNix copies values, so short lists are distinct, long ones shared
+  ...["[ 1 ]", "[ 1 2 ]", "[ 1 2 3 ]"].flatMap((l) => [
+    `let l = ${l}; in [ l (builtins.seq 1 l) ]`,
+    `let l = ${l}; in [ l (builtins.deepSeq 1 l) ]`,
+    `let l = ${l}; in [ l (builtins.head [ l ]) ]`,
+    `let l = ${l}; in [ l (builtins.elemAt [ 0 l ] 1) ]`,
+    `let l = ${l}; in [ l (builtins.getAttr "a" { a = l; }) ]`,
+    `let l = ${l}; in [ l (builtins.filter (x: true) l) ]`,
+    `let l = ${l}; in [ l (builtins.concatLists [ [ ] l ]) ]`,
+    `let l = ${l}; in [ l (builtins.concatMap (x: x) [ l ]) ]`,
+    `let l = ${l}; in [ l (builtins.foldl' (a: b: b) l [ ]) ]`,
+    `let l = ${l}; in [ l (builtins.trace "t" l) ]`,
+  ]),
+  "let a = { x = 1; }; in [ a (removeAttrs a [ ]) ]",
+  "let a = { x = 1; }; in [ a (builtins.getAttr \"a\" { inherit a; }) ]",
   // env and constants
   "builtins.getEnv \"LADING_SURELY_UNSET_VARIABLE\"",
   "builtins.getEnv \"HOME\"",
