@@ -1,0 +1,139 @@
+/**
+ * Instantiation speed against CppNix in the same run: synthetic package sets
+ * (a stdenv from a bootstrap derivation, mkDerivation with a setup hook source,
+ * ~2000 packages over a deep shared dependency graph; and derivations with large
+ * `__structuredAttrs`) printed as .drv paths by `nix-instantiate --readonly-mode`
+ * and by Lading. Lading runs in a worker with a big stack (as `lading instantiate`
+ * does), a fresh EvalState per run; CppNix's time has its start-up (`-E 1`)
+ * subtracted. Prints medians and the ratio lading/CppNix (lower is better).
+ *
+ *   node dist/bench/instantiate.js [--runs N]
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { Worker } from "node:worker_threads";
+
+const PACKAGE_SET = (count: number): string => `
+let
+  bootstrap = derivation {
+    name = "bootstrap-tools"; system = "x86_64-linux"; builder = "/bin/sh";
+    args = [ "-c" "unpack" ]; src = ./setup-hook.sh;
+  };
+  stdenv = rec {
+    shell = "\${bootstrap}/bin/bash";
+    mkDerivation = { name, buildInputs ? [ ], ... } @ attrs: derivation (removeAttrs attrs [ "meta" ] // {
+      system = "x86_64-linux";
+      builder = shell;
+      args = [ "-e" ./setup-hook.sh ];
+      stdenv = bootstrap;
+      inherit buildInputs;
+      outputs = [ "out" "dev" ];
+    });
+  };
+  callPackage = fn: args: fn ({ inherit stdenv; } // args);
+  depsOf = i: if i == 0 then [ ] else
+    let a = i * 2654435761 / 7; in [ (i - 1) (i / 2) (a - (a / i) * i) ];
+  mkPkg = i: callPackage ({ stdenv, deps }: stdenv.mkDerivation {
+    name = "pkg\${toString i}-1.\${toString i}";
+    buildInputs = deps;
+    propagatedBuildInputs = builtins.filter (d: d != null) [ (if deps == [ ] then null else (builtins.head deps).dev) ];
+    configureFlags = [ "--enable-x" "--with-n=\${toString i}" ];
+    meta = { description = "package \${toString i}"; };
+  }) { deps = map (j: pkgs."p\${toString j}") (depsOf i); };
+  pkgs = builtins.listToAttrs (builtins.genList (i: { name = "p\${toString i}"; value = mkPkg i; }) ${count});
+in pkgs
+`;
+
+const STRUCTURED = (count: number): string => `
+let
+  big = i: builtins.genList (j: { index = j; name = "item-\${toString j}"; weight = j * i; flag = j / 2 * 2 == j; ratio = 0.5; }) 300;
+  mk = i: prev: derivation {
+    name = "structured-\${toString i}"; system = "x86_64-linux"; builder = "/bin/sh";
+    __structuredAttrs = true;
+    data = { items = big i; nested = { deps = if prev == null then [ ] else [ prev ]; text = "x\\ny\\t\\"z\\""; }; };
+  };
+  chain = builtins.genList (i: i) ${count};
+  all = builtins.foldl' (acc: i: acc ++ [ (mk i (if acc == [ ] then null else builtins.elemAt acc (builtins.length acc - 1))) ]) [ ] chain;
+in all
+`;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function timeNix(file: string): { ms: number; out: string } {
+  const t0 = performance.now();
+  const r = spawnSync("nix-instantiate", ["--readonly-mode", file], { encoding: "latin1", maxBuffer: 1 << 28 });
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`nix-instantiate failed: ${r.stderr}`);
+  return { ms, out: r.stdout };
+}
+
+const WORKER = `
+const { parentPort, workerData } = require("node:worker_threads");
+import(workerData.url).then((m) => {
+  const opts = { inputs: [workerData.file], fromArgs: false, attrPaths: [], args: [], eval: false, strict: false,
+    output: "plain", includes: [], showTrace: false, readOnly: true, nixPath: "" };
+  const results = [];
+  for (let i = 0; i < workerData.runs + 1; i++) {
+    const t0 = performance.now();
+    const r = m.instantiateDrvs(opts);
+    results.push({ ms: performance.now() - t0, out: r.stdout, err: r.stderr });
+  }
+  parentPort.postMessage(results.slice(1));
+});`;
+
+/** Runs `runs` timed instantiations (after one warm-up) in a big-stack worker. */
+function timeLading(file: string, runs: number): Promise<{ ms: number; out: string; err: string }[]> {
+  const url = new URL("../evaluator/index.js", import.meta.url).href;
+  return new Promise((resolve, reject) => {
+    const w = new Worker(WORKER, { eval: true, workerData: { url, file, runs }, resourceLimits: { stackSizeMb: 1024 } });
+    w.once("message", (r: { ms: number; out: string; err: string }[]) => {
+      resolve(r);
+      void w.terminate();
+    });
+    w.once("error", reject);
+  });
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const runs = args[0] === "--runs" ? Number(args[1]) : 5;
+  const dir = mkdtempSync(join(tmpdir(), "lading-bench-inst-"));
+  try {
+    writeFileSync(join(dir, "setup-hook.sh"), "addToSearchPath() { :; }\n");
+    const workloads = [
+      { name: "2000-package set (callPackage, stdenv, deep shared graph)", file: join(dir, "pkgs.nix"), text: PACKAGE_SET(2000) },
+      { name: "300 derivations with large __structuredAttrs (chained)", file: join(dir, "structured.nix"), text: STRUCTURED(300) },
+    ];
+    const startupMs = median(
+      Array.from({ length: runs }, () => {
+        const t0 = performance.now();
+        spawnSync("nix-instantiate", ["--eval", "-E", "1"]);
+        return performance.now() - t0;
+      }),
+    );
+    console.log(`CppNix start-up (nix-instantiate --eval -E 1): ${startupMs.toFixed(1)} ms, subtracted below`);
+    console.log("workload".padEnd(64), "lading ms".padStart(10), "CppNix ms".padStart(10), "ratio".padStart(7));
+    for (const w of workloads) {
+      writeFileSync(w.file, w.text);
+      const ours = await timeLading(w.file, runs);
+      const theirs = Array.from({ length: runs }, () => timeNix(w.file));
+      if (ours[0]!.out !== theirs[0]!.out) {
+        throw new Error(`${w.name}: .drv paths differ (${ours[0]!.err.slice(0, 300)})`);
+      }
+      const a = median(ours.map((r) => r.ms));
+      const b = Math.max(1, median(theirs.map((r) => r.ms)) - startupMs);
+      const drvs = theirs[0]!.out.split("\n").length - 1;
+      console.log(`${w.name} [${drvs} printed]`.padEnd(64), a.toFixed(1).padStart(10), b.toFixed(1).padStart(10), (a / b).toFixed(2).padStart(7));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
