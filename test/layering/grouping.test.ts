@@ -186,6 +186,12 @@ describe("groupLayers", () => {
     assert.equal(groupOnePerPath(imageA).length, 4);
   });
 
+  it("keeps paths no requested path reaches instead of dropping them", () => {
+    const nodes = closureOf({ app: { size: 1, refs: ["lib"] }, lib: { size: 1 }, stray: { size: 1, refs: ["strayDep"] }, strayDep: { size: 1 } });
+    const layers = groupLayers(nodes, [fakeStorePath("app")], { popularity: new Map() });
+    assert.deepEqual(allPaths(layers), nodes.map((n) => n.path).sort());
+  });
+
   it("refuses references outside the closure and a zero budget", () => {
     const nodes = closureOf({ a: { size: 1, refs: ["missing"] } });
     assert.throws(() => groupLayers(nodes, [fakeStorePath("a")]), /not in the closure/);

@@ -240,6 +240,29 @@ describe("an image unpacked by umoci and inspected by skopeo", { skip: toolSkipR
     assert.equal(inspect.Layers.length, groups.length + 1);
   });
 
+  it("serves the right manifest per architecture from an image index", async () => {
+    const layout = join(work, "multi");
+    const { image } = await buildLayout(layout);
+    const arm = buildImage({ architecture: "arm64", layers: [] });
+    const index = buildIndex([{ architecture: "amd64", manifest: image.oci }, { architecture: "arm64", manifest: arm.oci }], "oci");
+    await writeOciLayout(
+      layout,
+      [arm.config, arm.oci, index].map((blob) => ({ digest: blob.digest, bytes: blob.bytes })),
+      { ...index, mediaType: MEDIA_TYPES.ociIndex },
+      "latest",
+    );
+    const inspect = (arch: string) =>
+      JSON.parse(execFileSync("skopeo", ["--override-arch", arch, "inspect", `oci:${layout}:latest`]).toString());
+    const amd64 = inspect("amd64");
+    const arm64 = inspect("arm64");
+    // skopeo reports the digest of what the tag names: the index.
+    assert.equal(amd64.Digest, index.digest);
+    assert.equal(amd64.Architecture, "amd64");
+    assert.deepEqual(amd64.Layers, JSON.parse(image.oci.bytes.toString()).layers.map((l: { digest: string }) => l.digest));
+    assert.equal(arm64.Architecture, "arm64");
+    assert.deepEqual(arm64.Layers, []);
+  });
+
   it("rebuilding gives the same manifest digest", async () => {
     const first = await buildLayout(join(work, "again1"));
     const second = await buildLayout(join(work, "again2"));
