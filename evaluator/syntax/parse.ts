@@ -1,7 +1,7 @@
 import type { Expr } from "./ast.js";
 import { parseSource } from "./parser.js";
 import { dirOf } from "./paths.js";
-import { addSource, type SourceOrigin } from "./source.js";
+import { addSource, type SourceEncoding, type SourceOrigin } from "./source.js";
 
 export interface ParseOptions {
   /** Where the text came from (default: "file" when a file is named, else "string"). */
@@ -13,6 +13,11 @@ export interface ParseOptions {
   readonly basePath?: string;
   /** Home directory for `~/` paths (default $HOME). */
   readonly home?: string;
+  /**
+   * Whether `source` is a byte string (latin1, one char per byte) or a JS string;
+   * only affects error columns. Default "auto": bytes unless a char is above 0xFF.
+   */
+  readonly encoding?: SourceEncoding;
 }
 
 /**
@@ -24,6 +29,6 @@ export function parse(source: string, file?: string, options: ParseOptions = {})
   const origin = options.origin ?? (file === undefined ? "string" : "file");
   const path = file ?? "(string)";
   const basePath = options.basePath ?? (origin === "file" ? dirOf(path) : process.cwd());
-  const src = addSource(path, source, origin);
+  const src = addSource(path, source, origin, options.encoding);
   return parseSource(src, { basePath, home: options.home });
 }

@@ -18,12 +18,21 @@ export interface Position {
   readonly file: string;
   /** 1-based line; `\n`, `\r\n` and a lone `\r` each end a line, as in CppNix. */
   readonly line: number;
-  /** 1-based column counted in UTF-8 bytes, as CppNix counts it. */
+  /** 1-based column counted in bytes (of the UTF-8 encoding), as CppNix counts it. */
   readonly column: number;
 }
 
+/**
+ * How the source text encodes bytes: "bytes" when each char code is one byte
+ * (a latin1 "binary string", as the evaluator reads files), "utf16" for an
+ * ordinary JS string (columns then count the UTF-8 encoding). "auto" decides
+ * on first use: a text with no char code above 0xFF is taken as bytes.
+ */
+export type SourceEncoding = "bytes" | "utf16" | "auto";
+
 export class Source {
   private lineStarts: number[] | undefined;
+  private isBytes: boolean | undefined;
 
   constructor(
     /** Path of the file; for `-E` / stdin sources the text is not a file. */
@@ -32,7 +41,16 @@ export class Source {
     readonly origin: SourceOrigin,
     /** Global position of the first character of `text`. */
     readonly base: number,
+    readonly encoding: SourceEncoding = "auto",
   ) {}
+
+  private get bytes(): boolean {
+    if (this.isBytes === undefined) {
+      // eslint-disable-next-line no-control-regex
+      this.isBytes = this.encoding === "auto" ? !/[^\u0000-\u00ff]/.test(this.text) : this.encoding === "bytes";
+    }
+    return this.isBytes;
+  }
 
   /** The name CppNix prints in positions (`(string)` for strings and stdin). */
   get displayName(): string {
@@ -50,7 +68,8 @@ export class Source {
       else hi = mid - 1;
     }
     const lineStart = starts[lo]!;
-    return { file: this.displayName, line: lo + 1, column: utf8Length(this.text, lineStart, offset) + 1 };
+    const column = this.bytes ? offset - lineStart : utf8Length(this.text, lineStart, offset);
+    return { file: this.displayName, line: lo + 1, column: column + 1 };
   }
 }
 
@@ -86,8 +105,8 @@ const sources: Source[] = [];
 let nextBase = 1; // 0 is NO_POS
 
 /** Registers a source text and reserves its range of global positions. */
-export function addSource(path: string, text: string, origin: SourceOrigin = "file"): Source {
-  const source = new Source(path, text, origin, nextBase);
+export function addSource(path: string, text: string, origin: SourceOrigin = "file", encoding: SourceEncoding = "auto"): Source {
+  const source = new Source(path, text, origin, nextBase, encoding);
   // +1 so that the end-of-input position is still inside this source's range.
   nextBase += text.length + 1;
   sources.push(source);

@@ -61,8 +61,9 @@ function canonical(printed: string): string {
   return showExpr(parse(printed), { order: "name" });
 }
 
+// Test inputs are ordinary JS strings (the evaluator passes latin1 byte strings).
 function oursPrinted(text: string, file?: string): string {
-  return showExpr(parse(text, file));
+  return showExpr(parse(text, file, { encoding: "utf16" }));
 }
 
 /** Our text matches CppNix's exactly, or up to the order CppNix leaves to its heap. */
@@ -378,13 +379,37 @@ test("variable positions agree with CppNix's undefined-variable errors", { skip 
       problems.push(`${JSON.stringify(e)}: CppNix said ${theirs.out.slice(0, 200)}`);
       continue;
     }
-    const pos = findVarPos(parse(e), "free");
+    const pos = findVarPos(parse(e, undefined, { encoding: "utf16" }), "free");
     const ours = pos === undefined ? undefined : resolvePos(pos);
     if (ours?.line !== theirs.line || ours?.column !== theirs.column) {
       problems.push(`${JSON.stringify(e)}: ours ${ours?.line}:${ours?.column}, CppNix ${theirs.line}:${theirs.column}`);
     }
   }
   assert.deepEqual(problems, []);
+});
+
+test("error columns count bytes in byte strings and UTF-8 bytes in JS strings", { skip }, async () => {
+  const text = 'x: "é ü" ) ';
+  const theirs = await cppParse(["-E", text]);
+  assert.equal(theirs.column, 12);
+  const asBytes = Buffer.from(text, "utf8").toString("latin1");
+  for (const [src, encoding] of [
+    [asBytes, "auto"],
+    [asBytes, "bytes"],
+    [text, "utf16"],
+  ] as const) {
+    const err = (() => {
+      try {
+        parse(src, undefined, { encoding });
+      } catch (e) {
+        return e as NixSyntaxError;
+      }
+      return undefined;
+    })();
+    assert.ok(err instanceof NixSyntaxError, encoding);
+    assert.equal(`${err.line}:${err.column}`, `${theirs.line}:${theirs.column}`, encoding);
+    assert.equal(err.message, theirs.message, encoding);
+  }
 });
 
 test("inherit (e) shares one source expression; lambdas are named after their attribute", () => {
