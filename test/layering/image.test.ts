@@ -31,6 +31,9 @@ function toolSkipReason(): string | false {
   return `${missing.join(", ")} not installed; run scripts/install-deps.sh`;
 }
 
+/** Past ustar's 100-byte name field and not ASCII: only PAX can carry it. */
+const LONG_UNICODE = "grüße-日本語-".repeat(6);
+
 const P = {
   glibc: fakeStorePath("glibc-2.39"),
   bash: fakeStorePath("bash-5.2"),
@@ -47,7 +50,10 @@ function writeStore(root: string): void {
     bin: { env: { exec: "env\n" }, ls: { exec: "ls\n" }, hello: { exec: "not the real hello\n" } },
     share: { man: { man1: { "ls.1": "ls man\n" } }, "coreutils-only": { x: "1" } },
   });
-  writeFakePath(root, P.hello, { bin: { hello: { exec: "#!/bin/sh\necho 'Hello, world!'\n" } }, share: { man: { man1: { "hello.1": "hello man\n" } } } });
+  writeFakePath(root, P.hello, {
+    bin: { hello: { exec: "#!/bin/sh\necho 'Hello, world!'\n" } },
+    share: { man: { man1: { "hello.1": "hello man\n" } }, locale: { [LONG_UNICODE]: { [LONG_UNICODE]: "grüße\n" } } },
+  });
   writeFakePath(root, P.cacert, { etc: { ssl: { certs: { "ca-bundle.crt": "-----BEGIN CERTIFICATE-----\n" } } } });
   writeFakePath(root, P.iana, { etc: { protocols: "ip 0 IP\n", services: "ssh 22/tcp\n" } });
 }
@@ -222,6 +228,8 @@ describe("an image unpacked by umoci and inspected by skopeo", { skip: toolSkipR
     const rootfs = join(bundle, "rootfs");
     assert.equal(readFileSync(join(rootfs, P.hello, "bin/hello"), "utf8"), "#!/bin/sh\necho 'Hello, world!'\n");
     assert.equal(lstatSync(join(rootfs, P.hello, "bin/hello")).mode & 0o777, 0o555);
+    assert.equal(readFileSync(join(rootfs, P.hello, "share/locale", LONG_UNICODE, LONG_UNICODE), "utf8"), "grüße\n");
+    assert.equal(readlinkSync(join(rootfs, "share/locale")), `${P.hello}/share/locale`);
     assert.equal(readlinkSync(join(rootfs, "bin/hello")), `${P.hello}/bin/hello`);
     assert.equal(readlinkSync(join(rootfs, "usr/bin/env")), `${P.coreutils}/bin/env`);
     // The link resolves inside the rootfs.
