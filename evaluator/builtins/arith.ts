@@ -1,15 +1,15 @@
 /**
  * Arithmetic builtins not owned by the core (`__sub __mul __div __lessThan` are).
- * CppNix 2.8's `builtins.add` and the bit operations wrap on int64 overflow.
+ * `builtins.add` raises the core's integer-overflow error, like `+`: the issue
+ * asks for current Nix's checked 64-bit integers (CppNix 2.8 wraps).
  */
-import { definePrimOp, force, forceFloat, forceInt } from "../eval/index.js";
-import { wrapInt } from "./common.js";
+import { addInts, definePrimOp, force, forceFloat, forceInt } from "../eval/index.js";
 
 definePrimOp("__add", 2, ([a, b], pos) => {
   const x = force(a!, pos);
   const y = force(b!, pos);
   if (typeof x === "number" || typeof y === "number") return forceFloat(x, pos) + forceFloat(y, pos);
-  return wrapInt(forceInt(x, pos) + forceInt(y, pos));
+  return addInts(forceInt(x, pos), forceInt(y, pos), pos);
 });
 
 definePrimOp("__bitAnd", 2, ([a, b], pos) => forceInt(a!, pos) & forceInt(b!, pos));

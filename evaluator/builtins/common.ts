@@ -53,11 +53,6 @@ export function eqLazy(a: Lazy, b: Lazy, pos = 0): boolean {
   return eqValues(x, y);
 }
 
-/** Wraps an int64 result as C++ signed arithmetic does on overflow (CppNix 2.8 builtins wrap). */
-export function wrapInt(n: bigint): bigint {
-  return BigInt.asIntN(64, n);
-}
-
 /**
  * A builtin returning one of its arguments: CppNix copies the Value, and lists of
  * one or two elements live inside the Value, so the copy is a distinct list
