@@ -1,3 +1,4 @@
+import { availableParallelism, loadavg } from "node:os";
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { Hash, HashSink, type HashAlgo } from "../hash.js";
 import { NarDumper, writeAllSync } from "./dump.js";
@@ -13,6 +14,15 @@ const WINDOWS = 4;
 /** Below this much output a worker costs more than it saves. */
 const PARALLEL_AFTER = 4 << 20;
 const CHUNK_SIZE = 1 << 20;
+
+/**
+ * A second thread pays off only on an idle core; on a saturated machine the hand-offs
+ * just add scheduling delays, so then the walk reads files itself.
+ */
+function haveIdleCore(): boolean {
+  const cores = availableParallelism();
+  return cores > 1 && loadavg()[0]! < cores - 0.5;
+}
 
 interface Hole {
   path: Buffer;
@@ -111,13 +121,20 @@ class ReaderWorker {
 /**
  * Feeds the NAR of `path` chunk by chunk to `consume` (synchronously, in order), with
  * the contents of small files read by a worker thread while this thread walks the
- * tree further. Chunks are reused after `consume` returns: copy one to keep it.
+ * tree further (when a core is idle, or always with `parallel: true`). Chunks are
+ * reused after `consume` returns: copy one to keep it.
  */
-export function pumpNar(path: string | Buffer, consume: (chunk: Buffer) => void): number {
+export function pumpNar(
+  path: string | Buffer,
+  consume: (chunk: Buffer) => void,
+  options: { parallel?: boolean | "auto" } = {},
+): number {
+  const parallel = options.parallel ?? "auto";
   const dumper = new DeferringDumper(path);
   const pending: Array<{ chunk: Buffer; ticket: number | undefined }> = [];
   let reader: ReaderWorker | undefined;
   let size = 0;
+  let checkedCores = false;
   const emitOldest = () => {
     const { chunk, ticket } = pending.shift()!;
     if (ticket !== undefined) reader!.wait(ticket);
@@ -130,7 +147,9 @@ export function pumpNar(path: string | Buffer, consume: (chunk: Buffer) => void)
       const holes = dumper.takeHoles();
       pending.push({ chunk, ticket: holes.length > 0 ? reader!.submit(chunk, holes) : undefined });
       while (pending.length >= WINDOWS) emitOldest();
-      if (!reader && size >= PARALLEL_AFTER) {
+      if (!reader && !checkedCores && size >= PARALLEL_AFTER) {
+        checkedCores = true;
+        if (parallel === false || (parallel === "auto" && !haveIdleCore())) continue;
         reader = new ReaderWorker();
         dumper.deferring = true;
       }
