@@ -121,9 +121,16 @@ class Parser {
   }
 
   parseAll(): Expr {
-    const e = this.parseExpr();
-    if (this.tok.type !== T.EOF) this.unexpected(this.tok, "end of file");
-    return e;
+    try {
+      const e = this.parseExpr();
+      if (this.tok.type !== T.EOF) this.unexpected(this.tok, "end of file");
+      return e;
+    } catch (err) {
+      // Nesting deeper than the JS stack allows (thousands of levels; CppNix's
+      // bison stack stops at 10000): report it as CppNix reports its limit.
+      if (err instanceof RangeError) throw new NixSyntaxError("memory exhausted", this.base + this.tok.start);
+      throw err;
+    }
   }
 
   // ---- tokens -------------------------------------------------------------

@@ -431,3 +431,10 @@ test("inherit (e) shares one source expression; lambdas are named after their at
   const h = g.kind === "attrs" ? g.defs.get("h")!.value : undefined;
   assert.ok(h?.kind === "lambda" && h.name === "h");
 });
+
+test("deep nesting parses; nesting beyond the stack is a NixSyntaxError, as CppNix's 'memory exhausted'", () => {
+  const chain = Array.from({ length: 2000 }, (_, i) => `[${i}]`).join(" ++ ");
+  assert.equal(parse(chain).kind, "binary");
+  const deep = "(".repeat(100000) + "1" + ")".repeat(100000);
+  assert.throws(() => parse(deep), (e: unknown) => e instanceof NixSyntaxError && e.message === "memory exhausted");
+});
