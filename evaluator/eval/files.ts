@@ -125,6 +125,6 @@ export function findFile(searchPath: readonly SearchPathEntry[], path: string, p
 
 function resolveSearchPathElem(elem: string): string | null {
   if (/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(elem)) return null; // downloads are not supported offline
-  const p = absPath(elem, process.cwd());
+  const p = absPath(elem, evalState().cwd);
   return existsSync(toFsPath(p)) ? p : null;
 }

@@ -52,12 +52,12 @@ export function instantiate(opts: InstantiateOptions): InstantiateResult {
   let stdout = "";
   const showTrace = opts.showTrace;
   try {
-    const searchPath: SearchPathEntry[] = [
-      ...opts.includes.map(includeEntry),
-      ...parseSearchPath(opts.nixPath ?? process.env.NIX_PATH ?? ""),
-    ];
-    const state = new EvalState({ searchPath, showTrace, readOnly: opts.readOnly || opts.eval });
     const cwd = fromFsPath(opts.cwd ?? process.cwd());
+    const searchPath: SearchPathEntry[] = [
+      ...opts.includes.map((i) => includeEntry(fromFsPath(i))),
+      ...parseSearchPath(fromFsPath(opts.nixPath ?? process.env.NIX_PATH ?? "")),
+    ];
+    const state = new EvalState({ searchPath, showTrace, readOnly: opts.readOnly || opts.eval, cwd });
     const autoArgs = buildAutoArgs(opts.args, cwd, state);
     const attrPaths = opts.attrPaths.length === 0 ? [""] : opts.attrPaths;
     const exprs: Expr[] = [];

@@ -46,6 +46,8 @@ export interface EvalOptions {
   store?: StoreBackend;
   /** Value of `builtins.currentSystem`. */
   system?: string;
+  /** Directory relative search-path entries resolve against (default: process.cwd()). */
+  cwd?: string;
 }
 
 let current: EvalState | null = null;
@@ -62,6 +64,7 @@ export class EvalState {
   readonly readOnly: boolean;
   readonly store: StoreBackend;
   readonly system: string;
+  readonly cwd: string;
   /** Resolved file path → its value (import cache). */
   readonly fileEvalCache = new Map<string, Lazy>();
   /** Resolved file path → its bound AST. */
@@ -80,6 +83,7 @@ export class EvalState {
     this.readOnly = options.readOnly ?? false;
     this.store = options.store ?? computingStore;
     this.system = options.system ?? defaultSystem();
+    this.cwd = options.cwd ?? fromFsPath(process.cwd());
     setTraceCalls(this.showTrace);
     makeCurrent(this);
   }
