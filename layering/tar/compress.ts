@@ -63,47 +63,57 @@ export async function compressLayer(
   const blobHash = createHash("sha256");
   let uncompressedSize = 0;
   let size = 0;
+  // An output error must fail this call, not surface later as an unhandled 'error' event.
+  let outError: Error | undefined;
+  const onError = (error: Error) => (outError ??= error);
+  out.on("error", onError);
   const emit = async (bytes: Buffer) => {
+    if (outError) throw outError;
     blobHash.update(bytes);
     size += bytes.length;
     if (!out.write(bytes)) await once(out, "drain");
   };
 
-  if (settings.algorithm === "none") {
-    for await (const chunk of tar) {
-      tarHash.update(chunk);
-      uncompressedSize += chunk.length;
-      await emit(chunk);
-    }
-  } else {
-    const level = settings.level;
-    const inFlight: Promise<Buffer>[] = [];
-    const startMember = (member: Buffer) => inFlight.push(gzipAsync(member, { level }).then(fixGzipHeader));
-    const drainTo = async (limit: number) => {
-      while (inFlight.length > limit) await emit(await inFlight.shift()!);
-    };
-    let pending: Buffer[] = [];
-    let pendingBytes = 0;
-    for await (const chunk of tar) {
-      tarHash.update(chunk);
-      uncompressedSize += chunk.length;
-      let rest = chunk;
-      while (pendingBytes + rest.length >= GZIP_MEMBER_SIZE) {
-        const take = GZIP_MEMBER_SIZE - pendingBytes;
-        pending.push(rest.subarray(0, take));
-        rest = rest.subarray(take);
-        startMember(Buffer.concat(pending, GZIP_MEMBER_SIZE));
-        pending = [];
-        pendingBytes = 0;
-        await drainTo(PARALLEL_MEMBERS - 1);
+  try {
+    if (settings.algorithm === "none") {
+      for await (const chunk of tar) {
+        tarHash.update(chunk);
+        uncompressedSize += chunk.length;
+        await emit(chunk);
       }
-      if (rest.length > 0) {
-        pending.push(rest);
-        pendingBytes += rest.length;
+    } else {
+      const level = settings.level;
+      const inFlight: Promise<Buffer>[] = [];
+      const startMember = (member: Buffer) => inFlight.push(gzipAsync(member, { level }).then(fixGzipHeader));
+      const drainTo = async (limit: number) => {
+        while (inFlight.length > limit) await emit(await inFlight.shift()!);
+      };
+      let pending: Buffer[] = [];
+      let pendingBytes = 0;
+      for await (const chunk of tar) {
+        tarHash.update(chunk);
+        uncompressedSize += chunk.length;
+        let rest = chunk;
+        while (pendingBytes + rest.length >= GZIP_MEMBER_SIZE) {
+          const take = GZIP_MEMBER_SIZE - pendingBytes;
+          pending.push(rest.subarray(0, take));
+          rest = rest.subarray(take);
+          startMember(Buffer.concat(pending, GZIP_MEMBER_SIZE));
+          pending = [];
+          pendingBytes = 0;
+          await drainTo(PARALLEL_MEMBERS - 1);
+        }
+        if (rest.length > 0) {
+          pending.push(rest);
+          pendingBytes += rest.length;
+        }
       }
+      if (pendingBytes > 0 || uncompressedSize === 0) startMember(Buffer.concat(pending, pendingBytes));
+      await drainTo(0);
     }
-    if (pendingBytes > 0 || uncompressedSize === 0) startMember(Buffer.concat(pending, pendingBytes));
-    await drainTo(0);
+    if (outError) throw outError;
+  } finally {
+    out.off("error", onError);
   }
   return {
     diffId: `sha256:${tarHash.digest("hex")}`,

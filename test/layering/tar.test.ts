@@ -4,7 +4,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
+import { PassThrough, Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { gunzipSync } from "node:zlib";
 import { writeRandomTree } from "../helpers/random-tree.js";
@@ -142,6 +142,11 @@ describe("deterministic store path layers", () => {
     touch(Buffer.from(join(copy, "nix/store")));
     const moved = await layerBytes(copy, paths, GZIP);
     assert.deepEqual(moved.digests, first.digests);
+  });
+
+  it("fails, without an unhandled error event, when the output fails", async () => {
+    const broken = new Writable({ highWaterMark: 1024, write: (_chunk, _encoding, callback) => callback(new Error("disk full")) });
+    await assert.rejects(writeStorePathsLayer(root, paths, broken, GZIP), /disk full/);
   });
 
   it("refuses paths outside the store and missing paths", async () => {
