@@ -40,6 +40,8 @@ import { drvState } from "./drv-state.js";
 import { storeCall } from "./eval-store.js";
 
 const WHITESPACE = /[ \t\n\r]+/;
+const COERCE_ENV = { coerceMore: true, copyToStore: true } as const;
+
 
 /** One context element: `!out!/nix/store/x.drv` → output and .drv path. */
 function decodeOutputContext(c: string): { output: string; drvPath: string } {
@@ -108,7 +110,7 @@ function collectAttributes(attrs: NixAttrs, drvName: string, posDrvName: number,
         }
       } else if (key === "args") {
         for (const el of forceList(attr.value, pos)) {
-          drv.args.push(addContext(context, coerceToString(el, posDrvName, { coerceMore: true, copyToStore: true })));
+          drv.args.push(addContext(context, coerceToString(el, posDrvName, COERCE_ENV)));
         }
       } else if (json !== null) {
         if (key === "__structuredAttrs") continue;
@@ -122,7 +124,7 @@ function collectAttributes(attrs: NixAttrs, drvName: string, posDrvName: number,
           handleOutputs(forceList(attr.value, posDrvName).map((el) => forceStringNoCtx(el, posDrvName)));
         }
       } else {
-        const s = addContext(context, coerceToString(attr.value, attr.pos, { coerceMore: true, copyToStore: true }));
+        const s = addContext(context, coerceToString(attr.value, attr.pos, COERCE_ENV));
         drv.env.set(key, s);
         if (key === "builder") drv.builder = s;
         else if (key === "system") drv.platform = s;
@@ -142,7 +144,7 @@ function collectAttributes(attrs: NixAttrs, drvName: string, posDrvName: number,
 
 /** Moves the string contexts into inputDrvs/inputSrcs as CppNix does. */
 function addInputs(drv: Derivation, context: Set<string>): void {
-  const { store } = drvState();
+  const { store, checkedPaths } = drvState();
   const storeDir = store.storeDir;
   const inputDrvs = new Map<string, Set<string>>();
   const inputSrcs = new Set<string>();
@@ -171,7 +173,10 @@ function addInputs(drv: Derivation, context: Set<string>): void {
       const { output, drvPath } = decodeOutputContext(c);
       addDrvOutputs(drvPath, [output]);
     } else {
-      storeCall(() => parseStorePath(c, storeDir));
+      if (!checkedPaths.has(c)) {
+        storeCall(() => parseStorePath(c, storeDir));
+        checkedPaths.add(c);
+      }
       inputSrcs.add(c);
     }
   }

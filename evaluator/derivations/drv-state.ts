@@ -10,8 +10,8 @@ import { CachingEvalStore, ComputingEvalStore, isEvalStore, type EvalStore } fro
 export interface DrvState {
   readonly store: EvalStore;
   readonly hasher: DerivationHasher;
-  /** Output names per .drv path made in this evaluation (for `=drv` closures). */
-  readonly outputNames: Map<string, string[]>;
+  /** Context paths already checked to be store paths (they recur across derivations). */
+  readonly checkedPaths: Set<string>;
 }
 
 const states = new WeakMap<EvalState, DrvState>();
@@ -26,7 +26,7 @@ export function drvState(state: EvalState = evalState()): DrvState {
   let s = states.get(state);
   if (s === undefined) {
     const store = storeFor(state);
-    s = { store, hasher: new DerivationHasher((p) => store.readDerivation(p)), outputNames: new Map() };
+    s = { store, hasher: new DerivationHasher((p) => store.readDerivation(p)), checkedPaths: new Set() };
     states.set(state, s);
   }
   return s;

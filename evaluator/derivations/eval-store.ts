@@ -78,7 +78,6 @@ export class ComputingEvalStore implements EvalStore {
   writeDerivation(drv: Derivation, drvName: string): string {
     const path = storeCall(() => derivationStorePath(drv, drvName, this.storeDir)).render(this.storeDir);
     this.derivations.set(path, drv);
-    this.references.set(path, [...drv.inputSrcs, ...drv.inputDrvs.keys()]);
     return path;
   }
 
