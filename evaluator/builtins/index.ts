@@ -15,6 +15,7 @@ import "./json-toml-xml.js";
 import "./lists.js";
 import "./regex-builtins.js";
 import "./strings.js";
+import "./toml-builtin.js";
 import "./types.js";
 import "./versions.js";
 

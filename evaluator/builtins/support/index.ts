@@ -14,3 +14,4 @@ export { FloatLiteralError, floatToString, formatFixed, formatGeneral, parseFloa
 export { JsonParseError, jsonQuote, parseJson, renderJson, type JsonObject, type JsonValue } from "./json.js";
 export { compareAttrNames, printAttrName, printString } from "./string-escape.js";
 export { renderXml, type XmlAttr, type XmlPos, type XmlThunk, type XmlValue } from "./xml.js";
+export { TomlArray, TomlDateTime, TomlError, TomlTable, parseToml, type TomlValue } from "./toml.js";

@@ -1,0 +1,941 @@
+/**
+ * TOML as CppNix 2.8 reads it (`builtins.fromTOML`, via the toml11 v3 library):
+ * TOML 1.0 plus toml11's own quirks, which Nix users observe and which this
+ * parser reproduces on purpose:
+ * - integers out of int64 range saturate (decimal, hex, octal) or wrap (binary);
+ * - floats beyond the double range become ±DBL_MAX;
+ * - arrays may mix types; `[a]` after a dotted `a.b = …` is accepted;
+ * - error messages are toml11's titles (`[error] toml::…`), decided by the
+ *   same order of checks (toml11 "returns" some errors, which a caller may
+ *   replace with its own, and "throws" others, which reach the user as they are).
+ *
+ * Strings are byte strings (one char per byte, UTF-8 inside). Integers are
+ * bigint, floats number. Dates and times parse to a `TomlDateTime` marker:
+ * Nix rejects them only after the whole document parsed.
+ */
+
+export type TomlValue = bigint | number | boolean | string | TomlArray | TomlTable | TomlDateTime;
+
+/** Where a table was defined; toml11 decides whether a table may be reopened from this. */
+type Origin =
+  | { kind: "header"; keys: readonly string[] } // `[a.b]`, or a table it created implicitly
+  | { kind: "arrayHeader" } // `[[a.b]]`, or a table it created implicitly
+  | { kind: "dotted" } // the intermediate tables of a dotted key `a.b = …`
+  | { kind: "inline" }; // `{ … }`
+
+export class TomlTable {
+  readonly entries = new Map<string, TomlValue>();
+  constructor(public origin: Origin) {}
+}
+
+export class TomlArray {
+  /** `ofTables`: made by `[[…]]` headers (appendable), not an `[ … ]` literal. */
+  constructor(readonly items: TomlValue[], readonly ofTables: boolean) {}
+}
+
+export class TomlDateTime {
+  constructor(readonly text: string) {}
+}
+
+/** A syntax error, its message toml11's first line: `[error] toml::…`. */
+export class TomlError extends Error {}
+
+/** An error toml11 returns rather than throws: callers may replace it. */
+class Soft {
+  constructor(readonly message: string) {}
+}
+
+const INT64_MAX = (1n << 63n) - 1n;
+const INT64_MIN = -(1n << 63n);
+
+const isDigit = (c: string | undefined): boolean => c !== undefined && c >= "0" && c <= "9";
+const isHex = (c: string | undefined): boolean => c !== undefined && /^[0-9A-Fa-f]$/.test(c);
+const isOct = (c: string | undefined): boolean => c !== undefined && c >= "0" && c <= "7";
+const isBin = (c: string | undefined): boolean => c === "0" || c === "1";
+const isWs = (c: string | undefined): boolean => c === " " || c === "\t";
+const isBareKeyChar = (c: string | undefined): boolean => c !== undefined && /^[A-Za-z0-9_-]$/.test(c);
+
+/** Parses a whole TOML document (CppNix's `toml::parse(stream, "fromTOML")`). */
+export function parseToml(text: string): TomlTable {
+  // toml11 appends a newline unless the text ends with one (or with CR).
+  if (text !== "" && !text.endsWith("\n") && !text.endsWith("\r")) text += "\n";
+  const parser = new Parser(text);
+  try {
+    return parser.parseFile();
+  } catch (err) {
+    if (err instanceof Soft) throw new TomlError(err.message);
+    throw err;
+  }
+}
+
+function fail(title: string): never {
+  throw new TomlError(`[error] ${title}`);
+}
+
+function soft(title: string): never {
+  throw new Soft(`[error] ${title}`);
+}
+
+/** Runs a step that may return an error: undefined (position restored) when it does. */
+function attempt<T>(p: Parser, step: () => T): T | undefined {
+  const start = p.pos;
+  try {
+    return step();
+  } catch (err) {
+    if (err instanceof Soft) {
+      p.pos = start;
+      return undefined;
+    }
+    throw err;
+  }
+}
+
+// ------------------------------------------------------------------ lexers
+// Each takes a start index and returns the end of the token, or -1.
+
+function lexNewline(s: string, i: number): number {
+  if (s[i] === "\n") return i + 1;
+  if (s[i] === "\r" && s[i + 1] === "\n") return i + 2;
+  return -1;
+}
+
+function lexWs(s: string, i: number): number {
+  while (isWs(s[i])) i++;
+  return i;
+}
+
+function lexComment(s: string, i: number): number {
+  if (s[i] !== "#") return -1;
+  i++;
+  // Tab, printable ASCII and well-formed UTF-8: the comment ends before anything else.
+  for (;;) {
+    const c = s.charCodeAt(i);
+    if (c === 0x09 || (c >= 0x20 && c < 0x7f)) i++;
+    else if (c >= 0x80 && utf8SeqLength(s, i) > 0) i += utf8SeqLength(s, i);
+    else return i;
+  }
+}
+
+/** digit (digit | `_` digit)* with the given digit class. */
+function lexDigits(s: string, i: number, digit: (c: string | undefined) => boolean): number {
+  if (!digit(s[i])) return -1;
+  i++;
+  for (;;) {
+    if (digit(s[i])) i++;
+    else if (s[i] === "_" && digit(s[i + 1])) i += 2;
+    else return i;
+  }
+}
+
+function lexDecInt(s: string, i: number): number {
+  if (s[i] === "+" || s[i] === "-") i++;
+  if (s[i] === "0") return i + 1;
+  if (!isDigit(s[i])) return -1;
+  return lexDigits(s, i, isDigit);
+}
+
+function lexPrefixed(s: string, i: number, prefix: string, digit: (c: string | undefined) => boolean): number {
+  if (s.slice(i, i + 2) !== prefix) return -1;
+  return lexDigits(s, i + 2, digit);
+}
+
+function lexInteger(s: string, i: number): number {
+  for (const [prefix, digit] of [["0b", isBin], ["0o", isOct], ["0x", isHex]] as const) {
+    const end = lexPrefixed(s, i, prefix, digit);
+    if (end >= 0) return end;
+  }
+  return lexDecInt(s, i);
+}
+
+function lexSpecialFloat(s: string, i: number): number {
+  if (s[i] === "+" || s[i] === "-") i++;
+  const word = s.slice(i, i + 3);
+  return word === "inf" || word === "nan" ? i + 3 : -1;
+}
+
+function lexExponent(s: string, i: number): number {
+  if (s[i] !== "e" && s[i] !== "E") return -1;
+  i++;
+  if (s[i] === "+" || s[i] === "-") i++;
+  return lexDigits(s, i, isDigit);
+}
+
+function lexFloat(s: string, i: number): number {
+  const special = lexSpecialFloat(s, i);
+  if (special >= 0) return special;
+  const intEnd = lexDecInt(s, i);
+  if (intEnd < 0) return -1;
+  const exp = lexExponent(s, intEnd);
+  if (exp >= 0) return exp;
+  if (s[intEnd] !== ".") return -1;
+  const fracEnd = lexDigits(s, intEnd + 1, isDigit);
+  if (fracEnd < 0) return -1;
+  const exp2 = lexExponent(s, fracEnd);
+  return exp2 >= 0 ? exp2 : fracEnd;
+}
+
+function lexFixedDigits(s: string, i: number, n: number): number {
+  for (let k = 0; k < n; k++) if (!isDigit(s[i + k])) return -1;
+  return i + n;
+}
+
+/** `YYYY-MM-DD`. */
+function lexDate(s: string, i: number): number {
+  let j = lexFixedDigits(s, i, 4);
+  if (j < 0 || s[j] !== "-") return -1;
+  j = lexFixedDigits(s, j + 1, 2);
+  if (j < 0 || s[j] !== "-") return -1;
+  return lexFixedDigits(s, j + 1, 2);
+}
+
+/** `HH:MM:SS` with an optional fraction. */
+function lexTime(s: string, i: number): number {
+  let j = lexFixedDigits(s, i, 2);
+  if (j < 0 || s[j] !== ":") return -1;
+  j = lexFixedDigits(s, j + 1, 2);
+  if (j < 0 || s[j] !== ":") return -1;
+  j = lexFixedDigits(s, j + 1, 2);
+  if (j < 0) return -1;
+  if (s[j] === "." && isDigit(s[j + 1])) {
+    j++;
+    while (isDigit(s[j])) j++;
+  }
+  return j;
+}
+
+function lexLocalDateTime(s: string, i: number): number {
+  const d = lexDate(s, i);
+  if (d < 0 || !"Tt ".includes(s[d] ?? "x")) return -1;
+  return lexTime(s, d + 1);
+}
+
+function lexOffsetDateTime(s: string, i: number): number {
+  const dt = lexLocalDateTime(s, i);
+  if (dt < 0) return -1;
+  if (s[dt] === "Z" || s[dt] === "z") return dt + 1;
+  if (s[dt] !== "+" && s[dt] !== "-") return -1;
+  const h = lexFixedDigits(s, dt + 1, 2);
+  if (h < 0 || s[h] !== ":") return -1;
+  return lexFixedDigits(s, h + 1, 2);
+}
+
+/** One escape after a backslash at `i` (`\uXXXX` etc.): its end, or -1. */
+function lexEscape(s: string, i: number): number {
+  const c = s[i + 1];
+  if (c !== undefined && '"\\bfnrt'.includes(c)) return i + 2;
+  const n = c === "u" ? 4 : c === "U" ? 8 : 0;
+  if (n === 0) return -1;
+  for (let k = 0; k < n; k++) if (!isHex(s[i + 2 + k])) return -1;
+  return i + 2 + n;
+}
+
+/** A byte a basic string holds unescaped: tab, printable ASCII but `"` and `\`, any byte ≥ 0x80. */
+function isBasicChar(c: number): boolean {
+  return c === 0x09 || (c >= 0x20 && c !== 0x22 && c !== 0x5c && c !== 0x7f);
+}
+
+/** A byte a literal string holds: tab, printable ASCII but `'`, any byte ≥ 0x80. */
+function isLiteralChar(c: number): boolean {
+  return c === 0x09 || (c >= 0x20 && c !== 0x27 && c !== 0x7f);
+}
+
+function lexBasicString(s: string, i: number): number {
+  if (s[i] !== '"') return -1;
+  i++;
+  for (;;) {
+    if (s[i] === '"') return i + 1;
+    if (s[i] === "\\") {
+      i = lexEscape(s, i);
+      if (i < 0) return -1;
+    } else if (i < s.length && isBasicChar(s.charCodeAt(i))) i++;
+    else return -1;
+  }
+}
+
+function lexLiteralString(s: string, i: number): number {
+  if (s[i] !== "'") return -1;
+  i++;
+  while (i < s.length && isLiteralChar(s.charCodeAt(i))) i++;
+  return s[i] === "'" ? i + 1 : -1;
+}
+
+/** The run of `q` starting at i: its length. */
+function runOf(s: string, i: number, q: string): number {
+  let n = 0;
+  while (s[i + n] === q) n++;
+  return n;
+}
+
+/** Multi-line string body from i (after the opening delimiter): end of the closing delimiter, or -1. */
+function lexMultiline(s: string, i: number, q: string, basic: boolean): number {
+  for (;;) {
+    if (s[i] === q) {
+      const n = runOf(s, i, q);
+      if (n >= 3) return i + Math.min(n, 5);
+      i += n;
+      continue;
+    }
+    const nl = lexNewline(s, i);
+    if (nl >= 0) {
+      i = nl;
+      continue;
+    }
+    if (basic && s[i] === "\\") {
+      const lineEnd = lexNewline(s, lexWs(s, i + 1));
+      i = lineEnd >= 0 ? lineEnd : lexEscape(s, i);
+      if (i < 0) return -1;
+      continue;
+    }
+    if (i < s.length && (basic ? isBasicChar(s.charCodeAt(i)) : isLiteralChar(s.charCodeAt(i)))) i++;
+    else return -1;
+  }
+}
+
+// ------------------------------------------------------------------ UTF-8
+
+/** The length of the well-formed UTF-8 sequence (RFC 3629) at i, or 0. */
+function utf8SeqLength(s: string, i: number): number {
+  const b = s.charCodeAt(i);
+  let n: number;
+  let lo = 0x80;
+  let hi = 0xbf;
+  if (b < 0x80) return 1;
+  if (b >= 0xc2 && b <= 0xdf) n = 1;
+  else if (b >= 0xe0 && b <= 0xef) {
+    n = 2;
+    if (b === 0xe0) lo = 0xa0;
+    if (b === 0xed) hi = 0x9f;
+  } else if (b >= 0xf0 && b <= 0xf4) {
+    n = 3;
+    if (b === 0xf0) lo = 0x90;
+    if (b === 0xf4) hi = 0x8f;
+  } else return 0;
+  for (let k = 1; k <= n; k++) {
+    const c = s.charCodeAt(i + k);
+    const [min, max] = k === 1 ? [lo, hi] : [0x80, 0xbf];
+    if (!(c >= min && c <= max)) return 0;
+  }
+  return n + 1;
+}
+
+/** toml11 checks every string token is well-formed UTF-8. */
+function isUtf8(s: string): boolean {
+  for (let i = 0; i < s.length; ) {
+    const n = utf8SeqLength(s, i);
+    if (n === 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+function checkUtf8(token: string): void {
+  if (!isUtf8(token)) fail("parse_ml_basic_string: invalid utf8 sequence found");
+}
+
+/** A code point from `\u`/`\U` as UTF-8 bytes. */
+function codepointBytes(hex: string): string {
+  const cp = parseInt(hex, 16);
+  if (cp >= 0xd800 && cp <= 0xdfff) fail("toml::read_utf8_codepoint: codepoints in the range [0xD800, 0xDFFF] are not valid UTF-8.");
+  if (cp >= 0x110000) fail("toml::read_utf8_codepoint: input codepoint is too large.");
+  return Buffer.from(String.fromCodePoint(cp), "utf8").toString("latin1");
+}
+
+const SIMPLE_ESCAPES: Record<string, string> = { '"': '"', "\\": "\\", b: "\b", t: "\t", n: "\n", f: "\f", r: "\r" };
+
+/** The value of an escape sequence already lexed as [i, end). */
+function escapeValue(s: string, i: number, end: number): string {
+  const c = s[i + 1]!;
+  return SIMPLE_ESCAPES[c] ?? codepointBytes(s.slice(i + 2, end));
+}
+
+// ------------------------------------------------------------------ values
+
+/** C++ `istream >> double`: out-of-range magnitudes become ±DBL_MAX. */
+function toDouble(text: string): number {
+  const x = Number(text);
+  if (x === Infinity) return Number.MAX_VALUE;
+  if (x === -Infinity) return -Number.MAX_VALUE;
+  return x;
+}
+
+function clampInt(n: bigint): bigint {
+  return n > INT64_MAX ? INT64_MAX : n < INT64_MIN ? INT64_MIN : n;
+}
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((k, i) => k === b[i]);
+}
+
+class Parser {
+  pos = 0;
+  constructor(readonly s: string) {}
+
+  private skip(lexer: (s: string, i: number) => number): boolean {
+    const end = lexer(this.s, this.pos);
+    if (end < 0) return false;
+    this.pos = end;
+    return true;
+  }
+
+  private atEnd(): boolean {
+    return this.pos >= this.s.length;
+  }
+
+  /** (ws? comment? newline)+ : whether at least one line was skipped. */
+  private skipLines(): boolean {
+    let any = false;
+    for (;;) {
+      const start = this.pos;
+      this.skip(lexWs);
+      this.skip(lexComment);
+      if (!this.skip(lexNewline)) {
+        this.pos = start;
+        return any;
+      }
+      any = true;
+    }
+  }
+
+  /** ws? comment? newline, as a lookahead that restores on failure. */
+  private skipRestOfLine(): boolean {
+    const start = this.pos;
+    this.skip(lexWs);
+    this.skip(lexComment);
+    if (this.skip(lexNewline)) return true;
+    this.pos = start;
+    return false;
+  }
+
+  private lexKeyValSep(): boolean {
+    const start = this.pos;
+    this.skip(lexWs);
+    if (this.s[this.pos] !== "=") {
+      this.pos = start;
+      return false;
+    }
+    this.pos++;
+    this.skip(lexWs);
+    return true;
+  }
+
+  // -------------------------------------------------------------- file
+
+  parseFile(): TomlTable {
+    const root = new TomlTable({ kind: "header", keys: [] });
+    if (this.s === "") return root;
+    if (this.s.startsWith("\xef\xbb\xbf")) this.pos = 3;
+    for (const [k, v] of this.parseTableBody()) root.entries.set(k, v);
+    while (!this.atEnd()) {
+      const aotKeys = attempt(this, () => this.parseArrayTableKey());
+      if (aotKeys !== undefined) {
+        const table = new TomlTable({ kind: "arrayHeader" });
+        this.fillTable(table);
+        insertNested(root, table, aotKeys, { kind: "arrayHeader" }, true);
+        continue;
+      }
+      const keys = attempt(this, () => this.parseTableKey());
+      if (keys !== undefined) {
+        const table = new TomlTable({ kind: "header", keys });
+        this.fillTable(table);
+        insertNested(root, table, keys, { kind: "header", keys });
+        continue;
+      }
+      soft("toml::parse_toml_file: unknown line appeared");
+    }
+    return root;
+  }
+
+  private fillTable(table: TomlTable): void {
+    for (const [k, v] of this.parseTableBody()) table.entries.set(k, v);
+  }
+
+  /** Key/value lines up to the next table header (toml11's parse_ml_table). */
+  private parseTableBody(): Map<string, TomlValue> {
+    const body = new TomlTable({ kind: "header", keys: [] });
+    if (this.atEnd()) return body.entries;
+    this.skipLines();
+    this.skip(lexWs);
+    while (!this.atEnd()) {
+      this.skip(lexWs);
+      const before = this.pos;
+      if (attempt(this, () => this.parseArrayTableKey()) !== undefined || attempt(this, () => this.parseTableKey()) !== undefined) {
+        this.pos = before;
+        return body.entries;
+      }
+      const [keys, value] = this.parseKeyValuePair();
+      insertNested(body, value, keys, { kind: "dotted" });
+      this.skip(lexWs);
+      this.skip(lexComment);
+      if (!this.skipLines() && !this.atEnd()) soft("toml::parse_table: invalid line format");
+      this.skip(lexWs);
+      this.skip(lexComment);
+    }
+    return body.entries;
+  }
+
+  /** `[a.b]` and the end of its line. */
+  private parseTableKey(): string[] {
+    if (this.s[this.pos] !== "[") soft("toml::parse_table_key: not a valid table key");
+    this.pos++;
+    this.skip(lexWs);
+    const keys = attempt(this, () => this.parseKey());
+    if (keys === undefined) soft("toml::parse_table_key: not a valid table key");
+    this.skip(lexWs);
+    if (this.s[this.pos] !== "]") soft("toml::parse_table_key: not a valid table key");
+    this.pos++;
+    if (!this.atEnd() && !this.skipRestOfLine()) fail("toml::parse_table_key: newline required after [table.key]");
+    return keys;
+  }
+
+  /** `[[a.b]]` and the end of its line. */
+  private parseArrayTableKey(): string[] {
+    if (this.s.slice(this.pos, this.pos + 2) !== "[[") soft("toml::parse_array_table_key: not a valid table key");
+    this.pos += 2;
+    this.skip(lexWs);
+    const keys = attempt(this, () => this.parseKey());
+    if (keys === undefined) soft("toml::parse_array_table_key: not a valid table key");
+    this.skip(lexWs);
+    if (this.s.slice(this.pos, this.pos + 2) !== "]]") soft("toml::parse_array_table_key: not a valid table key");
+    this.pos += 2;
+    if (!this.atEnd() && !this.skipRestOfLine()) fail("toml::parse_array_table_key: newline required after [[table.key]]");
+    return keys;
+  }
+
+  // -------------------------------------------------------------- keys
+
+  private parseSimpleKey(): string {
+    const basic = attempt(this, () => this.parseBasicString());
+    if (basic !== undefined) return basic;
+    const literal = attempt(this, () => this.parseLiteralString());
+    if (literal !== undefined) return literal;
+    const start = this.pos;
+    while (isBareKeyChar(this.s[this.pos])) this.pos++;
+    if (this.pos > start) return this.s.slice(start, this.pos);
+    return soft("toml::parse_simple_key: ");
+  }
+
+  /** A simple or dotted key (whitespace allowed around the dots). */
+  private parseKey(): string[] {
+    const first = attempt(this, () => this.parseSimpleKey());
+    if (first === undefined) soft("toml::parse_key: an invalid key appeared.");
+    const keys = [first];
+    for (;;) {
+      const save = this.pos;
+      this.skip(lexWs);
+      if (this.s[this.pos] !== ".") {
+        this.pos = save;
+        return keys;
+      }
+      this.pos++;
+      this.skip(lexWs);
+      const next = attempt(this, () => this.parseSimpleKey());
+      if (next === undefined) {
+        this.pos = save;
+        return keys;
+      }
+      keys.push(next);
+    }
+  }
+
+  private parseKeyValuePair(): [string[], TomlValue] {
+    const first = this.pos;
+    const keys = attempt(this, () => this.parseKey());
+    if (keys === undefined) {
+      if (this.lexKeyValSep()) {
+        this.pos = first;
+        soft("toml::parse_key_value_pair: empty key is not allowed.");
+      }
+      soft("toml::parse_key: an invalid key appeared.");
+    }
+    if (!this.lexKeyValSep()) {
+      const lineEnd = this.s.indexOf("\n", this.pos);
+      const rest = this.s.slice(this.pos, lineEnd < 0 ? undefined : lineEnd);
+      this.pos = first;
+      if (rest.includes("=")) soft("toml::parse_key_value_pair: invalid format for key");
+      soft("toml::parse_key_value_pair: missing key-value separator `=`");
+    }
+    const afterSep = this.pos;
+    try {
+      return [keys, this.parseValue()];
+    } catch (err) {
+      if (!(err instanceof Soft)) throw err;
+      this.pos = afterSep;
+      if (this.skipRestOfLine()) {
+        this.pos = first;
+        soft("toml::parse_key_value_pair: missing value after key-value separator '='");
+      }
+      this.pos = first;
+      throw err;
+    }
+  }
+
+  // -------------------------------------------------------------- values
+
+  parseValue(): TomlValue {
+    if (this.atEnd()) soft("toml::parse_value: input is empty");
+    switch (this.s[this.pos]) {
+      case '"':
+      case "'":
+        return this.parseString();
+      case "t":
+      case "f":
+        return this.parseBoolean();
+      case "[":
+        return this.parseArray();
+      case "{":
+        return this.parseInlineTable();
+      case "i":
+      case "n":
+        return this.parseFloat();
+      default:
+        return this.parseNumberOrDate();
+    }
+  }
+
+  private parseBoolean(): boolean {
+    for (const word of ["true", "false"]) {
+      if (this.s.startsWith(word, this.pos)) {
+        this.pos += word.length;
+        return word === "true";
+      }
+    }
+    return soft("toml::parse_boolean: ");
+  }
+
+  /** toml11's guess_number_type, then the parser for the type guessed. */
+  private parseNumberOrDate(): TomlValue {
+    const s = this.s;
+    const i = this.pos;
+    if (lexOffsetDateTime(s, i) >= 0) return this.parseDateTime(lexOffsetDateTime(s, i));
+    const ldt = lexLocalDateTime(s, i);
+    if (ldt >= 0) {
+      if ("+-Zz".includes(s[ldt] ?? "x")) soft("bad offset: should be [+-]HH:MM or Z");
+      return this.parseDateTime(ldt);
+    }
+    const date = lexDate(s, i);
+    if (date >= 0) {
+      const c = s[date];
+      if (c === "T" || c === "t") soft("bad time: should be HH:MM:SS.subsec");
+      if (isDigit(c)) soft("bad time: missing T");
+      if (c === " " && isDigit(s[date + 1])) soft("bad time: should be HH:MM:SS.subsec");
+      return this.parseDateTime(date);
+    }
+    const time = lexTime(s, i);
+    if (time >= 0) return this.parseDateTime(time);
+    const float = lexFloat(s, i);
+    if (float >= 0) {
+      if (s[float] === "_") soft("bad float: `_` should be surrounded by digits");
+      return this.parseFloat();
+    }
+    const int = lexInteger(s, i);
+    if (int >= 0) {
+      const c = s[int];
+      if (c === "_") soft("bad integer: `_` should be surrounded by digits");
+      if (isDigit(c)) soft("bad integer: leading zero");
+      if (c === ":" || c === "-") soft("bad datetime: invalid format");
+      if (c === "." || c === "e" || c === "E") soft("bad float: invalid format");
+      return this.parseInteger();
+    }
+    if (s[i] === ".") soft("bad float: invalid format");
+    if (s[i] === "_") soft("bad number: `_` should be surrounded by digits");
+    return soft("bad format: unknown value appeared");
+  }
+
+  private parseInteger(): bigint {
+    const s = this.s;
+    const i = this.pos;
+    if (s[i] === "0") {
+      const second = s[i + 1];
+      if (second === undefined) {
+        this.pos++;
+        return 0n;
+      }
+      if (second === "b") return this.parseBased("0b", isBin, "toml::parse_binary_integer:");
+      if (second === "o") return this.parseBased("0o", isOct, "toml::parse_octal_integer:");
+      if (second === "x") return this.parseBased("0x", isHex, "toml::parse_hexadecimal_integer");
+      if (isDigit(second)) soft("toml::parse_integer: leading zero in an Integer is not allowed.");
+      if (/^[A-Za-z]$/.test(second)) soft("toml::parse_integer: unknown integer prefix appeared.");
+    }
+    const end = lexDecInt(s, i);
+    if (end < 0) soft("toml::parse_integer: ");
+    this.pos = end;
+    // istream >> int64 saturates out-of-range values.
+    return clampInt(BigInt(s.slice(i, end).replaceAll("_", "")));
+  }
+
+  private parseBased(prefix: "0b" | "0o" | "0x", digit: (c: string | undefined) => boolean, title: string): bigint {
+    const end = lexPrefixed(this.s, this.pos, prefix, digit);
+    if (end < 0) soft(title);
+    const value = BigInt(prefix + this.s.slice(this.pos + 2, end).replaceAll("_", ""));
+    this.pos = end;
+    // toml11 sums binary digits in an int64 (wrapping); hex and octal go through istream (saturating).
+    return prefix === "0b" ? BigInt.asIntN(64, value) : clampInt(value);
+  }
+
+  private parseFloat(): number {
+    const end = lexFloat(this.s, this.pos);
+    if (end < 0) soft("toml::parse_floating: ");
+    const text = this.s.slice(this.pos, end);
+    this.pos = end;
+    const special = text.replace(/^\+/, "");
+    if (special === "inf") return Infinity;
+    if (special === "-inf") return -Infinity;
+    if (special === "nan" || special === "-nan") return NaN;
+    return toDouble(text.replaceAll("_", ""));
+  }
+
+  /** A date/time token (validated as toml11 does); its value is only a marker. */
+  private parseDateTime(end: number): TomlDateTime {
+    const text = this.s.slice(this.pos, end);
+    const date = /^(\d{4})-(\d{2})-(\d{2})/.exec(text);
+    if (date) {
+      const year = Number(date[1]);
+      const month = Number(date[2]);
+      const day = Number(date[3]);
+      const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+      const maxDay = month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+      if (month < 1 || month > 12 || day < 1 || day > maxDay) fail("toml::parse_date: invalid date: it does not conform RFC3339.");
+    }
+    const time = /(?:^|[Tt ])(\d{2}):(\d{2}):(\d{2})/.exec(text);
+    if (time && (Number(time[1]) > 23 || Number(time[2]) > 59 || Number(time[3]) > 60)) {
+      fail("toml::parse_time: invalid time: it does not conform RFC3339.");
+    }
+    const offset = /[+-](\d{2}):(\d{2})$/.exec(text);
+    if (date && time && offset && (Number(offset[1]) > 23 || Number(offset[2]) > 59)) {
+      fail("toml::parse_offset_datetime: invalid offset: it does not conform RFC3339.");
+    }
+    this.pos = end;
+    return new TomlDateTime(text);
+  }
+
+  // -------------------------------------------------------------- strings
+
+  private parseString(): string {
+    const s = this.s;
+    const i = this.pos;
+    if (s[i] === '"') return s.startsWith('"""', i) ? this.parseMultilineBasic() : this.parseBasicString();
+    if (s[i] === "'") return s.startsWith("'''", i) ? this.parseMultilineLiteral() : this.parseLiteralString();
+    return soft("toml::parse_string: ");
+  }
+
+  private parseBasicString(): string {
+    const end = lexBasicString(this.s, this.pos);
+    if (end < 0) soft("toml::parse_basic_string: the next token is not a valid string");
+    const value = this.unescape(this.pos + 1, end - 1);
+    checkUtf8(this.s.slice(this.pos, end));
+    this.pos = end;
+    return value;
+  }
+
+  private parseLiteralString(): string {
+    const end = lexLiteralString(this.s, this.pos);
+    if (end < 0) soft("toml::parse_literal_string: the next token is not a valid literal string");
+    const token = this.s.slice(this.pos, end);
+    checkUtf8(token);
+    this.pos = end;
+    return token.slice(1, -1);
+  }
+
+  /** Content and closing delimiter of a multi-line string whose opening delimiter starts at pos. */
+  private multiline(q: string, basic: boolean, title: string): { start: number; bodyEnd: number; end: number } {
+    const end = lexMultiline(this.s, this.pos + 3, q, basic);
+    if (end < 0) soft(title);
+    // The closing run is 3–5 quotes: up to two belong to the content.
+    let bodyEnd = end - 3;
+    let start = this.pos + 3;
+    start = Math.max(start, lexNewline(this.s, start)); // a newline right after the delimiter is dropped
+    bodyEnd = Math.max(bodyEnd, start);
+    return { start, bodyEnd, end };
+  }
+
+  private parseMultilineBasic(): string {
+    const { start, bodyEnd, end } = this.multiline('"', true, "toml::parse_ml_basic_string: the next token is not a valid multiline string");
+    const value = this.unescape(start, bodyEnd);
+    checkUtf8(this.s.slice(this.pos, end));
+    this.pos = end;
+    return value;
+  }
+
+  private parseMultilineLiteral(): string {
+    const { start, bodyEnd, end } = this.multiline(
+      "'",
+      false,
+      "toml::parse_ml_literal_string: the next token is not a valid multiline literal string",
+    );
+    checkUtf8(this.s.slice(this.pos, end));
+    const value = this.s.slice(start, bodyEnd);
+    this.pos = end;
+    return value;
+  }
+
+  /** The bytes of [from, to) with escapes (and, in multi-line strings, line-ending backslashes) resolved. */
+  private unescape(from: number, to: number): string {
+    const s = this.s;
+    let out = "";
+    let i = from;
+    while (i < to) {
+      const c = s[i]!;
+      if (c !== "\\") {
+        out += c;
+        i++;
+        continue;
+      }
+      const lineEnd = lexNewline(s, lexWs(s, i + 1));
+      if (lineEnd >= 0) {
+        i = lineEnd;
+        while (i < to && (isWs(s[i]) || lexNewline(s, i) >= 0)) i = isWs(s[i]) ? i + 1 : lexNewline(s, i);
+        continue;
+      }
+      const end = lexEscape(s, i);
+      out += escapeValue(s, i, end);
+      i = end;
+    }
+    return out;
+  }
+
+  // -------------------------------------------------------------- arrays and inline tables
+
+  private skipWsCommentNewlines(): void {
+    for (;;) {
+      const before = this.pos;
+      this.skip(lexWs);
+      this.skip(lexComment);
+      this.skip(lexNewline);
+      if (this.pos === before) return;
+    }
+  }
+
+  private parseArray(): TomlArray {
+    const first = this.pos;
+    this.pos++; // [
+    const items: TomlValue[] = [];
+    while (!this.atEnd()) {
+      this.skipWsCommentNewlines();
+      if (this.s[this.pos] === "]") {
+        this.pos++;
+        return new TomlArray(items, false);
+      }
+      const value = attempt(this, () => this.parseValue());
+      if (value === undefined) fail("toml::parse_array: value having invalid format appeared in an array");
+      items.push(value);
+      const beforeSep = this.pos;
+      this.skipWsCommentNewlines();
+      if (this.s[this.pos] === ",") {
+        this.pos++;
+        continue;
+      }
+      this.pos = beforeSep;
+      this.skipWsCommentNewlines();
+      if (this.s[this.pos] === "]") {
+        this.pos++;
+        return new TomlArray(items, false);
+      }
+      fail("toml::parse_array: missing array separator `,` after a value");
+    }
+    this.pos = first;
+    return fail("toml::parse_array: array did not closed by `]`");
+  }
+
+  private parseInlineTable(): TomlTable {
+    const table = new TomlTable({ kind: "inline" });
+    const first = this.pos;
+    this.pos++; // {
+    this.skip(lexWs);
+    if (this.s[this.pos] === "}") {
+      this.pos++;
+      return table;
+    }
+    while (!this.atEnd()) {
+      const [keys, value] = this.parseKeyValuePair();
+      insertNested(table, value, keys, { kind: "dotted" });
+      this.skip(lexWs);
+      if (this.s[this.pos] !== ",") {
+        if (this.atEnd()) fail("toml::parse_inline_table: missing table separator `}` ");
+        const c = this.s[this.pos];
+        if (c === "}") {
+          this.pos++;
+          return table;
+        }
+        if (c === "#" || c === "\r" || c === "\n") fail("toml::parse_inline_table: missing curly brace `}`");
+        fail("toml::parse_inline_table: missing table separator `,` ");
+      }
+      this.pos++;
+      this.skip(lexWs);
+      if (this.s[this.pos] === "}") fail("toml::parse_inline_table: trailing comma is not allowed in an inline table");
+    }
+    this.pos = first;
+    return fail("toml::parse_inline_table: inline table did not closed by `}`");
+  }
+}
+
+// ------------------------------------------------------------------ tables
+
+/** Whether an existing table may be reopened by `inserting` (toml11's is_valid_forward_table_definition). */
+function mayReopen(existing: TomlTable, inserting: TomlTable, keys: readonly string[]): boolean {
+  if (inserting.origin.kind === "inline") return false;
+  const o = existing.origin;
+  if (o.kind === "header") return !sameKeys(o.keys, keys);
+  // A dotted key's region names at least two keys; toml11 compares it with the one being inserted.
+  return o.kind === "dotted";
+}
+
+/**
+ * Inserts `value` at the dotted path `keys` under `root`, creating tables on the
+ * way (toml11's insert_nested_key, with its checks and messages).
+ */
+function insertNested(root: TomlTable, value: TomlValue, keys: readonly string[], keyOrigin: Origin, arrayOfTables = false): void {
+  let tab = root;
+  const path = (n: number): string => keys.slice(0, n).join(".");
+  for (let n = 0; n < keys.length; n++) {
+    const k = keys[n]!;
+    const existing = tab.entries.get(k);
+    if (n === keys.length - 1) {
+      if (arrayOfTables) {
+        if (existing === undefined) {
+          tab.entries.set(k, new TomlArray([value], true));
+          return;
+        }
+        if (existing instanceof TomlTable) fail(`toml::insert_value: array of table ("${path(keys.length)}") cannot be defined`);
+        if (!(existing instanceof TomlArray) || existing.items.length === 0 || !(existing.items[0] instanceof TomlTable)) {
+          fail(`toml::insert_value: array of table ("${path(keys.length)}") collides with existing value`);
+        }
+        if (!existing.ofTables) fail(`toml::insert_value: array of table ("${path(keys.length)}") collides with existing array-of-tables`);
+        existing.items.push(value);
+        return;
+      }
+      if (existing === undefined) {
+        tab.entries.set(k, value);
+        return;
+      }
+      if (existing instanceof TomlTable && value instanceof TomlTable) {
+        if (!mayReopen(existing, value, keys)) fail(`toml::insert_value: table ("${path(keys.length)}") already exists.`);
+        for (const [k2, v2] of value.entries) {
+          if (existing.entries.has(k2)) fail(`toml::insert_value: value ("${path(keys.length)}") already exists.`);
+          existing.entries.set(k2, v2);
+        }
+        existing.origin = keyOrigin;
+        return;
+      }
+      if (value instanceof TomlTable && existing instanceof TomlArray && existing.items[0] instanceof TomlTable) {
+        fail(`toml::insert_value: array of tables ("${path(keys.length)}") already exists.`);
+      }
+      fail(`toml::insert_value: value ("${path(keys.length)}") already exists.`);
+    }
+    if (existing === undefined) {
+      const created = new TomlTable(keyOrigin);
+      tab.entries.set(k, created);
+      tab = created;
+    } else if (existing instanceof TomlTable) {
+      if (existing.origin.kind === "inline") {
+        fail(`toml::insert_value: inserting to an inline table (${path(n + 1)}) but inline tables are immutable`);
+      }
+      tab = existing;
+    } else if (existing instanceof TomlArray && existing.items.length > 0) {
+      const last = existing.items[existing.items.length - 1]!;
+      if (!(last instanceof TomlTable)) fail(`toml::insert_value: target (${path(n + 1)}) is neither table nor an array of tables`);
+      tab = last;
+    } else {
+      fail(`toml::insert_value: target (${path(n + 1)}) is neither table nor an array of tables`);
+    }
+  }
+}
