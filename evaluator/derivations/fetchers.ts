@@ -71,8 +71,13 @@ function withTempDir<T>(fn: (dir: string) => T): T {
   }
 }
 
+/** CppNix exits with status 102 for a hash mismatch (nix-instantiate and nix-build alike). */
+export class HashMismatchError extends EvalError {
+  readonly exitStatus = 102;
+}
+
 function hashMismatch(url: string, expected: Hash, got: Hash): EvalError {
-  return new EvalError(
+  return new HashMismatchError(
     `hash mismatch in file downloaded from '${url}':\n  specified: ${expected.format("base32")}\n  got:       ${got.format("base32")}`,
   );
 }

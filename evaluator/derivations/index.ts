@@ -15,3 +15,4 @@ export { drvState, type DrvState } from "./drv-state.js";
 export type { PathFilter } from "./filtered-nar.js";
 export { COREPKGS_PREFIX } from "./derivation-nix.js";
 export { instantiateDrvs } from "./instantiate-drvs.js";
+export { HashMismatchError } from "./fetchers.js";

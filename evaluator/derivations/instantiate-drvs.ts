@@ -136,6 +136,7 @@ export function instantiateDrvs(opts: InstantiateOptions, store?: EvalStore): In
     }
     return { stdout, stderr, exitCode: 0 };
   } catch (err) {
-    return { stdout, stderr: stderr + formatError(err, opts.showTrace), exitCode: 1 };
+    const status = (err as { exitStatus?: unknown }).exitStatus;
+    return { stdout, stderr: stderr + formatError(err, opts.showTrace), exitCode: typeof status === "number" ? status : 1 };
   }
 }

@@ -13,6 +13,7 @@ import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { differential } from "./eval-harness.js";
+import { oursWithDrvs, theirs } from "./derivations-harness.js";
 import { nixSkipReason } from "../helpers/nix.js";
 
 const dir = mkdtempSync(join(tmpdir(), "lading-drv-cases-"));
@@ -175,5 +176,30 @@ test("a 1000-deep dependency chain through `lading instantiate`", { skip: nixSki
     assert.equal(theirs.status, 0, theirs.stderr);
     assert.equal(ours.stderr.split("\n").find((l) => l.startsWith("error")), undefined, ours.stderr);
     assert.equal(ours.stdout, theirs.stdout);
+  }
+});
+
+const selections: string[][] = [
+  ["-E", `let mk = n: ${D("{ name = n; outputs = [ \"out\" \"dev\" ]; }")}; in { x = mk "x"; y = { z = mk "z"; }; r = { recurseForDerivations = true; q = mk "q"; w = (mk "w").dev; }; n = 1; "a.b" = mk "ab"; l = [ (mk "l1") ]; }`],
+  ["-E", `let mk = n: ${D("{ name = n; outputs = [ \"dev\" \"out\" ]; }")}; in [ (mk "a") (mk "a").out [ (mk "b") ] { c = mk "c"; } ]`],
+  ["-E", `let d = ${D("{}")}; in { a = d; b = d; c = d.out; }`],
+  ["-E", `{ f ? 1 }: ${D("{ name = \"auto\"; }")}`],
+  ["-E", `{ f }: ${D("{ name = f; }")}`, "--argstr", "f", "from-arg"],
+  ["-E", `${D("{}")}`, "-A", "out"],
+  ["-E", `[ (${D("{}")}) 1 ]`],
+  ["-E", `1`],
+  ["-E", `{ a = ${D("{ system = \"\"; }")}; }`],
+  ["-E", `${D(`{ src = builtins.fetchurl { url = "file://${dir}/file.bin"; sha256 = "${nb32}"; }; }`)}`],
+];
+
+test("lading instantiate without --eval prints what nix-instantiate prints", { skip: nixSkipReason() }, async (t) => {
+  for (const args of selections) {
+    await t.test(args.join(" ").slice(0, 100), async () => {
+      const expected = await theirs(["--readonly-mode", ...args], dir);
+      const got = oursWithDrvs(["--readonly-mode", ...args], dir);
+      assert.equal(got.error, expected.error);
+      assert.equal(got.stdout, expected.stdout);
+      assert.equal(got.exitCode, expected.exitCode);
+    });
   }
 });
