@@ -2,7 +2,8 @@
  * NAR dump and NAR hash throughput against CppNix, measured in the same run on the
  * same generated tree (~300 MB: many small files in nested directories, some medium
  * and a few large ones, executables and symlinks). Prints medians and ratios
- * lading/CppNix (lower is better; the target is <= 1.2).
+ * lading/CppNix (lower is better; the target is <= 1.2). `hash/lib` is the hash
+ * through the store module alone, without the CLI's start-up.
  *
  *   node dist/bench/nar-dump.js [--size-mb N] [--runs N] [--keep DIR]
  */
@@ -15,6 +16,7 @@ import { fileURLToPath } from "node:url";
 
 const REPO = resolve(fileURLToPath(import.meta.url), "../../..");
 const LADING = join(REPO, "bin/lading");
+const STORE_MODULE = join(REPO, "dist/store/index.js");
 
 interface Options {
   sizeMb: number;
@@ -147,6 +149,16 @@ function main(): void {
       {
         label: "hash",
         lading: `'${LADING}' store hash '${root}'`,
+        cppnix: `nix-hash --type sha256 --base32 '${root}'`,
+      },
+      options.runs,
+    );
+    // The same work without the CLI's start-up (which loads every command's modules).
+    const storeOnly = `import("${STORE_MODULE}").then((m) => console.log(m.narHashAndSize(process.argv[1]).hash.toBase32()))`;
+    measure(
+      {
+        label: "hash/lib",
+        lading: `node -e '${storeOnly}' '${root}'`,
         cppnix: `nix-hash --type sha256 --base32 '${root}'`,
       },
       options.runs,

@@ -46,7 +46,8 @@ class DeferringDumper extends NarDumper {
 
   /** Returns a consumed chunk's memory for reuse. */
   recycle(chunk: Buffer): void {
-    this.pool.push(Buffer.from(chunk.buffer));
+    // A chunk grown past its window (a rare very long token) is not shared: let it go.
+    if (chunk.buffer instanceof SharedArrayBuffer) this.pool.push(Buffer.from(chunk.buffer));
   }
 
   takeHoles(): Hole[] {
@@ -56,7 +57,8 @@ class DeferringDumper extends NarDumper {
   }
 
   protected override contents(path: Buffer, size: number): void {
-    if (this.deferring && size > 0 && size <= SMALL_FILE && this.pos + size <= this.chunkSize) {
+    const shared = this.out.buffer instanceof SharedArrayBuffer;
+    if (this.deferring && shared && size > 0 && size <= SMALL_FILE && this.pos + size <= this.chunkSize) {
       this.holes.push({ path, offset: this.pos, size });
       this.pos += size;
       this.finishContents(size);
