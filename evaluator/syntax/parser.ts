@@ -535,6 +535,17 @@ class Parser {
   /** `"…"`: one literal, or a forced-string concatenation of its parts. */
   private parseString(): Expr {
     this.advance();
+    // The common cases without allocating part lists: "" and "text".
+    const first = this.tok;
+    if (first.type === C_QUOTE) {
+      this.advance();
+      return this.str("");
+    }
+    if (first.type === T.STR && this.peek(1).type === C_QUOTE) {
+      this.advance();
+      this.advance();
+      return this.str(first.text);
+    }
     const parts: Expr[] = [];
     const partPos: number[] = [];
     let single: string | undefined;
