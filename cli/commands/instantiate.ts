@@ -100,7 +100,7 @@ function runInWorker(options: InstantiateOptions): Promise<InstantiateResult> {
     const w = new Worker(code, {
       eval: true,
       workerData: { url, options: { ...options, cwd: process.cwd() } },
-      resourceLimits: { stackSizeMb: STACK_MB },
+      resourceLimits: { stackSizeMb: STACK_MB, maxYoungGenerationSizeMb: 64 },
     });
     w.once("message", (r: InstantiateResult) => {
       resolve(r);

@@ -34,16 +34,17 @@ defineConstant("true", true);
 defineConstant("false", false);
 defineConstant("null", null);
 
-definePrimOp("__sub", 2, ([a, b], pos) => {
-  const x = force(a!, pos);
-  const y = force(b!, pos);
+definePrimOp("__sub", 2, (args, pos) => {
+  const x = force(args[0]!, pos);
+  const y = force(args[1]!, pos);
+  if (typeof x === "bigint" && typeof y === "bigint") return subInts(x, y, pos);
   if (typeof x === "number" || typeof y === "number") return forceFloat(x, pos) - forceFloat(y, pos);
   return subInts(forceInt(x, pos), forceInt(y, pos), pos);
 });
 
-definePrimOp("__mul", 2, ([a, b], pos) => {
-  const x = force(a!, pos);
-  const y = force(b!, pos);
+definePrimOp("__mul", 2, (args, pos) => {
+  const x = force(args[0]!, pos);
+  const y = force(args[1]!, pos);
   if (typeof x === "number" || typeof y === "number") return forceFloat(x, pos) * forceFloat(y, pos);
   return mulInts(forceInt(x, pos), forceInt(y, pos), pos);
 });
@@ -59,7 +60,12 @@ definePrimOp("__div", 2, ([a, b], pos) => {
   return divInts(i1, i2, pos);
 });
 
-definePrimOp("__lessThan", 2, ([a, b], pos) => lessThan(force(a!, pos), force(b!, pos), 0));
+definePrimOp("__lessThan", 2, (args, pos) => {
+  const x = force(args[0]!, pos);
+  const y = force(args[1]!, pos);
+  if (typeof x === "bigint" && typeof y === "bigint") return x < y;
+  return lessThan(x, y, 0);
+});
 
 /** `import`'s argument: a path value or a string holding an absolute path. */
 function importPath(v: Parameters<typeof force>[0], pos: number): string {

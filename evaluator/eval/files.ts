@@ -67,7 +67,13 @@ export function evalFile(path: string): Value {
   const hit2 = state.fileEvalCache.get(resolved);
   if (hit2 !== undefined) return force(hit2);
   const expr = parseFile(resolved);
-  const v = evalExpr(expr, state.baseEnv);
+  let v: Value;
+  try {
+    v = evalExpr(expr, state.baseEnv);
+  } catch (err) {
+    if (err instanceof EvalError) err.addTrace(0, `while evaluating the file '${resolved}':`);
+    throw err;
+  }
   state.fileEvalCache.set(path, v);
   state.fileEvalCache.set(resolved, v);
   return v;

@@ -140,6 +140,8 @@ export function evalExpr(e: Expr, env: Env): Value {
         }
         const args = new Array<Lazy>(argExprs.length);
         for (let i = 0; i < argExprs.length; i++) args[i] = maybeThunk(argExprs[i]!, env);
+        // Saturated primop call (the desugared operators): no dispatch loop.
+        if (fn instanceof PrimOp && fn.arity === args.length) return fn.impl(args, e.pos);
         if (traceCalls || args.length === 1) return callFunction(fn, args, e.pos);
         // `f a b`: apply all but the last argument, then tail-call a lambda.
         const last = args.pop()!;

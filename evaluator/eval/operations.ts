@@ -268,6 +268,33 @@ export function divInts(a: bigint, b: bigint, pos = 0): bigint {
 
 /** Forces a value and everything inside it (CppNix's forceValueDeep). */
 export function forceDeep(v: Lazy, pos = 0): Value {
+  if (evalState().showTrace) {
+    forceDeepTraced(v, new Set(), pos);
+    return force(v, pos);
+  }
+  return forceDeepFast(v, pos);
+}
+
+/** Recursive variant that adds "while evaluating the attribute" frames. */
+function forceDeepTraced(v: Lazy, seen: Set<object>, pos: number): void {
+  const x = force(v, pos);
+  if (typeof x !== "object" || x === null || seen.has(x)) return;
+  seen.add(x);
+  if (Array.isArray(x)) for (const el of x) forceDeepTraced(el, seen, pos);
+  else if (x instanceof NixAttrs) {
+    for (let i = 0; i < x.names.length; i++) {
+      const a = x.attrs[i]!;
+      try {
+        forceDeepTraced(a.value, seen, a.pos);
+      } catch (err) {
+        if (err instanceof EvalError) err.addTrace(a.pos, `while evaluating the attribute '${x.names[i]}'`);
+        throw err;
+      }
+    }
+  }
+}
+
+function forceDeepFast(v: Lazy, pos: number): Value {
   const seen = new Set<object>();
   const stack: Lazy[] = [v];
   const root = force(v, pos);

@@ -134,7 +134,7 @@ function showAt(pos: number): string {
 /**
  * The error as nix-instantiate prints it (CppNix's showErrorInfo):
  * `error: <msg>\n\n       at «string»:1:5:\n\n            1| …`, then suggestions
- * and, with `showTrace`, the "… while evaluating" frames, outermost first.
+ * and, with `showTrace`, the "… while evaluating" frames, innermost first.
  * Ends with a newline.
  */
 export function formatEvalError(err: EvalError, showTrace: boolean): string {
@@ -142,7 +142,8 @@ export function formatEvalError(err: EvalError, showTrace: boolean): string {
   s += showAt(err.pos);
   if (err.suggestions.length > 0) s += `Did you mean ${showSuggestions(err.suggestions)}?\n`;
   if (showTrace) {
-    for (let i = err.traces.length - 1; i >= 0; i--) {
+    // Innermost first (CppNix prints them in the order they were added).
+    for (let i = 0; i < err.traces.length; i++) {
       const t = err.traces[i]!;
       s += `\n${ELLIPSIS} ${t.message}\n` + showAt(t.pos);
     }

@@ -88,3 +88,20 @@ test("unused theirs import keeps the harness honest", { skip: nixSkipReason() },
   const b = await theirs(["--eval", "-E", "1"]);
   assert.deepEqual(a, b);
 });
+
+/** --show-trace: the whole report, every "… while evaluating" frame included. */
+test("--show-trace reports match CppNix", { skip: nixSkipReason() }, async () => {
+  const exprs = [
+    "{ a = { b = throw \"deep\"; }; }",
+    "let f = { a }: a; in f { b = 1; }",
+    "let\n  f = x: x.a + 1;\n  s = { b = f { a = \"x\"; }; };\nin s.b",
+    "[ { x = { y = 1 + \"s\"; }; } ]",
+    "let s = rec { x = y; y = 1 + null; }; in s.x",
+    "let g = n: if n == 0 then throw \"bottom\" else g (n - 1); in g 3",
+  ];
+  for (const e of exprs) {
+    const args = ["--eval", "--strict", "--show-trace", "-E", e];
+    const r = instantiate({ ...parseInstantiateArgs(args), nixPath: "" });
+    assert.equal(r.stderr.trimEnd(), (await theirsFull(args)).trimEnd(), e);
+  }
+});
