@@ -63,6 +63,7 @@ const FEATURES: (string | Buffer)[] = [
   "a = 1.0\nb = -3.5\nc = +0.25\nd = 3.1415926535897932",
   "a = 1e10\nb = 1E-5\nc = 6.02e+23\nd = -2.5e-3\ne = 1e1_0\nf = 9_224_617.445_991",
   "a = inf\nb = +inf\nc = -inf\nd = nan\ne = +nan",
+  "a = -nan",
   "a = 1e400\nb = -1e400\nc = 1e-400\nd = 5e-324\ne = 1e-310",
   "a = 0.0\nb = -0.0\nc = 0e0\nd = 1.5e0",
   "a = 0.1\nb = 123456789.123456789\nc = 1.7976931348623157e308",
@@ -222,6 +223,11 @@ const FEATURES: (string | Buffer)[] = [
   Buffer.from("a = 1\rb = 2\n", "latin1"),
 ];
 
+/** Documents whose printed value differs for a reason outside fromTOML. */
+const TODO_DOCS = new Map<string, string>([
+  ["a = -nan", "evaluator/syntax/show.ts prints every NaN as `nan` (tests `x < 0`, not the sign bit); CppNix prints `-nan`"],
+]);
+
 /** Nix expressions beyond documents in files. */
 const EXPRS = [
   "builtins.fromTOML 1",
@@ -229,6 +235,8 @@ const EXPRS = [
   'builtins.fromTOML "a = 1\\r"',
   'builtins.fromTOML "a = \\"x\\"\\r"',
   "(builtins.fromTOML \"[[a]]\\nb = 1\\n[[a]]\\nb = 2\").a",
+  // toJSON shows the sign of NaN (the value printer does not yet: see TODO_DOCS).
+  'builtins.toJSON (builtins.fromTOML "a = -nan\\nb = nan\\nc = +nan")',
 ];
 
 type Rand = () => number;
@@ -321,12 +329,32 @@ function randomDocument(r: Rand): string {
   return lines.join("\n");
 }
 
+const MUTATION_CHARS = [..."[]{}=.\"'#\n ,_0a+-:eE\\", "\t", "\r", "\u00e9"];
+
+/** A document with one or two characters inserted, deleted or replaced: error paths, mostly. */
+function mutate(r: Rand, doc: string): string {
+  let s = doc;
+  for (let n = int(r, 1, 2); n > 0; n--) {
+    const at = int(r, 0, s.length);
+    const op = int(r, 0, 2);
+    const c = pick(r, MUTATION_CHARS);
+    s = op === 0 ? s.slice(0, at) + c + s.slice(at) : op === 1 ? s.slice(0, at) + s.slice(at + 1) : s.slice(0, at) + c + s.slice(at + 1);
+  }
+  return s;
+}
+
 function bytesOf(doc: string | Buffer): Buffer {
   return typeof doc === "string" ? Buffer.from(doc, "utf8") : doc;
 }
 
 /** Compares each expression's outcome, CppNix's computed four at a time. */
-async function compareAll(t: test.TestContext, exprs: readonly string[], names: readonly string[], dir: string): Promise<void> {
+async function compareAll(
+  t: test.TestContext,
+  exprs: readonly string[],
+  names: readonly string[],
+  dir: string,
+  todos: readonly (string | undefined)[] = [],
+): Promise<void> {
   const expected = new Array<Outcome>(exprs.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -337,7 +365,8 @@ async function compareAll(t: test.TestContext, exprs: readonly string[], names: 
   };
   await Promise.all([worker(), worker(), worker(), worker()]);
   for (let i = 0; i < exprs.length; i++) {
-    await t.test(names[i]!, () => {
+    const todo = todos[i];
+    await t.test(names[i]!, todo === undefined ? {} : { todo }, () => {
       assert.equal(ours(exprs[i]!, dir).out, expected[i]!.out);
     });
   }
@@ -351,7 +380,8 @@ async function compareDocuments(t: test.TestContext, docs: readonly (string | Bu
       return `builtins.fromTOML (builtins.readFile ./doc${i}.toml)`;
     });
     const names = docs.map((doc) => JSON.stringify(bytesOf(doc).toString("latin1")));
-    await compareAll(t, exprs, names, dir);
+    const todos = docs.map((doc) => (typeof doc === "string" ? TODO_DOCS.get(doc) : undefined));
+    await compareAll(t, exprs, names, dir, todos);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -373,6 +403,12 @@ test("fromTOML: expressions match CppNix 2.8", { skip }, async (t) => {
 test("fromTOML: generated documents match CppNix 2.8", { skip }, async (t) => {
   const r = makeRandom(20261121);
   await compareDocuments(t, Array.from({ length: 150 }, () => randomDocument(r)));
+});
+
+test("fromTOML: mutated documents match CppNix 2.8", { skip }, async (t) => {
+  const r = makeRandom(20261122);
+  const valid = FEATURES.filter((d): d is string => typeof d === "string" && d.length > 0);
+  await compareDocuments(t, Array.from({ length: 300 }, () => mutate(r, int(r, 0, 1) === 0 ? pick(r, valid) : randomDocument(r))));
 });
 
 test("fromTOML: documents given as Nix string literals match CppNix 2.8", { skip }, async (t) => {

@@ -680,7 +680,9 @@ class Parser {
     const special = text.replace(/^\+/, "");
     if (special === "inf") return Infinity;
     if (special === "-inf") return -Infinity;
-    if (special === "nan" || special === "-nan") return NaN;
+    if (special === "nan") return NaN;
+    if (special === "-nan") return -NaN; // V8 keeps the sign bit; CppNix prints `-nan`
+
     return toDouble(text.replaceAll("_", ""));
   }
 
