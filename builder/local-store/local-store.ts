@@ -216,18 +216,26 @@ export class LocalStore {
     const contentPath = join(dir, "object");
     const hasher = new HashSink("sha256");
     const onBytes = options.onBytes;
+    // The source's own failure (a broken download, bad compressed data) is the real cause
+    // even when the NAR parser reports it as a malformed archive.
+    let sourceError: unknown;
     async function* hashing(): AsyncGenerator<Uint8Array> {
-      for await (const chunk of source as AsyncIterable<Uint8Array>) {
-        hasher.update(chunk);
-        onBytes?.(hasher.size);
-        yield chunk;
+      try {
+        for await (const chunk of source as AsyncIterable<Uint8Array>) {
+          hasher.update(chunk);
+          onBytes?.(hasher.size);
+          yield chunk;
+        }
+      } catch (err) {
+        sourceError = err;
+        throw err;
       }
     }
     try {
       await restoreNar(hashing(), contentPath);
     } catch (err) {
       await removeTree(dir).catch(() => {});
-      throw err;
+      throw sourceError ?? err;
     }
     return { dir, contentPath, narHash: hasher.finish(), narSize: hasher.size };
   }

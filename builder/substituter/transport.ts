@@ -8,7 +8,7 @@ export interface CacheTransport {
   readonly url: string;
   /** The file's text, or undefined when the cache does not have it. */
   getText(relPath: string): Promise<string | undefined>;
-  /** The file's bytes as they arrive. Errors while streaming are TransientErrors. */
+  /** The file's bytes as they arrive, in one attempt: network trouble and 5xx (also midway) are TransientErrors. */
   getStream(relPath: string): Promise<AsyncIterable<Uint8Array>>;
 }
 
@@ -39,38 +39,33 @@ export class HttpTransport implements CacheTransport {
     private readonly onRetry?: (err: Error, attempt: number) => void,
   ) {}
 
-  private async request(relPath: string): Promise<Response | undefined> {
+  /** One request: the response, undefined for "not there", or an error (TransientError for 5xx and network trouble). */
+  private async attempt(target: string): Promise<Response | undefined> {
+    let response: Response;
+    try {
+      response = await fetch(target, { redirect: "follow" });
+    } catch (err) {
+      throw new TransientError(`cannot fetch '${target}': ${describe(err)}`);
+    }
+    if (response.ok) return response;
+    await response.body?.cancel().catch(() => {});
+    if (isNotFound(response.status)) return undefined;
+    const message = `HTTP error ${response.status} fetching '${target}'`;
+    if (isTransientStatus(response.status)) throw new TransientError(message);
+    throw new Error(message);
+  }
+
+  async getText(relPath: string): Promise<string | undefined> {
     const target = joinUrl(this.url, relPath);
     return withRetries(
       this.retry,
       async () => {
-        let response: Response;
-        try {
-          response = await fetch(target, { redirect: "follow" });
-        } catch (err) {
-          throw new TransientError(`cannot fetch '${target}': ${describe(err)}`);
-        }
-        if (response.ok) return response;
-        await response.body?.cancel().catch(() => {});
-        if (isNotFound(response.status)) return undefined;
-        const message = `HTTP error ${response.status} fetching '${target}'`;
-        if (isTransientStatus(response.status)) throw new TransientError(message);
-        throw new Error(message);
-      },
-      this.onRetry,
-    );
-  }
-
-  async getText(relPath: string): Promise<string | undefined> {
-    return withRetries(
-      this.retry,
-      async () => {
-        const response = await this.request(relPath);
+        const response = await this.attempt(target);
         if (!response) return undefined;
         try {
           return await response.text();
         } catch (err) {
-          throw new TransientError(`reading '${joinUrl(this.url, relPath)}': ${describe(err)}`);
+          throw new TransientError(`reading '${target}': ${describe(err)}`);
         }
       },
       this.onRetry,
@@ -79,7 +74,8 @@ export class HttpTransport implements CacheTransport {
 
   async getStream(relPath: string): Promise<AsyncIterable<Uint8Array>> {
     const target = joinUrl(this.url, relPath);
-    const response = await this.request(relPath);
+    // Not retried here: the caller retries the whole download, since a body may also break off midway.
+    const response = await this.attempt(target);
     if (!response || !response.body) throw new NotInCacheError(`'${target}' does not exist in the cache`);
     const declared = response.headers.get("content-encoding") ? undefined : response.headers.get("content-length");
     const expected = declared ? Number(declared) : undefined;

@@ -169,6 +169,39 @@ describe("substitution from binary caches CppNix wrote", { skip }, () => {
       }
     });
 
+    test("corrupt compressed data is refused; another cache with the path is used instead", async () => {
+      server.requests.length = 0;
+      server.fault = (req, res) => {
+        if (req.url?.startsWith("/nar/")) {
+          res.writeHead(200, { "content-length": 4096 }).end(Buffer.alloc(4096, 0x5a));
+          return true;
+        }
+        return false;
+      };
+      const store = await openStore();
+      try {
+        const only = substituter(store, [server.url], [cache.key.publicKey]);
+        await assert.rejects(only.substitute([closure.top]), /xz decompression failed/);
+        assert.deepEqual(store.allValidPaths(), []);
+        // The broken cache is preferred, the good one is the fallback.
+        writeFileSync(join(cache.dir, "nix-cache-info"), "StoreDir: /nix/store\nPriority: 10\n");
+        const backup = makeNixCache([closure.top], "zstd");
+        try {
+          const both = substituter(store, [backup.url, server.url], [cache.key.publicKey, backup.key.publicKey]);
+          const starts: string[] = [];
+          both.on("event", (e) => e.type === "path-start" && starts.push(e.url));
+          await both.substitute([closure.top]);
+          assertSameAsNix(store, closure.all);
+          assert.ok(starts.includes(server.url) && starts.includes(backup.url));
+        } finally {
+          writeFileSync(join(cache.dir, "nix-cache-info"), "StoreDir: /nix/store\n");
+        }
+      } finally {
+        server.fault = undefined;
+        await store.close();
+      }
+    });
+
     test("a bad signature or an untrusted key is refused before any NAR is fetched", async () => {
       server.requests.length = 0;
       const store = await openStore();
