@@ -31,9 +31,15 @@ import { decompressArchive, extractTar } from "./tar.js";
 const DOWNLOAD_SCRIPT = `
 const [url, dest] = process.argv.slice(1);
 fetch(url).then(async (r) => {
-  if (!r.ok) { process.stderr.write("HTTP error " + r.status); process.exit(2); }
+  if (!r.ok) { process.stderr.write("HTTP error " + r.status + " ('" + r.statusText + "')"); process.exit(2); }
   require("node:fs").writeFileSync(dest, Buffer.from(await r.arrayBuffer()));
-}, (e) => { process.stderr.write(String(e && e.cause ? e.cause.message : e)); process.exit(1); });`;
+}, (e) => {
+  const code = e && e.cause ? e.cause.code : undefined;
+  // curl's texts, which CppNix prints.
+  const text = code === "ECONNREFUSED" ? "Couldn't connect to server (7)" : code === "ENOTFOUND" || code === "EAI_AGAIN" ? "Couldn't resolve host name (6)" : String(e && e.cause ? e.cause.message : e);
+  process.stderr.write(text);
+  process.exit(1);
+});`;
 
 function baseNameOf(s: string): string {
   const end = s.endsWith("/") && s.length > 1 ? s.length - 1 : s.length;

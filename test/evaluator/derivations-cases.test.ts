@@ -6,13 +6,13 @@
  * repositories, and error messages (first line); plus a 1000-deep dependency
  * chain through the `lading instantiate` command.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { differential } from "./eval-harness.js";
+import { differential, ours as oursEval, theirs as theirsEval } from "./eval-harness.js";
 import { oursWithDrvs, theirs } from "./derivations-harness.js";
 import { nixSkipReason } from "../helpers/nix.js";
 
@@ -201,5 +201,45 @@ test("lading instantiate without --eval prints what nix-instantiate prints", { s
       assert.equal(got.stdout, expected.stdout);
       assert.equal(got.exitCode, expected.exitCode);
     });
+  }
+});
+
+test("fetchurl and fetchTarball over HTTP (a local server in a child process)", { skip: nixSkipReason() }, async (t) => {
+  // The server must not share this process: our fetchers block while downloading.
+  const server = spawn(
+    process.execPath,
+    [
+      "-e",
+      `const fs = require("fs"), path = require("path");
+       const s = require("http").createServer((req, res) => {
+         const f = path.join(process.argv[1], decodeURIComponent(req.url.split("?")[0]));
+         if (!fs.existsSync(f) || fs.statSync(f).isDirectory()) { res.statusCode = 404; res.statusMessage = "Not Found"; return res.end(); }
+         res.end(fs.readFileSync(f));
+       }).listen(0, "127.0.0.1", () => console.log(s.address().port));`,
+      dir,
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  try {
+    const port = await new Promise<string>((resolve) => server.stdout.once("data", (b: Buffer) => resolve(b.toString().trim())));
+    const base = `http://127.0.0.1:${port}`;
+    const exprs = [
+      `builtins.fetchurl "${base}/file.bin"`,
+      `builtins.fetchurl { url = "${base}/file.bin?x=1"; name = "q"; }`,
+      `builtins.fetchTarball "${base}/src.tar.gz"`,
+      `builtins.fetchTarball { url = "${base}/src.tar.xz"; sha256 = "${nb32}"; }`,
+      `builtins.fetchurl "${base}/missing"`,
+    ];
+    for (const e of exprs) {
+      await t.test(e, async () => {
+        const args = ["--eval", "--strict", "-E", e];
+        const expected = await theirsEval(args, dir);
+        const got = oursEval(args, dir);
+        assert.equal(got.error, expected.error);
+        assert.equal(got.stdout, expected.stdout);
+      });
+    }
+  } finally {
+    server.kill();
   }
 });
