@@ -458,7 +458,11 @@ class Parser {
     while (!this.atEnd()) {
       this.skip(lexWs);
       const before = this.pos;
-      if (attempt(this, () => this.parseArrayTableKey()) !== undefined || attempt(this, () => this.parseTableKey()) !== undefined) {
+      // (Only a `[` can start a header: the check spares two failed attempts a line.)
+      const header =
+        this.s[this.pos] === "[" &&
+        (attempt(this, () => this.parseArrayTableKey()) !== undefined || attempt(this, () => this.parseTableKey()) !== undefined);
+      if (header) {
         this.pos = before;
         return body.entries;
       }
@@ -504,9 +508,10 @@ class Parser {
   // -------------------------------------------------------------- keys
 
   private parseSimpleKey(): string {
-    const basic = attempt(this, () => this.parseBasicString());
+    const quote = this.s[this.pos];
+    const basic = quote === '"' ? attempt(this, () => this.parseBasicString()) : undefined;
     if (basic !== undefined) return basic;
-    const literal = attempt(this, () => this.parseLiteralString());
+    const literal = quote === "'" ? attempt(this, () => this.parseLiteralString()) : undefined;
     if (literal !== undefined) return literal;
     const start = this.pos;
     while (isBareKeyChar(this.s[this.pos])) this.pos++;
