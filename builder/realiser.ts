@@ -44,7 +44,11 @@ export class StoreRealiser implements Realiser {
     private readonly builder?: LocalBuilder,
   ) {}
 
+  /** Parses a .drv from the local store, substituting it (with its closure) first if a cache has it. */
   async readDerivation(drvPath: StorePath): Promise<Derivation> {
+    if (!this.store.isValid(drvPath) && this.substituter && (await this.substituter.plan([drvPath])).missing.length === 0) {
+      await this.substituter.substitute([drvPath]);
+    }
     if (!this.store.isValid(drvPath)) {
       throw new CannotRealiseError(`derivation '${drvPath.render(this.store.storeDir)}' is not in the store`);
     }

@@ -98,12 +98,22 @@ export interface NixCache {
 }
 
 /** A binary cache CppNix writes with `nix copy`, signed by a fresh key. */
-export function makeNixCache(paths: StorePath[], compression: string, key = SecretKey.generate(`test-${compression}-1`), sign = true): NixCache {
+export function makeNixCache(
+  paths: StorePath[],
+  compression: string,
+  key = SecretKey.generate(`test-${compression}-1`),
+  sign = true,
+  derivations: StorePath[] = [],
+): NixCache {
   const dir = tempDir(`cache-${compression}`);
   const keyFile = join(dir, "..", `${dir.split("/").pop()}.sk`);
   writeFileSync(keyFile, key.toString());
   const params = `compression=${compression}${sign ? `&secret-key=${keyFile}` : ""}`;
-  runNix("nix", ["copy", "--to", `file://${dir}?${params}`, ...paths.map((p) => p.render())]);
+  if (paths.length > 0) runNix("nix", ["copy", "--to", `file://${dir}?${params}`, ...paths.map((p) => p.render())]);
+  // A .drv given to `nix copy` means its outputs; --derivation copies the .drv files themselves.
+  if (derivations.length > 0) {
+    runNix("nix", ["copy", "--derivation", "--to", `file://${dir}?${params}`, ...derivations.map((p) => p.render())]);
+  }
   return { dir, url: `file://${dir}`, key };
 }
 
