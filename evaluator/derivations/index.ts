@@ -16,3 +16,4 @@ export type { PathFilter } from "./filtered-nar.js";
 export { COREPKGS_PREFIX } from "./derivation-nix.js";
 export { instantiateDrvs } from "./instantiate-drvs.js";
 export { HashMismatchError } from "./fetchers.js";
+export { WritingEvalStore, type StoreWriter } from "./writing-store.js";
