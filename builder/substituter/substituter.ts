@@ -95,6 +95,7 @@ export class Substituter extends EventEmitter<{ event: [SubstitutionEvent] }> {
   private readonly queryLimiter: Limiter;
   private readonly downloadLimiter: Limiter;
   private cachesOpening: Promise<BinaryCache[]> | undefined;
+  private readonly inFlight = new Map<string, Promise<void>>();
   readonly stats: SubstitutionStats = {
     pathsTotal: 0,
     pathsDone: 0,
@@ -253,12 +254,20 @@ export class Substituter extends EventEmitter<{ event: [SubstitutionEvent] }> {
     this.stats.narBytesExpected += narBytes;
     this.emitEvent({ type: "planned", paths: planned.length, downloadBytes, narBytes });
 
+    // A path another substitute() call is already fetching is waited for, not fetched twice.
     const registered = new Map<string, Promise<void>>();
     for (const p of planned) {
-      registered.set(
-        p.path.baseName,
-        this.fetchOne(p, (ref) => registered.get(ref.baseName)),
-      );
+      let task = this.inFlight.get(p.path.baseName);
+      if (!task) {
+        task = this.fetchOne(p, (ref) => registered.get(ref.baseName) ?? this.inFlight.get(ref.baseName));
+        const key = p.path.baseName;
+        this.inFlight.set(key, task);
+        const forget = () => {
+          if (this.inFlight.get(key) === task) this.inFlight.delete(key);
+        };
+        task.then(forget, forget);
+      }
+      registered.set(p.path.baseName, task);
     }
     const outcomes = await Promise.allSettled(registered.values());
     const failures: { path: StorePath; error: Error }[] = [];

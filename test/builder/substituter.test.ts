@@ -101,6 +101,23 @@ describe("substitution from binary caches CppNix wrote", { skip }, () => {
       }
     });
 
+    test("concurrent substitutions of overlapping closures fetch each path once", async () => {
+      server.requests.length = 0;
+      server.fault = undefined;
+      const store = await openStore();
+      try {
+        const sub = substituter(store, [server.url], [cache.key.publicKey]);
+        await Promise.all([sub.substitute([closure.top]), sub.substitute([closure.mid]), sub.substitute([closure.leaf, closure.note])]);
+        assertSameAsNix(store, closure.all);
+        for (const path of closure.all) {
+          assert.equal(server.count((r) => r === `/${path.hashPart}.narinfo`), 1, `one narinfo request for ${path.name}`);
+        }
+        assert.equal(server.count((r) => r.startsWith("/nar/")), closure.all.length, "one download per path");
+      } finally {
+        await store.close();
+      }
+    });
+
     test("retries 500s and a download that breaks off", async () => {
       server.requests.length = 0;
       let failures = 0;
