@@ -71,7 +71,12 @@ definePrimOp("__lessThan", 2, (args, pos) => {
 function importPath(v: Parameters<typeof force>[0], pos: number): string {
   const x = force(v, pos);
   if (x instanceof NixPath) return x.path;
-  return coerceToPath(x, pos).path;
+  try {
+    return coerceToPath(x, pos).path;
+  } catch (err) {
+    if (err instanceof EvalError) err.addTrace(pos, "while realising the context of a path");
+    throw err;
+  }
 }
 
 definePrimOp("import", 1, ([p], pos) => evalFile(importPath(p!, pos)));

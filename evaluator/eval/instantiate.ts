@@ -95,8 +95,8 @@ export function instantiate(opts: InstantiateOptions): InstantiateResult {
 /** Any error as CppNix prints it on stderr (ends with a newline). */
 export function formatError(err: unknown, showTrace: boolean): string {
   if (err instanceof EvalError) return formatEvalError(err, showTrace);
-  // format() writes the guillemets as UTF-16 chars; our output is bytes.
-  if (err instanceof NixSyntaxError) return err.format().replace(/[«»]/g, (c) => fromFsPath(c)) + "\n";
+  // Same layout as evaluation errors, code excerpt included.
+  if (err instanceof NixSyntaxError) return formatEvalError(new EvalError(err.message, err.pos), showTrace);
   if (err instanceof RangeError && /call stack/.test(err.message)) {
     return "error: stack overflow (possible infinite recursion)\n";
   }

@@ -261,7 +261,7 @@ function evalSelect(e: SelectExpr, env: Env): Value {
     }
     return v;
   } catch (err) {
-    if (pos2 !== 0 && err instanceof EvalError && evalState().showTrace) {
+    if (pos2 !== 0 && err instanceof EvalError) {
       err.addTrace(pos2, `while evaluating the attribute '${path.map((p) => (typeof p === "string" ? p : "${…}")).join(".")}'`);
     }
     throw err;
@@ -347,7 +347,7 @@ function evalAttrs(e: AttrsExpr, env: Env): NixAttrs {
   for (const d of e.dynamic) {
     const nameVal = evalExpr(d.name, dynamicEnv);
     if (nameVal === null) continue;
-    const name = forceStringNoCtx(nameVal, d.pos);
+    const name = forceStringNoCtx(nameVal); // CppNix: no position
     // Binary search for the insertion point.
     let lo = 0;
     let hi = dynNames.length;
@@ -378,10 +378,11 @@ function evalBinary(op: string, left: Expr, right: Expr, pos: number, env: Env):
     case "->":
       return !evalBool(left, env, pos) || evalBool(right, env, pos);
     case "//": {
+      // CppNix forces both sides without a position.
       const a = evalExpr(left, env);
-      if (!(a instanceof NixAttrs)) throw typeError(a, "a set", pos);
+      if (!(a instanceof NixAttrs)) throw typeError(a, "a set");
       const b = evalExpr(right, env);
-      if (!(b instanceof NixAttrs)) throw typeError(b, "a set", pos);
+      if (!(b instanceof NixAttrs)) throw typeError(b, "a set");
       return a.update(b);
     }
     case "++": {
@@ -582,15 +583,15 @@ function unexpectedArgument(lam: LambdaExpr, attrs: NixAttrs, pos: number): Eval
 
 // ---------------------------------------------------------------- suggestions
 
-/** CppNix's Suggestions::bestMatches: names within edit distance, closest first (at most 3 shown). */
+/** CppNix's Suggestions::bestMatches + trim: up to 5 names within edit distance 2, closest first. */
 export function bestMatches(names: readonly string[], query: string): string[] {
   const scored: [number, string][] = [];
   for (const n of names) {
-    const d = levenshtein(n, query);
-    if (d <= Math.max(query.length / 3, 2)) scored.push([d, n]);
+    const d = levenshtein(query, n);
+    if (d <= 2) scored.push([d, n]);
   }
   scored.sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
-  return scored.map((s) => s[1]);
+  return scored.slice(0, 5).map((s) => s[1]);
 }
 
 function levenshtein(a: string, b: string): number {

@@ -268,11 +268,14 @@ export function divInts(a: bigint, b: bigint, pos = 0): bigint {
 
 /** Forces a value and everything inside it (CppNix's forceValueDeep). */
 export function forceDeep(v: Lazy, pos = 0): Value {
-  if (evalState().showTrace) {
+  try {
     forceDeepTraced(v, new Set(), pos);
-    return force(v, pos);
+  } catch (err) {
+    // Too deep for recursion: force iteratively (without attribute frames).
+    if (err instanceof RangeError) return forceDeepFast(v, pos);
+    throw err;
   }
-  return forceDeepFast(v, pos);
+  return force(v, pos);
 }
 
 /** Recursive variant that adds "while evaluating the attribute" frames. */

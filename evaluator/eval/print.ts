@@ -114,6 +114,8 @@ function codeLines(pos: number): string | undefined {
     return undefined;
   }
   const lines = text.split("\n");
+  // A file's final newline ends its last line (CppNix reads files line by line).
+  if (src.origin === "file" && lines.length > 1 && lines[lines.length - 1] === "") lines.pop();
   if (p.line > lines.length) return undefined;
   const row = (n: number): string => `\n ${String(n).padStart(5)}| ${lines[n - 1]}`;
   let s = "";
@@ -148,7 +150,9 @@ export function formatEvalError(err: EvalError, showTrace: boolean): string {
       s += `\n${ELLIPSIS} ${t.message}\n` + showAt(t.pos);
     }
   }
-  return indent("error: ", "       ", s.replace(/\s+$/, "")) + "\n";
+  let out = indent("error: ", "       ", s.replace(/\s+$/, "")) + "\n";
+  if (!showTrace && err.traces.length > 0) out += "(use '--show-trace' to show detailed location information)\n";
+  return out;
 }
 
 function indent(first: string, rest: string, s: string): string {
@@ -159,7 +163,6 @@ function indent(first: string, rest: string, s: string): string {
 }
 
 function showSuggestions(names: readonly string[]): string {
-  const shown = names.slice(0, 3);
-  if (shown.length === 1) return shown[0]!;
-  return `${shown.slice(0, -1).join(", ")} or ${shown[shown.length - 1]}`;
+  if (names.length === 1) return names[0]!;
+  return `one of ${names.slice(0, -1).join(", ")} or ${names[names.length - 1]}`;
 }

@@ -1,7 +1,8 @@
 /**
  * Differential harness for the evaluator core: runs `lading instantiate` in-process
  * (the `instantiate` library call) and `nix-instantiate` on the same arguments,
- * and compares stdout and exit code, or for failures the first line of stderr.
+ * and compares stdout and exit code, or for failures all of stderr (message,
+ * position, code excerpt, hints).
  */
 import { spawn } from "node:child_process";
 import { test } from "node:test";
@@ -15,6 +16,8 @@ export interface Run {
   stdout: string;
   /** First line of stderr. */
   error: string;
+  /** All of stderr (warnings dropped), without trailing whitespace. */
+  stderr: string;
   exitCode: number;
 }
 
@@ -22,7 +25,7 @@ export interface Run {
 export function ours(args: string[], cwd: string = process.cwd(), env: Record<string, string> = {}): Run {
   const opts = parseInstantiateArgs(args);
   const r = instantiate({ ...opts, cwd, nixPath: env.NIX_PATH ?? "" });
-  return { stdout: r.stdout, error: firstLine(r.stderr), exitCode: r.exitCode };
+  return { stdout: r.stdout, error: firstLine(r.stderr), stderr: cleanStderr(r.stderr), exitCode: r.exitCode };
 }
 
 export function theirs(args: string[], cwd: string = process.cwd(), env: Record<string, string> = {}): Promise<Run> {
@@ -37,10 +40,19 @@ export function theirs(args: string[], cwd: string = process.cwd(), env: Record<
       resolve({
         stdout: Buffer.concat(out).toString("latin1"),
         error: firstLine(Buffer.concat(err).toString("latin1")),
+        stderr: cleanStderr(Buffer.concat(err).toString("latin1")),
         exitCode: code ?? 1,
       }),
     );
   });
+}
+
+function cleanStderr(s: string): string {
+  return s
+    .split("\n")
+    .filter((l) => !l.startsWith("warning:"))
+    .join("\n")
+    .trimEnd();
 }
 
 function firstLine(s: string): string {
@@ -69,6 +81,7 @@ export function compare(label: string, a: Run, b: Run): void {
     assert.equal(a.stdout, b.stdout, label);
   } else {
     assert.equal(a.error, b.error, `${label}: error differs`);
+    assert.equal(a.stderr, b.stderr, `${label}: full error report differs`);
   }
   assert.equal(a.exitCode, b.exitCode, `${label}: exit code`);
 }
