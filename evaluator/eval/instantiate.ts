@@ -78,7 +78,8 @@ export function instantiate(opts: InstantiateOptions): InstantiateResult {
           throw new EvalError("instantiating derivations (nix-instantiate without --eval) arrives with the derivations issue; use --eval");
         }
         const res = autoArgs.size === 0 ? v : autoCall(autoArgs, v);
-        if (opts.output === "json") stdout += callPrinter("__toJSON", res, opts.strict) + "\n";
+        // CppNix 2.8 ends --json output without a newline.
+        if (opts.output === "json") stdout += callPrinter("__toJSON", res, opts.strict);
         else if (opts.output === "xml") stdout += callPrinter("__toXML", res, opts.strict);
         else {
           if (opts.strict) forceDeep(res);
