@@ -256,3 +256,30 @@ definePrimOp("fetchGit", 1, ([arg], pos) => {
   const revCount = input.shallow ? null : BigInt(gitOk(["-C", repo, "rev-list", "--count", rev]).trim());
   return treeAttrs(path, narHash, rev, revCount, lastModified, input.submodules);
 });
+
+// fetchTree needs the `flakes` experimental feature, which CppNix 2.8 has off by default.
+definePrimOp("fetchTree", 1, () => {
+  throw new EvalError("experimental Nix feature 'flakes' is disabled; use '--extra-experimental-features flakes' to override");
+});
+
+/** fetchMercurial: CppNix's argument checks; the fetch itself needs `hg`. */
+definePrimOp("fetchMercurial", 1, ([arg], pos) => {
+  const v = force(arg!, pos);
+  let url = "";
+  if (v instanceof NixAttrs) {
+    for (let i = 0; i < v.names.length; i++) {
+      const n = v.names[i]!;
+      const a = v.attrs[i]!;
+      if (n === "url") url = stringBytes(coerceToString(a.value, a.pos, { copyToStore: false }));
+      else if (n === "rev" || n === "name") forceStringNoCtx(a.value, a.pos);
+      else throw new EvalError(`unsupported argument '${n}' to 'fetchMercurial'`, a.pos);
+    }
+    if (url === "") throw new EvalError("'url' argument required", pos);
+  } else url = stringBytes(coerceToString(v, pos, { copyToStore: false }));
+  const probe = spawnSync("hg", ["--version"], { stdio: "ignore" });
+  if (probe.error) {
+    process.stderr.write("error: executing 'hg': No such file or directory\n");
+    throw new EvalError("hg failed with exit code 1");
+  }
+  throw new EvalError(`fetchMercurial of '${url}' is not supported by Lading`);
+});
