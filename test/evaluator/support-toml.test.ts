@@ -1,15 +1,17 @@
 /**
  * builtins.fromTOML against CppNix 2.8 (toml11): each TOML document is written
  * to a file and read with `builtins.fromTOML (builtins.readFile ./f)`, so any
- * bytes reach both evaluators unchanged. The printed value, or the first line
- * of the error, must be CppNix's.
+ * bytes reach both evaluators unchanged. The printed value, or the error's
+ * message (toml11's, with its source excerpts and hints), must be CppNix's.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ours, theirs, type Outcome } from "./builtins-harness.js";
+import "../../evaluator/builtins/index.js";
+import { EvalError, EvalState, evalString, forceDeep, formatEvalError, fromFsPath, printValue } from "../../evaluator/eval/index.js";
 import { makeRandom, nixString } from "./support-nix.js";
 import { nixSkipReason } from "../helpers/nix.js";
 import { TomlError, parseToml } from "../../evaluator/builtins/support/index.js";
@@ -343,6 +345,69 @@ function mutate(r: Rand, doc: string): string {
   return s;
 }
 
+/** An error report's message: what comes before the `at «string»` position block. */
+function messageOf(report: string): string {
+  return report.split("\n\n       at ")[0]!.replace(/\s+$/, "");
+}
+
+/**
+ * What CppNix's terminal filter (filterANSIEscapes) does to an error report:
+ * CR dropped, a tab padded to a multiple of 8 columns counted from the start
+ * of the report. TODO: the core's error printer should do this; until it does,
+ * the test applies it to our report so that toml11's messages are still
+ * compared exactly for lines with tabs.
+ */
+function terminalFilter(report: string): string {
+  let out = "";
+  let width = 0;
+  for (const c of report) {
+    if (c === "\r") continue;
+    if (c === "\t") {
+      do {
+        out += " ";
+        width++;
+      } while (width % 8 !== 0);
+      continue;
+    }
+    out += c;
+    // A UTF-8 character is one column: continuation bytes do not count.
+    if ((c.charCodeAt(0) & 0xc0) !== 0x80) width++;
+  }
+  return out;
+}
+
+/** Our printed value, or the message of our error. */
+function ours(expr: string, dir: string): string {
+  try {
+    new EvalState();
+    const v = evalString(fromFsPath(expr), dir);
+    forceDeep(v);
+    return printValue(v);
+  } catch (err) {
+    if (err instanceof EvalError) return messageOf(terminalFilter(formatEvalError(err, false)));
+    throw err;
+  }
+}
+
+/** CppNix's printed value, or the message of its error. */
+function theirs(expr: string, dir: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("nix-instantiate", ["--eval", "--strict", "-E", expr], {
+      cwd: dir,
+      env: { ...process.env, NIX_PATH: "" },
+    });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on("data", (b: Buffer) => stdout.push(b));
+    child.stderr.on("data", (b: Buffer) => stderr.push(b));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code === 0) resolve(Buffer.concat(stdout).toString("latin1").replace(/\n$/, ""));
+      else resolve(messageOf(Buffer.concat(stderr).toString("latin1")));
+    });
+  });
+}
+
 function bytesOf(doc: string | Buffer): Buffer {
   return typeof doc === "string" ? Buffer.from(doc, "utf8") : doc;
 }
@@ -355,7 +420,7 @@ async function compareAll(
   dir: string,
   todos: readonly (string | undefined)[] = [],
 ): Promise<void> {
-  const expected = new Array<Outcome>(exprs.length);
+  const expected = new Array<string>(exprs.length);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < exprs.length) {
@@ -367,7 +432,7 @@ async function compareAll(
   for (let i = 0; i < exprs.length; i++) {
     const todo = todos[i];
     await t.test(names[i]!, todo === undefined ? {} : { todo }, () => {
-      assert.equal(ours(exprs[i]!, dir).out, expected[i]!.out);
+      assert.equal(ours(exprs[i]!, dir), expected[i]!);
     });
   }
 }
@@ -423,7 +488,17 @@ test("fromTOML: documents given as Nix string literals match CppNix 2.8", { skip
   }
 });
 
-test("parseToml reports toml11's message titles", () => {
-  assert.throws(() => parseToml("a = 1\na = 2"), (e: unknown) => e instanceof TomlError && e.message === '[error] toml::insert_value: value ("a") already exists.');
+test("parseToml reports toml11's messages", () => {
+  const message = [
+    '[error] toml::insert_value: value ("a") already exists.',
+    " --> fromTOML",
+    "   |",
+    " 1 | a = 1",
+    "   |     ^--- value already exists here",
+    " ...",
+    " 2 | a = 2",
+    "   |     ^--- value defined twice",
+  ].join("\n");
+  assert.throws(() => parseToml("a = 1\na = 2"), (e: unknown) => e instanceof TomlError && e.message === message);
   assert.equal(parseToml("a.b = 1").entries.size, 1);
 });

@@ -23,25 +23,81 @@ type Origin =
   | { kind: "dotted" } // the intermediate tables of a dotted key `a.b = …`
   | { kind: "inline" }; // `{ … }`
 
+/** Source offsets [start, end) of a value or key, for error messages. */
+interface Region {
+  start: number;
+  end: number;
+}
+
 export class TomlTable {
   readonly entries = new Map<string, TomlValue>();
+  /** Where each entry was defined (toml11 keeps a region on every value). */
+  readonly regions = new Map<string, Region>();
   constructor(public origin: Origin) {}
 }
 
 export class TomlArray {
   /** `ofTables`: made by `[[…]]` headers (appendable), not an `[ … ]` literal. */
-  constructor(readonly items: TomlValue[], readonly ofTables: boolean) {}
+  constructor(
+    readonly items: TomlValue[],
+    readonly regions: Region[],
+    readonly ofTables: boolean,
+  ) {}
 }
 
 export class TomlDateTime {
   constructor(readonly text: string) {}
+
+  /** toml11's type name. */
+  get typeName(): string {
+    const date = /^\d{4}-/.test(this.text);
+    const time = /\d{2}:\d{2}:\d{2}/.test(this.text);
+    if (date && time) return /([Zz]|[+-]\d{2}:\d{2})$/.test(this.text) ? "offset_datetime" : "local_datetime";
+    return date ? "local_date" : "local_time";
+  }
 }
 
-/** A syntax error, its message toml11's first line: `[error] toml::…`. */
+/** A syntax error, its message toml11's: `[error] toml::…` and the places in the source. */
 export class TomlError extends Error {}
+
+/** A place in the source, as toml11's source_location: 1-based line and column, a size, the line's text. */
+interface Place {
+  line: number;
+  column: number;
+  size: number;
+  lineText: string;
+}
+
+/** A place and what toml11 says of it. */
+type Note = readonly [Place, string];
+
+const FILE_NAME = "fromTOML";
+
+/** toml11's format_underline (uncoloured). */
+function formatError(title: string, notes: readonly Note[], hints: readonly string[] = []): string {
+  const width = Math.max(1, ...notes.map(([p]) => String(p.line).length));
+  const gutter = " ".repeat(width + 1);
+  const one = ([p, comment]: Note): string => {
+    const mark = p.size === 1 ? "^---" : "~".repeat(Math.min(p.size, p.lineText.length));
+    return ` ${String(p.line).padStart(width)} | ${p.lineText}\n${gutter} | ${" ".repeat(p.column - 1)}${mark} ${comment}`;
+  };
+  let out = `[error] ${title}\n --> ${FILE_NAME}\n${gutter} |\n` + notes.map(one).join("\n ...\n");
+  if (hints.length > 0) out += `\n${gutter} |` + hints.map((h) => `\nHint: ${h}`).join("");
+  return out;
+}
+
+const FLOAT_HINTS = ["pass: +1.0, -2e-2, 3.141_592_653_589, inf, nan", "fail: .0, 1., _1.0, 1.0_, 1_.0, 1.0__0"];
+const INT_HINTS = ["pass: -42, 1_000, 1_2_3_4_5, 0xC0FFEE, 0b0010, 0o755", "fail: 1__000, 0123"];
+const KEY_HINTS = [
+  "bare keys  : non-empty strings composed only of [A-Za-z0-9_-].",
+  "quoted keys: same as \"basic strings\" or 'literal strings'.",
+  "dotted keys: sequence of bare or quoted keys joined with a dot.",
+];
 
 /** An error toml11 returns rather than throws: callers may replace it. */
 class Soft {
+  /** Where toml11 leaves the position when it is not where the failed step started. */
+  resumeAt: number | undefined;
   constructor(readonly message: string) {}
 }
 
@@ -68,12 +124,17 @@ export function parseToml(text: string): TomlTable {
   }
 }
 
-function fail(title: string): never {
-  throw new TomlError(`[error] ${title}`);
+function fail(title: string, notes: readonly Note[], hints?: readonly string[]): never {
+  throw new TomlError(formatError(title, notes, hints));
 }
 
-function soft(title: string): never {
-  throw new Soft(`[error] ${title}`);
+function soft(title: string, notes: readonly Note[], hints?: readonly string[]): never {
+  throw new Soft(formatError(title, notes, hints));
+}
+
+/** The place of a token inside a date/time token: toml11 parses those on a copy of the token alone. */
+function placeInToken(token: string, offset: number): Place {
+  return { line: 1, column: offset + 1, size: 1, lineText: token };
 }
 
 /** Runs a step that may return an error: undefined (position restored) when it does. */
@@ -83,7 +144,7 @@ function attempt<T>(p: Parser, step: () => T): T | undefined {
     return step();
   } catch (err) {
     if (err instanceof Soft) {
-      p.pos = start;
+      p.pos = err.resumeAt ?? start;
       return undefined;
     }
     throw err;
@@ -318,34 +379,38 @@ function utf8SeqLength(s: string, i: number): number {
   return n + 1;
 }
 
-/** toml11 checks every string token is well-formed UTF-8. */
-function isUtf8(s: string): boolean {
+/** The offset of the first byte that is not well-formed UTF-8, or -1. */
+function utf8ErrorAt(s: string): number {
   for (let i = 0; i < s.length; ) {
     const n = utf8SeqLength(s, i);
-    if (n === 0) return false;
+    if (n === 0) return i;
     i += n;
   }
-  return true;
+  return -1;
 }
 
-function checkUtf8(token: string): void {
-  if (!isUtf8(token)) fail("parse_ml_basic_string: invalid utf8 sequence found");
-}
-
-/** A code point from `\u`/`\U` as UTF-8 bytes. */
-function codepointBytes(hex: string): string {
+/** A code point from `\u`/`\U` as UTF-8 bytes; `place` is where toml11 reports a bad one. */
+function codepointBytes(hex: string, place: Place): string {
   const cp = parseInt(hex, 16);
-  if (cp >= 0xd800 && cp <= 0xdfff) fail("toml::read_utf8_codepoint: codepoints in the range [0xD800, 0xDFFF] are not valid UTF-8.");
-  if (cp >= 0x110000) fail("toml::read_utf8_codepoint: input codepoint is too large.");
+  if (cp >= 0xd800 && cp <= 0xdfff) {
+    fail("toml::read_utf8_codepoint: codepoints in the range [0xD800, 0xDFFF] are not valid UTF-8.", [[place, "not a valid UTF-8 codepoint"]]);
+  }
+  if (cp >= 0x110000) fail("toml::read_utf8_codepoint: input codepoint is too large.", [[place, "should be in [0x00..0x10FFFF]"]]);
   return Buffer.from(String.fromCodePoint(cp), "utf8").toString("latin1");
 }
 
 const SIMPLE_ESCAPES: Record<string, string> = { '"': '"', "\\": "\\", b: "\b", t: "\t", n: "\n", f: "\f", r: "\r" };
 
 /** The value of an escape sequence already lexed as [i, end). */
-function escapeValue(s: string, i: number, end: number): string {
+function escapeValue(s: string, i: number, end: number, place: () => Place): string {
   const c = s[i + 1]!;
-  return SIMPLE_ESCAPES[c] ?? codepointBytes(s.slice(i + 2, end));
+  return SIMPLE_ESCAPES[c] ?? codepointBytes(s.slice(i + 2, end), place());
+}
+
+/** toml11's show_char: a graphic ASCII character as itself, others as 0xNN. */
+function showChar(c: string): string {
+  const code = c.charCodeAt(0);
+  return code >= 0x21 && code <= 0x7e ? c : "0x" + code.toString(16).padStart(2, "0");
 }
 
 // ------------------------------------------------------------------ values
@@ -379,6 +444,38 @@ class Parser {
 
   private atEnd(): boolean {
     return this.pos >= this.s.length;
+  }
+
+  /** toml11's location at a position: one character. */
+  at(pos = this.pos): Place {
+    return { ...this.span({ start: pos, end: pos }), size: 1 };
+  }
+
+  /** toml11's region: the line of its start, the text of that line up to the first newline. */
+  span(r: Region): Place {
+    const s = this.s;
+    const lineStart = r.start === 0 ? 0 : s.lastIndexOf("\n", r.start - 1) + 1;
+    const next = s.indexOf("\n", r.start);
+    let line = 1;
+    for (let i = s.indexOf("\n"); i >= 0 && i < r.start; i = s.indexOf("\n", i + 1)) line++;
+    return { line, column: r.start - lineStart + 1, size: r.end - r.start, lineText: s.slice(lineStart, next < 0 ? s.length : next) };
+  }
+
+  insert(
+    root: TomlTable,
+    value: TomlValue,
+    valueRegion: Region,
+    keys: readonly string[],
+    keyRegion: Region,
+    keyOrigin: Origin,
+    arrayOfTables = false,
+  ): void {
+    insertNested(this, root, { value, valueRegion, keys, keyRegion, keyOrigin, arrayOfTables });
+  }
+
+  private checkUtf8(start: number, end: number): void {
+    const bad = utf8ErrorAt(this.s.slice(start, end));
+    if (bad >= 0) fail("parse_ml_basic_string: invalid utf8 sequence found", [[this.at(start + bad), "here"]]);
   }
 
   /** (ws? comment? newline)+ : whether at least one line was skipped. */
@@ -421,38 +518,33 @@ class Parser {
   // -------------------------------------------------------------- file
 
   parseFile(): TomlTable {
-    const root = new TomlTable({ kind: "header", keys: [] });
-    if (this.s === "") return root;
+    if (this.s === "") return new TomlTable({ kind: "header", keys: [] });
     if (this.s.startsWith("\xef\xbb\xbf")) this.pos = 3;
-    for (const [k, v] of this.parseTableBody()) root.entries.set(k, v);
+    const root = this.parseTableBody();
     while (!this.atEnd()) {
-      const aotKeys = attempt(this, () => this.parseArrayTableKey());
-      if (aotKeys !== undefined) {
-        const table = new TomlTable({ kind: "arrayHeader" });
-        this.fillTable(table);
-        insertNested(root, table, aotKeys, { kind: "arrayHeader" }, true);
+      const aot = attempt(this, () => this.parseArrayTableKey());
+      if (aot !== undefined) {
+        const table = this.parseTableBody();
+        table.origin = { kind: "arrayHeader" };
+        this.insert(root, table, aot.region, aot.keys, aot.region, table.origin, true);
         continue;
       }
-      const keys = attempt(this, () => this.parseTableKey());
-      if (keys !== undefined) {
-        const table = new TomlTable({ kind: "header", keys });
-        this.fillTable(table);
-        insertNested(root, table, keys, { kind: "header", keys });
+      const header = attempt(this, () => this.parseTableKey());
+      if (header !== undefined) {
+        const table = this.parseTableBody();
+        table.origin = { kind: "header", keys: header.keys };
+        this.insert(root, table, header.region, header.keys, header.region, table.origin);
         continue;
       }
-      soft("toml::parse_toml_file: unknown line appeared");
+      soft("toml::parse_toml_file: unknown line appeared", [[this.at(), "unknown format"]]);
     }
     return root;
   }
 
-  private fillTable(table: TomlTable): void {
-    for (const [k, v] of this.parseTableBody()) table.entries.set(k, v);
-  }
-
   /** Key/value lines up to the next table header (toml11's parse_ml_table). */
-  private parseTableBody(): Map<string, TomlValue> {
+  private parseTableBody(): TomlTable {
     const body = new TomlTable({ kind: "header", keys: [] });
-    if (this.atEnd()) return body.entries;
+    if (this.atEnd()) return body;
     this.skipLines();
     this.skip(lexWs);
     while (!this.atEnd()) {
@@ -464,45 +556,58 @@ class Parser {
         (attempt(this, () => this.parseArrayTableKey()) !== undefined || attempt(this, () => this.parseTableKey()) !== undefined);
       if (header) {
         this.pos = before;
-        return body.entries;
+        return body;
       }
-      const [keys, value] = this.parseKeyValuePair();
-      insertNested(body, value, keys, { kind: "dotted" });
+      const kv = this.parseKeyValuePair();
+      this.insert(body, kv.value, kv.valueRegion, kv.keys, kv.keyRegion, { kind: "dotted" });
       this.skip(lexWs);
       this.skip(lexComment);
-      if (!this.skipLines() && !this.atEnd()) soft("toml::parse_table: invalid line format");
+      if (!this.skipLines() && !this.atEnd()) {
+        const at = lexWs(this.s, this.pos);
+        soft("toml::parse_table: invalid line format", [[this.at(at), `expected newline, but got '${showChar(this.s[at]!)}'.`]]);
+      }
       this.skip(lexWs);
       this.skip(lexComment);
     }
-    return body.entries;
+    return body;
   }
 
   /** `[a.b]` and the end of its line. */
-  private parseTableKey(): string[] {
-    if (this.s[this.pos] !== "[") soft("toml::parse_table_key: not a valid table key");
+  private parseTableKey(): { keys: string[]; region: Region } {
+    const start = this.pos;
+    const notKey = (): never => soft("toml::parse_table_key: not a valid table key", [[this.at(start), "here"]]);
+    if (this.s[this.pos] !== "[") notKey();
     this.pos++;
     this.skip(lexWs);
     const keys = attempt(this, () => this.parseKey());
-    if (keys === undefined) soft("toml::parse_table_key: not a valid table key");
+    if (keys === undefined) return notKey();
     this.skip(lexWs);
-    if (this.s[this.pos] !== "]") soft("toml::parse_table_key: not a valid table key");
+    if (this.s[this.pos] !== "]") notKey();
     this.pos++;
-    if (!this.atEnd() && !this.skipRestOfLine()) fail("toml::parse_table_key: newline required after [table.key]");
-    return keys;
+    const region = { start, end: this.pos };
+    if (!this.atEnd() && !this.skipRestOfLine()) {
+      fail("toml::parse_table_key: newline required after [table.key]", [[this.at(), "expected newline"]]);
+    }
+    return { keys, region };
   }
 
   /** `[[a.b]]` and the end of its line. */
-  private parseArrayTableKey(): string[] {
-    if (this.s.slice(this.pos, this.pos + 2) !== "[[") soft("toml::parse_array_table_key: not a valid table key");
+  private parseArrayTableKey(): { keys: string[]; region: Region } {
+    const start = this.pos;
+    const notKey = (): never => soft("toml::parse_array_table_key: not a valid table key", [[this.at(start), "here"]]);
+    if (this.s.slice(this.pos, this.pos + 2) !== "[[") notKey();
     this.pos += 2;
     this.skip(lexWs);
     const keys = attempt(this, () => this.parseKey());
-    if (keys === undefined) soft("toml::parse_array_table_key: not a valid table key");
+    if (keys === undefined) return notKey();
     this.skip(lexWs);
-    if (this.s.slice(this.pos, this.pos + 2) !== "]]") soft("toml::parse_array_table_key: not a valid table key");
+    if (this.s.slice(this.pos, this.pos + 2) !== "]]") notKey();
     this.pos += 2;
-    if (!this.atEnd() && !this.skipRestOfLine()) fail("toml::parse_array_table_key: newline required after [[table.key]]");
-    return keys;
+    const region = { start, end: this.pos };
+    if (!this.atEnd() && !this.skipRestOfLine()) {
+      fail("toml::parse_array_table_key: newline required after [[table.key]]", [[this.at(), "expected newline"]]);
+    }
+    return { keys, region };
   }
 
   // -------------------------------------------------------------- keys
@@ -516,13 +621,13 @@ class Parser {
     const start = this.pos;
     while (isBareKeyChar(this.s[this.pos])) this.pos++;
     if (this.pos > start) return this.s.slice(start, this.pos);
-    return soft("toml::parse_simple_key: ");
+    return soft("toml::parse_simple_key: ", [[this.at(), "the next token is not a simple key"]]);
   }
 
   /** A simple or dotted key (whitespace allowed around the dots). */
   private parseKey(): string[] {
     const first = attempt(this, () => this.parseSimpleKey());
-    if (first === undefined) soft("toml::parse_key: an invalid key appeared.");
+    if (first === undefined) soft("toml::parse_key: an invalid key appeared.", [[this.at(), "is not a valid key"]], KEY_HINTS);
     const keys = [first];
     for (;;) {
       const save = this.pos;
@@ -542,32 +647,40 @@ class Parser {
     }
   }
 
-  private parseKeyValuePair(): [string[], TomlValue] {
+  private parseKeyValuePair(): { keys: string[]; keyRegion: Region; value: TomlValue; valueRegion: Region } {
     const first = this.pos;
     const keys = attempt(this, () => this.parseKey());
     if (keys === undefined) {
       if (this.lexKeyValSep()) {
         this.pos = first;
-        soft("toml::parse_key_value_pair: empty key is not allowed.");
+        soft("toml::parse_key_value_pair: empty key is not allowed.", [[this.at(), "key expected before '='"]]);
       }
-      soft("toml::parse_key: an invalid key appeared.");
+      soft("toml::parse_key: an invalid key appeared.", [[this.at(first), "is not a valid key"]], KEY_HINTS);
     }
+    const keyRegion = { start: first, end: this.pos };
     if (!this.lexKeyValSep()) {
       const lineEnd = this.s.indexOf("\n", this.pos);
       const rest = this.s.slice(this.pos, lineEnd < 0 ? undefined : lineEnd);
+      const here = this.at();
       this.pos = first;
-      if (rest.includes("=")) soft("toml::parse_key_value_pair: invalid format for key");
-      soft("toml::parse_key_value_pair: missing key-value separator `=`");
+      if (rest.includes("=")) {
+        soft("toml::parse_key_value_pair: invalid format for key", [[here, "invalid character in key"]], [
+          "Did you forget '.' to separate dotted-key?",
+          "Allowed characters for bare key are [0-9a-zA-Z_-].",
+        ]);
+      }
+      soft("toml::parse_key_value_pair: missing key-value separator `=`", [[here, "should be `=`"]]);
     }
     const afterSep = this.pos;
     try {
-      return [keys, this.parseValue()];
+      const value = this.parseValue();
+      return { keys, keyRegion, value, valueRegion: { start: afterSep, end: this.pos } };
     } catch (err) {
       if (!(err instanceof Soft)) throw err;
       this.pos = afterSep;
       if (this.skipRestOfLine()) {
         this.pos = first;
-        soft("toml::parse_key_value_pair: missing value after key-value separator '='");
+        soft("toml::parse_key_value_pair: missing value after key-value separator '='", [[this.at(afterSep), "expected value, but got nothing"]]);
       }
       this.pos = first;
       throw err;
@@ -577,7 +690,7 @@ class Parser {
   // -------------------------------------------------------------- values
 
   parseValue(): TomlValue {
-    if (this.atEnd()) soft("toml::parse_value: input is empty");
+    if (this.atEnd()) soft("toml::parse_value: input is empty", [[this.at(), ""]]);
     switch (this.s[this.pos]) {
       case '"':
       case "'":
@@ -604,7 +717,7 @@ class Parser {
         return word === "true";
       }
     }
-    return soft("toml::parse_boolean: ");
+    return soft("toml::parse_boolean: ", [[this.at(), "the next token is not a boolean"]]);
   }
 
   /** toml11's guess_number_type, then the parser for the type guessed. */
@@ -614,36 +727,47 @@ class Parser {
     if (lexOffsetDateTime(s, i) >= 0) return this.parseDateTime(lexOffsetDateTime(s, i));
     const ldt = lexLocalDateTime(s, i);
     if (ldt >= 0) {
-      if ("+-Zz".includes(s[ldt] ?? "x")) soft("bad offset: should be [+-]HH:MM or Z");
+      if ("+-Zz".includes(s[ldt] ?? "x")) {
+        soft("bad offset: should be [+-]HH:MM or Z", [[this.at(ldt), "[+-]HH:MM or Z"]], ["pass: +09:00, -05:30", "fail: +9:00, -5:30"]);
+      }
       return this.parseDateTime(ldt);
     }
     const date = lexDate(s, i);
     if (date >= 0) {
       const c = s[date];
-      if (c === "T" || c === "t") soft("bad time: should be HH:MM:SS.subsec");
-      if (isDigit(c)) soft("bad time: missing T");
-      if (c === " " && isDigit(s[date + 1])) soft("bad time: should be HH:MM:SS.subsec");
+      const pass = "pass: 1979-05-27T07:32:00, 1979-05-27 07:32:00.999999";
+      if (c === "T" || c === "t") {
+        soft("bad time: should be HH:MM:SS.subsec", [[this.at(date), "HH:MM:SS.subsec"]], [pass, "fail: 1979-05-27T7:32:00, 1979-05-27 17:32"]);
+      }
+      const hints = [pass, "fail: 1979-05-27T7:32:00, 1979-05-27 7:32"];
+      if (isDigit(c)) soft("bad time: missing T", [[this.at(date), "T or space required here"]], hints);
+      if (c === " " && isDigit(s[date + 1])) soft("bad time: should be HH:MM:SS.subsec", [[this.at(date + 1), "HH:MM:SS.subsec"]], hints);
       return this.parseDateTime(date);
     }
     const time = lexTime(s, i);
     if (time >= 0) return this.parseDateTime(time);
     const float = lexFloat(s, i);
     if (float >= 0) {
-      if (s[float] === "_") soft("bad float: `_` should be surrounded by digits");
+      if (s[float] === "_") soft("bad float: `_` should be surrounded by digits", [[this.at(float), "here"]], FLOAT_HINTS);
       return this.parseFloat();
     }
     const int = lexInteger(s, i);
     if (int >= 0) {
       const c = s[int];
-      if (c === "_") soft("bad integer: `_` should be surrounded by digits");
-      if (isDigit(c)) soft("bad integer: leading zero");
-      if (c === ":" || c === "-") soft("bad datetime: invalid format");
-      if (c === "." || c === "e" || c === "E") soft("bad float: invalid format");
+      if (c === "_") soft("bad integer: `_` should be surrounded by digits", [[this.at(int), "here"]], INT_HINTS);
+      if (isDigit(c)) soft("bad integer: leading zero", [[this.at(int - 1), "here"]], INT_HINTS);
+      if (c === ":" || c === "-") {
+        soft("bad datetime: invalid format", [[this.at(int), "here"]], [
+          "pass: 1979-05-27T07:32:00-07:00, 1979-05-27 07:32:00.999999Z",
+          "fail: 1979-05-27T7:32:00-7:00, 1979-05-27 7:32-00:30",
+        ]);
+      }
+      if (c === "." || c === "e" || c === "E") soft("bad float: invalid format", [[this.at(int), "here"]], FLOAT_HINTS);
       return this.parseInteger();
     }
-    if (s[i] === ".") soft("bad float: invalid format");
-    if (s[i] === "_") soft("bad number: `_` should be surrounded by digits");
-    return soft("bad format: unknown value appeared");
+    if (s[i] === ".") soft("bad float: invalid format", [[this.at(i), "integer part required before this"]], FLOAT_HINTS);
+    if (s[i] === "_") soft("bad number: `_` should be surrounded by digits", [[this.at(i), "`_` is not surrounded by digits"]], INT_HINTS);
+    return soft("bad format: unknown value appeared", [[this.at(i), "here"]]);
   }
 
   private parseInteger(): bigint {
@@ -658,11 +782,11 @@ class Parser {
       if (second === "b") return this.parseBased("0b", isBin, "toml::parse_binary_integer:");
       if (second === "o") return this.parseBased("0o", isOct, "toml::parse_octal_integer:");
       if (second === "x") return this.parseBased("0x", isHex, "toml::parse_hexadecimal_integer");
-      if (isDigit(second)) soft("toml::parse_integer: leading zero in an Integer is not allowed.");
-      if (/^[A-Za-z]$/.test(second)) soft("toml::parse_integer: unknown integer prefix appeared.");
+      if (isDigit(second)) soft("toml::parse_integer: leading zero in an Integer is not allowed.", [[this.at(), "leading zero"]]);
+      if (/^[A-Za-z]$/.test(second)) soft("toml::parse_integer: unknown integer prefix appeared.", [[this.at(), "none of 0x, 0o, 0b"]]);
     }
     const end = lexDecInt(s, i);
-    if (end < 0) soft("toml::parse_integer: ");
+    if (end < 0) soft("toml::parse_integer: ", [[this.at(), "the next token is not an integer"]]);
     this.pos = end;
     // istream >> int64 saturates out-of-range values.
     return clampInt(BigInt(s.slice(i, end).replaceAll("_", "")));
@@ -670,7 +794,7 @@ class Parser {
 
   private parseBased(prefix: "0b" | "0o" | "0x", digit: (c: string | undefined) => boolean, title: string): bigint {
     const end = lexPrefixed(this.s, this.pos, prefix, digit);
-    if (end < 0) soft(title);
+    if (end < 0) soft(title, [[this.at(), "the next token is not an integer"]]);
     const value = BigInt(prefix + this.s.slice(this.pos + 2, end).replaceAll("_", ""));
     this.pos = end;
     // toml11 sums binary digits in an int64 (wrapping); hex and octal go through istream (saturating).
@@ -679,7 +803,7 @@ class Parser {
 
   private parseFloat(): number {
     const end = lexFloat(this.s, this.pos);
-    if (end < 0) soft("toml::parse_floating: ");
+    if (end < 0) soft("toml::parse_floating: ", [[this.at(), "the next token is not a float"]]);
     const text = this.s.slice(this.pos, end);
     this.pos = end;
     const special = text.replace(/^\+/, "");
@@ -695,21 +819,34 @@ class Parser {
   private parseDateTime(end: number): TomlDateTime {
     const text = this.s.slice(this.pos, end);
     const date = /^(\d{4})-(\d{2})-(\d{2})/.exec(text);
+    const time = /(?:^|[Tt ])(\d{2}):(\d{2}):(\d{2})/.exec(text);
+    // Inside a date-time, toml11 checks the date and the time on a copy of the local part alone.
+    const local = date && time ? text.replace(/([Zz]|[+-]\d{2}:\d{2})$/, "") : "";
     if (date) {
       const year = Number(date[1]);
       const month = Number(date[2]);
       const day = Number(date[3]);
       const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
       const maxDay = month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
-      if (month < 1 || month > 12 || day < 1 || day > maxDay) fail("toml::parse_date: invalid date: it does not conform RFC3339.");
+      if (month < 1 || month > 12 || day < 1 || day > maxDay) {
+        fail("toml::parse_date: invalid date: it does not conform RFC3339.", [
+          [time ? placeInToken(local, 10) : this.at(end), "month should be 01-12, day should be 01-28,29,30,31, depending on month/year."],
+        ]);
+      }
     }
-    const time = /(?:^|[Tt ])(\d{2}):(\d{2}):(\d{2})/.exec(text);
     if (time && (Number(time[1]) > 23 || Number(time[2]) > 59 || Number(time[3]) > 60)) {
-      fail("toml::parse_time: invalid time: it does not conform RFC3339.");
+      fail("toml::parse_time: invalid time: it does not conform RFC3339.", [
+        [
+          date ? placeInToken(local, local.length) : this.at(end),
+          "hour should be 00-23, minute should be 00-59, second should be 00-60 (depending on the leap second rules.)",
+        ],
+      ]);
     }
     const offset = /[+-](\d{2}):(\d{2})$/.exec(text);
     if (date && time && offset && (Number(offset[1]) > 23 || Number(offset[2]) > 59)) {
-      fail("toml::parse_offset_datetime: invalid offset: it does not conform RFC3339.");
+      fail("toml::parse_offset_datetime: invalid offset: it does not conform RFC3339.", [
+        [this.at(end), "month should be 01-12, day should be 01-28,29,30,31, depending on month/year."],
+      ]);
     }
     this.pos = end;
     return new TomlDateTime(text);
@@ -722,23 +859,23 @@ class Parser {
     const i = this.pos;
     if (s[i] === '"') return s.startsWith('"""', i) ? this.parseMultilineBasic() : this.parseBasicString();
     if (s[i] === "'") return s.startsWith("'''", i) ? this.parseMultilineLiteral() : this.parseLiteralString();
-    return soft("toml::parse_string: ");
+    return soft("toml::parse_string: ", [[this.at(), "the next token is not a string"]]);
   }
 
   private parseBasicString(): string {
     const end = lexBasicString(this.s, this.pos);
-    if (end < 0) soft("toml::parse_basic_string: the next token is not a valid string");
+    if (end < 0) soft("toml::parse_basic_string: the next token is not a valid string", [[this.at(), "here"]]);
     const value = this.unescape(this.pos + 1, end - 1);
-    checkUtf8(this.s.slice(this.pos, end));
+    this.checkUtf8(this.pos, end);
     this.pos = end;
     return value;
   }
 
   private parseLiteralString(): string {
     const end = lexLiteralString(this.s, this.pos);
-    if (end < 0) soft("toml::parse_literal_string: the next token is not a valid literal string");
+    if (end < 0) soft("toml::parse_literal_string: the next token is not a valid literal string", [[this.at(), "here"]]);
     const token = this.s.slice(this.pos, end);
-    checkUtf8(token);
+    this.checkUtf8(this.pos, end);
     this.pos = end;
     return token.slice(1, -1);
   }
@@ -746,7 +883,7 @@ class Parser {
   /** Content and closing delimiter of a multi-line string whose opening delimiter starts at pos. */
   private multiline(q: string, basic: boolean, title: string): { start: number; bodyEnd: number; end: number } {
     const end = lexMultiline(this.s, this.pos + 3, q, basic);
-    if (end < 0) soft(title);
+    if (end < 0) soft(title, [[this.at(), "here"]]);
     // The closing run is 3–5 quotes: up to two belong to the content.
     let bodyEnd = end - 3;
     let start = this.pos + 3;
@@ -758,7 +895,7 @@ class Parser {
   private parseMultilineBasic(): string {
     const { start, bodyEnd, end } = this.multiline('"', true, "toml::parse_ml_basic_string: the next token is not a valid multiline string");
     const value = this.unescape(start, bodyEnd);
-    checkUtf8(this.s.slice(this.pos, end));
+    this.checkUtf8(this.pos, end);
     this.pos = end;
     return value;
   }
@@ -769,7 +906,7 @@ class Parser {
       false,
       "toml::parse_ml_literal_string: the next token is not a valid multiline literal string",
     );
-    checkUtf8(this.s.slice(this.pos, end));
+    this.checkUtf8(this.pos, end);
     const value = this.s.slice(start, bodyEnd);
     this.pos = end;
     return value;
@@ -794,7 +931,7 @@ class Parser {
         continue;
       }
       const end = lexEscape(s, i);
-      out += escapeValue(s, i, end);
+      out += escapeValue(s, i, end, () => this.at(end));
       i = end;
     }
     return out;
@@ -816,15 +953,19 @@ class Parser {
     const first = this.pos;
     this.pos++; // [
     const items: TomlValue[] = [];
+    const regions: Region[] = [];
+    const starts: Note = [this.at(first), "array starts here"];
     while (!this.atEnd()) {
       this.skipWsCommentNewlines();
       if (this.s[this.pos] === "]") {
         this.pos++;
-        return new TomlArray(items, false);
+        return new TomlArray(items, regions, false);
       }
+      const start = this.pos;
       const value = attempt(this, () => this.parseValue());
-      if (value === undefined) fail("toml::parse_array: value having invalid format appeared in an array");
+      if (value === undefined) fail("toml::parse_array: value having invalid format appeared in an array", [starts, [this.at(), "it is not a valid value."]]);
       items.push(value);
+      regions.push({ start, end: this.pos });
       const beforeSep = this.pos;
       this.skipWsCommentNewlines();
       if (this.s[this.pos] === ",") {
@@ -835,12 +976,12 @@ class Parser {
       this.skipWsCommentNewlines();
       if (this.s[this.pos] === "]") {
         this.pos++;
-        return new TomlArray(items, false);
+        return new TomlArray(items, regions, false);
       }
-      fail("toml::parse_array: missing array separator `,` after a value");
+      fail("toml::parse_array: missing array separator `,` after a value", [starts, [this.at(), "should be `,`"]]);
     }
     this.pos = first;
-    return fail("toml::parse_array: array did not closed by `]`");
+    return fail("toml::parse_array: array did not closed by `]`", [[this.at(), "should be closed"]]);
   }
 
   private parseInlineTable(): TomlTable {
@@ -853,25 +994,34 @@ class Parser {
       return table;
     }
     while (!this.atEnd()) {
-      const [keys, value] = this.parseKeyValuePair();
-      insertNested(table, value, keys, { kind: "dotted" });
+      let kv: ReturnType<Parser["parseKeyValuePair"]>;
+      try {
+        kv = this.parseKeyValuePair();
+      } catch (err) {
+        // toml11 returns this error without rewinding to the `{`: an array reports it at the pair.
+        if (err instanceof Soft) err.resumeAt = this.pos;
+        throw err;
+      }
+      this.insert(table, kv.value, kv.valueRegion, kv.keys, kv.keyRegion, { kind: "dotted" });
       this.skip(lexWs);
       if (this.s[this.pos] !== ",") {
-        if (this.atEnd()) fail("toml::parse_inline_table: missing table separator `}` ");
+        if (this.atEnd()) fail("toml::parse_inline_table: missing table separator `}` ", [[this.at(), "should be `}`"]]);
         const c = this.s[this.pos];
         if (c === "}") {
           this.pos++;
           return table;
         }
-        if (c === "#" || c === "\r" || c === "\n") fail("toml::parse_inline_table: missing curly brace `}`");
-        fail("toml::parse_inline_table: missing table separator `,` ");
+        if (c === "#" || c === "\r" || c === "\n") fail("toml::parse_inline_table: missing curly brace `}`", [[this.at(), "should be `}`"]]);
+        fail("toml::parse_inline_table: missing table separator `,` ", [[this.at(), "should be `,`"]]);
       }
       this.pos++;
       this.skip(lexWs);
-      if (this.s[this.pos] === "}") fail("toml::parse_inline_table: trailing comma is not allowed in an inline table");
+      if (this.s[this.pos] === "}") {
+        fail("toml::parse_inline_table: trailing comma is not allowed in an inline table", [[this.at(), "should be `}`"]]);
+      }
     }
     this.pos = first;
-    return fail("toml::parse_inline_table: inline table did not closed by `}`");
+    return fail("toml::parse_inline_table: inline table did not closed by `}`", [[this.at(), "should be closed"]]);
   }
 }
 
@@ -886,63 +1036,134 @@ function mayReopen(existing: TomlTable, inserting: TomlTable, keys: readonly str
   return o.kind === "dotted";
 }
 
+function typeName(v: TomlValue): string {
+  if (typeof v === "bigint") return "integer";
+  if (typeof v === "number") return "floating";
+  if (typeof v === "boolean") return "boolean";
+  if (typeof v === "string") return "string";
+  if (v instanceof TomlArray) return "array";
+  if (v instanceof TomlTable) return "table";
+  return v.typeName;
+}
+
+/** What is being inserted: the value, the key path, and where each was written. */
+interface Insertion {
+  value: TomlValue;
+  valueRegion: Region;
+  keys: readonly string[];
+  keyRegion: Region;
+  /** The origin of tables the key path creates (and of a table it reopens). */
+  keyOrigin: Origin;
+  arrayOfTables: boolean;
+}
+
 /**
- * Inserts `value` at the dotted path `keys` under `root`, creating tables on the
+ * Inserts a value at a dotted key path under `root`, creating tables on the
  * way (toml11's insert_nested_key, with its checks and messages).
  */
-function insertNested(root: TomlTable, value: TomlValue, keys: readonly string[], keyOrigin: Origin, arrayOfTables = false): void {
-  let tab = root;
+function insertNested(p: Parser, root: TomlTable, ins: Insertion): void {
+  const { value, keys } = ins;
+  const inserting = p.span(ins.valueRegion);
+  const whole = keys.join(".");
   const path = (n: number): string => keys.slice(0, n).join(".");
+  let tab = root;
   for (let n = 0; n < keys.length; n++) {
     const k = keys[n]!;
     const existing = tab.entries.get(k);
+    const there = (): Place => p.span(tab.regions.get(k)!);
     if (n === keys.length - 1) {
-      if (arrayOfTables) {
+      if (ins.arrayOfTables) {
         if (existing === undefined) {
-          tab.entries.set(k, new TomlArray([value], true));
+          tab.entries.set(k, new TomlArray([value], [ins.valueRegion], true));
+          tab.regions.set(k, ins.keyRegion);
           return;
         }
-        if (existing instanceof TomlTable) fail(`toml::insert_value: array of table ("${path(keys.length)}") cannot be defined`);
-        if (!(existing instanceof TomlArray) || existing.items.length === 0 || !(existing.items[0] instanceof TomlTable)) {
-          fail(`toml::insert_value: array of table ("${path(keys.length)}") collides with existing value`);
+        if (existing instanceof TomlTable) {
+          fail(`toml::insert_value: array of table ("${whole}") cannot be defined`, [
+            [there(), "table already defined"],
+            [inserting, "this conflicts with the previous table"],
+          ]);
         }
-        if (!existing.ofTables) fail(`toml::insert_value: array of table ("${path(keys.length)}") collides with existing array-of-tables`);
+        if (!(existing instanceof TomlArray) || existing.items.length === 0 || !(existing.items[0] instanceof TomlTable)) {
+          fail(`toml::insert_value: array of table ("${whole}") collides with existing value`, [
+            [there(), `this ${typeName(existing)} value already exists`],
+            [inserting, "while inserting this array-of-tables"],
+          ]);
+        }
+        if (!existing.ofTables) {
+          fail(`toml::insert_value: array of table ("${whole}") collides with existing array-of-tables`, [
+            [there(), "this array value has static size"],
+            [inserting, "appending it to the statically sized array"],
+          ]);
+        }
         existing.items.push(value);
+        existing.regions.push(ins.valueRegion);
         return;
       }
       if (existing === undefined) {
         tab.entries.set(k, value);
+        tab.regions.set(k, ins.valueRegion);
         return;
       }
       if (existing instanceof TomlTable && value instanceof TomlTable) {
-        if (!mayReopen(existing, value, keys)) fail(`toml::insert_value: table ("${path(keys.length)}") already exists.`);
-        for (const [k2, v2] of value.entries) {
-          if (existing.entries.has(k2)) fail(`toml::insert_value: value ("${path(keys.length)}") already exists.`);
-          existing.entries.set(k2, v2);
+        if (!mayReopen(existing, value, keys)) {
+          fail(`toml::insert_value: table ("${whole}") already exists.`, [
+            [there(), "table already exists here"],
+            [inserting, "table defined twice"],
+          ]);
         }
-        existing.origin = keyOrigin;
+        for (const [k2, v2] of value.entries) {
+          if (existing.entries.has(k2)) {
+            fail(`toml::insert_value: value ("${whole}") already exists.`, [
+              [p.span(existing.regions.get(k2)!), "already exists here"],
+              [inserting, "this defined twice"],
+            ]);
+          }
+          existing.entries.set(k2, v2);
+          existing.regions.set(k2, value.regions.get(k2)!);
+        }
+        existing.origin = ins.keyOrigin;
+        tab.regions.set(k, ins.keyRegion);
         return;
       }
       if (value instanceof TomlTable && existing instanceof TomlArray && existing.items[0] instanceof TomlTable) {
-        fail(`toml::insert_value: array of tables ("${path(keys.length)}") already exists.`);
+        fail(`toml::insert_value: array of tables ("${whole}") already exists.`, [
+          [there(), "array of tables defined here"],
+          [inserting, "table conflicts with the previous array of table"],
+        ]);
       }
-      fail(`toml::insert_value: value ("${path(keys.length)}") already exists.`);
+      fail(`toml::insert_value: value ("${whole}") already exists.`, [
+        [there(), "value already exists here"],
+        [inserting, "value defined twice"],
+      ]);
     }
     if (existing === undefined) {
-      const created = new TomlTable(keyOrigin);
+      const created = new TomlTable(ins.keyOrigin);
       tab.entries.set(k, created);
+      tab.regions.set(k, ins.keyRegion);
       tab = created;
     } else if (existing instanceof TomlTable) {
       if (existing.origin.kind === "inline") {
-        fail(`toml::insert_value: inserting to an inline table (${path(n + 1)}) but inline tables are immutable`);
+        fail(`toml::insert_value: inserting to an inline table (${path(n + 1)}) but inline tables are immutable`, [
+          [there(), "inline tables are immutable"],
+          [inserting, "inserting this"],
+        ]);
       }
       tab = existing;
     } else if (existing instanceof TomlArray && existing.items.length > 0) {
       const last = existing.items[existing.items.length - 1]!;
-      if (!(last instanceof TomlTable)) fail(`toml::insert_value: target (${path(n + 1)}) is neither table nor an array of tables`);
+      if (!(last instanceof TomlTable)) {
+        fail(`toml::insert_value: target (${path(n + 1)}) is neither table nor an array of tables`, [
+          [p.span(existing.regions[existing.regions.length - 1]!), `actual type is ${typeName(last)}`],
+          [inserting, "inserting this"],
+        ]);
+      }
       tab = last;
     } else {
-      fail(`toml::insert_value: target (${path(n + 1)}) is neither table nor an array of tables`);
+      fail(`toml::insert_value: target (${path(n + 1)}) is neither table nor an array of tables`, [
+        [there(), `actual type is ${typeName(existing)}`],
+        [inserting, "inserting this"],
+      ]);
     }
   }
 }
