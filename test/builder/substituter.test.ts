@@ -1,7 +1,8 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { join, resolve } from "node:path";
 import { LocalStore, Substituter, SubstitutionError, type SubstitutionEvent } from "../../builder/index.js";
 import { narHashAndSize, SecretKey, StorePath, type PublicKey } from "../../store/index.js";
 import { nixSkipReason } from "../helpers/nix.js";
@@ -272,6 +273,41 @@ describe("substitution from binary caches CppNix wrote", { skip }, () => {
         await store.close();
       }
     });
+  });
+
+  test("killed mid-substitution and started again, the store stays consistent and completes", async () => {
+    const cache = makeNixCache([closure.top], "xz");
+    const root = join(tempDir("store"), "root");
+    const script = join(tempDir("kill"), "kill.mjs");
+    writeFileSync(
+      script,
+      `import { LocalStore, Substituter } from ${JSON.stringify(resolve("dist/builder/index.js"))};
+import { parseStorePath } from ${JSON.stringify(resolve("dist/store/index.js"))};
+const store = await LocalStore.open({ root: ${JSON.stringify(root)} });
+const sub = new Substituter(store, { urls: [${JSON.stringify(cache.url)}], trustedKeys: [${JSON.stringify(cache.key.publicKey.toString())}], maxDownloads: 1 });
+let done = 0;
+sub.on("event", (e) => {
+  if (e.type === "path-done" && ++done === 2) process.kill(process.pid, "SIGKILL");
+});
+await sub.substitute([parseStorePath(${JSON.stringify(closure.top.render())})]);
+`,
+    );
+    const child = spawnSync(process.execPath, [script], { encoding: "utf8" });
+    assert.equal(child.signal, "SIGKILL", child.stderr);
+    const store = await LocalStore.open({ root });
+    try {
+      const valid = store.allValidPaths();
+      assert.ok(valid.length >= 2 && valid.length < closure.all.length, `${valid.length} paths survived`);
+      for (const path of valid) {
+        for (const ref of store.queryReferences(path)) assert.ok(store.isValid(ref), `${path.baseName} -> ${ref.baseName}`);
+      }
+      assert.deepEqual(readdirSync(store.realStoreDir).sort(), valid.map((p) => p.baseName).sort(), "no unregistered objects");
+      const result = await substituter(store, [cache.url], [cache.key.publicKey]).substitute([closure.top]);
+      assert.equal(result.substituted.length, closure.all.length - valid.length);
+      assertSameAsNix(store, closure.all);
+    } finally {
+      await store.close();
+    }
   });
 
   test("content-addressed paths need no signature; others do", async () => {
