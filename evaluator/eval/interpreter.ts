@@ -166,8 +166,16 @@ export function evalExpr(e: Expr, env: Env): Value {
       case "if":
         e = evalBool(e.cond, env, e.pos) ? e.then : e.else;
         continue;
-      case "concatStrings":
-        return evalConcat(e, env);
+      case "concatStrings": {
+        const first = evalExpr(e.parts[0]!, env);
+        // Fast path for `int + int` (no extra frames for arithmetic recursion).
+        if (!e.forceString && typeof first === "bigint" && e.parts.length === 2) {
+          const second = evalExpr(e.parts[1]!, env);
+          if (typeof second === "bigint") return addInts(first, second, e.partPos[1] ?? e.pos);
+          return addNumbers(first, e, env, second);
+        }
+        return evalConcat(e, env, first);
+      }
       case "binary":
         return evalBinary(e.op, e.left, e.right, e.pos, env);
       case "not":
@@ -399,9 +407,8 @@ function evalBinary(op: string, left: Expr, right: Expr, pos: number, env: Env):
 }
 
 /** `+` and string interpolation (CppNix's ExprConcatStrings). */
-function evalConcat(e: ConcatStringsExpr, env: Env): Value {
+function evalConcat(e: ConcatStringsExpr, env: Env, first: Value): Value {
   const parts = e.parts;
-  const first = evalExpr(parts[0]!, env);
   if (!e.forceString) {
     if (typeof first === "bigint" || typeof first === "number") return addNumbers(first, e, env);
   }
@@ -442,14 +449,15 @@ function evalConcat(e: ConcatStringsExpr, env: Env): Value {
   return context.length === 0 ? s : new NixString(s, context);
 }
 
-function addNumbers(first: bigint | number, e: ConcatStringsExpr, env: Env): Value {
+/** `+` over numbers; `second` is the already evaluated second part, if any. */
+function addNumbers(first: bigint | number, e: ConcatStringsExpr, env: Env, second?: Value): Value {
   let n: bigint = 0n;
   let f = 0;
   let isFloat = typeof first === "number";
   if (typeof first === "bigint") n = first;
   else f = first;
   for (let i = 1; i < e.parts.length; i++) {
-    const v = evalExpr(e.parts[i]!, env);
+    const v = i === 1 && second !== undefined ? second : evalExpr(e.parts[i]!, env);
     const pos = e.partPos[i] ?? e.pos;
     if (!isFloat) {
       if (typeof v === "bigint") n = addInts(n, v, pos);
