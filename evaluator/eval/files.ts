@@ -95,11 +95,11 @@ export function evalFileScoped(path: string, scopeAttrs: NixAttrs): Value {
   return evalExpr(expr, new Env(state.baseEnv, values));
 }
 
-/** Parses and scope-resolves an `-E` string; relative paths resolve against `baseDir`. */
-export function parseString(text: string, baseDir: string = process.cwd()): Expr {
+/** Parses and scope-resolves an `-E` string (or stdin); relative paths resolve against `baseDir`. */
+export function parseString(text: string, baseDir: string = process.cwd(), origin: "string" | "stdin" = "string"): Expr {
   const state = evalState();
   initGlobals(state);
-  const expr = parse(text, undefined, { origin: "string", basePath: baseDir });
+  const expr = parse(text, undefined, { origin, basePath: baseDir });
   bindVars(expr, baseScope(state));
   return expr;
 }

@@ -61,7 +61,7 @@ export function instantiate(opts: InstantiateOptions): InstantiateResult {
     const autoArgs = buildAutoArgs(opts.args, cwd, state);
     const attrPaths = opts.attrPaths.length === 0 ? [""] : opts.attrPaths;
     const exprs: Expr[] = [];
-    if (opts.readStdin) exprs.push(parseString(readFileSync(0, "latin1"), cwd));
+    if (opts.readStdin) exprs.push(parseString(readFileSync(0, "latin1"), cwd, "stdin"));
     const inputs = opts.inputs.length === 0 && !opts.fromArgs && !opts.readStdin ? ["./default.nix"] : opts.inputs;
     for (const input of inputs) {
       exprs.push(opts.fromArgs ? parseString(fromFsPath(input), cwd) : parseFile(resolveExprPath(lookupFileArg(state, input, cwd))));

@@ -20,8 +20,8 @@ import { defaultPreInterned } from "../syntax/show.js";
 const symbolRanks = new Map<string, number>();
 
 function seen(name: string, pos: number): void {
-  const r = symbolRanks.get(name);
-  if (r === undefined || (pos > 0 && pos < r)) symbolRanks.set(name, pos > 0 ? pos : Number.MAX_SAFE_INTEGER);
+  // First occurrence wins: the walk meets names roughly in source order.
+  if (!symbolRanks.has(name)) symbolRanks.set(name, pos > 0 ? pos : Number.MAX_SAFE_INTEGER);
 }
 
 /** Starts a new symbol table (one per EvalState) with the global names, in slot order. */
@@ -43,10 +43,17 @@ export function compareSymbols(a: string, b: string): number {
 export class StaticScope {
   constructor(
     readonly up: StaticScope | null,
-    /** Name → slot; empty for a `with` scope. */
-    readonly vars: ReadonlyMap<string, number>,
+    /** Name → slot; empty for a `with` scope; null for a one-name scope (`single`). */
+    readonly vars: ReadonlyMap<string, number> | null,
     readonly isWith = false,
+    /** The only name (slot 0) of a plain `x: …` lambda's scope, else "". */
+    readonly single = "",
   ) {}
+
+  lookup(name: string): number | undefined {
+    if (this.vars === null) return name === this.single ? 0 : undefined;
+    return this.vars.get(name);
+  }
 }
 
 export function bindVars(e: Expr, scope: StaticScope): void {
@@ -66,7 +73,7 @@ export function bindVars(e: Expr, scope: StaticScope): void {
           if (withLevel === -1) withLevel = level;
           continue;
         }
-        const displ = s.vars.get(e.name);
+        const displ = s.lookup(e.name);
         if (displ !== undefined) {
           e.fromWith = false;
           e.level = level;
@@ -97,6 +104,11 @@ export function bindVars(e: Expr, scope: StaticScope): void {
       for (const x of e.elems) bindVars(x, scope);
       return;
     case "lambda": {
+      if (e.formals === null) {
+        seen(e.arg, e.pos);
+        bindVars(e.body, new StaticScope(scope, null, false, e.arg));
+        return;
+      }
       const vars = new Map<string, number>();
       let d = 0;
       if (e.arg !== "") vars.set(e.arg, d++);

@@ -50,3 +50,14 @@ test("deep recursion beyond CppNix's stack still evaluates in the CLI", () => {
   assert.equal(r.stderr, "");
   assert.equal(r.stdout, "50000\n");
 });
+
+test("reading the expression from stdin (-) matches CppNix", { skip: nixSkipReason() }, () => {
+  for (const input of ["1 + 2\n", "x\n", "__curPos\n", "{ a = ./.; }\n"]) {
+    const args = ["--eval", "--strict", "-"];
+    const ours = spawnSync(LADING, ["instantiate", ...args], { input });
+    const theirs = spawnSync("nix-instantiate", args, { input });
+    assert.equal(ours.stdout.toString("latin1"), theirs.stdout.toString("latin1"), input);
+    assert.equal(ours.stderr.toString("latin1"), theirs.stderr.toString("latin1"), input);
+    assert.equal(ours.status, theirs.status, input);
+  }
+});
