@@ -7,7 +7,7 @@ import {
   NarError,
   showBytes,
 } from "./format.js";
-import { NarByteReader, type ByteSource } from "./reader.js";
+import { NarByteReader, keyword as prepare, type ByteSource, type Keyword } from "./reader.js";
 
 type Awaitable<T> = T | Promise<T>;
 
@@ -38,6 +38,18 @@ export interface NarSummary {
   size: number;
 }
 
+// Each set of keywords that may come next, prepared once.
+const K_OPEN = [prepare("(")];
+const K_CLOSE = [prepare(")")];
+const K_TYPE = [prepare("type")];
+const K_NODE_TYPE = [prepare("regular"), prepare("symlink"), prepare("directory")];
+const K_EXECUTABLE_OR_CONTENTS = [prepare("executable"), prepare("contents")];
+const K_CONTENTS = [prepare("contents")];
+const K_TARGET = [prepare("target")];
+const K_ENTRY_OR_CLOSE = [prepare("entry"), prepare(")")];
+const K_NAME = [prepare("name")];
+const K_NODE = [prepare("node")];
+
 interface DirFrame {
   readonly path: Buffer[];
   previous: Buffer | undefined;
@@ -62,7 +74,7 @@ function checkName(name: Buffer, offset: number): void {
  */
 export async function parseNar(source: ByteSource, sink: NarSink): Promise<NarSummary> {
   const reader = new NarByteReader(source);
-  const keyword = <K extends string>(...expected: K[]) => reader.expectKeyword(expected, MAX_KEYWORD_LENGTH);
+  const keyword = <K extends string>(expected: readonly Keyword<K>[]) => reader.expectKeyword(expected, MAX_KEYWORD_LENGTH);
 
   const magicLength = await reader.readU64().catch(() => -1);
   if (magicLength !== NAR_MAGIC.length || (await reader.readBytes(magicLength).catch(() => null))?.toString() !== NAR_MAGIC) {
@@ -74,32 +86,32 @@ export async function parseNar(source: ByteSource, sink: NarSink): Promise<NarSu
 
   /** Parses a node up to its end, or — for a directory — up to its first entry. */
   const beginNode = async (path: Buffer[]): Promise<void> => {
-    await keyword("(");
-    await keyword("type");
-    const type = await keyword("regular", "symlink", "directory");
+    await keyword(K_OPEN);
+    await keyword(K_TYPE);
+    const type = await keyword(K_NODE_TYPE);
     if (type === "regular") {
       let executable = false;
-      if ((await keyword("executable", "contents")) === "executable") {
+      if ((await keyword(K_EXECUTABLE_OR_CONTENTS)) === "executable") {
         const at = reader.offset;
         if ((await reader.readString(MAX_KEYWORD_LENGTH, "executable marker")).length !== 0) {
           throw new NarError("the 'executable' marker must be followed by an empty string", at);
         }
         executable = true;
-        await keyword("contents");
+        await keyword(K_CONTENTS);
       }
       const size = await reader.readU64();
       const out = await sink.file(path, executable, size);
       await reader.stream(size, out ? (piece) => out.write(piece) : () => {});
       await reader.readPadding(size);
       await out?.end();
-      await keyword(")");
+      await keyword(K_CLOSE);
     } else if (type === "symlink") {
-      await keyword("target");
+      await keyword(K_TARGET);
       const at = reader.offset;
       const target = await reader.readString(NAR_MAX_TARGET_LENGTH, "symlink target");
       if (target.length === 0 || target.includes(0)) throw new NarError("invalid symlink target", at);
       await sink.symlink(path, target);
-      await keyword(")");
+      await keyword(K_CLOSE);
     } else {
       if (path.length > NAR_MAX_DEPTH) throw new NarError(`directories nested deeper than ${NAR_MAX_DEPTH}`, reader.offset);
       await sink.directory(path);
@@ -109,14 +121,14 @@ export async function parseNar(source: ByteSource, sink: NarSink): Promise<NarSu
 
   await beginNode([]);
   for (let frame = stack.at(-1); frame; frame = stack.at(-1)) {
-    if ((await keyword("entry", ")")) === ")") {
+    if ((await keyword(K_ENTRY_OR_CLOSE)) === ")") {
       stack.pop();
       await sink.endDirectory?.(frame.path);
-      if (stack.length > 0) await keyword(")"); // closes the entry holding this directory
+      if (stack.length > 0) await keyword(K_CLOSE); // closes the entry holding this directory
       continue;
     }
-    await keyword("(");
-    await keyword("name");
+    await keyword(K_OPEN);
+    await keyword(K_NAME);
     const at = reader.offset;
     const name = await reader.readString(NAR_MAX_NAME_LENGTH, "file name");
     checkName(name, at);
@@ -126,10 +138,10 @@ export async function parseNar(source: ByteSource, sink: NarSink): Promise<NarSu
       if (order > 0) throw new NarError(`entry '${showBytes(name)}' is out of order after '${showBytes(frame.previous)}'`, at);
     }
     frame.previous = name;
-    await keyword("node");
+    await keyword(K_NODE);
     const depth = stack.length;
     await beginNode([...frame.path, name]);
-    if (stack.length === depth) await keyword(")"); // a file or symlink entry ends here
+    if (stack.length === depth) await keyword(K_CLOSE); // a file or symlink entry ends here
   }
 
   if (!(await reader.atEnd())) throw new NarError("trailing data after the archive", reader.offset);

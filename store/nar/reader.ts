@@ -6,6 +6,25 @@ const EMPTY = Buffer.alloc(0);
 /** Largest length a JavaScript number holds exactly (2^53 - 1): the high word's limit. */
 const MAX_HIGH_WORD = 0x1f_ffff;
 
+/** A format keyword with its bytes, prepared once. */
+export interface Keyword<K extends string> {
+  readonly text: K;
+  readonly bytes: Buffer;
+}
+
+export function keyword<K extends string>(text: K): Keyword<K> {
+  return { text, bytes: Buffer.from(text, "latin1") };
+}
+
+function describe(expected: readonly Keyword<string>[]): string {
+  return expected.map((k) => `'${k.text}'`).join(" or ");
+}
+
+function matchesAt(chunk: Buffer, at: number, bytes: Buffer): boolean {
+  for (let i = 0; i < bytes.length; i++) if (chunk[at + i] !== bytes[i]) return false;
+  return true;
+}
+
 function toBuffer(chunk: Uint8Array): Buffer {
   return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
@@ -96,6 +115,11 @@ export class NarByteReader {
     const n = paddingOf(length);
     if (n === 0) return;
     const start = this.offset;
+    if (this.chunk.length - this.pos >= n) {
+      for (let i = this.pos; i < this.pos + n; i++) if (this.chunk[i] !== 0) throw new NarError("non-zero padding", start);
+      this.pos += n;
+      return;
+    }
     const bytes = await this.readBytes(n);
     for (const b of bytes) if (b !== 0) throw new NarError("non-zero padding", start);
   }
@@ -110,17 +134,34 @@ export class NarByteReader {
     return bytes;
   }
 
-  /** Reads one of the `expected` keywords; anything else is an error naming what came. */
-  async expectKeyword<K extends string>(expected: readonly K[], maxKeywordLength: number): Promise<K> {
+  /**
+   * Reads one of the `expected` keywords; anything else is an error naming what came.
+   * A keyword lying whole in the current chunk is matched in place, without copies.
+   */
+  async expectKeyword<K extends string>(expected: readonly Keyword<K>[], maxKeywordLength: number): Promise<K> {
     const start = this.offset;
+    const chunk = this.chunk;
+    const at = this.pos;
+    if (chunk.length - at >= 8 + maxKeywordLength && chunk.readUInt32LE(at + 4) === 0) {
+      const length = chunk.readUInt32LE(at);
+      const padded = length + paddingOf(length);
+      if (length <= maxKeywordLength) {
+        let padOk = true;
+        for (let i = at + 8 + length; i < at + 8 + padded; i++) if (chunk[i] !== 0) padOk = false;
+        for (const k of expected) {
+          if (k.bytes.length === length && padOk && matchesAt(chunk, at + 8, k.bytes)) {
+            this.pos = at + 8 + padded;
+            return k.text;
+          }
+        }
+      }
+    }
     const length = await this.readU64();
-    const wanted = expected.map((k) => `'${k}'`).join(" or ");
-    if (length > maxKeywordLength) throw new NarError(`expected ${wanted}, found a ${length}-byte string`, start);
+    if (length > maxKeywordLength) throw new NarError(`expected ${describe(expected)}, found a ${length}-byte string`, start);
     const bytes = await this.readBytes(length);
     await this.readPadding(length);
-    const text = bytes.toString("latin1");
-    for (const k of expected) if (k === text) return k;
-    throw new NarError(`expected ${wanted}, found '${showBytes(bytes)}'`, start);
+    for (const k of expected) if (k.bytes.equals(bytes)) return k.text;
+    throw new NarError(`expected ${describe(expected)}, found '${showBytes(bytes)}'`, start);
   }
 
   /** Passes the next `n` bytes to `consume` in the pieces they arrived in, without copying. */
