@@ -1,38 +1,134 @@
 /**
- * The Nix-level pieces CppNix evaluates from embedded Nix source: the lazy
- * `derivation` wrapper around `derivationStrict`, and `<nix/fetchurl.nix>` (the
- * `builtin:fetchurl` fixed-output derivation nixpkgs' bootstrap imports). Both are
- * written here in Nix so that laziness, attribute sets and .drv environments
- * come out exactly as CppNix's do.
+ * `derivation` and `<nix/fetchurl.nix>`.
+ *
+ * CppNix defines `derivation` in a small Nix file (`//builtin/derivation.nix`):
+ * a lambda `drvAttrs @ { outputs ? [ "out" ], ... }` whose result is, for the
+ * first output, `drvAttrs // { <output> = …; all; drvAttrs; outPath; drvPath;
+ * type = "derivation"; outputName; }`, each output's set lazily sharing one call
+ * to `derivationStrict`. Here the lambda (so `functionArgs`, printing and
+ * argument errors are CppNix's) calls a TS implementation that builds the same
+ * sets; errors that CppNix reports inside its file carry the same
+ * `//builtin/derivation.nix:LINE:COL` positions, and the sets' own attributes have
+ * no position, so selecting them adds no trace (CppNix skips traces in that file).
+ *
+ * `<nix/fetchurl.nix>` is our own Nix equivalent of the `builtin:fetchurl`
+ * fixed-output derivation CppNix ships, parsed as a string as CppNix does.
  */
-import { defineConstant, evalState, evalString, lazy, type Value } from "../eval/index.js";
+import {
+  Attr,
+  Env,
+  EvalError,
+  NixAttrs,
+  PrimOp,
+  StaticScope,
+  baseScope,
+  bindVars,
+  defineConstant,
+  evalExpr,
+  evalState,
+  evalString,
+  force,
+  forceAttrs,
+  forceList,
+  forceStringNoCtx,
+  getPrimOp,
+  lazy,
+  type Lazy,
+  type Thunk,
+  type Value,
+} from "../eval/index.js";
+import { parse, sourceOf, type LambdaExpr } from "../syntax/index.js";
 
-/**
- * `derivation attrs`: every output `o` becomes `attrs // { outPath; drvPath;
- * type = "derivation"; outputName = o; }` plus the other outputs, `all` and
- * `drvAttrs`; the first output is the result. Only `derivationStrict` forces
- * the attributes, and only when a path is asked for.
- */
-const DERIVATION_NIX = `
-attrs @ { outputs ? [ "out" ], ... }:
-let
-  strict = derivationStrict attrs;
-  withOutput = name: {
-    inherit name;
-    value = shared // {
-      outPath = builtins.getAttr name strict;
-      drvPath = strict.drvPath;
-      type = "derivation";
-      outputName = name;
-    };
+const WRAPPER_FILE = "//builtin/derivation.nix";
+
+// The lambda sits where CppNix's does (line 4); the lines below only give the
+// positions errors are reported at (see `at`).
+const WRAPPER_NIX = [
+  "# derivation: see evaluator/derivations/derivation-nix.ts",
+  "#",
+  "",
+  'drvAttrs @ { outputs ? [ "out" ], ... }: __derivationImpl drvAttrs',
+  ...Array.from({ length: 26 }, () => "#" + " ".repeat(40)),
+].join("\n");
+
+const OUT_DEFAULT: Lazy[] = ["out"];
+
+interface WrapperPositions {
+  strictCall: number;
+  mapCall: number;
+  listToAttrsName: number;
+  headCall: number;
+  /** Where `unsafeGetAttrPos` finds an output attribute. */
+  outputAttr: number;
+}
+
+/** Builds the derivation sets from `attrs` (already a set). */
+function derivationImpl(attrs: NixAttrs, at: WrapperPositions): Value {
+  const strictOp = getPrimOp("derivationStrict")!;
+  let strictValue: NixAttrs | undefined;
+  const strict = (): NixAttrs => (strictValue ??= forceAttrs(strictOp.impl([attrs], at.strictCall), at.strictCall));
+
+  const outputsAttr = attrs.getAttr("outputs");
+  const outputs = forceList(outputsAttr === undefined ? OUT_DEFAULT : outputsAttr.value, at.mapCall);
+  if (outputs.length === 0) throw new EvalError("list index 0 is out of bounds", at.headCall);
+
+  // Output sets are thunks so that `d.out`, `d.all` and `d` itself are one value.
+  const common: { set?: NixAttrs } = {};
+  const perOutput: Thunk[] = outputs.map((nameLazy) =>
+    lazy(() => {
+      const name = forceStringNoCtx(nameLazy, at.listToAttrsName);
+      const own = NixAttrs.fromSorted(
+        ["drvPath", "outPath", "outputName", "type"],
+        [
+          new Attr(lazy(() => forceAttrValue(strict(), "drvPath")), 0),
+          new Attr(lazy(() => forceAttrValue(strict(), name)), 0),
+          new Attr(name, 0),
+          new Attr("derivation", 0),
+        ],
+      );
+      return common.set!.update(own);
+    }),
+  );
+  const byName = new Map<string, Attr>();
+  for (let i = 0; i < outputs.length; i++) {
+    const name = forceStringNoCtx(outputs[i]!, at.listToAttrsName);
+    if (!byName.has(name)) byName.set(name, new Attr(perOutput[i]!, at.outputAttr));
+  }
+  // `all` stays unevaluated, and so do its elements (`x.value` thunks in CppNix).
+  const all = lazy(() => perOutput.map((t) => lazy(() => force(t))));
+  const extra = NixAttrs.fromSorted(["all", "drvAttrs"], [new Attr(all, 0), new Attr(attrs, 0)]);
+  common.set = attrs.update(new NixAttrs(byName)).update(extra);
+  return force(perOutput[0]!);
+}
+
+function forceAttrValue(set: NixAttrs, name: string): Value {
+  const a = set.getAttr(name);
+  if (a === undefined) throw new EvalError(`attribute '${name}' missing`);
+  return force(a.value);
+}
+
+/** The wrapper lambda for the current evaluation. */
+function makeDerivationLambda(): Value {
+  const state = evalState();
+  const expr = parse(WRAPPER_NIX, WRAPPER_FILE);
+  const src = sourceOf((expr as LambdaExpr).pos)!;
+  const lines = WRAPPER_NIX.split("\n");
+  const posAt = (line: number, col: number): number => {
+    let offset = 0;
+    for (let i = 0; i < line - 1; i++) offset += lines[i]!.length + 1;
+    return src.base + offset + col - 1;
   };
-  perOutput = map withOutput outputs;
-  shared = attrs // builtins.listToAttrs perOutput // {
-    all = map (o: o.value) perOutput;
-    drvAttrs = attrs;
+  const at: WrapperPositions = {
+    strictCall: posAt(9, 12),
+    mapCall: posAt(26, 17),
+    listToAttrsName: posAt(17, 7),
+    headCall: posAt(28, 5),
+    outputAttr: posAt(18, 7),
   };
-in (builtins.head perOutput).value
-`;
+  const impl = new PrimOp("derivation", 1, ([a], pos) => derivationImpl(forceAttrs(a!, pos), at));
+  bindVars(expr, new StaticScope(baseScope(state), new Map([["__derivationImpl", 0]])));
+  return evalExpr(expr, new Env(state.baseEnv, [impl]));
+}
 
 /**
  * `import <nix/fetchurl.nix> { url; sha256 | hash | …; }`: a derivation run by the
@@ -70,12 +166,10 @@ derivation {
 /** Where CppNix's findFile sends `<nix/…>` when no search-path entry provides it. */
 export const COREPKGS_PREFIX = "/__corepkgs__/";
 
-const ROOT = "/";
-
 // A constant's initialiser runs once per EvalState while its global scope is built,
-// so the Nix source is parsed lazily (the scope is not complete yet).
+// so the Nix parts are made lazily (the scope is not complete yet).
 defineConstant("derivation", (() => {
   const state = evalState();
-  state.fileEvalCache.set(COREPKGS_PREFIX + "fetchurl.nix", lazy(() => evalString(FETCHURL_NIX, ROOT)));
-  return lazy(() => evalString(DERIVATION_NIX, ROOT));
+  state.fileEvalCache.set(COREPKGS_PREFIX + "fetchurl.nix", lazy(() => evalString(FETCHURL_NIX, "/")));
+  return lazy(makeDerivationLambda);
 }) as unknown as () => Value);

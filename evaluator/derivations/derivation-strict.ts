@@ -195,7 +195,12 @@ function fixedOutputHash(c: Collected, posDrvName: number): { hash: Hash; method
 /** Builds, hashes and "writes" the derivation; returns its .drv path and output paths. */
 export function instantiateDerivation(attrs: NixAttrs, pos: number): { drvPath: string; drv: Derivation } {
   const nameAttr = attrs.getAttr("name");
-  if (nameAttr === undefined) throw new NixTypeError("attribute 'name' missing for call to 'derivationStrict'", pos);
+  if (nameAttr === undefined) {
+    // As CppNix's getAttr: at the set when it has a position, the call as a trace.
+    const msg = "attribute 'name' missing for call to 'derivationStrict'";
+    if (attrs.pos === 0) throw new NixTypeError(msg, pos);
+    throw new NixTypeError(msg, attrs.pos).addTrace(pos, "while invoking 'derivationStrict'");
+  }
   const posDrvName = nameAttr.pos;
   let drvName: string;
   try {

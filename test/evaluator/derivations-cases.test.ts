@@ -162,9 +162,13 @@ const errors = [
 ];
 
 /**
- * Like eval-harness's differential, but errors are compared by their first line
- * (the message): positions inside the `derivation` wrapper are not CppNix's yet.
+ * Cases whose full report depends on code outside evaluator/derivations: a usage
+ * error's "Try 'nix-instantiate --help'" line (the CLI's error printer) and the
+ * position toJSON gives a function (builtins). Only their first line is compared.
  */
+const FIRST_LINE_ONLY = ['outputHash = "foo:', "x = (a: a); })"];
+
+/** Like eval-harness's differential (full error reports), with FIRST_LINE_ONLY. */
 function differential(name: string, cases: string[][], cwd: () => string): void {
   test(name, { skip: nixSkipReason() }, async (t) => {
     const expected = await pool(cases.map((c) => () => theirsEval(c, cwd())));
@@ -174,6 +178,7 @@ function differential(name: string, cases: string[][], cwd: () => string): void 
         const got = oursEval(c, cwd());
         const want = expected[i]!;
         assert.equal(got.error, want.error, "error differs");
+        if (!FIRST_LINE_ONLY.some((k) => c.join(" ").includes(k))) assert.equal(got.stderr, want.stderr, "full error report differs");
         if (want.exitCode === 0) assert.equal(got.stdout, want.stdout);
         assert.equal(got.exitCode, want.exitCode, "exit code");
       });
