@@ -1,8 +1,7 @@
-import { Worker } from "node:worker_threads";
 import type { Command } from "../command.js";
 import { UsageError } from "../errors.js";
 import { instantiateDerivations } from "./instantiate-drv.js";
-import { instantiate, type InstantiateOptions, type InstantiateResult } from "../../evaluator/index.js";
+import { callInWorker, instantiate, type InstantiateOptions, type InstantiateResult } from "../../evaluator/index.js";
 
 /** Flags as nix-instantiate 2.8 reads them. */
 export function parseInstantiateArgs(args: string[]): InstantiateOptions {
@@ -86,28 +85,10 @@ export function parseInstantiateArgs(args: string[]): InstantiateOptions {
   return o;
 }
 
-// Deep Nix recursion needs a deep JS stack: evaluate in a worker whose stack is
-// large (the main thread's size is fixed by the OS).
-const STACK_MB = 1024;
-
+/** Evaluates in a big-stack worker (deep recursion), unless LADING_EVAL_IN_MAIN is set. */
 function runInWorker(options: InstantiateOptions): Promise<InstantiateResult> {
-  const code = `
-    const { parentPort, workerData } = require("node:worker_threads");
-    import(workerData.url).then((m) => parentPort.postMessage(m.instantiate(workerData.options)),
-      (e) => parentPort.postMessage({ stdout: "", stderr: "error: " + e.message + "\\n", exitCode: 1 }));`;
   const url = new URL("../../evaluator/index.js", import.meta.url).href;
-  return new Promise((resolve, reject) => {
-    const w = new Worker(code, {
-      eval: true,
-      workerData: { url, options: { ...options, cwd: process.cwd() } },
-      resourceLimits: { stackSizeMb: STACK_MB, maxYoungGenerationSizeMb: 64 },
-    });
-    w.once("message", (r: InstantiateResult) => {
-      resolve(r);
-      void w.terminate();
-    });
-    w.once("error", reject);
-  });
+  return callInWorker<InstantiateResult>(url, "instantiate", [{ ...options, cwd: process.cwd() }]);
 }
 
 export const instantiateCommand: Command = {

@@ -1,0 +1,40 @@
+/**
+ * Deep Nix recursion needs a deep JS stack, and the main thread's stack size is
+ * fixed by the OS (node's default allows ~5,000 nested Nix calls; CppNix 2.8
+ * manages ~60,000). `callInWorker` runs one exported function of a module in a
+ * worker thread whose stack is large, and returns its (structured-clone-able)
+ * result. The module must register everything the evaluation needs (e.g.
+ * evaluator/index.js, which loads the builtins).
+ */
+import { Worker } from "node:worker_threads";
+
+export interface WorkerLimits {
+  /** Stack size of the worker, in MB (default 1024). */
+  stackMb?: number;
+  /** Young-generation size in MB (default 64: fewer promotions of thunks). */
+  youngGenerationMb?: number;
+}
+
+const WORKER_SOURCE = `
+  const { parentPort, workerData } = require("node:worker_threads");
+  import(workerData.url).then(
+    (m) => parentPort.postMessage({ ok: true, value: m[workerData.name](...workerData.args) }),
+    (e) => parentPort.postMessage({ ok: false, message: String(e && e.message ? e.message : e) }),
+  ).catch((e) => parentPort.postMessage({ ok: false, message: String(e && e.message ? e.message : e) }));`;
+
+/** Calls `moduleUrl`'s export `name` with `args` in a big-stack worker. */
+export function callInWorker<T>(moduleUrl: string, name: string, args: unknown[], limits: WorkerLimits = {}): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { url: moduleUrl, name, args },
+      resourceLimits: { stackSizeMb: limits.stackMb ?? 1024, maxYoungGenerationSizeMb: limits.youngGenerationMb ?? 64 },
+    });
+    worker.once("message", (r: { ok: true; value: T } | { ok: false; message: string }) => {
+      void worker.terminate();
+      if (r.ok) resolve(r.value);
+      else reject(new Error(r.message));
+    });
+    worker.once("error", reject);
+  });
+}
