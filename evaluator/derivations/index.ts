@@ -14,6 +14,6 @@ export { CachingEvalStore, ComputingEvalStore, isEvalStore, type EvalStore } fro
 export { drvState, type DrvState } from "./drv-state.js";
 export type { PathFilter } from "./filtered-nar.js";
 export { COREPKGS_PREFIX } from "./derivation-nix.js";
-export { instantiateDrvs } from "./instantiate-drvs.js";
+export { instantiateDrvs, setDefaultEvalStore } from "./instantiate-drvs.js";
 export { HashMismatchError } from "./fetchers.js";
 export { WritingEvalStore, type StoreWriter } from "./writing-store.js";

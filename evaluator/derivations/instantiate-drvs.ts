@@ -82,8 +82,19 @@ function includeEntry(arg: string): SearchPathEntry {
   return eq < 0 ? { prefix: "", path: arg } : { prefix: arg.slice(0, eq), path: arg.slice(eq + 1) };
 }
 
+let defaultStore: (() => EvalStore) | undefined;
+
+/**
+ * Sets the store `instantiateDrvs` writes to when its caller passes none (e.g. a
+ * WritingEvalStore over the local store, registered in the CLI's worker).
+ */
+export function setDefaultEvalStore(factory: (() => EvalStore) | undefined): void {
+  defaultStore = factory;
+}
+
 /** Runs nix-instantiate (no `--eval`); never throws for Nix errors. `store` writes when not read-only. */
-export function instantiateDrvs(opts: InstantiateOptions, store?: EvalStore): InstantiateResult {
+export function instantiateDrvs(opts: InstantiateOptions, givenStore?: EvalStore): InstantiateResult {
+  const store = givenStore ?? defaultStore?.();
   let stdout = "";
   let stderr = "";
   try {
