@@ -5,9 +5,10 @@
  * - integers out of int64 range saturate (decimal, hex, octal) or wrap (binary);
  * - floats beyond the double range become ±DBL_MAX;
  * - arrays may mix types; `[a]` after a dotted `a.b = …` is accepted;
- * - error messages are toml11's titles (`[error] toml::…`), decided by the
- *   same order of checks (toml11 "returns" some errors, which a caller may
- *   replace with its own, and "throws" others, which reach the user as they are).
+ * - error messages are toml11's (`[error] toml::…`, source excerpts, hints),
+ *   decided by the same order of checks (toml11 "returns" some errors, which a
+ *   caller may replace with its own, and "throws" others, which reach the user
+ *   as they are).
  *
  * Strings are byte strings (one char per byte, UTF-8 inside). Integers are
  * bigint, floats number. Dates and times parse to a `TomlDateTime` marker:
@@ -68,20 +69,24 @@ interface Place {
   lineText: string;
 }
 
+/** A place, or how to find it when the message is written (finding the line costs a scan). */
+type PlaceRef = Place | (() => Place);
+
 /** A place and what toml11 says of it. */
-type Note = readonly [Place, string];
+type Note = readonly [PlaceRef, string];
 
 const FILE_NAME = "fromTOML";
 
 /** toml11's format_underline (uncoloured). */
 function formatError(title: string, notes: readonly Note[], hints: readonly string[] = []): string {
-  const width = Math.max(1, ...notes.map(([p]) => String(p.line).length));
+  const places = notes.map(([p, comment]) => [typeof p === "function" ? p() : p, comment] as const);
+  const width = Math.max(1, ...places.map(([p]) => String(p.line).length));
   const gutter = " ".repeat(width + 1);
-  const one = ([p, comment]: Note): string => {
+  const one = ([p, comment]: readonly [Place, string]): string => {
     const mark = p.size === 1 ? "^---" : "~".repeat(Math.min(p.size, p.lineText.length));
     return ` ${String(p.line).padStart(width)} | ${p.lineText}\n${gutter} | ${" ".repeat(p.column - 1)}${mark} ${comment}`;
   };
-  let out = `[error] ${title}\n --> ${FILE_NAME}\n${gutter} |\n` + notes.map(one).join("\n ...\n");
+  let out = `[error] ${title}\n --> ${FILE_NAME}\n${gutter} |\n` + places.map(one).join("\n ...\n");
   if (hints.length > 0) out += `\n${gutter} |` + hints.map((h) => `\nHint: ${h}`).join("");
   return out;
 }
@@ -94,11 +99,19 @@ const KEY_HINTS = [
   "dotted keys: sequence of bare or quoted keys joined with a dot.",
 ];
 
-/** An error toml11 returns rather than throws: callers may replace it. */
+/** An error toml11 returns rather than throws: callers may replace it (so its message is written only if used). */
 class Soft {
   /** Where toml11 leaves the position when it is not where the failed step started. */
   resumeAt: number | undefined;
-  constructor(readonly message: string) {}
+  constructor(
+    readonly title: string,
+    readonly notes: readonly Note[],
+    readonly hints?: readonly string[],
+  ) {}
+
+  get message(): string {
+    return formatError(this.title, this.notes, this.hints);
+  }
 }
 
 const INT64_MAX = (1n << 63n) - 1n;
@@ -129,7 +142,7 @@ function fail(title: string, notes: readonly Note[], hints?: readonly string[]):
 }
 
 function soft(title: string, notes: readonly Note[], hints?: readonly string[]): never {
-  throw new Soft(formatError(title, notes, hints));
+  throw new Soft(title, notes, hints);
 }
 
 /** The place of a token inside a date/time token: toml11 parses those on a copy of the token alone. */
@@ -390,7 +403,7 @@ function utf8ErrorAt(s: string): number {
 }
 
 /** A code point from `\u`/`\U` as UTF-8 bytes; `place` is where toml11 reports a bad one. */
-function codepointBytes(hex: string, place: Place): string {
+function codepointBytes(hex: string, place: PlaceRef): string {
   const cp = parseInt(hex, 16);
   if (cp >= 0xd800 && cp <= 0xdfff) {
     fail("toml::read_utf8_codepoint: codepoints in the range [0xD800, 0xDFFF] are not valid UTF-8.", [[place, "not a valid UTF-8 codepoint"]]);
@@ -402,9 +415,9 @@ function codepointBytes(hex: string, place: Place): string {
 const SIMPLE_ESCAPES: Record<string, string> = { '"': '"', "\\": "\\", b: "\b", t: "\t", n: "\n", f: "\f", r: "\r" };
 
 /** The value of an escape sequence already lexed as [i, end). */
-function escapeValue(s: string, i: number, end: number, place: () => Place): string {
+function escapeValue(s: string, i: number, end: number, place: PlaceRef): string {
   const c = s[i + 1]!;
-  return SIMPLE_ESCAPES[c] ?? codepointBytes(s.slice(i + 2, end), place());
+  return SIMPLE_ESCAPES[c] ?? codepointBytes(s.slice(i + 2, end), place);
 }
 
 /** toml11's show_char: a graphic ASCII character as itself, others as 0xNN. */
@@ -447,12 +460,16 @@ class Parser {
   }
 
   /** toml11's location at a position: one character. */
-  at(pos = this.pos): Place {
-    return { ...this.span({ start: pos, end: pos }), size: 1 };
+  at(pos = this.pos): () => Place {
+    return () => ({ ...this.resolve({ start: pos, end: pos }), size: 1 });
   }
 
   /** toml11's region: the line of its start, the text of that line up to the first newline. */
-  span(r: Region): Place {
+  span(r: Region): () => Place {
+    return () => this.resolve(r);
+  }
+
+  private resolve(r: Region): Place {
     const s = this.s;
     const lineStart = r.start === 0 ? 0 : s.lastIndexOf("\n", r.start - 1) + 1;
     const next = s.indexOf("\n", r.start);
@@ -931,7 +948,7 @@ class Parser {
         continue;
       }
       const end = lexEscape(s, i);
-      out += escapeValue(s, i, end, () => this.at(end));
+      out += escapeValue(s, i, end, this.at(end));
       i = end;
     }
     return out;
@@ -1070,7 +1087,7 @@ function insertNested(p: Parser, root: TomlTable, ins: Insertion): void {
   for (let n = 0; n < keys.length; n++) {
     const k = keys[n]!;
     const existing = tab.entries.get(k);
-    const there = (): Place => p.span(tab.regions.get(k)!);
+    const there = (): PlaceRef => p.span(tab.regions.get(k)!);
     if (n === keys.length - 1) {
       if (ins.arrayOfTables) {
         if (existing === undefined) {
