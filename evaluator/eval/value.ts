@@ -63,6 +63,8 @@ export class NixAttrs {
   /** Position of the set expression (for `determinePos`), 0 if none. */
   readonly pos: number;
   private mapView: Map<string, Attr> | null;
+  /** Binary searches done so far; a large set searched often gets a Map index. */
+  private searches: number;
 
   /** From a Map in any order (sorted here). */
   constructor(map: ReadonlyMap<string, Attr>, pos?: number);
@@ -83,6 +85,7 @@ export class NixAttrs {
       this.pos = (b as number | undefined) ?? 0;
     }
     this.mapView = null;
+    this.searches = 0;
   }
 
   /** From names already sorted in byte order and without duplicates. */
@@ -115,17 +118,20 @@ export class NixAttrs {
 
   /** The attribute (value and position) of a name. */
   getAttr(name: string): Attr | undefined {
+    if (this.mapView !== null) return this.mapView.get(name);
+    // Sets searched often (e.g. `with lib;` scopes) get a hash index.
+    if (this.names.length > 32 && ++this.searches > 64) return this.map.get(name);
     const i = this.indexOf(name);
     return i < 0 ? undefined : this.attrs[i];
   }
 
   get(name: string): Lazy | undefined {
-    const i = this.indexOf(name);
-    return i < 0 ? undefined : this.attrs[i]!.value;
+    const a = this.getAttr(name);
+    return a === undefined ? undefined : a.value;
   }
 
   has(name: string): boolean {
-    return this.indexOf(name) >= 0;
+    return this.getAttr(name) !== undefined;
   }
 
   /** Attribute names in byte order. */
