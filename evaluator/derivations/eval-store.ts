@@ -6,7 +6,7 @@
  * references, the derivations behind .drv paths) so that `=drv` contexts and
  * hashDerivationModulo never need to read a store back.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import {
   BadStorePathError,
   DEFAULT_STORE_DIR,
@@ -32,6 +32,8 @@ export interface EvalStore extends StoreBackend {
   addToStore(physicalPath: string, name: string, method: FileIngestionMethod, filter?: PathFilter): string;
   /** A store derivation (its output paths already filled in); returns the .drv path. */
   writeDerivation(drv: Derivation, drvName: string): string;
+  /** True when the store path exists (is valid) in this store. */
+  isValidPath(storePath: string): boolean;
   /** The references of a store path, as far as this store knows them. */
   queryReferences(storePath: string): readonly string[];
   /** The derivation at a .drv path (one this evaluation wrote, or one in the store). */
@@ -79,6 +81,11 @@ export class ComputingEvalStore implements EvalStore {
     const path = storeCall(() => derivationStorePath(drv, drvName, this.storeDir)).render(this.storeDir);
     this.derivations.set(path, drv);
     return path;
+  }
+
+  /** Computing only: a path is valid when it exists on disk (e.g. in /nix/store). */
+  isValidPath(storePath: string): boolean {
+    return existsSync(latin1(storePath));
   }
 
   /** Every derivation written or read in this store so far, by .drv path. */
@@ -150,6 +157,10 @@ export class CachingEvalStore implements EvalStore {
 
   writeDerivation(drv: Derivation, drvName: string): string {
     return this.inner.writeDerivation(drv, drvName);
+  }
+
+  isValidPath(storePath: string): boolean {
+    return this.inner.isValidPath(storePath);
   }
 
   queryReferences(storePath: string): readonly string[] {

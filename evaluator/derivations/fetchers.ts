@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { hashBytes, type Hash } from "../../store/index.js";
+import { hashBytes, makeFixedOutputPath, type Hash } from "../../store/index.js";
 import {
   EvalError,
   NixAttrs,
@@ -24,6 +24,7 @@ import {
   type Value,
 } from "../eval/index.js";
 import { drvState } from "./drv-state.js";
+import { storeCall } from "./eval-store.js";
 import { narHashFiltered } from "./filtered-nar.js";
 import { parseHashAllowEmpty, warn } from "./hash-parse.js";
 import { decompressArchive, extractTar } from "./tar.js";
@@ -108,6 +109,11 @@ function fetchUrlOrTarball(arg: Lazy, pos: number, who: string, unpack: boolean,
   if (name === "") name = baseNameOf(url);
 
   const { store } = drvState();
+  // Pinned and already present: no download (CppNix's early exit).
+  if (expected !== undefined && expected.algo === "sha256") {
+    const pinned = storeCall(() => makeFixedOutputPath(name, unpack ? "recursive" : "flat", expected!, {}, store.storeDir)).render(store.storeDir);
+    if (store.isValidPath(pinned)) return new NixString(pinned, [pinned]);
+  }
   const data = download(url);
   let path: string;
   let got: Hash;

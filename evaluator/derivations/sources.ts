@@ -64,11 +64,17 @@ function addPath(pos: number, name: string, path: string, filterFun: Value | nul
     const { store } = drvState();
     const filter: PathFilter | undefined =
       filterFun === null ? undefined : (p, type) => forceBool(callFunction(filterFun, [p, type], pos), pos);
-    const dst = store.addToStore(path, name, method, filter);
+    let want: string | undefined;
     if (expected !== null) {
-      const want = storeCall(() => makeFixedOutputPath(name, method, expected, {}, store.storeDir)).render(store.storeDir);
-      if (want !== dst) throw new EvalError(`store path mismatch in (possibly filtered) path added from '${path}'`);
+      want = storeCall(() => makeFixedOutputPath(name, method, expected, {}, store.storeDir)).render(store.storeDir);
+      // Already valid: CppNix does not read or filter the source again (it must exist).
+      if (store.isValidPath(want)) {
+        resolveSymlinks(path);
+        return new NixString(want, [want]);
+      }
     }
+    const dst = store.addToStore(path, name, method, filter);
+    if (want !== undefined && want !== dst) throw new EvalError(`store path mismatch in (possibly filtered) path added from '${path}'`);
     return new NixString(dst, [dst]);
   } catch (err) {
     if (err instanceof EvalError) err.addTrace(pos, `while adding path '${path}'`);

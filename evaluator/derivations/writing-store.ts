@@ -119,6 +119,10 @@ export class WritingEvalStore implements EvalStore {
     return path;
   }
 
+  isValidPath(storePath: string): boolean {
+    return this.writer.isValidPath(storePath);
+  }
+
   queryReferences(storePath: string): readonly string[] {
     return this.computing.queryReferences(storePath);
   }

@@ -271,3 +271,23 @@ test("fetchurl and fetchTarball over HTTP (a local server in a child process)", 
     server.kill();
   }
 });
+
+test("pinned fetchurl/fetchTarball/path already in the store: no download, no read", { skip: nixSkipReason() }, async () => {
+  // Put the file and the tree into /nix/store through CppNix first.
+  const fileHash = execFileSync("nix-hash", ["--type", "sha256", "--flat", "--base32", join(dir, "file.bin")]).toString().trim();
+  const treeHash = execFileSync("nix-hash", ["--type", "sha256", "--base32", join(dir, "src")]).toString().trim();
+  const warm = await theirsEval(["--eval", "--strict", "-E", `[ (builtins.fetchurl "file://${dir}/file.bin") (builtins.path { path = ./src; name = "pinned-src"; }) (builtins.fetchTarball { url = "file://${dir}/src.tar.gz"; name = "pinned-tar"; }) ]`], dir);
+  assert.equal(warm.exitCode, 0, warm.error);
+  for (const e of [
+    `builtins.fetchurl { url = "file:///nonexistent/file.bin"; sha256 = "${fileHash}"; }`,
+    `builtins.fetchTarball { url = "file:///nonexistent/src.tar.gz"; name = "pinned-tar"; sha256 = "${treeHash}"; }`,
+    `builtins.path { path = ./src; name = "pinned-src"; sha256 = "${treeHash}"; filter = p: t: false; }`,
+    `builtins.path { path = /nonexistent/src; name = "pinned-src"; sha256 = "${treeHash}"; }`,
+  ]) {
+    const args = ["--eval", "--strict", "-E", e];
+    const expected = await theirsEval(args, dir);
+    const got = oursEval(args, dir);
+    assert.equal(got.error, expected.error);
+    assert.equal(got.stdout, expected.stdout);
+  }
+});
