@@ -7,7 +7,7 @@
  * restore against `nix-store --restore` on the largest NAR. Prints medians and ratios
  * lading/CppNix (lower is better; the target is <= 1).
  *
- *   node dist/bench/substitute.js [--size-mb N] [--runs N]
+ *   node dist/bench/substitute.js [--size-mb N] [--runs N] [--compression xz|zstd|bzip2|none]
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomFillSync } from "node:crypto";
@@ -19,10 +19,11 @@ import { parseStorePath, restoreNar, SecretKey } from "../store/index.js";
 
 const NIX_ENV = { ...process.env, NIX_CONFIG: "experimental-features = nix-command" };
 
-function parseOptions(argv: string[]): { sizeMb: number; runs: number } {
-  const options = { sizeMb: 200, runs: 3 };
+function parseOptions(argv: string[]): { sizeMb: number; runs: number; compression: string } {
+  const options = { sizeMb: 200, runs: 3, compression: "xz" };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--size-mb" && argv[i + 1]) options.sizeMb = Number(argv[++i]);
+    else if (argv[i] === "--compression" && argv[i + 1]) options.compression = argv[++i]!;
     else if (argv[i] === "--runs" && argv[i + 1]) options.runs = Number(argv[++i]);
     else throw new Error(`unknown argument '${argv[i]}'`);
   }
@@ -118,11 +119,11 @@ async function main(): Promise<void> {
     const key = SecretKey.generate("bench-1");
     writeFileSync(join(base, "sk"), key.toString());
     const cacheDir = join(base, "cache");
-    run("nix", ["copy", "--to", `file://${cacheDir}?compression=xz&secret-key=${join(base, "sk")}`, ...paths.map((p) => p.render())]);
+    run("nix", ["copy", "--to", `file://${cacheDir}?compression=${options.compression}&secret-key=${join(base, "sk")}`, ...paths.map((p) => p.render())]);
     const narMb = paths.reduce((sum, p) => sum + Number(run("nix-store", ["-q", "--size", p.render()])), 0) / 1e6;
     const started = await startServer(cacheDir);
     server = started.child;
-    console.log(`substitute: ${paths.length} paths, ${narMb.toFixed(0)} MB of NAR, xz over HTTP on loopback, ${options.runs} runs each, medians`);
+    console.log(`substitute: ${paths.length} paths, ${narMb.toFixed(0)} MB of NAR, ${options.compression} over HTTP on loopback, ${options.runs} runs each, medians`);
 
     const ours: number[] = [];
     const theirs: number[] = [];

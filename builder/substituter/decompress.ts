@@ -1,4 +1,5 @@
 import { Readable, pipeline, type Transform } from "node:stream";
+import * as zlib from "node:zlib";
 import { createBrotliDecompress, createGunzip } from "node:zlib";
 import Bzip2 from "@foxglove/wasm-bz2";
 import { Decompress as ZstdDecompress } from "fzstd";
@@ -41,8 +42,11 @@ export function decompress(
       return throughTransform(source, createGunzip(), "gzip");
     case "br":
       return throughTransform(source, createBrotliDecompress(), "br");
-    case "zstd":
-      return zstdStream(source);
+    case "zstd": {
+      // Node 22.15+ has a native zstd decoder; Node 20 has none, so fzstd (pure JS) is the fallback.
+      const native = (zlib as unknown as { createZstdDecompress?: () => Transform }).createZstdDecompress;
+      return native ? throughTransform(source, native(), "zstd") : zstdStream(source);
+    }
     case "bzip2":
       return bzip2Whole(source, options.expectedSize);
     default:
