@@ -7,6 +7,6 @@ status=0
 for bench in dist/bench/*.js; do
   [ -e "$bench" ] || continue
   echo "== ${bench#dist/bench/}"
-  node "$bench" "$@" || status=1
+  node "$bench" || status=1
 done
 exit "$status"
