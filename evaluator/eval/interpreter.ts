@@ -123,12 +123,6 @@ export function evalExpr(e: Expr, env: Env): Value {
         const v = e.fromWith ? lookupWith(en, e.name, e.pos) : en.vars[e.displ]!;
         return v instanceof Thunk ? forceThunk(v, e.pos) : v;
       }
-      case "int":
-      case "float":
-      case "string":
-        return e.value;
-      case "path":
-        return (e.cache ??= new NixPath(e.value)) as NixPath;
       case "call": {
         const fn = evalExpr(e.fn, env);
         const argExprs = e.args;
@@ -153,16 +147,6 @@ export function evalExpr(e: Expr, env: Env): Value {
       }
       case "select":
         return evalSelect(e, env);
-      case "lambda":
-        return new NixLambda(e, env);
-      case "attrs":
-        return evalAttrs(e, env);
-      case "list":
-        return evalList(e.elems, env);
-      case "let":
-        env = letEnv(e.attrs, env);
-        e = e.body;
-        continue;
       case "if":
         e = evalBool(e.cond, env, e.pos) ? e.then : e.else;
         continue;
@@ -176,6 +160,20 @@ export function evalExpr(e: Expr, env: Env): Value {
         }
         return evalConcat(e, env, first);
       }
+      case "int":
+      case "float":
+      case "string":
+        return e.value;
+      case "attrs":
+        return evalAttrs(e, env);
+      case "lambda":
+        return new NixLambda(e, env);
+      case "list":
+        return evalList(e.elems, env);
+      case "let":
+        env = letEnv(e.attrs, env);
+        e = e.body;
+        continue;
       case "binary":
         return evalBinary(e.op, e.left, e.right, e.pos, env);
       case "not":
@@ -186,6 +184,8 @@ export function evalExpr(e: Expr, env: Env): Value {
         env = new Env(env, [new Thunk(e.attrs, env)], e.prevWith);
         e = e.body;
         continue;
+      case "path":
+        return (e.cache ??= new NixPath(e.value)) as NixPath;
       case "assert":
         if (!evalBool(e.cond, env, e.pos)) throw new AssertionError(`assertion '${showExpr(e.cond)}' failed`, e.pos);
         e = e.body;
