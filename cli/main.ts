@@ -1,10 +1,30 @@
 import type { Command } from "./command.js";
 import { CliError } from "./errors.js";
-import { serveCommand } from "./commands/serve.js";
-import { storeCommand } from "./commands/store.js";
-import { instantiateCommand } from "./commands/instantiate.js";
 
-const COMMANDS: readonly Command[] = [serveCommand, storeCommand, instantiateCommand];
+/** Commands load on demand, so `lading store dump` does not pay for fastify or the evaluator. */
+interface CommandEntry {
+  readonly name: string;
+  readonly summary: string;
+  load(): Promise<Command>;
+}
+
+const COMMANDS: readonly CommandEntry[] = [
+  {
+    name: "serve",
+    summary: "run the registry (configuration from the environment)",
+    load: async () => (await import("./commands/serve.js")).serveCommand,
+  },
+  {
+    name: "store",
+    summary: "store primitives: dump, restore, hash, add",
+    load: async () => (await import("./commands/store.js")).storeCommand,
+  },
+  {
+    name: "instantiate",
+    summary: "evaluate Nix expressions and instantiate derivations, like nix-instantiate",
+    load: async () => (await import("./commands/instantiate.js")).instantiateCommand,
+  },
+];
 
 function usage(): string {
   const lines = COMMANDS.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`);
@@ -18,9 +38,10 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(usage());
     return name === undefined ? 1 : 0;
   }
-  const command = COMMANDS.find((c) => c.name === name);
+  const entry = COMMANDS.find((c) => c.name === name);
   try {
-    if (!command) throw new CliError(`unknown command '${name}'; try 'lading --help'`);
+    if (!entry) throw new CliError(`unknown command '${name}'; try 'lading --help'`);
+    const command = await entry.load();
     return await command.run(rest);
   } catch (err) {
     if (err instanceof CliError) {
