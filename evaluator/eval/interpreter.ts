@@ -181,7 +181,7 @@ export function evalExpr(e: Expr, env: Env): Value {
       case "hasAttr":
         return evalHasAttr(e.expr, e.path, env);
       case "with":
-        env = new Env(env, [new Thunk(e.attrs, env)], e.prevWith);
+        env = new Env(env, [maybeThunk(e.attrs, env)], e.prevWith);
         e = e.body;
         continue;
       case "path":
@@ -232,7 +232,8 @@ function evalBool(e: Expr, env: Env, pos: number): boolean {
 function lookupWith(env: Env, name: string, pos: number): Lazy {
   for (;;) {
     const attrs = force(env.vars[0]!, pos);
-    if (!(attrs instanceof NixAttrs)) throw typeError(attrs, "a set", pos);
+    // CppNix's evalAttrs reports this without a position.
+    if (!(attrs instanceof NixAttrs)) throw typeError(attrs, "a set");
     const a = attrs.getAttr(name);
     if (a !== undefined) return a.value;
     const up = env.prevWith;

@@ -10,7 +10,7 @@ import { instantiate } from "../../evaluator/index.js";
 import { parseInstantiateArgs } from "../../cli/commands/instantiate.js";
 
 const ERRORS = [
-  "x", "let f = x: y; in 1", "{ a = z; }", "with {}; x", "with { }; let y = x; in 1", "let x = x; in x",
+  "x", "let f = x: y; in 1", "with 1; x", "let s = 1; in with s; x", "with { a = 1; }; with 2; a", "{ a = z; }", "with {}; x", "with { }; let y = x; in 1", "let x = x; in x",
   "rec { a = b; b = a; }.a", "let s = { a = s.a; }; in s.a", "1 + \"a\"", "\"a\" + 1", "1.5 + \"a\"", "1 + null",
   "null + 1", "[] + []", "{ } + 1", "./a + { }", "\"a\" + (x: x)", "if 1 then 2 else 3", "if null then 1 else 2",
   "!1", "1 && true", "true && 1", "false || \"x\"", "1 -> true", "assert 1 == 2; 3", "assert false; 1",
