@@ -28,6 +28,8 @@ export interface SubstituterOptions {
   maxQueries?: number;
   retry?: RetryPolicy;
   negativeTtlMs?: number;
+  /** How long a cache that could not be opened is left out before it is tried again (default 60 s). */
+  reopenAfterMs?: number;
 }
 
 export type SubstitutionEvent =
@@ -94,7 +96,7 @@ export class Substituter extends EventEmitter<{ event: [SubstitutionEvent] }> {
   private readonly retry: RetryPolicy;
   private readonly queryLimiter: Limiter;
   private readonly downloadLimiter: Limiter;
-  private cachesOpening: Promise<BinaryCache[]> | undefined;
+  private readonly cacheStates = new Map<string, { cache?: BinaryCache; opening?: Promise<void>; failedAt?: number }>();
   private readonly inFlight = new Map<string, Promise<void>>();
   readonly stats: SubstitutionStats = {
     pathsTotal: 0,
@@ -121,31 +123,40 @@ export class Substituter extends EventEmitter<{ event: [SubstitutionEvent] }> {
     this.emit("event", event);
   }
 
-  /** The caches that answered, by priority. One that cannot be opened is reported and left out. */
-  caches(): Promise<BinaryCache[]> {
-    this.cachesOpening ??= (async () => {
-      const opened = await Promise.all(
-        this.options.urls.map(async (url, order) => {
-          try {
-            const cache = await BinaryCache.open(url, {
-              storeDir: this.store.storeDir,
-              retry: this.retry,
-              negativeTtlMs: this.options.negativeTtlMs,
-              onRetry: (u, error, attempt) => this.emitEvent({ type: "retry", url: u, attempt, error }),
-            });
-            return { cache, order };
-          } catch (error) {
-            this.emitEvent({ type: "cache-error", url, error: error as Error });
-            return undefined;
-          }
-        }),
-      );
-      return opened
-        .filter((c) => c !== undefined)
-        .sort((a, b) => a.cache.priority - b.cache.priority || a.order - b.order)
-        .map((c) => c.cache);
-    })();
-    return this.cachesOpening;
+  /**
+   * The caches that answered, by priority. One that cannot be opened is reported and
+   * left out; it is tried again once `reopenAfterMs` has passed, so an outage at start
+   * does not exclude a cache for the life of a long-running server.
+   */
+  async caches(): Promise<BinaryCache[]> {
+    const now = Date.now();
+    await Promise.all(
+      this.options.urls.map((url) => {
+        const state = this.cacheStates.get(url);
+        if (state?.cache) return undefined;
+        if (state?.opening) return state.opening;
+        if (state?.failedAt !== undefined && now - state.failedAt < (this.options.reopenAfterMs ?? 60_000)) return undefined;
+        const opening = BinaryCache.open(url, {
+          storeDir: this.store.storeDir,
+          retry: this.retry,
+          negativeTtlMs: this.options.negativeTtlMs,
+          onRetry: (u, error, attempt) => this.emitEvent({ type: "retry", url: u, attempt, error }),
+        }).then(
+          (cache) => void this.cacheStates.set(url, { cache }),
+          (error: Error) => {
+            this.cacheStates.set(url, { failedAt: Date.now() });
+            this.emitEvent({ type: "cache-error", url, error });
+          },
+        );
+        this.cacheStates.set(url, { opening });
+        return opening;
+      }),
+    );
+    return this.options.urls
+      .map((url, order) => ({ cache: this.cacheStates.get(url)?.cache, order }))
+      .filter((c): c is { cache: BinaryCache; order: number } => c.cache !== undefined)
+      .sort((a, b) => a.cache.priority - b.cache.priority || a.order - b.order)
+      .map((c) => c.cache);
   }
 
   /** Why a narinfo may not be used, or undefined when it may. */

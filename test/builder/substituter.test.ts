@@ -119,6 +119,30 @@ describe("substitution from binary caches CppNix wrote", { skip }, () => {
       }
     });
 
+    test("a cache that is down when first asked is tried again later", async () => {
+      server.requests.length = 0;
+      server.fault = (req, res) => {
+        if (req.url !== "/nix-cache-info") return false;
+        res.writeHead(503).end();
+        return true;
+      };
+      const store = await openStore();
+      try {
+        const sub = substituter(store, [server.url], [cache.key.publicKey], { reopenAfterMs: 0 });
+        const errors: SubstitutionEvent[] = [];
+        sub.on("event", (e) => e.type === "cache-error" && errors.push(e));
+        await assert.rejects(sub.substitute([closure.top]), /cannot substitute/);
+        assert.equal(errors.length, 1);
+        assert.equal(server.count((r) => r === "/nix-cache-info"), FAST_RETRY.attempts, "retried with backoff");
+        server.fault = undefined;
+        await sub.substitute([closure.top]);
+        assertSameAsNix(store, closure.all);
+      } finally {
+        server.fault = undefined;
+        await store.close();
+      }
+    });
+
     test("retries 500s and a download that breaks off", async () => {
       server.requests.length = 0;
       let failures = 0;
