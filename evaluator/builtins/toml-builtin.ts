@@ -21,7 +21,8 @@ function tomlToValue(t: TomlValue): Value {
   return t;
 }
 
-definePrimOp("__fromTOML", 1, ([s], pos) => {
+// CppNix 2.8 registers it without underscores: a global `fromTOML` as well as `builtins.fromTOML`.
+definePrimOp("fromTOML", 1, ([s], pos) => {
   const text = forceStringNoCtx(s!, pos);
   try {
     return tomlToValue(parseToml(text));

@@ -233,6 +233,8 @@ const TODO_DOCS = new Map<string, string>([
 /** Nix expressions beyond documents in files. */
 const EXPRS = [
   "builtins.fromTOML 1",
+  'fromTOML "a = 1"',
+  '__fromTOML "a = 1"',
   'builtins.fromTOML "a = 1"',
   'builtins.fromTOML "a = 1\\r"',
   'builtins.fromTOML "a = \\"x\\"\\r"',
