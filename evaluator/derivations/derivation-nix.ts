@@ -41,14 +41,15 @@ import { parse, sourceOf, type LambdaExpr } from "../syntax/index.js";
 
 const WRAPPER_FILE = "//builtin/derivation.nix";
 
-// The lambda sits where CppNix's does (line 4); the lines below only give the
+// The lambda sits where CppNix's does (line 5); the lines below only give the
 // positions errors are reported at (see `at`).
 const WRAPPER_NIX = [
   "# derivation: see evaluator/derivations/derivation-nix.ts",
   "#",
+  "#",
   "",
   'drvAttrs @ { outputs ? [ "out" ], ... }: __derivationImpl drvAttrs',
-  ...Array.from({ length: 26 }, () => "#" + " ".repeat(40)),
+  ...Array.from({ length: 25 }, () => "#" + " ".repeat(40)),
 ].join("\n");
 
 const OUT_DEFAULT: Lazy[] = ["out"];

@@ -187,7 +187,13 @@ function differential(name: string, cases: string[][], cwd: () => string): void 
 }
 
 differential("derivation values against CppNix (--readonly-mode --eval --strict)", values.map((e) => ["--readonly-mode", "--eval", "--strict", "-E", e]), () => dir);
-differential("derivation errors against CppNix (first line)", errors.map((e) => ["--readonly-mode", "--eval", "--strict", "-E", e]), () => dir);
+differential("derivation errors against CppNix (full report)", errors.map((e) => ["--readonly-mode", "--eval", "--strict", "-E", e]), () => dir);
+differential(
+  "derivation errors against CppNix (--show-trace)",
+  // Selected attributes only: traces of --strict deep forcing are the printer's (core).
+  errors.filter((e) => e.startsWith("(")).slice(0, 16).map((e) => ["--readonly-mode", "--show-trace", "--eval", "--strict", "-E", e]),
+  () => dir,
+);
 
 test("a 1000-deep dependency chain through `lading instantiate`", { skip: nixSkipReason() }, () => {
   const file = join(dir, "chain.nix");
