@@ -2,6 +2,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
+import { xzSync } from "node-liblzma";
 import { join, resolve } from "node:path";
 import { LocalStore, Substituter, SubstitutionError, type SubstitutionEvent } from "../../builder/index.js";
 import { narHashAndSize, SecretKey, StorePath, type PublicKey } from "../../store/index.js";
@@ -187,10 +188,8 @@ describe("substitution from binary caches CppNix wrote", { skip }, () => {
       server.fault = (req, res) => {
         if (req.url === `/${narUrl}`) {
           // Serve the tampered archive, xz-compressed as the narinfo says.
-          import("node:child_process").then(({ execFileSync }) => {
-            const xz = execFileSync("xz", ["-c"], { input: nar });
-            res.writeHead(200, { "content-length": xz.length }).end(xz);
-          });
+          const xz = xzSync(nar);
+          res.writeHead(200, { "content-length": xz.length }).end(xz);
           return true;
         }
         return false;
