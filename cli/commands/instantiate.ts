@@ -1,7 +1,7 @@
 import type { Command } from "../command.js";
 import { UsageError } from "../errors.js";
 import { instantiateDerivations } from "./instantiate-drv.js";
-import { callInWorker, instantiate, type InstantiateOptions, type InstantiateResult } from "../../evaluator/index.js";
+import { callInWorker, instantiate, setTraceSink, type InstantiateOptions, type InstantiateResult } from "../../evaluator/index.js";
 
 /** Flags as nix-instantiate 2.8 reads them. */
 export function parseInstantiateArgs(args: string[]): InstantiateOptions {
@@ -85,10 +85,31 @@ export function parseInstantiateArgs(args: string[]): InstantiateOptions {
   return o;
 }
 
-/** Evaluates in a big-stack worker (deep recursion), unless LADING_EVAL_IN_MAIN is set. */
+/** Evaluates in a worker with a big stack (for deep recursion). */
 function runInWorker(options: InstantiateOptions): Promise<InstantiateResult> {
   const url = new URL("../../evaluator/index.js", import.meta.url).href;
   return callInWorker<InstantiateResult>(url, "instantiate", [{ ...options, cwd: process.cwd() }]);
+}
+
+/**
+ * `--eval`: evaluates on the main thread (no worker start-up) and, only if the JS
+ * stack runs out, again in a big-stack worker (LADING_EVAL_IN_WORKER: always;
+ * LADING_EVAL_IN_MAIN: never). `trace` lines of the first attempt are held back
+ * until it is known to count, so they are never printed twice.
+ */
+async function evaluate(options: InstantiateOptions): Promise<InstantiateResult> {
+  if (process.env.LADING_EVAL_IN_WORKER) return runInWorker(options);
+  const held: string[] = [];
+  const sink = setTraceSink((line) => held.push(line));
+  let result: InstantiateResult;
+  try {
+    result = instantiate(options);
+  } finally {
+    setTraceSink(sink);
+  }
+  if (result.stackOverflow && !process.env.LADING_EVAL_IN_MAIN) return runInWorker(options);
+  for (const line of held) sink(line);
+  return result;
 }
 
 export const instantiateCommand: Command = {
@@ -96,7 +117,7 @@ export const instantiateCommand: Command = {
   summary: "evaluate Nix expressions like nix-instantiate (--eval, --strict, --json, -A, --arg, -I …)",
   async run(args) {
     const options = parseInstantiateArgs(args);
-    const result = !options.eval ? await instantiateDerivations(options) : process.env.LADING_EVAL_IN_MAIN ? instantiate(options) : await runInWorker(options);
+    const result = !options.eval ? await instantiateDerivations(options) : await evaluate(options);
     if (result.stdout) process.stdout.write(Buffer.from(result.stdout, "latin1"));
     if (result.stderr) process.stderr.write(Buffer.from(result.stderr, "latin1"));
     return result.exitCode;

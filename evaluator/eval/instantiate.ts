@@ -45,6 +45,8 @@ export interface InstantiateResult {
   stdout: string;
   stderr: string;
   exitCode: number;
+  /** The JS stack ran out (retry with a bigger stack, e.g. callInWorker). */
+  stackOverflow?: boolean;
 }
 
 /** Runs nix-instantiate; never throws for Nix errors (they go to stderr, exit code 1). */
@@ -89,7 +91,8 @@ export function instantiate(opts: InstantiateOptions): InstantiateResult {
     }
     return { stdout, stderr: "", exitCode: 0 };
   } catch (err) {
-    return { stdout, stderr: formatError(err, showTrace), exitCode: 1 };
+    const stackOverflow = err instanceof RangeError && /call stack/.test(err.message);
+    return { stdout, stderr: formatError(err, showTrace), exitCode: 1, stackOverflow };
   }
 }
 

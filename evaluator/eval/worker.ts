@@ -9,7 +9,7 @@
 import { Worker } from "node:worker_threads";
 
 export interface WorkerLimits {
-  /** Stack size of the worker, in MB (default 1024). */
+  /** Stack size of the worker, in MB (default 128: deeper than CppNix 2.8 gets, while an endless recursion still fails within ~2 s). */
   stackMb?: number;
   /** Young-generation size in MB (default 64: fewer promotions of thunks). */
   youngGenerationMb?: number;
@@ -28,7 +28,7 @@ export function callInWorker<T>(moduleUrl: string, name: string, args: unknown[]
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: { url: moduleUrl, name, args },
-      resourceLimits: { stackSizeMb: limits.stackMb ?? 1024, maxYoungGenerationSizeMb: limits.youngGenerationMb ?? 64 },
+      resourceLimits: { stackSizeMb: limits.stackMb ?? 128, maxYoungGenerationSizeMb: limits.youngGenerationMb ?? 64 },
     });
     worker.once("message", (r: { ok: true; value: T } | { ok: false; message: string }) => {
       void worker.terminate();

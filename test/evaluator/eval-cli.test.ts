@@ -26,6 +26,8 @@ const CASES: string[][] = [
   ["--eval", "--strict", "-E", "{ a = 1; }.b"],
   ["--eval", "--strict", "-E", "{"],
   ["--eval", "--strict", "-E", "let f = x: f x; in f 1"],
+  ["--eval", "--strict", "-E", "let f = x: 1 + f x; in f 1"],
+  ["--eval", "--strict", "-E", "builtins.trace \"once\" (let f = n: if n == 0 then 0 else 1 + f (n - 1); in f 20000)"],
 ];
 
 test("the lading CLI prints what nix-instantiate prints", { skip: nixSkipReason() }, () => {
@@ -36,6 +38,8 @@ test("the lading CLI prints what nix-instantiate prints", { skip: nixSkipReason(
     assert.equal(ours.status, theirs.status, `${label}: exit status (stderr: ${ours.stderr})`);
     assert.equal(ours.stdout, theirs.stdout, label);
     assert.equal(ours.stderr.split("\n")[0], theirs.stderr.split("\n")[0], label);
+    // `trace` lines appear once even when the evaluation was retried with a bigger stack.
+    assert.equal(ours.stderr.split("trace:").length, theirs.stderr.split("trace:").length, label);
   }
 });
 
