@@ -1,5 +1,11 @@
 export { BinaryCache, DEFAULT_PRIORITY, type BinaryCacheOptions } from "./binary-cache.js";
-export { DecompressionError, SUPPORTED_COMPRESSIONS, decompress, isSupportedCompression } from "./decompress.js";
+export {
+  DecompressionError,
+  SUPPORTED_COMPRESSIONS,
+  decompress,
+  decompressZstdPureJs,
+  isSupportedCompression,
+} from "./decompress.js";
 export { Limiter } from "./limiter.js";
 export { DEFAULT_RETRY, TransientError, withRetries, type RetryPolicy } from "./retry.js";
 export {

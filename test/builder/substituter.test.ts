@@ -4,7 +4,14 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { xzSync } from "node-liblzma";
 import { join, resolve } from "node:path";
-import { LocalStore, Substituter, SubstitutionError, type SubstitutionEvent } from "../../builder/index.js";
+import {
+  decompress,
+  decompressZstdPureJs,
+  LocalStore,
+  Substituter,
+  SubstitutionError,
+  type SubstitutionEvent,
+} from "../../builder/index.js";
 import { narHashAndSize, SecretKey, StorePath, type PublicKey } from "../../store/index.js";
 import { nixSkipReason } from "../helpers/nix.js";
 import { buildNixClosure, CacheServer, makeNixCache, nixQuery, tempDir, type NixCache, type NixClosure } from "./fixture.js";
@@ -72,6 +79,27 @@ describe("substitution from binary caches CppNix wrote", { skip }, () => {
       }
     });
   }
+
+  test("zstd and xz NARs decode to CppNix's archive, also with the pure-JS zstd fallback", async () => {
+    const plain = makeNixCache([closure.leaf], "none");
+    const narOf = (dir: string): Buffer =>
+      readFileSync(join(dir, /^URL: (.*)$/m.exec(readFileSync(join(dir, `${closure.leaf.hashPart}.narinfo`), "utf8"))![1]!));
+    const expected = narOf(plain.dir);
+    const collect = async (chunks: AsyncIterable<Uint8Array>): Promise<Buffer> => {
+      const parts: Uint8Array[] = [];
+      for await (const c of chunks) parts.push(c);
+      return Buffer.concat(parts);
+    };
+    const zstdNar = narOf(makeNixCache([closure.leaf], "zstd").dir);
+    // Fed in small pieces, so frames and blocks straddle chunk boundaries.
+    const pieces = (data: Buffer) => (async function* () {
+      for (let i = 0; i < data.length; i += 1000) yield data.subarray(i, i + 1000);
+    })();
+    assert.ok((await collect(decompressZstdPureJs(pieces(zstdNar)))).equals(expected));
+    assert.ok((await collect(decompress("zstd", pieces(zstdNar)))).equals(expected));
+    const xzNar = narOf(makeNixCache([closure.leaf], "xz").dir);
+    assert.ok((await collect(decompress("xz", pieces(xzNar)))).equals(expected));
+  });
 
   describe("over HTTP on loopback", () => {
     let cache: NixCache;
