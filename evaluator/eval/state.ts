@@ -35,7 +35,7 @@ export const computingStore: StoreBackend = {
     const fsPath = toFsPath(path);
     const name = path.slice(path.lastIndexOf("/") + 1);
     const { hash } = narHashAndSize(fsPath);
-    return fromFsPath(makeSourcePath(name, hash).toString());
+    return fromFsPath(makeSourcePath(name, hash).render(this.storeDir));
   },
 };
 

@@ -283,13 +283,20 @@ function compareBytes(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
+/** NaN carries a sign bit that printf shows (`-nan`); `x < 0` cannot see it. */
+function nanIsNegative(x: number): boolean {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, x);
+  return (view.getUint8(0) & 0x80) !== 0;
+}
+
 /**
  * A double as C++ `ostream << double` prints it: printf `%g` (6 significant
  * digits, trailing zeros removed, exponent form below 1e-4 or from 1e6), with
  * glibc's exact round-half-even.
  */
 export function formatFloat(x: number): string {
-  if (Number.isNaN(x)) return x < 0 ? "-nan" : "nan";
+  if (Number.isNaN(x)) return nanIsNegative(x) ? "-nan" : "nan";
   if (!Number.isFinite(x)) return x < 0 ? "-inf" : "inf";
   if (x === 0) return Object.is(x, -0) ? "-0" : "0";
   const neg = x < 0;

@@ -226,9 +226,7 @@ const FEATURES: (string | Buffer)[] = [
 ];
 
 /** Documents whose printed value differs for a reason outside fromTOML. */
-const TODO_DOCS = new Map<string, string>([
-  ["a = -nan", "evaluator/syntax/show.ts prints every NaN as `nan` (tests `x < 0`, not the sign bit); CppNix prints `-nan`"],
-]);
+const TODO_DOCS = new Map<string, string>([]);
 
 /** Nix expressions beyond documents in files. */
 const EXPRS = [
