@@ -1,5 +1,5 @@
 import { once } from "node:events";
-import { closeSync, constants, lstatSync, openSync, readSync, readdirSync, readlinkSync, writeSync } from "node:fs";
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, readdirSync, readlinkSync, writeSync, type Dirent } from "node:fs";
 import type { Writable } from "node:stream";
 import { NAR_MAGIC, paddingOf } from "./format.js";
 import { SysError, errnoCode } from "./sys-error.js";
@@ -13,10 +13,26 @@ const OPEN_FILE_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW;
 // CppNix (2.8) marks a file executable by the owner's x bit alone, not group or other.
 const S_IXUSR = 0o100;
 
+/** What readdir says an entry is, so the walk can skip an lstat per entry. */
+const enum Kind {
+  Unknown,
+  File,
+  Directory,
+  Symlink,
+}
+
 interface DirFrame {
   readonly dir: Buffer;
   readonly names: Buffer[];
+  readonly kinds: Kind[];
   next: number;
+}
+
+function kindOf(entry: Dirent): Kind {
+  if (entry.isFile()) return Kind.File;
+  if (entry.isDirectory()) return Kind.Directory;
+  if (entry.isSymbolicLink()) return Kind.Symlink;
+  return Kind.Unknown;
 }
 
 interface OpenFile {
@@ -118,11 +134,12 @@ export class NarDumper {
       return;
     }
     if (frame.next < frame.names.length) {
-      const name = frame.names[frame.next++]!;
+      const index = frame.next++;
+      const name = frame.names[index]!;
       this.put(T_ENTRY_NAME);
       this.putString(name);
       this.put(T_NODE);
-      this.beginNode(Buffer.concat([frame.dir, SLASH, name]));
+      this.beginNode(Buffer.concat([frame.dir, SLASH, name]), frame.kinds[index]!);
       return;
     }
     this.stack.pop();
@@ -136,7 +153,23 @@ export class NarDumper {
     else this.state = "done";
   }
 
-  private beginNode(path: Buffer): void {
+  /**
+   * Whether a file readdir reports as regular may be opened and fstat'ed instead of
+   * lstat'ed first (one path lookup fewer); subclasses that read small files
+   * elsewhere say no.
+   */
+  protected openFilesDirectly(): boolean {
+    return true;
+  }
+
+  /**
+   * Starts the node at `path`. `kind` is readdir's word for it: a hint that saves the
+   * lstat when it is still true (O_NOFOLLOW and the fstat check that it is); on any
+   * surprise the node is examined from scratch with lstat.
+   */
+  private beginNode(path: Buffer, kind: Kind = Kind.Unknown): void {
+    if (kind === Kind.File && this.openFilesDirectly() && this.beginOpenedFile(path)) return;
+    if (kind === Kind.Directory && this.beginDirectory(path, true)) return;
     let st;
     try {
       st = lstatSync(path);
@@ -161,19 +194,60 @@ export class NarDumper {
       this.put(T_CLOSE);
       this.endNode();
     } else if (st.isDirectory()) {
-      let names;
-      try {
-        names = readdirSync(path, { encoding: "buffer" });
-      } catch (err) {
-        throw new SysError("opening directory", path, err);
-      }
-      // CppNix orders entries by raw bytes (std::string comparison), never by locale.
-      names.sort(compareBytes);
-      this.put(T_DIRECTORY);
-      this.stack.push({ dir: path, names, next: 0 });
+      this.beginDirectory(path, false);
     } else {
       throw new Error(`file '${path.toString()}' has an unsupported type`);
     }
+  }
+
+  /** Opens a file readdir called regular; false (and nothing written) if it is not one now. */
+  private beginOpenedFile(path: Buffer): boolean {
+    let fd;
+    try {
+      fd = openSync(path, OPEN_FILE_FLAGS);
+    } catch {
+      return false;
+    }
+    let st;
+    try {
+      st = fstatSync(fd);
+    } catch (err) {
+      closeSync(fd);
+      throw new SysError("getting status of", path, err);
+    }
+    if (!st.isFile()) {
+      closeSync(fd);
+      return false;
+    }
+    this.put(T_REGULAR);
+    if (st.mode & S_IXUSR) this.put(T_EXECUTABLE);
+    this.put(T_CONTENTS);
+    this.putU64(st.size);
+    if (st.size === 0) {
+      closeSync(fd);
+      this.finishContents(0);
+    } else {
+      this.file = { path, fd, size: st.size, remaining: st.size };
+      this.readFile(this.file);
+    }
+    return true;
+  }
+
+  /** Lists and starts a directory; with `optimistic`, false when `path` turned out not to be one. */
+  private beginDirectory(path: Buffer, optimistic: boolean): boolean {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(path, { encoding: "buffer", withFileTypes: true }) as unknown as Dirent[];
+    } catch (err) {
+      if (optimistic && (errnoCode(err) === "ENOTDIR" || errnoCode(err) === "ENOENT")) return false;
+      throw new SysError("opening directory", path, err);
+    }
+    // CppNix orders entries by raw bytes (std::string comparison), never by locale.
+    const named = entries.map((e) => ({ name: e.name as unknown as Buffer, kind: kindOf(e) }));
+    named.sort((a, b) => compareBytes(a.name, b.name));
+    this.put(T_DIRECTORY);
+    this.stack.push({ dir: path, names: named.map((e) => e.name), kinds: named.map((e) => e.kind), next: 0 });
+    return true;
   }
 
   /**

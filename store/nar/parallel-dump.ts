@@ -56,6 +56,11 @@ class DeferringDumper extends NarDumper {
     return holes;
   }
 
+  /** While deferring, small files must be found by lstat so the worker can read them. */
+  protected override openFilesDirectly(): boolean {
+    return !this.deferring;
+  }
+
   protected override contents(path: Buffer, size: number): void {
     const shared = this.out.buffer instanceof SharedArrayBuffer;
     if (this.deferring && shared && size > 0 && size <= SMALL_FILE && this.pos + size <= this.chunkSize) {
@@ -168,7 +173,9 @@ export function pumpNar(
 
 /** Writes the NAR of `path` to a file descriptor (e.g. 1 for stdout); returns its size. */
 export function writeNarToFd(path: string | Buffer, fd: number): number {
-  return pumpNar(path, (chunk) => writeAllSync(fd, chunk));
+  // The reader of the descriptor (`| sha256sum`, a socket) needs the other core: a
+  // worker thread here competes with it and measured slower, so the walk reads alone.
+  return pumpNar(path, (chunk) => writeAllSync(fd, chunk), { parallel: false });
 }
 
 /** The hash and byte size of the NAR of `path`, computed in one pass without storing it. */
