@@ -6,7 +6,7 @@ import { registerDistributionRoutes } from "./distribution/index.js";
 import { StoredManifests } from "./stored-manifests.js";
 
 export function createApp(config: ServerConfig): FastifyInstance {
-  const app = Fastify({ logger: false, ignoreTrailingSlash: false });
+  const app = Fastify({ logger: false });
   const blobs = new FsBlobStore(join(config.dataDir, "storage"));
   registerDistributionRoutes(app, { blobs, manifests: new StoredManifests(blobs) });
   return app;
