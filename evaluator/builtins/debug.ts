@@ -15,6 +15,7 @@ import {
   force,
   forceString,
   formatFloatShort,
+  printString,
   stringBytes,
   type Lazy,
 } from "../eval/index.js";
@@ -49,10 +50,10 @@ export function printValueForTrace(v: Lazy, seen = new Set<object>()): string {
     case "boolean":
       return v ? "true" : "false";
     case "string":
-      return quote(v);
+      return printString(v);
   }
   if (v === null) return "null";
-  if (v instanceof NixString) return quote(v.s);
+  if (v instanceof NixString) return printString(v.s);
   if (v instanceof NixPath) return v.path;
   if (v instanceof NixAttrs) {
     if (v.size > 0) {
@@ -76,20 +77,6 @@ export function printValueForTrace(v: Lazy, seen = new Set<object>()): string {
   if (v instanceof PrimOp) return "<PRIMOP>";
   if (v instanceof PrimOpApp) return "<PRIMOP-APP>";
   return "<UNKNOWN>";
-}
-
-function quote(s: string): string {
-  let out = '"';
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!;
-    if (c === '"' || c === "\\") out += "\\" + c;
-    else if (c === "\n") out += "\\n";
-    else if (c === "\r") out += "\\r";
-    else if (c === "\t") out += "\\t";
-    else if (c === "$" && s[i + 1] === "{") out += "\\$";
-    else out += c;
-  }
-  return out + '"';
 }
 
 definePrimOp("__trace", 2, ([msg, value], pos) => {
