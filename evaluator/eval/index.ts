@@ -71,7 +71,7 @@ export {
   type CoerceOptions,
 } from "./operations.js";
 export { EvalState, evalState, parseSearchPath, computingStore, type EvalOptions, type SearchPathEntry, type StoreBackend } from "./state.js";
-export { formatFloatFixed } from "./float-format.js";
+export { floatToString as formatFloatFixed } from "../builtins/support/float-format.js";
 /** C++ `ostream << double` (%g): the parser module's formatter. */
 export { formatFloat as formatFloatShort } from "../syntax/show.js";
 export { evalFile, evalFileScoped, evalString, findFile, parseFile, parseString, resolveExprPath } from "./files.js";

@@ -20,7 +20,7 @@ import {
 import { EvalError, NixTypeError, typeError } from "./errors.js";
 import { callFunction, force, forceThunk } from "./interpreter.js";
 import { evalState } from "./state.js";
-import { formatFloatFixed } from "./float-format.js";
+import { floatToString } from "../builtins/support/float-format.js";
 import { canonPath } from "../syntax/paths.js";
 
 // ---------------------------------------------------------------- typed forcing
@@ -120,7 +120,7 @@ export function coerceToString(v: Lazy, pos = 0, opts: CoerceOptions = {}): stri
     if (x === true) return "1";
     if (x === false || x === null) return "";
     if (typeof x === "bigint") return x.toString();
-    if (typeof x === "number") return formatFloatFixed(x);
+    if (typeof x === "number") return floatToString(x);
     if (Array.isArray(x)) {
       let s = "";
       let ctx: readonly string[] = EMPTY_CONTEXT;

@@ -3,6 +3,7 @@
  * `nix-instantiate --parse` prints), so parses can be compared with CppNix's.
  */
 import type { AttrName, Expr, Formal } from "./ast.js";
+import { showFloat } from "../builtins/support/float-format.js";
 
 /** A string literal as CppNix shows it: `"` `\` `$` escaped, and \n \r \t. */
 export function showString(s: string): string {
@@ -208,7 +209,7 @@ class Printer {
       case "int":
         return e.value.toString();
       case "float":
-        return formatFloat(e.value);
+        return showFloat(e.value);
       case "string":
         return showString(e.value);
       case "path":
@@ -283,81 +284,5 @@ function compareBytes(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
-/** NaN carries a sign bit that printf shows (`-nan`); `x < 0` cannot see it. */
-function nanIsNegative(x: number): boolean {
-  const view = new DataView(new ArrayBuffer(8));
-  view.setFloat64(0, x);
-  return (view.getUint8(0) & 0x80) !== 0;
-}
-
-/**
- * A double as C++ `ostream << double` prints it: printf `%g` (6 significant
- * digits, trailing zeros removed, exponent form below 1e-4 or from 1e6), with
- * glibc's exact round-half-even.
- */
-export function formatFloat(x: number): string {
-  if (Number.isNaN(x)) return nanIsNegative(x) ? "-nan" : "nan";
-  if (!Number.isFinite(x)) return x < 0 ? "-inf" : "inf";
-  if (x === 0) return Object.is(x, -0) ? "-0" : "0";
-  const neg = x < 0;
-  const [digits, exp10] = roundSignificant(Math.abs(x), 6);
-  let out: string;
-  if (exp10 < -4 || exp10 >= 6) {
-    const mant = stripZeros(digits[0] + "." + digits.slice(1));
-    const e = Math.abs(exp10);
-    out = `${mant}e${exp10 < 0 ? "-" : "+"}${e < 10 ? "0" + e : e}`;
-  } else if (exp10 >= 0) {
-    out = stripZeros(digits.slice(0, exp10 + 1) + "." + digits.slice(exp10 + 1));
-  } else {
-    out = stripZeros("0." + "0".repeat(-exp10 - 1) + digits);
-  }
-  return neg ? "-" + out : out;
-}
-
-function stripZeros(s: string): string {
-  if (!s.includes(".")) return s;
-  s = s.replace(/0+$/, "");
-  return s.endsWith(".") ? s.slice(0, -1) : s;
-}
-
-/** The exact decimal value of a positive double rounded half-even to n significant digits. */
-function roundSignificant(x: number, n: number): [string, number] {
-  // x = mant * 2^exp exactly.
-  const buf = new DataView(new ArrayBuffer(8));
-  buf.setFloat64(0, x);
-  const hi = buf.getUint32(0);
-  const lo = buf.getUint32(4);
-  const biased = (hi >>> 20) & 0x7ff;
-  let mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
-  let exp: number;
-  if (biased === 0) exp = -1074;
-  else {
-    mant |= 1n << 52n;
-    exp = biased - 1075;
-  }
-  // Exact decimal digits of mant * 2^exp.
-  let num: bigint;
-  let scale: number; // value = num / 10^scale
-  if (exp >= 0) {
-    num = mant << BigInt(exp);
-    scale = 0;
-  } else {
-    num = mant * 5n ** BigInt(-exp);
-    scale = -exp;
-  }
-  const all = num.toString();
-  const exp10 = all.length - 1 - scale;
-  if (all.length <= n) return [all.padEnd(n, "0"), exp10];
-  let head = BigInt(all.slice(0, n));
-  const rest = all.slice(n);
-  const first = rest.charCodeAt(0) - 48;
-  const tail = /[1-9]/.test(rest.slice(1));
-  if (first > 5 || (first === 5 && (tail || head % 2n === 1n))) head += 1n;
-  let digits = head.toString();
-  let e10 = exp10;
-  if (digits.length > n) {
-    digits = digits.slice(0, n);
-    e10++;
-  }
-  return [digits, e10];
-}
+/** A float as CppNix prints a value (`%g`); the one implementation lives in builtins/support. */
+export { showFloat as formatFloat };
