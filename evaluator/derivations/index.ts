@@ -6,7 +6,6 @@
 import "./derivation-strict.js";
 import "./derivation-nix.js";
 import "./sources.js";
-import "./path-coercion.js";
 import "./fetchers.js";
 
 export { instantiateDerivation } from "./derivation-strict.js";
