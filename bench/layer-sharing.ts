@@ -16,17 +16,8 @@ import {
   type ClosureNode,
   type LayerGroup,
 } from "../layering/index.js";
+import { mulberry32 as prng } from "../test/helpers/random.js";
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function packageSet(random: () => number): { nodes: Map<string, ClosureNode>; apps: string[] } {
   const path = (name: string) => makeStorePath("output:out", hashBytes("sha256", name), name).render();

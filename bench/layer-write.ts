@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { finished } from "node:stream/promises";
 import { makeStorePath, hashBytes } from "../store/index.js";
 import { writeStorePathsLayer } from "../layering/index.js";
+import { mulberry32 as prng } from "../test/helpers/random.js";
 
 function parseOptions(argv: string[]): { sizeMb: number; runs: number } {
   const options = { sizeMb: 200, runs: 3 };
@@ -24,16 +25,6 @@ function parseOptions(argv: string[]): { sizeMb: number; runs: number } {
   return options;
 }
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A pool that compresses about as well as store contents (binaries and text, ~3:1

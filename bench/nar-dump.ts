@@ -13,6 +13,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { mulberry32 as prng } from "../test/helpers/random.js";
 
 const REPO = resolve(fileURLToPath(import.meta.url), "../../..");
 const LADING = join(REPO, "bin/lading");
@@ -36,17 +37,6 @@ function parseOptions(argv: string[]): Options {
   return options;
 }
 
-/** A small deterministic PRNG (mulberry32) so every run measures the same tree shape. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Writes the tree; about 30% of the bytes in small files, 30% medium, 40% large. */
 function generateTree(root: string, sizeMb: number): { files: number; bytes: number } {

@@ -2,6 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
+import { mulberry32 } from "../helpers/random.js";
+
+/** A seeded PRNG (mulberry32): the same seed gives the same run. */
+export const makeRandom = mulberry32;
 
 /** Result of one `nix-instantiate --eval` run: stdout and stderr as byte strings (latin1 view). */
 export interface NixEvalResult {
@@ -43,14 +47,3 @@ export function nixString(bytes: string): string {
   return '"' + bytes.replace(/[\\"]/g, "\\$&").replace(/\$\{/g, "\\${").replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/\t/g, "\\t") + '"';
 }
 
-/** A small deterministic PRNG so failures reproduce (seed printed by the tests). */
-export function makeRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -1,3 +1,4 @@
+import { mulberry32 as rng } from "./random.js";
 /**
  * Generates realistic Nix source in the style of nixpkgs (an all-packages.nix
  * with callPackage lines and inline derivations, plus lib-like functions), for
@@ -67,17 +68,6 @@ const NAMES = [
   "pango", "harfbuzz", "freetype", "fontconfig", "libuv", "nodejs", "ripgrep", "fd", "jq", "yq", "tmux", "vim",
 ];
 
-/** A tiny deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function packageEntry(i: number, rand: () => number): string {
   const base = NAMES[i % NAMES.length]!;

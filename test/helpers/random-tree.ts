@@ -1,16 +1,8 @@
 import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { mulberry32 } from "./random.js";
 
-/** A small seeded PRNG (mulberry32): the same seed always gives the same tree. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG (mulberry32): the same seed gives the same run. */
+export const seededRandom = mulberry32;
 
 const b = (s: string) => Buffer.from(s);
 

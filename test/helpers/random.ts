@@ -1,17 +1,25 @@
-/** A small seeded generator (mulberry32) so differential tests are reproducible. */
+/** A small seeded PRNG (mulberry32), uniform in [0, 1): the same seed gives the same run. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A seeded generator with helpers, so differential tests are reproducible. */
 export class SeededRandom {
-  private state: number;
+  private readonly source: () => number;
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.source = mulberry32(seed);
   }
 
   /** Uniform in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.source();
   }
 
   /** Integer in [min, max]. */
