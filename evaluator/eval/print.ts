@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { formatFloat, showId } from "../syntax/show.js";
+import { printString } from "../builtins/support/string-escape.js";
 import { resolvePos, sourceOf } from "../syntax/source.js";
 import { NixAttrs, NixLambda, NixPath, NixString, PrimOp, PrimOpApp, Thunk, fromFsPath, toFsPath, type Lazy } from "./value.js";
 import { EvalError } from "./errors.js";
@@ -77,20 +78,7 @@ function isText(x: unknown): x is { text: string } {
   return typeof x === "object" && x !== null && Object.getPrototypeOf(x) === Object.prototype;
 }
 
-/** A string as Value::print escapes it (`"` `\` newline CR tab, and `${`). */
-export function printString(s: string): string {
-  let out = '"';
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!;
-    if (c === '"' || c === "\\") out += "\\" + c;
-    else if (c === "\n") out += "\\n";
-    else if (c === "\r") out += "\\r";
-    else if (c === "\t") out += "\\t";
-    else if (c === "$" && s[i + 1] === "{") out += "\\$";
-    else out += c;
-  }
-  return out + '"';
-}
+export { printString };
 
 // ---------------------------------------------------------------- errors
 

@@ -4,36 +4,11 @@
  */
 import type { AttrName, Expr, Formal } from "./ast.js";
 import { showFloat } from "../builtins/support/float-format.js";
+import { printAttrName, quoteName } from "../builtins/support/string-escape.js";
 
-/** A string literal as CppNix shows it: `"` `\` `$` escaped, and \n \r \t. */
-export function showString(s: string): string {
-  let out = '"';
-  let from = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    let esc: string | undefined;
-    if (c === 34) esc = '\\"';
-    else if (c === 92) esc = "\\\\";
-    else if (c === 36) esc = "\\$";
-    else if (c === 10) esc = "\\n";
-    else if (c === 13) esc = "\\r";
-    else if (c === 9) esc = "\\t";
-    if (esc !== undefined) {
-      out += s.slice(from, i) + esc;
-      from = i + 1;
-    }
-  }
-  return out + s.slice(from) + '"';
-}
-
-const PLAIN_ID = /^[a-zA-Z_][a-zA-Z0-9_'-]*$/;
-
-/** An identifier, quoted when it is not a plain identifier (or is `if`, as CppNix does). */
-export function showId(s: string): string {
-  if (s === "") return '""';
-  if (s === "if") return '"if"';
-  return PLAIN_ID.test(s) ? s : showString(s);
-}
+/** String literals and identifiers print as CppNix shows them; the escaping lives in builtins/support. */
+export const showString = quoteName;
+export const showId = printAttrName;
 
 /** `a.b."${e}"` */
 export function showAttrPath(path: readonly AttrName[]): string {
@@ -211,7 +186,7 @@ class Printer {
       case "float":
         return showFloat(e.value);
       case "string":
-        return showString(e.value);
+        return quoteName(e.value);
       case "path":
         return e.value;
       case "var":

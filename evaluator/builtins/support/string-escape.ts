@@ -22,17 +22,28 @@ export function printString(bytes: string): string {
   return out + '"';
 }
 
-/** The quoting used for attribute names: like printString, but every `$` is escaped. */
-function quoteName(bytes: string): string {
+/**
+ * The quoting used for attribute names and for string literals in `--parse` output:
+ * like printString, but every `$` is escaped.
+ */
+export function quoteName(bytes: string): string {
   let out = '"';
-  for (const c of bytes) {
-    if (c === '"' || c === "\\" || c === "$") out += "\\" + c;
-    else if (c === "\n") out += "\\n";
-    else if (c === "\r") out += "\\r";
-    else if (c === "\t") out += "\\t";
-    else out += c;
+  let from = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes.charCodeAt(i);
+    let esc: string | undefined;
+    if (c === 34) esc = '\\"';
+    else if (c === 92) esc = "\\\\";
+    else if (c === 36) esc = "\\$";
+    else if (c === 10) esc = "\\n";
+    else if (c === 13) esc = "\\r";
+    else if (c === 9) esc = "\\t";
+    if (esc !== undefined) {
+      out += bytes.slice(from, i) + esc;
+      from = i + 1;
+    }
   }
-  return out + '"';
+  return out + bytes.slice(from) + '"';
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_'-]*$/;
