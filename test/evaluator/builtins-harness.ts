@@ -3,7 +3,6 @@
  * evaluator and with CppNix (`nix-instantiate --eval --strict -E`) and compares
  * the printed value, or the first line of the error, plus the trace lines.
  */
-import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,7 +12,7 @@ import assert from "node:assert/strict";
 import "../../evaluator/builtins/index.js";
 import { setTraceSink } from "../../evaluator/builtins/index.js";
 import { EvalError, EvalState, evalString, fromFsPath, forceDeep, formatEvalError, printValue } from "../../evaluator/eval/index.js";
-import { nixSkipReason } from "../helpers/nix.js";
+import { mapPool, nixSkipReason, runNixAsync } from "../helpers/nix.js";
 
 /** What one evaluator printed: the value or `error: …` (first line), and the trace lines before it. */
 export interface Outcome {
@@ -56,38 +55,20 @@ export function ours(expr: string, dir: string): Outcome {
   }
 }
 
-export function theirs(expr: string, dir: string): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("nix-instantiate", ["--eval", "--strict", "-E", expr], {
-      cwd: dir,
-      env: { ...process.env, NIX_CONFIG: "experimental-features = nix-command", NIX_PATH: "" },
-    });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    child.stdout.on("data", (b: Buffer) => stdout.push(b));
-    child.stderr.on("data", (b: Buffer) => stderr.push(b));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      const err = Buffer.concat(stderr).toString("latin1").split("\n");
-      const traces = err.filter((l) => l.startsWith("trace: "));
-      if (code === 0) resolve({ out: Buffer.concat(stdout).toString("latin1").replace(/\n$/, ""), traces });
-      else resolve({ out: err.find((l) => l.startsWith("error: ")) ?? err.join("\n"), traces });
-    });
+export async function theirs(expr: string, dir: string): Promise<Outcome> {
+  const r = await runNixAsync("nix-instantiate", ["--eval", "--strict", "-E", expr], {
+    cwd: dir,
+    env: { NIX_CONFIG: "experimental-features = nix-command" },
   });
+  const err = r.stderr.split("\n");
+  const traces = err.filter((l) => l.startsWith("trace: "));
+  if (r.exitCode === 0) return { out: r.stdout.replace(/\n$/, ""), traces };
+  return { out: err.find((l) => l.startsWith("error: ")) ?? err.join("\n"), traces };
 }
 
 /** Runs CppNix on all expressions, a few at a time. */
 async function allTheirs(exprs: readonly string[], dir: string): Promise<Outcome[]> {
-  const results = new Array<Outcome>(exprs.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < exprs.length) {
-      const i = next++;
-      results[i] = await theirs(exprs[i]!, dir);
-    }
-  };
-  await Promise.all([worker(), worker(), worker(), worker()]);
-  return results;
+  return mapPool(exprs, 4, (expr) => theirs(expr, dir));
 }
 
 /** An expression, or one with a known defect outside the builtins (reported as a TODO, not a failure). */

@@ -5,7 +5,6 @@
  * and in-process with Lading, and compares the printed .drv paths and the .drv
  * bytes of every derivation Lading made.
  */
-import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import "../../evaluator/index.js";
 import { ComputingEvalStore, instantiateDrvs } from "../../evaluator/index.js";
@@ -13,6 +12,7 @@ import { renderDerivation } from "../../store/index.js";
 import { parseInstantiateArgs } from "../../cli/commands/instantiate.js";
 import { SeededRandom } from "../helpers/random.js";
 import { writeRandomTree } from "../helpers/random-tree.js";
+import { runNixAsync } from "../helpers/nix.js";
 
 export interface Outcome {
   stdout: string;
@@ -26,18 +26,9 @@ function firstError(stderr: string): string {
 }
 
 /** CppNix's nix-instantiate with `args` (run in `cwd`). */
-export function theirs(args: string[], cwd: string): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("nix-instantiate", args, { cwd, env: { ...process.env, NIX_PATH: "" } });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on("data", (b: Buffer) => out.push(b));
-    child.stderr.on("data", (b: Buffer) => err.push(b));
-    child.on("error", reject);
-    child.on("close", (code) =>
-      resolve({ stdout: Buffer.concat(out).toString("latin1"), error: firstError(Buffer.concat(err).toString("latin1")), exitCode: code ?? 1 }),
-    );
-  });
+export async function theirs(args: string[], cwd: string): Promise<Outcome> {
+  const r = await runNixAsync("nix-instantiate", args, { cwd });
+  return { stdout: r.stdout, error: firstError(r.stderr), exitCode: r.exitCode };
 }
 
 /** Lading's instantiate (no --eval) in this process; also returns the derivations it made. */

@@ -4,13 +4,12 @@
  * and compares stdout and exit code, or for failures all of stderr (message,
  * position, code excerpt, hints).
  */
-import { spawn } from "node:child_process";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import "../../evaluator/index.js";
 import { instantiate } from "../../evaluator/index.js";
 import { parseInstantiateArgs } from "../../cli/commands/instantiate.js";
-import { nixSkipReason } from "../helpers/nix.js";
+import { mapPool, nixSkipReason, runNixAsync } from "../helpers/nix.js";
 
 export interface Run {
   stdout: string;
@@ -28,23 +27,9 @@ export function ours(args: string[], cwd: string = process.cwd(), env: Record<st
   return { stdout: r.stdout, error: firstLine(r.stderr), stderr: cleanStderr(r.stderr), exitCode: r.exitCode };
 }
 
-export function theirs(args: string[], cwd: string = process.cwd(), env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("nix-instantiate", args, { cwd, env: { ...process.env, NIX_PATH: "", ...env } });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on("data", (b: Buffer) => out.push(b));
-    child.stderr.on("data", (b: Buffer) => err.push(b));
-    child.on("error", reject);
-    child.on("close", (code) =>
-      resolve({
-        stdout: Buffer.concat(out).toString("latin1"),
-        error: firstLine(Buffer.concat(err).toString("latin1")),
-        stderr: cleanStderr(Buffer.concat(err).toString("latin1")),
-        exitCode: code ?? 1,
-      }),
-    );
-  });
+export async function theirs(args: string[], cwd: string = process.cwd(), env: Record<string, string> = {}): Promise<Run> {
+  const r = await runNixAsync("nix-instantiate", args, { cwd, env });
+  return { stdout: r.stdout, error: firstLine(r.stderr), stderr: cleanStderr(r.stderr), exitCode: r.exitCode };
 }
 
 function cleanStderr(s: string): string {
@@ -63,16 +48,7 @@ function firstLine(s: string): string {
 
 /** Runs `jobs` with at most `limit` in flight. */
 export async function pool<T>(jobs: (() => Promise<T>)[], limit = 8): Promise<T[]> {
-  const results = new Array<T>(jobs.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < jobs.length) {
-      const i = next++;
-      results[i] = await jobs[i]!();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
-  return results;
+  return mapPool(jobs, limit, (job) => job());
 }
 
 export function compare(label: string, a: Run, b: Run): void {

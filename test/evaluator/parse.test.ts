@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { NixSyntaxError, parse, resolvePos, showExpr } from "../../evaluator/syntax/index.js";
-import { nixSkipReason } from "../helpers/nix.js";
+import { mapPool, nixSkipReason } from "../helpers/nix.js";
 import { generateNixCorpus } from "../helpers/nix-corpus.js";
 
 const run = promisify(execFile);
@@ -38,20 +38,6 @@ async function cppParse(args: string[]): Promise<CppResult> {
   }
 }
 
-/** Runs async jobs with a small concurrency (nix-instantiate start-up dominates). */
-async function pool<T, R>(items: T[], limit: number, fn: (x: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]!);
-      }
-    }),
-  );
-  return out;
-}
 
 /**
  * Canonical form for texts whose only freedom is CppNix's symbol-address order of
@@ -209,7 +195,7 @@ test("every corpus expression prints as CppNix prints it", { skip }, async () =>
   const ours = oursPrinted(text);
   if (samePrint(ours, theirs.out)) return;
   // Find the first expression that differs, for a readable failure.
-  const results = await pool(CORPUS, 6, async (e) => {
+  const results = await mapPool(CORPUS, 6, async (e) => {
     const t = await cppParse(["-E", PRELUDE + e]);
     let o: string;
     try {
@@ -224,7 +210,7 @@ test("every corpus expression prints as CppNix prints it", { skip }, async () =>
 });
 
 test("syntax errors are reported at CppNix's position with its message", { skip }, async () => {
-  const results = await pool(ERRORS, 6, async (e) => {
+  const results = await mapPool(ERRORS, 6, async (e) => {
     const src = PRELUDE + e;
     const theirs = await cppParse(["-E", src]);
     let ours: NixSyntaxError | string;
@@ -314,7 +300,7 @@ if (corpusDir) {
   test(`every .nix file below ${corpusDir} parses as CppNix parses it`, { skip }, async () => {
     const files = nixFilesBelow(corpusDir);
     assert.ok(files.length > 0, `no .nix files below ${corpusDir}`);
-    const results = await pool(files, 6, async (f) => {
+    const results = await mapPool(files, 6, async (f) => {
       const file = realpathSync(f);
       const theirs = await cppParse([file]);
       let ours: string;
@@ -366,7 +352,7 @@ const VAR_POSITIONS: string[] = [
 ];
 
 test("variable positions agree with CppNix's undefined-variable errors", { skip }, async () => {
-  const results = await pool(VAR_POSITIONS, 6, async (e) => ({ e, theirs: await cppParse(["-E", e]) }));
+  const results = await mapPool(VAR_POSITIONS, 6, async (e) => ({ e, theirs: await cppParse(["-E", e]) }));
   const problems: string[] = [];
   for (const { e, theirs } of results) {
     if (theirs.message !== "undefined variable 'free'") {

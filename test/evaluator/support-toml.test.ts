@@ -6,14 +6,13 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import "../../evaluator/builtins/index.js";
 import { EvalError, EvalState, evalString, forceDeep, formatEvalError, fromFsPath, printValue } from "../../evaluator/eval/index.js";
 import { makeRandom, nixString } from "./support-nix.js";
-import { nixSkipReason } from "../helpers/nix.js";
+import { mapPool, nixSkipReason, runNixAsync } from "../helpers/nix.js";
 import { TomlError, parseToml } from "../../evaluator/builtins/support/index.js";
 
 const skip = nixSkipReason();
@@ -390,22 +389,9 @@ function ours(expr: string, dir: string): string {
 }
 
 /** CppNix's printed value, or the message of its error. */
-function theirs(expr: string, dir: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("nix-instantiate", ["--eval", "--strict", "-E", expr], {
-      cwd: dir,
-      env: { ...process.env, NIX_PATH: "" },
-    });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    child.stdout.on("data", (b: Buffer) => stdout.push(b));
-    child.stderr.on("data", (b: Buffer) => stderr.push(b));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code === 0) resolve(Buffer.concat(stdout).toString("latin1").replace(/\n$/, ""));
-      else resolve(messageOf(Buffer.concat(stderr).toString("latin1")));
-    });
-  });
+async function theirs(expr: string, dir: string): Promise<string> {
+  const r = await runNixAsync("nix-instantiate", ["--eval", "--strict", "-E", expr], { cwd: dir });
+  return r.exitCode === 0 ? r.stdout.replace(/\n$/, "") : messageOf(r.stderr);
 }
 
 function bytesOf(doc: string | Buffer): Buffer {
@@ -420,15 +406,7 @@ async function compareAll(
   dir: string,
   todos: readonly (string | undefined)[] = [],
 ): Promise<void> {
-  const expected = new Array<string>(exprs.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < exprs.length) {
-      const i = next++;
-      expected[i] = await theirs(exprs[i]!, dir);
-    }
-  };
-  await Promise.all([worker(), worker(), worker(), worker()]);
+  const expected = await mapPool(exprs, 4, (expr) => theirs(expr, dir));
   for (let i = 0; i < exprs.length; i++) {
     const todo = todos[i];
     await t.test(names[i]!, todo === undefined ? {} : { todo }, () => {

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 
 /** True when CppNix's command-line tools are on PATH. */
 export function haveNix(): boolean {
@@ -23,4 +23,43 @@ export function runNix(cmd: string, args: string[], input?: Uint8Array): Buffer 
     stdio: ["pipe", "pipe", "pipe"],
     env: { ...process.env, NIX_CONFIG: "experimental-features = nix-command" },
   });
+}
+
+/** What a CppNix process printed (as byte strings, one char per byte) and how it exited. */
+export interface NixProcessResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+/** Runs a CppNix tool without blocking, so many can run at once (`NIX_PATH` empty unless given). */
+export function runNixAsync(cmd: string, args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<NixProcessResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, {
+      cwd: options.cwd,
+      env: { ...process.env, NIX_PATH: "", ...options.env },
+    });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on("data", (b: Buffer) => stdout.push(b));
+    child.stderr.on("data", (b: Buffer) => stderr.push(b));
+    child.on("error", reject);
+    child.on("close", (code) =>
+      resolve({ stdout: Buffer.concat(stdout).toString("latin1"), stderr: Buffer.concat(stderr).toString("latin1"), exitCode: code ?? 1 }),
+    );
+  });
+}
+
+/** Maps `items` through `fn` with at most `limit` calls in flight, keeping the order. */
+export async function mapPool<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
