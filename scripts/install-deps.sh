@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs (idempotently) the Debian packages the tests use as oracles and peers.
 set -euo pipefail
-needed=(nix-bin umoci skopeo)
+# nix-bin: the CppNix oracle; umoci, skopeo: registry clients; bubblewrap: the build
+# sandbox; busybox-static, gcc, libc6-dev: the offline examples package set's bootstrap;
+# redis-server: the Redis peer for the scale-out tests.
+needed=(nix-bin umoci skopeo bubblewrap busybox-static gcc libc6-dev redis-server)
 missing=()
 for pkg in "${needed[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
