@@ -4,3 +4,4 @@ export { closureGraph, type ClosureGraph, type ClosureNode, type PathInfoSource 
 export { builderConfigFromEnv, DEFAULT_SUBSTITUTERS, DEFAULT_TRUSTED_KEYS, type BuilderConfig } from "./config.js";
 export { CannotRealiseError, StoreRealiser, type BuildRequest, type LocalBuilder, type Realiser } from "./realiser.js";
 export { openBuilderStore } from "./open.js";
+export * from "./build/index.js";

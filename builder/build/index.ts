@@ -1,0 +1,1 @@
+export { type BuildEvent, type BuildEventListener } from "./events.js";
