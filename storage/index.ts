@@ -1,3 +1,19 @@
 export { parseDigest, formatDigest, blobKey, InvalidDigestError, type Digest } from "./digest.js";
 export { DigestMismatchError, type BlobStore, type BlobInfo, type ByteRange } from "./blob-store.js";
 export { FsBlobStore } from "./fs-blob-store.js";
+export { MemoryBlobStore } from "./memory-blob-store.js";
+export { StorageUnavailableError, StorageConfigError } from "./errors.js";
+export { MANIFESTS, LAYERS, POPULARITY, type MetadataCache, type CacheNamespace } from "./metadata-cache.js";
+export { MemoryMetadataCache } from "./memory-metadata-cache.js";
+export type { BuildLock } from "./build-lock.js";
+export { MemoryBuildLock } from "./memory-build-lock.js";
+export {
+  SingleFlight,
+  DEFAULT_SINGLE_FLIGHT,
+  RemoteBuildError,
+  BuildWaitTimeoutError,
+  LockLostError,
+  type SingleFlightOptions,
+} from "./single-flight.js";
+export { storageConfigFromEnv, type StorageConfig, type S3Config } from "./storage-config.js";
+export { openStorage, type Storage, type HealthCheck } from "./open-storage.js";

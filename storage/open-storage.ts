@@ -1,0 +1,113 @@
+import { join } from "node:path";
+import type { BlobStore } from "./blob-store.js";
+import type { BuildLock } from "./build-lock.js";
+import type { Digest } from "./digest.js";
+import { StorageConfigError } from "./errors.js";
+import { FsBlobStore } from "./fs-blob-store.js";
+import { MemoryBlobStore } from "./memory-blob-store.js";
+import { MemoryBuildLock } from "./memory-build-lock.js";
+import { MemoryMetadataCache } from "./memory-metadata-cache.js";
+import type { MetadataCache } from "./metadata-cache.js";
+import { SingleFlight } from "./single-flight.js";
+import type { StorageConfig } from "./storage-config.js";
+
+export interface HealthCheck {
+  component: "blobs" | "cache";
+  backend: string;
+  ok: boolean;
+  latencyMs: number;
+  error?: string;
+}
+
+/** Everything the registry keeps: blobs, shared metadata, and build coordination. */
+export interface Storage {
+  /** e.g. "filesystem+memory", "s3+redis". */
+  readonly description: string;
+  readonly blobs: BlobStore;
+  readonly cache: MetadataCache;
+  readonly locks: BuildLock;
+  /** One build per image across all replicas (built on `locks`). */
+  readonly builds: SingleFlight;
+  /**
+   * With LADING_S3_REDIRECT: a presigned URL the client may fetch the blob from
+   * (answer 307); undefined means stream it through.
+   */
+  readonly blobUrl?: (digest: Digest) => Promise<string | undefined>;
+  /** Probes every backend (for /readyz); never throws. */
+  check(): Promise<HealthCheck[]>;
+  close(): Promise<void>;
+}
+
+const PROBE_DIGEST: Digest = { algorithm: "sha256", hex: "0".repeat(64) };
+
+async function probe(component: HealthCheck["component"], backend: string, fn: () => Promise<unknown>): Promise<HealthCheck> {
+  const started = performance.now();
+  try {
+    await fn();
+    return { component, backend, ok: true, latencyMs: performance.now() - started };
+  } catch (err) {
+    return { component, backend, ok: false, latencyMs: performance.now() - started, error: (err as Error).message };
+  }
+}
+
+interface BlobBackend {
+  name: string;
+  blobs: BlobStore;
+  ping(): Promise<unknown>;
+  blobUrl?: (digest: Digest) => Promise<string | undefined>;
+  close(): Promise<void>;
+}
+
+interface MetaBackend {
+  name: string;
+  cache: MetadataCache;
+  locks: BuildLock;
+}
+
+async function openBlobs(config: StorageConfig): Promise<BlobBackend> {
+  switch (config.backend) {
+    case "memory": {
+      const blobs = new MemoryBlobStore();
+      return { name: "memory", blobs, ping: async () => undefined, close: async () => undefined };
+    }
+    case "filesystem": {
+      const blobs = new FsBlobStore(join(config.dataDir, "storage"));
+      return { name: "filesystem", blobs, ping: () => blobs.stat(PROBE_DIGEST), close: async () => undefined };
+    }
+    case "s3":
+      throw new StorageConfigError("S3 storage is not available yet");
+  }
+}
+
+async function openMeta(config: StorageConfig): Promise<MetaBackend> {
+  if (config.redisUrl === undefined) return { name: "memory", cache: new MemoryMetadataCache(), locks: new MemoryBuildLock() };
+  throw new StorageConfigError("Redis coordination is not available yet");
+}
+
+/**
+ * Opens the configured backends and checks they work (a missing or read-only bucket,
+ * an unreachable Redis fail here, at startup, with a message that says what to fix).
+ */
+export async function openStorage(config: StorageConfig): Promise<Storage> {
+  const blob = await openBlobs(config);
+  let meta: MetaBackend;
+  try {
+    meta = await openMeta(config);
+  } catch (err) {
+    await blob.close();
+    throw err;
+  }
+  const builds = new SingleFlight(meta.locks, { waitTimeoutMs: config.buildTimeoutMs + 60_000 });
+  return {
+    description: `${blob.name}+${meta.name}`,
+    blobs: blob.blobs,
+    cache: meta.cache,
+    locks: meta.locks,
+    builds,
+    ...(blob.blobUrl ? { blobUrl: blob.blobUrl } : {}),
+    check: () => Promise.all([probe("blobs", blob.name, blob.ping), probe("cache", meta.name, () => meta.cache.ping())]),
+    async close() {
+      await Promise.allSettled([blob.close(), meta.cache.close(), meta.locks.close()]);
+    },
+  };
+}
