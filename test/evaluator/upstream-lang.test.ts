@@ -1,0 +1,62 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { mapPool } from "../helpers/nix.js";
+import { EXCLUDED, listCases, runCase, type CaseKind, type CaseOutcome } from "./upstream-lang-harness.js";
+
+/**
+ * The upstream Nix language suite (NixOS/nix tests/functional/lang) against
+ * `lading instantiate`, judged as upstream's lang.sh judges CppNix: exit code, stdout
+ * against `.exp`/`.exp.xml`, stderr against `.err.exp`. The suite is not in this
+ * repository; scripts/upstream-lang.sh extracts it and sets LADING_NIX_LANG_TESTS.
+ * Every case must exit and print as expected; stderr (error messages and traces) is
+ * counted and reported, and asserted too with LADING_NIX_LANG_STRICT_STDERR=1.
+ */
+const langDir = process.env.LADING_NIX_LANG_TESTS;
+const cliMain = fileURLToPath(new URL("../../cli/main.js", import.meta.url));
+
+if (!langDir) {
+  test("upstream Nix language suite", {
+    skip: "LADING_NIX_LANG_TESTS is not set: the upstream suite (NixOS/nix tests/functional/lang) is not in this repository; run scripts/upstream-lang.sh",
+  }, () => {});
+} else {
+  test("upstream Nix language suite", async (t) => {
+    assert.ok(existsSync(langDir), `LADING_NIX_LANG_TESTS=${langDir} does not exist`);
+    const cases = listCases(langDir);
+    assert.ok(cases.length > 100, `only ${cases.length} cases found in ${langDir}`);
+    const strictStderr = process.env.LADING_NIX_LANG_STRICT_STDERR === "1";
+    const only = process.env.LADING_NIX_LANG_ONLY ? new RegExp(process.env.LADING_NIX_LANG_ONLY) : undefined;
+    const chosen = cases.filter((c) => !only || only.test(c.name));
+    const outcomes = await mapPool(chosen, Math.max(2, availableParallelism()), async (c) =>
+      EXCLUDED.has(c.name) ? undefined : runCase(cliMain, langDir, c),
+    );
+    const tally = new Map<CaseKind, { pass: number; total: number; stderr: number; message: number; excluded: number }>();
+    const report: Record<string, CaseOutcome | string> = {};
+    for (const [i, c] of chosen.entries()) {
+      const o = outcomes[i];
+      const row = tally.get(c.kind) ?? { pass: 0, total: 0, stderr: 0, message: 0, excluded: 0 };
+      tally.set(c.kind, row);
+      if (!o) {
+        row.excluded++;
+        report[c.name] = `excluded: ${EXCLUDED.get(c.name)}`;
+        await t.test(c.name, { skip: `excluded: ${EXCLUDED.get(c.name)}` }, () => {});
+        continue;
+      }
+      row.total++;
+      const passed = o.exitOk && o.stdoutOk && (o.stderrOk || !strictStderr);
+      if (passed) row.pass++;
+      if (o.stderrOk) row.stderr++;
+      if (o.messageOk) row.message++;
+      report[c.name] = o;
+      await t.test(c.name, () => {
+        assert.ok(passed, o.detail);
+      });
+    }
+    const lines = [...tally].map(([kind, r]) => `${kind}: ${r.pass}/${r.total} pass, stderr identical ${r.stderr}/${r.total}, ${kind.endsWith("-fail") ? `error message identical ${r.message}/${r.total}, ` : ""}${r.excluded} excluded`);
+    t.diagnostic(lines.join("; "));
+    console.log(lines.join("\n"));
+    if (process.env.LADING_NIX_LANG_REPORT) writeFileSync(process.env.LADING_NIX_LANG_REPORT, JSON.stringify(report, null, 1));
+  });
+}
