@@ -1,33 +1,31 @@
 /**
  * `lading instantiate` without `--eval`: prints .drv paths (evaluator/derivations'
  * instantiateDrvs), evaluated in a worker with a deep stack like the `--eval` path.
+ * Outside `--readonly-mode` the .drv files, toFile texts and sources are also
+ * written into the local store under LADING_DATA_DIR.
  */
-import { Worker } from "node:worker_threads";
-import { instantiateDrvs, type InstantiateOptions, type InstantiateResult } from "../../evaluator/index.js";
+import { callInWorker, instantiateDrvs, type InstantiateOptions, type InstantiateResult } from "../../evaluator/index.js";
 
 const STACK_MB = 1024;
 
-function runInWorker(options: InstantiateOptions): Promise<InstantiateResult> {
-  const code = `
-    const { parentPort, workerData } = require("node:worker_threads");
-    import(workerData.url).then((m) => parentPort.postMessage(m.instantiateDrvs(workerData.options)),
-      (e) => parentPort.postMessage({ stdout: "", stderr: "error: " + e.message + "\\n", exitCode: 1 }));`;
+function computeOnly(options: InstantiateOptions): Promise<InstantiateResult> {
+  if (process.env.LADING_EVAL_IN_MAIN) return Promise.resolve(instantiateDrvs(options));
   const url = new URL("../../evaluator/index.js", import.meta.url).href;
-  return new Promise((resolve, reject) => {
-    const w = new Worker(code, {
-      eval: true,
-      workerData: { url, options: { ...options, cwd: process.cwd() } },
-      resourceLimits: { stackSizeMb: STACK_MB },
-    });
-    w.once("message", (r: InstantiateResult) => {
-      resolve(r);
-      void w.terminate();
-    });
-    w.once("error", reject);
-  });
+  return callInWorker<InstantiateResult>(url, "instantiateDrvs", [{ ...options, cwd: process.cwd() }], { stackMb: STACK_MB });
 }
 
 /** Instantiates the derivations the options select; the result is printed by the caller. */
-export function instantiateDerivations(options: InstantiateOptions): Promise<InstantiateResult> {
-  return process.env.LADING_EVAL_IN_MAIN ? Promise.resolve(instantiateDrvs(options)) : runInWorker(options);
+export async function instantiateDerivations(options: InstantiateOptions): Promise<InstantiateResult> {
+  if (options.readOnly) return computeOnly(options);
+  const [{ builderConfigFromEnv, LocalStore }, { instantiateIntoStore }] = await Promise.all([
+    import("../../builder/index.js"),
+    import("./instantiate-drv-store.js"),
+  ]);
+  const config = builderConfigFromEnv();
+  const store = await LocalStore.open({ root: config.storeRoot });
+  try {
+    return (await instantiateIntoStore(store, config.dataDir, options)).result;
+  } finally {
+    await store.close();
+  }
 }

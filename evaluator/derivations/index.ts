@@ -16,3 +16,5 @@ export { COREPKGS_PREFIX } from "./derivation-nix.js";
 export { instantiateDrvs, setDefaultEvalStore } from "./instantiate-drvs.js";
 export { HashMismatchError } from "./fetchers.js";
 export { WritingEvalStore, type StoreWriter } from "./writing-store.js";
+export { StagingStoreWriter, type StagedPath } from "./staging-writer.js";
+export { instantiateDrvsStaged, type StagedInstantiation, type StagingOptions } from "./instantiate-staged.js";
