@@ -1,0 +1,3 @@
+# The builder of every mkDerivation package: load the stdenv, run the phases.
+. "$stdenv/setup"
+genericBuild
