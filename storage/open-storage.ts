@@ -62,6 +62,7 @@ interface MetaBackend {
   name: string;
   cache: MetadataCache;
   locks: BuildLock;
+  close(): Promise<void>;
 }
 
 async function openBlobs(config: StorageConfig): Promise<BlobBackend> {
@@ -74,14 +75,30 @@ async function openBlobs(config: StorageConfig): Promise<BlobBackend> {
       const blobs = new FsBlobStore(join(config.dataDir, "storage"));
       return { name: "filesystem", blobs, ping: () => blobs.stat(PROBE_DIGEST), close: async () => undefined };
     }
-    case "s3":
-      throw new StorageConfigError("S3 storage is not available yet");
+    case "s3": {
+      if (!config.s3) throw new StorageConfigError("LADING_STORAGE=s3 needs LADING_S3_BUCKET");
+      // Loaded only here, so filesystem deployments start without the AWS SDK.
+      const { S3BlobStore } = await import("./s3-blob-store.js");
+      const store = new S3BlobStore(config.s3, config.s3ClientOverrides);
+      try {
+        await store.checkWritable();
+      } catch (err) {
+        await store.close();
+        throw err;
+      }
+      const presign = config.s3.redirect ? (digest: Digest) => store.presignedUrl(digest) : undefined;
+      return { name: "s3", blobs: store, ping: () => store.ping(), close: () => store.close(), ...(presign ? { blobUrl: presign } : {}) };
+    }
   }
 }
 
 async function openMeta(config: StorageConfig): Promise<MetaBackend> {
-  if (config.redisUrl === undefined) return { name: "memory", cache: new MemoryMetadataCache(), locks: new MemoryBuildLock() };
-  throw new StorageConfigError("Redis coordination is not available yet");
+  if (config.redisUrl === undefined) return { name: "memory", cache: new MemoryMetadataCache(), locks: new MemoryBuildLock(), close: async () => undefined };
+  const { RedisConnection } = await import("./redis-connection.js");
+  const { RedisMetadataCache } = await import("./redis-metadata-cache.js");
+  const { RedisBuildLock } = await import("./redis-build-lock.js");
+  const connection = await RedisConnection.open(config.redisUrl, config.redisPrefix);
+  return { name: "redis", cache: new RedisMetadataCache(connection), locks: new RedisBuildLock(connection), close: () => connection.close() };
 }
 
 /**
@@ -97,7 +114,7 @@ export async function openStorage(config: StorageConfig): Promise<Storage> {
     await blob.close();
     throw err;
   }
-  const builds = new SingleFlight(meta.locks, { waitTimeoutMs: config.buildTimeoutMs + 60_000 });
+  const builds = new SingleFlight(meta.locks, { waitTimeoutMs: config.buildTimeoutMs + 60_000, ...config.singleFlight });
   return {
     description: `${blob.name}+${meta.name}`,
     blobs: blob.blobs,
@@ -107,7 +124,7 @@ export async function openStorage(config: StorageConfig): Promise<Storage> {
     ...(blob.blobUrl ? { blobUrl: blob.blobUrl } : {}),
     check: () => Promise.all([probe("blobs", blob.name, blob.ping), probe("cache", meta.name, () => meta.cache.ping())]),
     async close() {
-      await Promise.allSettled([blob.close(), meta.cache.close(), meta.locks.close()]);
+      await Promise.allSettled([blob.close(), meta.close()]);
     },
   };
 }

@@ -1,9 +1,13 @@
+import type { S3ClientConfig } from "@aws-sdk/client-s3";
+import type { SingleFlightOptions } from "./single-flight.js";
 import { StorageConfigError } from "./errors.js";
 
 export interface S3Config {
   bucket: string;
   /** Custom endpoint (MinIO, Ceph, s3rver); AWS when absent. */
   endpoint?: string;
+  /** The endpoint clients use for presigned URLs when it differs (e.g. compose: `minio:9000` inside, `localhost:9000` outside). */
+  publicEndpoint?: string;
   /** Region; the AWS chain (AWS_REGION, ~/.aws/config) when absent, us-east-1 with a custom endpoint. */
   region?: string;
   /** Path-style URLs (`endpoint/bucket/key`), the norm for non-AWS stores. */
@@ -23,6 +27,12 @@ export interface StorageConfig {
   s3?: S3Config;
   /** Shared caches and locks; in-memory when absent. */
   redisUrl?: string;
+  /** Key prefix in Redis (several registries sharing one Redis). */
+  redisPrefix?: string;
+  /** Tests only: S3 client settings (credentials, timeouts) beyond the standard chain. */
+  s3ClientOverrides?: Partial<S3ClientConfig>;
+  /** Tests only: lock timings. */
+  singleFlight?: Partial<SingleFlightOptions>;
   /** Longest build, so waiters on another replica's build know when to give up. */
   buildTimeoutMs: number;
 }
@@ -62,11 +72,13 @@ export function storageConfigFromEnv(env: NodeJS.ProcessEnv): StorageConfig {
   if (redisUrl !== undefined) {
     if (!/^rediss?:\/\//.test(redisUrl)) throw new StorageConfigError(`LADING_REDIS_URL must be a redis:// or rediss:// URL, got '${redisUrl}'`);
     config.redisUrl = redisUrl;
+    config.redisPrefix = pick(env, "LADING_REDIS_PREFIX") ?? "lading:";
   }
   if (backendText === "s3") {
     const bucket = pick(env, "LADING_S3_BUCKET");
     if (!bucket) throw new StorageConfigError("LADING_STORAGE=s3 needs LADING_S3_BUCKET");
     const endpoint = pick(env, "LADING_S3_ENDPOINT");
+    const publicEndpoint = pick(env, "LADING_S3_PUBLIC_ENDPOINT");
     const region = pick(env, "LADING_S3_REGION", "AWS_REGION", "AWS_DEFAULT_REGION") ?? (endpoint ? "us-east-1" : undefined);
     const expiresText = pick(env, "LADING_S3_PRESIGN_EXPIRES") ?? "900";
     const presignExpiresSeconds = Number(expiresText);
@@ -77,6 +89,7 @@ export function storageConfigFromEnv(env: NodeJS.ProcessEnv): StorageConfig {
     config.s3 = {
       bucket,
       ...(endpoint ? { endpoint } : {}),
+      ...(publicEndpoint ? { publicEndpoint } : {}),
       ...(region ? { region } : {}),
       forcePathStyle: flag("LADING_S3_PATH_STYLE", pick(env, "LADING_S3_PATH_STYLE"), endpoint !== undefined),
       redirect: flag("LADING_S3_REDIRECT", pick(env, "LADING_S3_REDIRECT"), false),

@@ -1,0 +1,106 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync } from "node:fs";
+import { connect, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+/** The repository root (tests run from dist/test/…). */
+export const REPO_ROOT = resolve(import.meta.dirname, "..", "..", "..");
+const S3RVER_BIN = join(REPO_ROOT, "node_modules", "s3rver", "bin", "s3rver.js");
+
+/** s3rver's fixed credentials. */
+export const S3RVER_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
+
+/** Like nixSkipReason: a missing peer fails the test in CI and skips it with a reason elsewhere. */
+export function peerSkipReason(...peers: ("redis-server" | "s3rver")[]): string | false {
+  for (const peer of peers) {
+    const present = peer === "s3rver" ? existsSync(S3RVER_BIN) : spawnSync(peer, ["--version"], { stdio: "ignore" }).status === 0;
+    if (present) continue;
+    if (process.env.CI) throw new Error(`${peer} is required in CI but is not installed (scripts/install-deps.sh, npm ci)`);
+    return `${peer} not installed; run scripts/install-deps.sh and npm ci`;
+  }
+  return false;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+export async function waitForPort(port: number, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((done) => {
+      const socket = connect(port, "127.0.0.1");
+      socket.once("connect", () => {
+        socket.destroy();
+        done(true);
+      });
+      socket.once("error", () => done(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function stopChild(child: ChildProcess | undefined, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((done) => child.once("exit", () => done()));
+  child.kill(signal);
+  await exited;
+}
+
+/** A peer process on a fixed loopback port that the test can stop and start again. */
+export class Peer {
+  private child: ChildProcess | undefined;
+  output = "";
+
+  constructor(
+    readonly port: number,
+    private readonly command: string,
+    private readonly args: string[],
+  ) {}
+
+  async start(): Promise<void> {
+    this.child = spawn(this.command, this.args, { stdio: ["ignore", "pipe", "pipe"] });
+    const keep = (b: Buffer) => (this.output = (this.output + b.toString()).slice(-4000));
+    this.child.stdout!.on("data", keep);
+    this.child.stderr!.on("data", keep);
+    try {
+      await waitForPort(this.port);
+    } catch (err) {
+      await this.stop();
+      throw new Error(`${this.command} did not start: ${(err as Error).message}\n${this.output}`);
+    }
+  }
+
+  async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+    await stopChild(this.child, signal);
+    this.child = undefined;
+  }
+}
+
+/** redis-server on loopback, nothing persisted. */
+export async function startRedis(): Promise<Peer & { url: string }> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "lading-redis-"));
+  const peer = new Peer(port, "redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir]);
+  await peer.start();
+  return Object.assign(peer, { url: `redis://127.0.0.1:${port}` });
+}
+
+/** s3rver on loopback with bucket `bucket` created, data in a temp dir that survives restarts. */
+export async function startS3rver(bucket = "lading"): Promise<Peer & { endpoint: string; directory: string }> {
+  const port = await freePort();
+  const directory = mkdtempSync(join(tmpdir(), "lading-s3rver-"));
+  const peer = new Peer(port, process.execPath, [S3RVER_BIN, "-d", directory, "-a", "127.0.0.1", "-p", String(port), "-s", "--configure-bucket", bucket]);
+  await peer.start();
+  return Object.assign(peer, { endpoint: `http://127.0.0.1:${port}`, directory });
+}
