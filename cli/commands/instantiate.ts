@@ -1,10 +1,29 @@
 import type { Command } from "../command.js";
 import { UsageError } from "../errors.js";
 import { instantiateDerivations } from "./instantiate-drv.js";
-import { callInWorker, instantiate, setTraceSink, type InstantiateOptions, type InstantiateResult } from "../../evaluator/index.js";
+import {
+  callInWorker,
+  formatPositionedWarning,
+  instantiate,
+  setLiteralLints,
+  setTraceSink,
+  type InstantiateOptions,
+  type InstantiateResult,
+  type LintLevel,
+} from "../../evaluator/index.js";
 
-/** Flags as nix-instantiate 2.8 reads them. */
+/** The literal lints of the last parsed command line (current CppNix's `--lint-*` flags). */
+export const lints: { absolutePaths: LintLevel; shortPaths: LintLevel; urls: LintLevel } = { absolutePaths: "ignore", shortPaths: "ignore", urls: "ignore" };
+
+function currentTraceSink(): (line: string) => void {
+  const sink = setTraceSink(() => {});
+  setTraceSink(sink);
+  return sink;
+}
+
+/** Flags as nix-instantiate reads them (2.8's, plus current CppNix's lint flags). */
 export function parseInstantiateArgs(args: string[]): InstantiateOptions {
+  Object.assign(lints, { absolutePaths: "ignore", shortPaths: "ignore", urls: "ignore" });
   const o: InstantiateOptions = {
     inputs: [],
     fromArgs: false,
@@ -70,6 +89,30 @@ export function parseInstantiateArgs(args: string[]): InstantiateOptions {
       case "--show-trace":
         o.showTrace = true;
         break;
+      case "--no-show-trace":
+        o.showTrace = false;
+        break;
+      // Current CppNix settings with no effect on a pure, store-less evaluation.
+      case "--impure":
+      case "--trace-verbose":
+        break;
+      case "--max-call-depth":
+      case "--extra-experimental-features":
+      case "--experimental-features":
+        need(i, 1, a);
+        i++;
+        break;
+      case "--lint-absolute-path-literals":
+      case "--lint-short-path-literals":
+      case "--lint-url-literals": {
+        need(i, 1, a);
+        const level = args[++i]!;
+        if (level !== "ignore" && level !== "warn" && level !== "fatal") throw new UsageError(`invalid value '${level}' for ${a.slice(2)}`);
+        if (a === "--lint-absolute-path-literals") lints.absolutePaths = level;
+        else if (a === "--lint-short-path-literals") lints.shortPaths = level;
+        else lints.urls = level;
+        break;
+      }
       case "--readonly-mode":
       case "--dry-run":
         o.readOnly = true;
@@ -117,6 +160,8 @@ export const instantiateCommand: Command = {
   summary: "evaluate Nix expressions like nix-instantiate (--eval, --strict, --json, -A, --arg, -I …)",
   async run(args) {
     const options = parseInstantiateArgs(args);
+    // Lint warnings go where trace lines go, so they keep their order with them.
+    setLiteralLints({ ...lints, warn: (message, pos) => currentTraceSink()(formatPositionedWarning(message, pos).replace(/\n$/, "")) });
     const result = !options.eval ? await instantiateDerivations(options) : await evaluate(options);
     if (result.stdout) process.stdout.write(Buffer.from(result.stdout, "latin1"));
     if (result.stderr) process.stderr.write(Buffer.from(result.stderr, "latin1"));

@@ -154,3 +154,24 @@ function showSuggestions(names: readonly string[]): string {
   if (names.length === 1) return names[0]!;
   return `one of ${names.slice(0, -1).join(", ")} or ${names[names.length - 1]}`;
 }
+
+/**
+ * A warning with its position as current CppNix prints it (no blank lines, the
+ * excerpt indented under `warning: `), e.g. for the literal lints:
+ * `warning: <msg>\n         at f.nix:1:1:\n              1| …`. Ends with a newline.
+ */
+export function formatPositionedWarning(message: string, pos: number): string {
+  let s = `warning: ${message}\n`;
+  const at = pos !== 0 ? atPos(pos) : undefined;
+  if (at === undefined) return s;
+  s += `         at ${at}:\n`;
+  const p = resolvePos(pos)!;
+  const src = sourceOf(pos)!;
+  const lines = src.text.split("\n");
+  const row = (n: number): string => `         ${String(n).padStart(6)}| ${lines[n - 1]}`.replace(/\s+$/, "") + "\n";
+  if (p.line > 1) s += row(p.line - 1);
+  s += row(p.line);
+  s += `               |${" ".repeat(p.column)}^\n`;
+  if (p.line < lines.length) s += row(p.line + 1);
+  return s;
+}

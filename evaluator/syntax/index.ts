@@ -4,3 +4,4 @@ export { NixSyntaxError } from "./errors.js";
 export { showExpr, showString, showId, showAttrPath, formatFloat, defaultPreInterned, type ShowOptions } from "./show.js";
 export { NO_POS, Source, addSource, resolvePos, showPos, sourceOf, type Position, type SourceEncoding, type SourceOrigin } from "./source.js";
 export { canonPath, absPath, dirOf } from "./paths.js";
+export { setLiteralLints, type LiteralLints, type LintLevel } from "./lints.js";

@@ -17,6 +17,7 @@ import type {
 } from "./ast.js";
 import { NixSyntaxError } from "./errors.js";
 import { Lexer, T, ch, tokenName, type Token } from "./lexer.js";
+import { lintWarn, pathLiteralLint, urlLiteralLint } from "./lints.js";
 import { absPath, homeDir } from "./paths.js";
 import { showAttrPath } from "./show.js";
 import { NO_POS, showPos, type Source } from "./source.js";
@@ -161,6 +162,17 @@ class Parser {
   private unexpected(t: Token, expecting?: string): never {
     const msg = `syntax error, unexpected ${tokenName(t.type)}` + (expecting ? `, expecting ${expecting}` : "");
     throw new NixSyntaxError(msg, this.base + t.start);
+  }
+
+  /** Current CppNix refuses NUL bytes in string literals (its strings are C strings). */
+  private rejectNul(text: string, start: number): void {
+    if (!text.includes("\0")) return;
+    this.error(`input string '${text.replaceAll("\0", "\u00e2\u0090\u0080")}' cannot be represented as Nix string because it contains null bytes`, this.at(start));
+  }
+
+  private lint(finding: { level: string; message: string }, pos: number): void {
+    if (finding.level === "fatal") this.error(finding.message, pos);
+    lintWarn(finding.message, pos);
   }
 
   private error(message: string, pos: number): never {
@@ -485,9 +497,12 @@ class Parser {
         const name = t.text.slice(1, -1);
         return this.call(this.at(t.start), this.var(NO_POS, "__findFile"), [this.var(NO_POS, "__nixPath"), this.str(name)]);
       }
-      case T.URI:
+      case T.URI: {
         this.advance();
+        const lint = urlLiteralLint(t.text);
+        if (lint) this.lint(lint, this.at(t.start));
         return this.str(t.text);
+      }
       case C_LPAREN: {
         this.advance();
         const e = this.parseExpr();
@@ -542,6 +557,7 @@ class Parser {
       return this.str("");
     }
     if (first.type === T.STR && this.peek(1).type === C_QUOTE) {
+      this.rejectNul(first.text, first.start);
       this.advance();
       this.advance();
       return this.str(first.text);
@@ -552,6 +568,7 @@ class Parser {
     for (;;) {
       const t = this.tok;
       if (t.type === T.STR) {
+        this.rejectNul(t.text, t.start);
         this.advance();
         if (parts.length === 0) single = t.text;
         parts.push(this.str(t.text));
@@ -581,6 +598,7 @@ class Parser {
       const t = this.tok;
       if (t.type === T.IND_STR) {
         this.advance();
+        this.rejectNul(t.text, t.start);
         parts.push({ str: t.text, indent: t.indent, pos: this.at(t.start) });
       } else if (t.type === T.DOLLAR_CURLY) {
         this.advance();
@@ -679,6 +697,8 @@ class Parser {
   private parsePath(): Expr {
     const t = this.advance();
     const pos = this.at(t.start);
+    const lint = pathLiteralLint(t.text);
+    if (lint) this.lint(lint, pos);
     let value: string;
     if (t.type === T.PATH) {
       value = absPath(t.text, this.basePath);

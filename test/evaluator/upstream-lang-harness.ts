@@ -53,7 +53,10 @@ interface Run {
   exitCode: number;
 }
 
-function runCli(cliMain: string, args: string[], cwd: string, env: Record<string, string>, stdin?: Buffer): Promise<Run> {
+function runCli(cliMain: string, cliArgs: string[], cwd: string, env: Record<string, string>, stdin?: Buffer): Promise<Run> {
+  // lang.sh runs CppNix with NIX_REMOTE=dummy:// (nothing is written to a store):
+  // --readonly-mode is Lading's equivalent.
+  const args = [cliArgs[0]!, "--readonly-mode", ...cliArgs.slice(1)];
   return new Promise((resolve, reject) => {
     const script = `import(${JSON.stringify(cliMain)}).then((m) => m.main(process.argv.slice(1))).then((c) => { process.exitCode = c; }, (e) => { process.stderr.write("error: " + (e && e.message ? e.message : e) + "\\n"); process.exitCode = 1; })`;
     const child = spawn(process.execPath, ["--stack-size=2000", "--input-type=module", "-e", script, ...args], {
