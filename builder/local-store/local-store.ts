@@ -240,6 +240,17 @@ export class LocalStore {
     return { dir, contentPath, narHash: hasher.finish(), narSize: hasher.size };
   }
 
+  /**
+   * A fresh directory on the store's file system, inside this process's staging area:
+   * what is built there can be renamed into place, and a crash leaves nothing that
+   * the next open does not remove.
+   */
+  async makeScratchDir(prefix: string): Promise<string> {
+    const dir = join(await this.ensureProcessTmp(), uniqueName(prefix));
+    await mkdir(dir);
+    return dir;
+  }
+
   async discard(staged: StagedNar): Promise<void> {
     await removeTree(staged.dir);
   }
