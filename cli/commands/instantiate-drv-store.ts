@@ -8,53 +8,10 @@
  */
 import { mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { dumpNar, parseContentAddress, parseHash, parseStorePath, type StorePath } from "../../store/index.js";
 import type { LocalStore } from "../../builder/index.js";
-import { callInWorker, instantiateDrvsStaged, type InstantiateOptions, type StagedInstantiation, type StagedPath, type StagingOptions } from "../../evaluator/index.js";
+import { callInWorker, commitStaged, instantiateDrvsStaged, type InstantiateOptions, type StagedInstantiation, type StagingOptions } from "../../evaluator/index.js";
 
 const STACK_MB = 1024;
-
-/** `paths` ordered so every path comes after the staged paths it refers to. */
-export function referencesFirst(paths: readonly StagedPath[]): StagedPath[] {
-  const byPath = new Map(paths.map((p) => [p.path, p]));
-  const state = new Map<string, "visiting" | "done">();
-  const out: StagedPath[] = [];
-  const visit = (p: StagedPath): void => {
-    const seen = state.get(p.path);
-    if (seen === "done") return;
-    if (seen === "visiting") throw new Error(`reference cycle through '${p.path}'`);
-    state.set(p.path, "visiting");
-    for (const ref of p.references) {
-      const staged = byPath.get(ref);
-      if (staged !== undefined && ref !== p.path) visit(staged);
-    }
-    state.set(p.path, "done");
-    out.push(p);
-  };
-  for (const p of paths) visit(p);
-  return out;
-}
-
-/** Registers the staged paths the store does not hold yet; returns the paths registered now. */
-export async function commitStaged(store: LocalStore, staged: readonly StagedPath[]): Promise<StorePath[]> {
-  const added: StorePath[] = [];
-  for (const p of referencesFirst(staged)) {
-    const path = parseStorePath(p.path, store.storeDir);
-    if (store.isValid(path)) continue;
-    const narHash = parseHash(p.narHash, "sha256");
-    const stagedNar = await store.stageNar(dumpNar(Buffer.from(p.file, "latin1")));
-    await store.commit(stagedNar, {
-      path,
-      narHash,
-      narSize: p.narSize,
-      references: p.references.map((r) => parseStorePath(r, store.storeDir)),
-      ca: parseContentAddress(p.ca),
-      ultimate: true,
-    });
-    added.push(path);
-  }
-  return added;
-}
 
 function isAlive(pid: number): boolean {
   try {

@@ -17,4 +17,5 @@ export { instantiateDrvs, setDefaultEvalStore } from "./instantiate-drvs.js";
 export { HashMismatchError } from "./fetchers.js";
 export { WritingEvalStore, type StoreWriter } from "./writing-store.js";
 export { StagingStoreWriter, type StagedPath } from "./staging-writer.js";
+export { commitStaged, referencesFirst, type StagedCommitTarget } from "./commit-staged.js";
 export { instantiateDrvsStaged, type StagedInstantiation, type StagingOptions } from "./instantiate-staged.js";
