@@ -3,6 +3,20 @@ export interface ServerConfig {
   port: number;
   host: string;
   dataDir: string;
+  /** `LADING_PKGS_PATH` [`NIXERY_PKGS_PATH`]: a local package set. */
+  pkgsPath: string | undefined;
+  /** `LADING_PKGS_REPO` [`NIXERY_PKGS_REPO`]: a git repository whose refs are tags. */
+  pkgsRepo: string | undefined;
+  /** `LADING_CHANNEL` [`NIXERY_CHANNEL`], default `nixos-unstable`. */
+  channel: string;
+  /** `LADING_POPULARITY_URL` [`NIX_POPULARITY_URL`]: a file or http(s) URL of popularity JSON. */
+  popularityUrl: string | undefined;
+  /** `LADING_LAYER_BUDGET`: store-path layers per image (default leaves room for child images). */
+  layerBudget: number | undefined;
+  /** `LADING_ARCHITECTURES` (e.g. `amd64 arm64`): what to build when the package set does not say. */
+  architectures: ("amd64" | "arm64")[] | undefined;
+  /** `LADING_CLIENT_WAIT`: seconds a request waits for a cold build before being told to retry. */
+  clientWaitSeconds: number;
 }
 
 function pick(env: NodeJS.ProcessEnv, ...names: string[]): string | undefined {
@@ -23,5 +37,27 @@ export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
     port,
     host: pick(env, "LADING_HOST") ?? "0.0.0.0",
     dataDir: pick(env, "LADING_DATA_DIR", "STORAGE_PATH") ?? "./.lading",
+    pkgsPath: pick(env, "LADING_PKGS_PATH", "NIXERY_PKGS_PATH"),
+    pkgsRepo: pick(env, "LADING_PKGS_REPO", "NIXERY_PKGS_REPO"),
+    channel: pick(env, "LADING_CHANNEL", "NIXERY_CHANNEL") ?? "nixos-unstable",
+    popularityUrl: pick(env, "LADING_POPULARITY_URL", "NIX_POPULARITY_URL"),
+    layerBudget: positive(env, "LADING_LAYER_BUDGET"),
+    architectures: architectures(pick(env, "LADING_ARCHITECTURES")),
+    clientWaitSeconds: positive(env, "LADING_CLIENT_WAIT") ?? 300,
   };
+}
+
+function positive(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const text = pick(env, name);
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got '${text}'`);
+  return value;
+}
+
+function architectures(text: string | undefined): ("amd64" | "arm64")[] | undefined {
+  if (text === undefined) return undefined;
+  const words = text.split(/[\s,]+/).filter((w) => w !== "");
+  for (const w of words) if (w !== "amd64" && w !== "arm64") throw new Error(`LADING_ARCHITECTURES: unknown architecture '${w}' (amd64, arm64)`);
+  return words as ("amd64" | "arm64")[];
 }

@@ -1,0 +1,176 @@
+import {
+  Attr,
+  EvalState,
+  NixAttrs,
+  StagingStoreWriter,
+  WritingEvalStore,
+  autoCall,
+  evalFile,
+  force,
+  forceList,
+  forceStringBytes,
+  formatError,
+  fromFsPath,
+  isDerivation,
+  mkString,
+  type Lazy,
+  type StagedPath,
+  type Value,
+} from "../../evaluator/index.js";
+import { RegistryError } from "../distribution/index.js";
+import type { Architecture } from "../image-name.js";
+
+export const NIX_SYSTEMS: Record<Architecture, string> = { amd64: "x86_64-linux", arm64: "aarch64-linux" };
+
+/** What nixpkgs' `shell` meta-package means (Nixery's choice); a set may define its own. */
+const NIXPKGS_SHELL = ["bashInteractive", "coreutils", "moreutils", "nano"];
+
+/** One package of the image as the package set defines it. */
+export interface ResolvedPackage {
+  /** The name as requested (`shell` for the meta-package's members). */
+  requested: string;
+  /** The attribute path actually selected, in the set's own case. */
+  attrPath: string;
+  drvPath: string;
+  outputName: string;
+  outPath: string;
+}
+
+export interface EvaluationInput {
+  /** Directory of the package set's `default.nix`. */
+  dir: string;
+  architecture: Architecture;
+  /** Requested attribute paths (validated by the image-name grammar, lower-case). */
+  packages: readonly string[];
+  shell: boolean;
+  nixpkgs: boolean;
+  /** An empty directory of the caller's where new store paths (.drv files, sources) are staged. */
+  stagingDir: string;
+  isValidInStore(storePath: string): boolean;
+}
+
+export interface Evaluation {
+  packages: ResolvedPackage[];
+  /** Paths the evaluation created, references first, to commit to the store. */
+  staged: StagedPath[];
+  /** Architectures the set declares (`metaPackages.architectures`), or undefined. */
+  architectures: Architecture[] | undefined;
+}
+
+/**
+ * Evaluates the package set and selects each requested package by attribute lookups
+ * on the evaluated value: the names never become Nix source text, so no image name
+ * can inject code. Every missing package is reported at once.
+ */
+export function evaluatePackages(input: EvaluationInput): Evaluation {
+  const writer = new StagingStoreWriter("/nix/store", input.stagingDir, (p) => input.isValidInStore(p));
+  const system = NIX_SYSTEMS[input.architecture];
+  new EvalState({ store: new WritingEvalStore(writer), system, cwd: input.dir, readOnly: false });
+  const guard = <T>(what: string, fn: () => T): T => {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof RegistryError) throw err;
+      const message = formatError(err, false).replace(/^error: /, "").trim();
+      throw new RegistryError("MANIFEST_UNKNOWN", `${what}: ${message}`, { error: message });
+    }
+  };
+
+  const root = guard("the package set failed to evaluate", () => {
+    const top = force(evalFile(fromFsPath(input.dir)));
+    const args = new NixAttrs(new Map([["system", new Attr(mkString(system), 0)]]));
+    return force(autoCall(args, top));
+  });
+  if (!(root instanceof NixAttrs)) throw new RegistryError("MANIFEST_UNKNOWN", "the package set is not an attribute set", undefined, 500);
+
+  const packages: ResolvedPackage[] = [];
+  const missing: string[] = [];
+  for (const name of input.packages) {
+    const found = guard(`package '${name}' failed to evaluate`, () => lookupPath(root, name.split(".")));
+    if (found === undefined) {
+      missing.push(name);
+      continue;
+    }
+    packages.push(guard(`package '${name}' failed to evaluate`, () => asPackage(name, found.path, found.value)));
+  }
+  if (missing.length > 0) {
+    throw new RegistryError("MANIFEST_UNKNOWN", `the package set has no package${missing.length > 1 ? "s" : ""} ${missing.map((m) => `'${m}'`).join(", ")}`, {
+      missing,
+    });
+  }
+  if (input.shell) packages.push(...guard("the shell meta-package failed to evaluate", () => shellPackages(root, input.nixpkgs)));
+  const architectures = guard("metaPackages.architectures failed to evaluate", () => declaredArchitectures(root));
+  return { packages, staged: writer.stagedPaths(), architectures };
+}
+
+/** `segments` looked up one by one, each case-insensitively when that is unambiguous. */
+function lookupPath(root: NixAttrs, segments: readonly string[]): { path: string; value: Value } | undefined {
+  let here: Value = root;
+  const path: string[] = [];
+  for (const segment of segments) {
+    if (!(here instanceof NixAttrs)) return undefined;
+    const attr = findAttr(here, segment, path);
+    if (!attr) return undefined;
+    path.push(attr.name);
+    here = force(attr.value);
+  }
+  return { path: path.join("."), value: here };
+}
+
+function findAttr(attrs: NixAttrs, segment: string, parent: readonly string[]): { name: string; value: Lazy } | undefined {
+  const exact = attrs.getAttr(segment);
+  if (exact) return { name: segment, value: exact.value };
+  const lower = segment.toLowerCase();
+  const matches = attrs.names.filter((n) => n.toLowerCase() === lower);
+  if (matches.length > 1) {
+    const where = [...parent, segment].join(".");
+    throw new RegistryError("MANIFEST_UNKNOWN", `'${where}' is ambiguous: the package set has ${matches.map((m) => `'${m}'`).join(", ")}`, {
+      ambiguous: where,
+      candidates: matches,
+    });
+  }
+  const name = matches[0];
+  return name === undefined ? undefined : { name, value: attrs.getAttr(name)!.value };
+}
+
+function asPackage(requested: string, attrPath: string, value: Value): ResolvedPackage {
+  if (!isDerivation(value)) {
+    throw new RegistryError("MANIFEST_UNKNOWN", `'${attrPath}' is not a package (a derivation) of the package set`, { package: requested });
+  }
+  const attrs = value as NixAttrs;
+  const text = (name: string): string => {
+    const attr = attrs.getAttr(name);
+    if (!attr) throw new RegistryError("MANIFEST_UNKNOWN", `package '${attrPath}' has no '${name}'`, { package: requested });
+    return forceStringBytes(attr.value, attr.pos);
+  };
+  const outputName = attrs.getAttr("outputName") ? text("outputName") : "out";
+  return { requested, attrPath, drvPath: text("drvPath"), outputName, outPath: text("outPath") };
+}
+
+function metaPackages(root: NixAttrs): NixAttrs | undefined {
+  const meta = root.getAttr("metaPackages");
+  if (!meta) return undefined;
+  const value = force(meta.value);
+  return value instanceof NixAttrs ? value : undefined;
+}
+
+function shellPackages(root: NixAttrs, nixpkgs: boolean): ResolvedPackage[] {
+  const defined = metaPackages(root)?.getAttr("shell");
+  if (defined) {
+    const value = force(defined.value);
+    const members = Array.isArray(value) ? forceList(value) : [value];
+    return members.map((member, i) => asPackage("shell", `metaPackages.shell.${i}`, force(member)));
+  }
+  const names = NIXPKGS_SHELL.filter((name) => root.getAttr(name));
+  if (names.length === 0 || (!nixpkgs && !names.includes("bashInteractive"))) {
+    throw new RegistryError("MANIFEST_UNKNOWN", "the package set defines no 'shell' meta-package (metaPackages.shell)", { missing: ["shell"] });
+  }
+  return names.map((name) => asPackage("shell", name, force(root.getAttr(name)!.value)));
+}
+
+function declaredArchitectures(root: NixAttrs): Architecture[] | undefined {
+  const declared = metaPackages(root)?.getAttr("architectures");
+  if (!declared) return undefined;
+  const list = forceList(declared.value).map((v) => forceStringBytes(v));
+  return (["amd64", "arm64"] as const).filter((a) => list.includes(a));
+}

@@ -1,0 +1,67 @@
+import { readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import * as builder from "../../builder/index.js";
+import { DEFAULT_COMPRESSION, DEFAULT_LAYER_BUDGET, parsePopularity, type Popularity } from "../../layering/index.js";
+import type { Storage } from "../../storage/index.js";
+import type { ServerConfig } from "../config.js";
+import { LayerWriter } from "./layers.js";
+import { openPackageSet } from "./package-set.js";
+import { ImageService } from "./service.js";
+
+/** Reads popularity JSON from a file path, `file://` or `http(s)://` URL. */
+export async function loadPopularity(url: string): Promise<Popularity> {
+  if (/^https?:\/\//.test(url)) {
+    const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+    if (!res.ok) throw new Error(`popularity data ${url}: HTTP ${res.status}`);
+    return parsePopularity(await res.text());
+  }
+  const path = url.startsWith("file://") ? new URL(url).pathname : url;
+  return parsePopularity(await readFile(path, "utf8"));
+}
+
+/**
+ * The local builder when the builder module provides one (issue 5's sandboxed
+ * builder); without it, only substitutable packages can be realised.
+ */
+function localBuilder(store: builder.LocalStore, env: NodeJS.ProcessEnv): builder.LocalBuilder | undefined {
+  const exported = (builder as Record<string, unknown>)["SandboxedBuilder"];
+  if (typeof exported !== "function") return undefined;
+  const Ctor = exported as new (store: builder.LocalStore, options?: Record<string, unknown>) => builder.LocalBuilder;
+  const timeout = Number(env.LADING_BUILD_TIMEOUT ?? env.NIX_TIMEOUT ?? "600");
+  return new Ctor(store, { timeoutMs: timeout * 1000, logDir: join(resolve(env.LADING_DATA_DIR ?? env.STORAGE_PATH ?? "./.lading"), "logs") });
+}
+
+export interface OpenedImageService {
+  service: ImageService;
+  close(): Promise<void>;
+}
+
+/** Wires the package set, local store, realiser, layering and storage into an image service. */
+export async function openImageService(config: ServerConfig, storage: Storage, env: NodeJS.ProcessEnv = process.env): Promise<OpenedImageService> {
+  const builderConfig = builder.builderConfigFromEnv({ ...env, LADING_DATA_DIR: config.dataDir });
+  const { store, substituter } = await builder.openBuilderStore(builderConfig);
+  const realiser = new builder.StoreRealiser(store, substituter, localBuilder(store, env));
+  const popularity = config.popularityUrl ? await loadPopularity(config.popularityUrl) : undefined;
+  const dataDir = resolve(config.dataDir);
+  const compression = DEFAULT_COMPRESSION;
+  const service = new ImageService({
+    pkgs: openPackageSet({ pkgsPath: config.pkgsPath, pkgsRepo: config.pkgsRepo, channel: config.channel, dataDir }),
+    pipeline: {
+      store,
+      realiser,
+      blobs: storage.blobs,
+      layers: new LayerWriter(storage.blobs, storage.cache, store.root, compression),
+      stagingRoot: join(dataDir, "staging", "image"),
+      popularity,
+      layerBudget: config.layerBudget ?? DEFAULT_LAYER_BUDGET,
+      defaultArchitectures: config.architectures,
+    },
+    blobs: storage.blobs,
+    cache: storage.cache,
+    flight: { run: (key, work) => storage.builds.run(key, () => work()) },
+    compression,
+    popularitySource: config.popularityUrl ?? "computed",
+    clientWaitMs: config.clientWaitSeconds * 1000,
+  });
+  return { service, close: () => store.close() };
+}
