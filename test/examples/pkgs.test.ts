@@ -1,0 +1,117 @@
+/**
+ * The offline package set examples/pkgs: Lading evaluates it to CppNix's
+ * derivations (also for aarch64-linux, where only architecture-independent
+ * packages are offered), and CppNix builds every package reproducibly with the
+ * runtime closures the registry's layering tests rely on.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { LADING, PKGS, examplesSkipReason, lines, run, runOk } from "./tools.js";
+
+/** Every package of the set (attributes whose value is a derivation). */
+const PACKAGES = ["busybox", "hello", "libgreet", "greet", "greet-shout", "greet-tools", "welcome", "cacert", "iana-etc", "hostcc"];
+/** Packages whose outputs hold no machine code: offered for every system. */
+const PORTABLE = ["libgreet", "cacert", "iana-etc"];
+
+const skip = examplesSkipReason();
+const dataDir = mkdtempSync(join(tmpdir(), "lading-examples-"));
+const ladingEnv = { LADING_DATA_DIR: dataDir, LADING_SUBSTITUTERS: "" };
+const otherSystem = process.arch === "arm64" ? "x86_64-linux" : "aarch64-linux";
+
+const attrArgs = (attrs: readonly string[]): string[] => attrs.flatMap((a) => ["-A", a]);
+
+test.after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+test("lading instantiate gives nix-instantiate's .drv path for every package", { skip }, async () => {
+  const [ours, theirs] = await Promise.all([
+    runOk(LADING, ["instantiate", PKGS, ...attrArgs(PACKAGES)], ladingEnv),
+    runOk("nix-instantiate", [PKGS, ...attrArgs(PACKAGES)]),
+  ]);
+  assert.equal(lines(ours).length, PACKAGES.length);
+  assert.deepEqual(lines(ours), lines(theirs));
+});
+
+test(`for ${otherSystem}, portable packages keep their derivations and the others say why not`, { skip }, async () => {
+  const native = lines(await runOk("nix-instantiate", [PKGS, ...attrArgs(PORTABLE)]));
+  const args = [PKGS, "--argstr", "system", otherSystem];
+  const [ours, theirs] = await Promise.all([
+    runOk(LADING, ["instantiate", ...args, ...attrArgs(PORTABLE)], ladingEnv),
+    runOk("nix-instantiate", [...args, ...attrArgs(PORTABLE)]),
+  ]);
+  assert.deepEqual(lines(ours), native);
+  assert.deepEqual(lines(theirs), native);
+
+  // What a registry reads before building: availability and the reason, per package.
+  const summary = `let pkgs = import ${PKGS} { system = "${otherSystem}"; }; in
+    builtins.listToAttrs (map (name: { inherit name; value = {
+      inherit (pkgs.\${name}.meta) available platforms;
+      reason = pkgs.\${name}.meta.unavailableReason or null;
+      instantiates = (builtins.tryEval pkgs.\${name}.drvPath).success;
+    }; }) [ ${PACKAGES.map((p) => `"${p}"`).join(" ")} ])`;
+  const evalArgs = ["--eval", "--strict", "--json", "-E", summary];
+  const [ourSummary, theirSummary] = await Promise.all([runOk(LADING, ["instantiate", ...evalArgs], ladingEnv), runOk("nix-instantiate", evalArgs)]);
+  assert.equal(ourSummary, theirSummary);
+  const parsed = JSON.parse(theirSummary) as Record<string, { available: boolean; instantiates: boolean; reason: string | null }>;
+  for (const name of PACKAGES) {
+    const portable = PORTABLE.includes(name);
+    assert.equal(parsed[name]!.available, portable, name);
+    assert.equal(parsed[name]!.instantiates, portable, name);
+    assert.equal(parsed[name]!.reason === null, portable, name);
+  }
+
+  // Asking for an unavailable package fails with the same message in both.
+  const [ourError, theirError] = await Promise.all([
+    run(LADING, ["instantiate", ...args, "-A", "hello"], ladingEnv),
+    run("nix-instantiate", [...args, "-A", "hello"]),
+  ]);
+  assert.notEqual(ourError.exitCode, 0);
+  assert.notEqual(theirError.exitCode, 0);
+  assert.match(theirError.stderr, new RegExp(`'hello-1.0' is not available for ${otherSystem}: meta.platforms is`));
+  assert.equal(ourError.stderr, theirError.stderr);
+});
+
+test("the shell meta-package is readable as JSON", { skip }, async () => {
+  const args = ["--eval", "--strict", "--json", PKGS, "-A", "ladingMeta"];
+  const [ours, theirs] = await Promise.all([runOk(LADING, ["instantiate", ...args], ladingEnv), runOk("nix-instantiate", args)]);
+  assert.equal(ours, theirs);
+  assert.deepEqual(JSON.parse(theirs), { shell: ["busybox"] });
+});
+
+/** Output name → path for each package, as CppNix built them. */
+const built = new Map<string, Map<string, string>>();
+
+test("nix-build builds every package, and again with --check to the same bytes", { skip }, async () => {
+  const drvs = lines(await runOk("nix-instantiate", [PKGS, ...attrArgs(PACKAGES)]));
+  await runOk("nix-build", ["--no-out-link", PKGS, ...attrArgs(PACKAGES)]);
+  await runOk("nix-build", ["--no-out-link", "--check", PKGS, ...attrArgs(PACKAGES)]);
+  for (const [i, drv] of drvs.entries()) {
+    const outputs = new Map<string, string>();
+    for (const path of lines(await runOk("nix-store", ["-q", "--outputs", drv]))) {
+      const output = PACKAGES[i] === "libgreet" ? (path.match(/-(dev|man)$/)?.[1] ?? "out") : "out";
+      outputs.set(output, path);
+    }
+    built.set(PACKAGES[i]!, outputs);
+  }
+  assert.deepEqual([...built.get("libgreet")!.keys()].sort(), ["dev", "man", "out"]);
+});
+
+test("the runtime closures go three levels deep and share dependencies", { skip }, async () => {
+  const out = (name: string): string => built.get(name)!.get("out")!;
+  const references = async (path: string): Promise<string[]> => lines(await runOk("nix-store", ["-q", "--references", path])).sort();
+  assert.deepEqual(await references(out("hello")), []);
+  assert.deepEqual(await references(out("busybox")), []);
+  assert.deepEqual(await references(out("greet")), [out("libgreet")]);
+  assert.deepEqual(await references(out("greet-shout")), [out("libgreet")]);
+  assert.deepEqual(await references(out("greet-tools")), [out("busybox"), out("greet"), out("libgreet")].sort());
+  assert.deepEqual(await references(out("welcome")), [out("busybox"), out("greet-tools"), out("hello"), out("iana-etc")].sort());
+  const dev = built.get("libgreet")!.get("dev")!;
+  assert.deepEqual(await references(dev), [out("libgreet"), dev].sort());
+
+  assert.equal(await runOk(`${out("hello")}/bin/hello`, []), "Hello, world!\n");
+  assert.equal(await runOk(`${out("greet-shout")}/bin/greet`, ["-l", "fr", "Ada"]), "BONJOUR, ADA!\n");
+  assert.match(await runOk(`${out("welcome")}/bin/welcome`, [], { USER: "tester" }), /^Hello, world!\nHello, tester!\nThis machine knows \d+ network services\.\n$/);
+  assert.equal(await runOk(`${out("busybox")}/bin/sh`, ["-c", "echo $((6 * 7))"]), "42\n");
+});
