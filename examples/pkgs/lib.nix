@@ -6,6 +6,14 @@ rec {
   optionalAttrs = cond: attrs: if cond then attrs else { };
   optionalString = cond: s: if cond then s else "";
 
+  # Some files of a directory as one source, so that editing the Nix file next
+  # to them does not change the package's store paths.
+  sourceFiles = name: dir: names: builtins.path {
+    inherit name;
+    path = dir;
+    filter = path: type: builtins.elem (baseNameOf path) names;
+  };
+
   platforms = {
     linux = [ "x86_64-linux" "aarch64-linux" ];
   };

@@ -1,11 +1,11 @@
 # Shell scripts around greet: greet-tools -> greet -> libgreet, plus busybox
 # (their interpreter) and libgreet directly (shared with greet).
-{ stdenvNoCC, busybox, greet, libgreet }:
+{ lib, stdenvNoCC, busybox, greet, libgreet }:
 
 stdenvNoCC.mkDerivation {
   pname = "greet-tools";
   version = "1.0";
-  src = ./.;
+  src = lib.sourceFiles "greet-tools-src" ./. [ "greet-everyone.sh" "greet-languages.sh" ];
   shell = "${busybox}/bin/sh";
   inherit greet libgreet;
   installPhase = ''

@@ -2,13 +2,13 @@
 # splits libraries: `out` (the data programs read at run time), `dev` (header
 # and pkg-config file, which refer to `out`) and `man`. Architecture-independent,
 # so it is offered for every system.
-{ stdenvNoCC }:
+{ lib, stdenvNoCC }:
 
 stdenvNoCC.mkDerivation {
   pname = "libgreet";
   version = "1.0";
   outputs = [ "out" "dev" "man" ];
-  src = ./.;
+  src = lib.sourceFiles "libgreet-src" ./. [ "greetings.txt" "greet.h" "libgreet.pc" "libgreet.3" ];
   installPhase = ''
     mkdir -p "$out/share/libgreet" "$dev/include" "$dev/lib/pkgconfig" "$man/share/man/man3"
     cp greetings.txt "$out/share/libgreet/greetings.txt"
