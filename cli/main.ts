@@ -24,6 +24,16 @@ const COMMANDS: readonly CommandEntry[] = [
     summary: "evaluate Nix expressions and instantiate derivations, like nix-instantiate",
     load: async () => (await import("./commands/instantiate.js")).instantiateCommand,
   },
+  {
+    name: "build",
+    summary: "evaluate, realise (substitute or build) and print output paths, like nix-build --no-out-link",
+    load: async () => (await import("./commands/build.js")).buildCommand,
+  },
+  {
+    name: "image",
+    summary: "build the image the registry would serve into an OCI layout: image NAME[:TAG] --oci DIR",
+    load: async () => (await import("./commands/image.js")).imageCommand,
+  },
 ];
 
 function usage(): string {
