@@ -1,14 +1,17 @@
 /**
  * The offline package set examples/pkgs: Lading evaluates it to CppNix's
  * derivations (also for aarch64-linux, where only architecture-independent
- * packages are offered), and CppNix builds every package reproducibly with the
- * runtime closures the registry's layering tests rely on.
+ * packages are offered), CppNix builds every package reproducibly with the
+ * runtime closures the registry's layering tests rely on, and Lading's sandboxed
+ * builder gives CppNix's outputs byte for byte.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { LocalStore } from "../../builder/index.js";
+import { parseStorePath } from "../../store/index.js";
 import { LADING, PKGS, examplesSkipReason, lines, run, runOk } from "./tools.js";
 
 /** Every package of the set (attributes whose value is a derivation). */
@@ -114,4 +117,30 @@ test("the runtime closures go three levels deep and share dependencies", { skip 
   assert.equal(await runOk(`${out("greet-shout")}/bin/greet`, ["-l", "fr", "Ada"]), "BONJOUR, ADA!\n");
   assert.match(await runOk(`${out("welcome")}/bin/welcome`, [], { USER: "tester" }), /^Hello, world!\nHello, tester!\nThis machine knows \d+ network services\.\n$/);
   assert.equal(await runOk(`${out("busybox")}/bin/sh`, ["-c", "echo $((6 * 7))"]), "42\n");
+});
+
+test("lading build gives nix-build's output paths, NAR hashes and references, offline and sandboxed", { skip }, async () => {
+  // Every output, the libraries' dev and man outputs by name, as nix-build prints them.
+  const attrs = [...PACKAGES, "libgreet.dev", "libgreet.man"];
+  const [ours, theirs] = await Promise.all([
+    runOk(LADING, ["build", PKGS, ...attrArgs(attrs)], ladingEnv),
+    runOk("nix-build", ["--no-out-link", PKGS, ...attrArgs(attrs)]),
+  ]);
+  assert.equal(lines(ours).length, attrs.length);
+  assert.deepEqual(lines(ours), lines(theirs));
+
+  const store = await LocalStore.open({ root: join(dataDir, "store") });
+  try {
+    for (const path of lines(theirs)) {
+      const info = store.queryPathInfo(parseStorePath(path));
+      assert.ok(info, `${path} is not valid in Lading's store`);
+      assert.equal(`sha256:${info.narHash.toBase32()}`, (await runOk("nix-store", ["-q", "--hash", path])).trim(), path);
+      const references = info.references.map((r) => r.render()).sort();
+      assert.deepEqual(references, lines(await runOk("nix-store", ["-q", "--references", path])).sort(), path);
+    }
+    const hello = lines(ours)[PACKAGES.indexOf("hello")]!;
+    assert.equal(await runOk(join(store.realPath(parseStorePath(hello)), "bin/hello"), []), "Hello, world!\n");
+  } finally {
+    await store.close();
+  }
 });
