@@ -29,6 +29,11 @@ const COMMANDS: readonly CommandEntry[] = [
     summary: "evaluate, realise (substitute or build) and print output paths, like nix-build --no-out-link",
     load: async () => (await import("./commands/build.js")).buildCommand,
   },
+  {
+    name: "image",
+    summary: "build the image the registry would serve into an OCI layout: image NAME[:TAG] --oci DIR",
+    load: async () => (await import("./commands/image.js")).imageCommand,
+  },
 ];
 
 function usage(): string {

@@ -14,6 +14,8 @@ export const ERROR_STATUS = {
   DENIED: 403,
   UNSUPPORTED: 405,
   TOOMANYREQUESTS: 429,
+  /** CNCF distribution's code for a temporary failure (a build still running, a backend down). */
+  UNAVAILABLE: 503,
   RANGE_INVALID: 416,
   INTERNAL: 500,
 } as const;
@@ -28,6 +30,8 @@ export class RegistryError extends Error {
     message: string,
     readonly detail?: unknown,
     readonly status: number = ERROR_STATUS[code],
+    /** Sent as `Retry-After` (seconds) when the client should try again later. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }

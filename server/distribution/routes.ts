@@ -20,9 +20,12 @@ export interface ManifestSource {
 export interface DistributionOptions {
   blobs: BlobStore;
   manifests: ManifestSource;
+  /** A URL the client may fetch a blob from instead (S3 redirect mode); undefined streams it. */
+  blobUrl?: (digest: Digest) => Promise<string | undefined>;
 }
 
 function sendError(reply: FastifyReply, err: RegistryError): FastifyReply {
+  if (err.retryAfterSeconds !== undefined) reply.header("Retry-After", String(err.retryAfterSeconds));
   return reply.code(err.status).type("application/json").send(err.toBody());
 }
 
@@ -61,6 +64,8 @@ async function serveBlob(options: DistributionOptions, request: FastifyRequest, 
   reply.header("Content-Length", length);
   if (range) reply.code(206).header("Content-Range", `bytes ${range.start}-${range.end}/${info.size}`);
   if (request.method === "HEAD") return reply.send();
+  const url = !range && options.blobUrl ? await options.blobUrl(digest) : undefined;
+  if (url) return reply.removeHeader("Content-Length").redirect(url, 307);
   const stream = await options.blobs.read(digest, range);
   if (!stream) throw new RegistryError("BLOB_UNKNOWN", "blob unknown to registry", { digest: digestText });
   return reply.send(stream);
@@ -81,6 +86,11 @@ async function serveManifest(options: DistributionOptions, request: FastifyReque
 export function registerDistributionRoutes(app: FastifyInstance, options: DistributionOptions): void {
   app.setErrorHandler((err, _request, reply) => {
     if (err instanceof RegistryError) return sendError(reply, err);
+    const retry = (err as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    if (typeof retry === "number") {
+      // StorageUnavailableError, BuildWaitTimeoutError: temporary, the client may retry.
+      return sendError(reply, new RegistryError("UNAVAILABLE", (err as Error).message, undefined, 503, retry));
+    }
     const status = (err as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500) {
       return sendError(reply, new RegistryError("UNSUPPORTED", (err as Error).message, undefined, status));

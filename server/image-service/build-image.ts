@@ -11,11 +11,11 @@ import {
   type JsonBlob,
   type Popularity,
 } from "../../layering/index.js";
+import { commitStaged } from "../../evaluator/index.js";
 import type { BlobStore } from "../../storage/index.js";
 import { parseStorePath } from "../../store/index.js";
 import { RegistryError } from "../distribution/index.js";
 import type { Architecture, ImageRequest } from "../image-name.js";
-import { commitStaged } from "./commit-staged.js";
 import { evaluatePackages, type ResolvedPackage } from "./evaluate.js";
 import type { ImageRecord, ManifestRef, PlatformRecord } from "./image-record.js";
 import type { LayerWriter } from "./layers.js";

@@ -66,7 +66,7 @@ export class ImageService implements ManifestSource {
     return this.options.pkgs.tags();
   }
 
-  /** The image record for `name:tag`, from the cache or built now (waiting at most `clientWaitMs`). */
+  /** The image record for `name:tag`, from the cache or built now (waiting at most `wait` ms; Infinity waits for the build). */
   async image(name: string, tag: string, wait = this.options.clientWaitMs): Promise<{ record: ImageRecord; key: string }> {
     const request = parseImageName(name);
     const pkgs = await this.options.pkgs.resolve(tag);
@@ -104,16 +104,18 @@ export class ImageService implements ManifestSource {
     });
     // A build the client gave up on still finishes and is cached; never an unhandled rejection.
     build.catch(() => undefined);
+    if (!(wait < 2 ** 31)) return { record: JSON.parse(await build.catch((err: unknown) => Promise.reject(asRegistryError(err)))) as ImageRecord, key };
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
         () =>
           reject(
             new RegistryError(
-              "MANIFEST_UNKNOWN",
+              "UNAVAILABLE",
               `the image is still being built (over ${Math.round(wait / 1000)} s); the build continues and its result is cached, so retry in a moment`,
               { building: true },
               503,
+              10,
             ),
           ),
         wait,
@@ -168,6 +170,7 @@ export function asRegistryError(err: unknown): RegistryError {
   const e = err as { code?: unknown; message?: unknown; name?: unknown };
   const message = typeof e.message === "string" ? e.message : String(err);
   if (typeof e.code === "string" && e.code in ERROR_STATUS) return new RegistryError(e.code as ErrorCode, message);
-  if (e.name === "BuildWaitTimeoutError") return new RegistryError("MANIFEST_UNKNOWN", `${message}; retry in a moment`, { building: true }, 503);
+  const retry = (err as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+  if (typeof retry === "number") return new RegistryError("UNAVAILABLE", `${message}; retry in a moment`, undefined, 503, retry);
   return new RegistryError("INTERNAL", `building the image failed: ${message}`, undefined, 500);
 }
