@@ -9,7 +9,7 @@ import {
   callFunction,
   eqValues,
   force,
-  lazy,
+  lazyApply,
   mergeContext,
   type Lazy,
   type Value,
@@ -34,7 +34,7 @@ export class ContextBuilder {
 
 /** `f a b …` applied lazily (CppNix's `mkApp`): evaluated when forced. */
 export function lazyCall(fn: Lazy, args: Lazy[], pos: number): Thunk {
-  return lazy(() => callFunction(force(fn, pos), args, pos));
+  return lazyApply(fn, args, pos);
 }
 
 /** `f a b …` applied now. */

@@ -15,6 +15,7 @@ export {
   isList,
   isString,
   lazy,
+  lazyApply,
   mergeContext,
   mkInt,
   mkPath,

@@ -1,10 +1,11 @@
 /**
- * The tree-walking interpreter: `evalExpr` evaluates a scope-resolved AST node in
- * an environment, `force` evaluates thunks (with blackholing), `callFunction`
- * applies lambdas, primops and functors. Semantics follow CppNix 2.8's
- * `Expr*::eval` and `EvalState::callFunction`.
+ * The evaluator's runtime: `evalExpr` evaluates a scope-resolved AST node in an
+ * environment (through its compiled closures, see compile/compile.ts), `force`
+ * evaluates thunks (with blackholing), `callFunction` applies lambdas, primops and
+ * functors, plus the helpers compiled code calls for the rarer node forms.
+ * Semantics follow CppNix 2.8's `Expr*::eval` and `EvalState::callFunction`.
  */
-import type { AttrDef, AttrName, AttrsExpr, ConcatStringsExpr, Expr, LambdaExpr, SelectExpr } from "../syntax/ast.js";
+import type { AttrDef, AttrName, AttrsExpr, ConcatStringsExpr, Expr, LambdaExpr } from "../syntax/ast.js";
 import { resolvePos, showPos, sourceOf } from "../syntax/source.js";
 import { canonPath } from "../syntax/paths.js";
 import {
@@ -20,13 +21,14 @@ import {
   mergeContext,
   EMPTY_CONTEXT,
   showType,
+  setApplyCode,
   type Lazy,
   type Value,
 } from "./value.js";
-import { AssertionError, EvalError, InfiniteRecursionError, NixTypeError, StackOverflowError, UndefinedVarError, typeError } from "./errors.js";
-import { coerceToString, eqValues, forceStringNoCtx, addInts } from "./operations.js";
+import { EvalError, InfiniteRecursionError, NixTypeError, UndefinedVarError, typeError } from "./errors.js";
+import { coerceToString, forceStringNoCtx, addInts } from "./operations.js";
 import { evalState } from "./state.js";
-import { showExpr } from "../syntax/show.js";
+import { compile, compileLambdaBody, compileLazy, lambdaCodeOf, type LambdaCode } from "./compile/compile.js";
 import { compareSymbols } from "./scope.js";
 
 // ---------------------------------------------------------------- forcing
@@ -39,67 +41,35 @@ export function force(v: Lazy, pos = 0): Value {
 export function forceThunk(t: Thunk, pos: number): Value {
   const done = t.value;
   if (done !== undefined) return done;
-  const expr = t.expr;
-  if (expr !== null) {
-    const env = t.env!;
-    t.expr = null; // blackhole
-    t.env = null;
-    try {
-      const v = evalExpr(expr, env);
-      t.value = v;
-      return v;
-    } catch (e) {
-      t.expr = expr;
-      t.env = env;
-      throw e;
-    }
+  const code = t.code;
+  if (code === null) throw new InfiniteRecursionError(pos);
+  const env = t.env;
+  t.code = null; // blackhole
+  t.env = null;
+  try {
+    const v = code(env as never, t);
+    t.value = v;
+    t.arg = undefined;
+    return v;
+  } catch (e) {
+    t.code = code;
+    t.env = env;
+    throw e;
   }
-  const deferred = t.deferred;
-  if (deferred !== null) {
-    t.deferred = null;
-    try {
-      const v = deferred();
-      t.value = v;
-      return v;
-    } catch (e) {
-      t.deferred = deferred;
-      throw e;
-    }
-  }
-  throw new InfiniteRecursionError(pos);
 }
+
+/** A lazy application thunk (`lazyApply`): `env` holds the function, `arg` the arguments. */
+setApplyCode(
+  (fn: Lazy, t: Thunk) => callFunction(force(fn, t.pos), [t.arg as Lazy], t.pos),
+  (fn: Lazy, t: Thunk) => callFunction(force(fn, t.pos), t.arg as Lazy[], t.pos),
+);
 
 /** A value for `expr` in `env` without evaluating it, when that is cheap and safe. */
 export function maybeThunk(expr: Expr, env: Env): Lazy {
-  switch (expr.kind) {
-    case "int":
-    case "float":
-    case "string":
-      return expr.value;
-    case "path":
-      return (expr.cache ??= new NixPath(expr.value)) as NixPath;
-    case "var":
-      if (!expr.fromWith) {
-        let e = env;
-        for (let l = expr.level; l > 0; l--) e = e.up!;
-        const v = e.vars[expr.displ];
-        // Not yet initialised (a later binding of the same rec/let): defer.
-        if (v !== undefined) return v;
-      }
-      return new Thunk(expr, env);
-    default:
-      // Lambdas too: CppNix thunks them (observable in printing and `==`).
-      return new Thunk(expr, env);
-  }
+  return compileLazy(expr)(env);
 }
 
 // ---------------------------------------------------------------- evaluation
-
-/**
- * CppNix has no tail calls: its stack overflows long before this many nested
- * calls, so a longer chain of our tail calls is an endless recursion to report.
- */
-const MAX_TAIL_CALLS = 1_000_000;
 
 /** With `--show-trace`, calls keep a JS frame so that they can add trace lines. */
 let traceCalls = false;
@@ -108,128 +78,13 @@ export function setTraceCalls(on: boolean): void {
   traceCalls = on;
 }
 
-/**
- * Evaluates `e` in `env`. Tail positions (if branches, let/with/assert bodies,
- * and the body of a called lambda) loop instead of recursing, so deep Nix
- * recursion uses few JS frames.
- */
+/** Evaluates `e` in `env` to weak head normal form (compiling `e` on first use). */
 export function evalExpr(e: Expr, env: Env): Value {
-  let tailCalls = 0;
-  for (;;) {
-    switch (e.kind) {
-      case "var": {
-        let en = env;
-        for (let l = e.level; l > 0; l--) en = en.up!;
-        const v = e.fromWith ? lookupWith(en, e.name, e.pos) : en.vars[e.displ]!;
-        return v instanceof Thunk ? forceThunk(v, e.pos) : v;
-      }
-      case "call": {
-        const fn = evalExpr(e.fn, env);
-        const argExprs = e.args;
-        if (++tailCalls > MAX_TAIL_CALLS) throw new StackOverflowError();
-        if (argExprs.length === 1 && fn instanceof NixLambda && !traceCalls) {
-          env = bindLambda(fn, maybeThunk(argExprs[0]!, env), e.pos);
-          e = fn.expr.body;
-          continue;
-        }
-        const args = new Array<Lazy>(argExprs.length);
-        for (let i = 0; i < argExprs.length; i++) args[i] = maybeThunk(argExprs[i]!, env);
-        // Saturated primop call (the desugared operators): no dispatch loop.
-        if (fn instanceof PrimOp && fn.arity === args.length) return fn.impl(args, e.pos);
-        if (traceCalls || args.length === 1) return callFunction(fn, args, e.pos);
-        // `f a b`: apply all but the last argument, then tail-call a lambda.
-        const last = args.pop()!;
-        const g = callFunction(fn, args, e.pos);
-        if (!(g instanceof NixLambda)) return callFunction(g, [last], e.pos);
-        env = bindLambda(g, last, e.pos);
-        e = g.expr.body;
-        continue;
-      }
-      case "select":
-        return evalSelect(e, env);
-      case "if":
-        e = evalBool(e.cond, env, e.pos) ? e.then : e.else;
-        continue;
-      case "concatStrings": {
-        const first = evalExpr(e.parts[0]!, env);
-        // Fast path for `int + int` (no extra frames for arithmetic recursion).
-        if (!e.forceString && typeof first === "bigint" && e.parts.length === 2) {
-          const second = evalExpr(e.parts[1]!, env);
-          if (typeof second === "bigint") return addInts(first, second, e.partPos[1] ?? e.pos);
-          return addNumbers(first, e, env, second);
-        }
-        return evalConcat(e, env, first);
-      }
-      case "int":
-      case "float":
-      case "string":
-        return e.value;
-      case "attrs":
-        return evalAttrs(e, env);
-      case "lambda":
-        return new NixLambda(e, env);
-      case "list":
-        return evalList(e.elems, env);
-      case "let":
-        env = letEnv(e.attrs, env);
-        e = e.body;
-        continue;
-      case "binary":
-        return evalBinary(e.op, e.left, e.right, e.pos, env);
-      case "not":
-        return !evalBool(e.expr, env, 0);
-      case "hasAttr":
-        return evalHasAttr(e.expr, e.path, env);
-      case "with":
-        env = new Env(env, [maybeThunk(e.attrs, env)], e.prevWith);
-        e = e.body;
-        continue;
-      case "path":
-        return (e.cache ??= new NixPath(e.value)) as NixPath;
-      case "assert":
-        if (!evalBool(e.cond, env, e.pos)) throw new AssertionError(`assertion '${showExpr(e.cond)}' failed`, e.pos);
-        e = e.body;
-        continue;
-      case "curPos":
-        return curPos(e.pos);
-    }
-  }
-}
-
-function evalList(elems: Expr[], env: Env): Lazy[] {
-  const out = new Array<Lazy>(elems.length);
-  for (let i = 0; i < elems.length; i++) out[i] = maybeThunk(elems[i]!, env);
-  return out;
-}
-
-function letEnv(attrs: AttrsExpr, env: Env): Env {
-  const vars = new Array<Lazy>(attrs.defs.size);
-  const env2 = new Env(env, vars);
-  let i = 0;
-  for (const def of attrs.defs.values()) vars[i++] = maybeThunk(def.value, def.kind === "inherit" ? env : env2);
-  return env2;
-}
-
-function evalHasAttr(expr: Expr, path: AttrName[], env: Env): boolean {
-  let v = evalExpr(expr, env);
-  for (let i = 0; i < path.length; i++) {
-    if (i > 0) v = force(v);
-    if (!(v instanceof NixAttrs)) return false;
-    const a = v.getAttr(attrName(path[i]!, env));
-    if (a === undefined) return false;
-    v = a.value as Value; // forced (only) if the path goes on
-  }
-  return true;
-}
-
-function evalBool(e: Expr, env: Env, pos: number): boolean {
-  const v = evalExpr(e, env);
-  if (typeof v !== "boolean") throw typeError(v, "a Boolean", pos);
-  return v;
+  return compile(e)(env);
 }
 
 /** `with` lookup: innermost `with` first, then the enclosing ones. */
-function lookupWith(env: Env, name: string, pos: number): Lazy {
+export function lookupWith(env: Env, name: string, pos: number): Lazy {
   for (;;) {
     const attrs = force(env.vars[0]!, pos);
     // CppNix's evalAttrs reports this without a position.
@@ -248,35 +103,6 @@ export function attrName(name: AttrName, env: Env): string {
   return forceStringNoCtx(evalExpr(name, env), 0);
 }
 
-function evalSelect(e: SelectExpr, env: Env): Value {
-  let v = evalExpr(e.expr, env);
-  const path = e.path;
-  let pos2 = 0;
-  try {
-    for (let i = 0; i < path.length; i++) {
-      const name = attrName(path[i]!, env);
-      if (!(v instanceof NixAttrs)) {
-        if (e.default !== null) return evalExpr(e.default, env);
-        throw typeError(v, "a set", e.pos);
-      }
-      const a = v.getAttr(name);
-      if (a === undefined) {
-        if (e.default !== null) return evalExpr(e.default, env);
-        throw missingAttr(name, v, e.pos);
-      }
-      pos2 = a.pos;
-      const x = a.value;
-      v = x instanceof Thunk ? forceThunk(x, pos2 !== 0 ? pos2 : e.pos) : x;
-    }
-    return v;
-  } catch (err) {
-    if (pos2 !== 0 && err instanceof EvalError) {
-      err.addTrace(pos2, `while evaluating the attribute '${path.map((p) => (typeof p === "string" ? p : "${…}")).join(".")}'`);
-    }
-    throw err;
-  }
-}
-
 export function missingAttr(name: string, attrs: NixAttrs, pos: number): EvalError {
   const err = new EvalError(`attribute '${name}' missing`, pos);
   err.suggestions = bestMatches(attrs.keys(), name);
@@ -293,7 +119,7 @@ interface AttrsLayout {
 
 const layouts = new WeakMap<AttrsExpr, AttrsLayout>();
 
-function layoutOf(e: AttrsExpr): AttrsLayout {
+export function layoutOf(e: AttrsExpr): AttrsLayout {
   let l = layouts.get(e);
   if (l === undefined) {
     const defNames = [...e.defs.keys()];
@@ -306,7 +132,8 @@ function layoutOf(e: AttrsExpr): AttrsLayout {
   return l;
 }
 
-function evalAttrs(e: AttrsExpr, env: Env): NixAttrs {
+/** A set with dynamic attributes or `__overrides` (the rare forms; see compile.ts for the rest). */
+export function evalAttrsRest(e: AttrsExpr, env: Env): NixAttrs {
   const layout = layoutOf(e);
   const defs = layout.defs;
   const slot = layout.slot;
@@ -374,44 +201,10 @@ function evalAttrs(e: AttrsExpr, env: Env): NixAttrs {
   return new NixAttrs(dynNames, attrs, e.pos);
 }
 
-function evalBinary(op: string, left: Expr, right: Expr, pos: number, env: Env): Value {
-  switch (op) {
-    case "==":
-      return eqValues(evalExpr(left, env), evalExpr(right, env));
-    case "!=":
-      return !eqValues(evalExpr(left, env), evalExpr(right, env));
-    case "&&":
-      return evalBool(left, env, pos) && evalBool(right, env, pos);
-    case "||":
-      return evalBool(left, env, pos) || evalBool(right, env, pos);
-    case "->":
-      return !evalBool(left, env, pos) || evalBool(right, env, pos);
-    case "//": {
-      // CppNix forces both sides without a position.
-      const a = evalExpr(left, env);
-      if (!(a instanceof NixAttrs)) throw typeError(a, "a set");
-      const b = evalExpr(right, env);
-      if (!(b instanceof NixAttrs)) throw typeError(b, "a set");
-      return a.update(b);
-    }
-    case "++": {
-      const a = evalExpr(left, env);
-      if (!Array.isArray(a)) throw typeError(a, "a list", pos);
-      const b = evalExpr(right, env);
-      if (!Array.isArray(b)) throw typeError(b, "a list", pos);
-      if (a.length === 0) return b;
-      if (b.length === 0) return a;
-      return a.concat(b);
-    }
-  }
-  throw new Error(`unknown operator ${op}`);
-}
-
 /** `+` and string interpolation (CppNix's ExprConcatStrings). */
-function evalConcat(e: ConcatStringsExpr, env: Env, first: Value): Value {
-  const parts = e.parts;
+export function evalConcat(e: ConcatStringsExpr, parts: readonly ((env: Env) => Value)[], env: Env, first: Value): Value {
   if (!e.forceString) {
-    if (typeof first === "bigint" || typeof first === "number") return addNumbers(first, e, env);
+    if (typeof first === "bigint" || typeof first === "number") return addNumbers(first, e, parts, env);
   }
   const state = evalState();
   let context: readonly string[] = EMPTY_CONTEXT;
@@ -420,7 +213,7 @@ function evalConcat(e: ConcatStringsExpr, env: Env, first: Value): Value {
   const copyToStore = e.forceString || typeof first === "string" || first instanceof NixString;
   let s = "";
   for (let i = 0; i < parts.length; i++) {
-    const v = i === 0 ? first : evalExpr(parts[i]!, env);
+    const v = i === 0 ? first : parts[i]!(env);
     if (typeof v === "string") s += v;
     else if (v instanceof NixString) {
       s += v.s;
@@ -451,14 +244,20 @@ function evalConcat(e: ConcatStringsExpr, env: Env, first: Value): Value {
 }
 
 /** `+` over numbers; `second` is the already evaluated second part, if any. */
-function addNumbers(first: bigint | number, e: ConcatStringsExpr, env: Env, second?: Value): Value {
+export function addNumbers(
+  first: bigint | number,
+  e: ConcatStringsExpr,
+  parts: readonly ((env: Env) => Value)[],
+  env: Env,
+  second?: Value,
+): Value {
   let n: bigint = 0n;
   let f = 0;
   let isFloat = typeof first === "number";
   if (typeof first === "bigint") n = first;
   else f = first;
   for (let i = 1; i < e.parts.length; i++) {
-    const v = i === 1 && second !== undefined ? second : evalExpr(e.parts[i]!, env);
+    const v = i === 1 && second !== undefined ? second : parts[i]!(env);
     const pos = e.partPos[i] ?? e.pos;
     if (!isFloat) {
       if (typeof v === "bigint") n = addInts(n, v, pos);
@@ -475,7 +274,7 @@ function addNumbers(first: bigint | number, e: ConcatStringsExpr, env: Env, seco
   return isFloat ? f : n;
 }
 
-function curPos(pos: number): Value {
+export function curPos(pos: number): Value {
   const p = resolvePos(pos);
   if (p === undefined) return null;
   // CppNix 2.8 names an `-E`/stdin source by its whole text.
@@ -526,7 +325,7 @@ export function apply(fn: Lazy, arg: Lazy, pos = 0): Value {
 }
 
 /** The environment of a lambda's body for one argument (checks formals). */
-function bindLambda(fn: NixLambda, arg: Lazy, pos: number): Env {
+function bindLambda(fn: NixLambda, c: LambdaCode, arg: Lazy, pos: number): Env {
   const lam = fn.expr;
   const formals = lam.formals;
   if (formals === null) return new Env(fn.env, [arg]);
@@ -544,7 +343,7 @@ function bindLambda(fn: NixLambda, arg: Lazy, pos: number): Env {
     const a = attrs.getAttr(f.name);
     if (a === undefined) {
       if (f.default === null) throw missingArgument(lam, attrs, pos);
-      vars[d++] = maybeThunk(f.default, env2);
+      vars[d++] = c.defaults[k]!(env2);
     } else {
       used++;
       vars[d++] = a.value;
@@ -554,12 +353,15 @@ function bindLambda(fn: NixLambda, arg: Lazy, pos: number): Env {
   return env2;
 }
 
-function callLambda(fn: NixLambda, arg: Lazy, pos: number): Value {
-  const env2 = bindLambda(fn, arg, pos);
+/** Applies a lambda to one argument. */
+export function callLambda(fn: NixLambda, arg: Lazy, pos: number): Value {
   const lam = fn.expr;
-  if (!traceCalls) return evalExpr(lam.body, env2);
+  const c = (fn.compiled ??= lambdaCodeOf(lam)) as LambdaCode;
+  const body = c.body ?? compileLambdaBody(lam, c);
+  const env2 = bindLambda(fn, c, arg, pos);
+  if (!traceCalls) return body(env2);
   try {
-    return evalExpr(lam.body, env2);
+    return body(env2);
   } catch (err) {
     if (err instanceof EvalError) {
       err.addTrace(lam.pos, `while evaluating ${lam.name !== "" ? `'${lam.name}'` : "anonymous lambda"}`);

@@ -219,11 +219,18 @@ export class Env {
   ) {}
 }
 
+/** The compiled form of a lambda (filled by the compiler on the first call). */
+export interface CompiledLambda {
+  body: ((env: Env) => Value) | null;
+}
+
 /** A closure. */
 export class NixLambda {
   constructor(
     readonly expr: LambdaExpr,
     readonly env: Env,
+    /** Shared by all closures of one lambda expression; null: looked up on the first call. */
+    public compiled: CompiledLambda | null = null,
   ) {}
 }
 
@@ -251,20 +258,42 @@ export class PrimOpApp {
 }
 
 /**
- * A suspended computation. States:
- *   pending AST thunk:   expr !== null, env !== null
- *   pending JS thunk:    deferred !== null  (lazy application made by builtins)
- *   being forced:        expr === null && deferred === null && value === undefined
- *   done:                value !== undefined
+ * How a pending thunk computes its value: called as `code(env, thunk)`. Compiled
+ * expressions ignore the second argument; lazy applications read `arg`/`pos`.
+ */
+export type ThunkCode = (env: never, thunk: Thunk) => Value;
+
+/** Compiles an AST node into thunk code (set by the compiler; avoids an import cycle). */
+let exprToCode: ((e: Expr) => ThunkCode) | null = null;
+
+export function setThunkCompiler(fn: (e: Expr) => ThunkCode): void {
+  exprToCode = fn;
+}
+
+/**
+ * A suspended computation, one small object with no closure per thunk. States:
+ *   pending:        code !== null (env, arg and pos are its inputs)
+ *   being forced:   code === null && value === undefined
+ *   done:           value !== undefined (inputs dropped so they can be collected)
  * Forcing a thunk that is being forced raises `infinite recursion encountered`.
  */
 export class Thunk {
-  value: Value | undefined = undefined;
-  constructor(
-    public expr: Expr | null,
-    public env: Env | null,
-    public deferred: (() => Value) | null = null,
-  ) {}
+  value: Value | undefined;
+  code: ThunkCode | null;
+  env: unknown;
+  arg: unknown;
+  pos: number;
+  /**
+   * `new Thunk(expr, env)`: an AST node evaluated in `env`;
+   * `new Thunk(code, env)`: compiled code; `new Thunk(null, null, fn)`: `fn()`.
+   */
+  constructor(expr: Expr | ThunkCode | null, env: unknown, deferred: (() => Value) | null = null) {
+    this.value = undefined;
+    this.code = expr === null ? deferred : typeof expr === "function" ? expr : exprToCode!(expr);
+    this.env = env;
+    this.arg = undefined;
+    this.pos = 0;
+  }
 }
 
 /** A forced value. */
@@ -288,6 +317,25 @@ export type Lazy = Value | Thunk;
 /** A suspended JS computation (e.g. a lazy `f x` built by `map`). */
 export function lazy(fn: () => Value): Thunk {
   return new Thunk(null, null, fn);
+}
+
+/** Codes of lazy application thunks: `env` is the function, `arg` the argument (list). */
+let applyCode: ThunkCode | null = null;
+let apply1Code: ThunkCode | null = null;
+
+export function setApplyCode(one: ThunkCode, many: ThunkCode): void {
+  apply1Code = one;
+  applyCode = many;
+}
+
+/** `fn args…` applied when forced (CppNix's mkApp), without allocating a closure. */
+export function lazyApply(fn: Lazy, args: Lazy[], pos: number): Thunk {
+  // One argument is kept without its array (map, genList: one thunk per element).
+  const one = args.length === 1;
+  const t = new Thunk(one ? apply1Code : applyCode, fn);
+  t.arg = one ? args[0] : args;
+  t.pos = pos;
+  return t;
 }
 
 // ---------------------------------------------------------------- constructors

@@ -1,0 +1,534 @@
+/**
+ * The compiler: turns a scope-resolved AST into JS closures, once per node, so
+ * evaluation is a chain of direct calls V8 can inline instead of a `switch` over
+ * node kinds on every step. `compile(e)` gives `(env) => Value` (the value in weak
+ * head normal form); `compileLazy(e)` gives `(env) => Lazy`, the cheapest
+ * suspended form of `e` (a constant, an already bound variable, or a Thunk).
+ * Semantics, error texts and positions are those of CppNix 2.8's `Expr*::eval`.
+ */
+import type { AttrName, AttrsExpr, BinaryExpr, CallExpr, ConcatStringsExpr, Expr, LambdaExpr, SelectExpr, VarExpr } from "../../syntax/ast.js";
+import {
+  Attr,
+  Env,
+  NixAttrs,
+  NixLambda,
+  NixPath,
+  PrimOp,
+  Thunk,
+  setThunkCompiler,
+  type CompiledLambda,
+  type Lazy,
+  type ThunkCode,
+  type Value,
+} from "../value.js";
+import { AssertionError, EvalError, typeError } from "../errors.js";
+import { eqValues, forceStringNoCtx, addInts, subInts } from "../operations.js";
+import { showExpr } from "../../syntax/show.js";
+import {
+  callFunction,
+  callLambda,
+  curPos,
+  evalAttrsRest,
+  evalConcat,
+  addNumbers,
+  forceThunk,
+  layoutOf,
+  lookupWith,
+  missingAttr,
+} from "../interpreter.js";
+import { getPrimOp } from "../primops.js";
+
+/** Evaluates to weak head normal form. */
+export type Code = (env: Env) => Value;
+/** Evaluates to a possibly suspended value. */
+export type LazyCode = (env: Env) => Lazy;
+
+const codes = new WeakMap<Expr, Code>();
+
+/** The compiled form of `e` (compiled on first use, then shared). */
+export function compile(e: Expr): Code {
+  let c = codes.get(e);
+  if (c === undefined) {
+    c = build(e);
+    codes.set(e, c);
+  }
+  return c;
+}
+
+setThunkCompiler((e) => compile(e) as ThunkCode);
+
+function constant(v: Value): Code {
+  return () => v;
+}
+
+function pathValue(e: Expr & { kind: "path" }): NixPath {
+  // One object per node, as the interpreter did (identity shows in `==` of lists).
+  return (e.cache ??= new NixPath(e.value)) as NixPath;
+}
+
+function build(e: Expr): Code {
+  switch (e.kind) {
+    case "int":
+    case "float":
+    case "string":
+      return constant(e.value);
+    case "path":
+      return constant(pathValue(e));
+    case "var":
+      return compileVar(e);
+    case "call":
+      return compileCall(e);
+    case "select":
+      return compileSelect(e);
+    case "if": {
+      const cond = compileBool(e.cond, e.pos);
+      const then = compile(e.then);
+      const otherwise = compile(e.else);
+      return (env) => (cond(env) ? then(env) : otherwise(env));
+    }
+    case "concatStrings":
+      return compileConcat(e);
+    case "attrs":
+      return compileAttrs(e);
+    case "lambda":
+      return compileLambda(e);
+    case "list": {
+      const elems = e.elems.map(compileLazy);
+      const n = elems.length;
+      if (n === 0) return () => [];
+      return (env) => {
+        const out = new Array<Lazy>(n);
+        for (let i = 0; i < n; i++) out[i] = elems[i]!(env);
+        return out;
+      };
+    }
+    case "let": {
+      const makeEnv = compileLetEnv(e.attrs);
+      const body = compile(e.body);
+      return (env) => body(makeEnv(env));
+    }
+    case "binary":
+      return compileBinary(e);
+    case "not": {
+      const cond = compileBool(e.expr, 0);
+      return (env) => !cond(env);
+    }
+    case "hasAttr":
+      return compileHasAttr(e.expr, e.path);
+    case "with": {
+      const attrs = compileLazy(e.attrs);
+      const body = compile(e.body);
+      const prevWith = e.prevWith;
+      return (env) => body(new Env(env, [attrs(env)], prevWith));
+    }
+    case "assert": {
+      const cond = compileBool(e.cond, e.pos);
+      const body = compile(e.body);
+      const pos = e.pos;
+      const condExpr = e.cond;
+      return (env) => {
+        if (!cond(env)) throw new AssertionError(`assertion '${showExpr(condExpr)}' failed`, pos);
+        return body(env);
+      };
+    }
+    case "curPos": {
+      const pos = e.pos;
+      return () => curPos(pos);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- variables
+
+function compileVar(e: VarExpr): Code {
+  const pos = e.pos;
+  const level = e.level;
+  if (e.fromWith) {
+    const name = e.name;
+    return (env) => {
+      let en = env;
+      for (let l = level; l > 0; l--) en = en.up!;
+      const v = lookupWith(en, name, pos);
+      return v instanceof Thunk ? forceThunk(v, pos) : v;
+    };
+  }
+  const displ = e.displ;
+  switch (level) {
+    case 0:
+      return (env) => {
+        const v = env.vars[displ]!;
+        return v instanceof Thunk ? forceThunk(v, pos) : v;
+      };
+    case 1:
+      return (env) => {
+        const v = env.up!.vars[displ]!;
+        return v instanceof Thunk ? forceThunk(v, pos) : v;
+      };
+    case 2:
+      return (env) => {
+        const v = env.up!.up!.vars[displ]!;
+        return v instanceof Thunk ? forceThunk(v, pos) : v;
+      };
+    default:
+      return (env) => {
+        let en = env;
+        for (let l = level; l > 0; l--) en = en.up!;
+        const v = en.vars[displ]!;
+        return v instanceof Thunk ? forceThunk(v, pos) : v;
+      };
+  }
+}
+
+/** `e` suspended: constants and bound variables as they are, anything else as a thunk. */
+export function compileLazy(e: Expr): LazyCode {
+  let c = lazyCodes.get(e);
+  if (c === undefined) {
+    c = buildLazy(e);
+    lazyCodes.set(e, c);
+  }
+  return c;
+}
+
+const lazyCodes = new WeakMap<Expr, LazyCode>();
+
+function buildLazy(e: Expr): LazyCode {
+  switch (e.kind) {
+    case "int":
+    case "float":
+    case "string": {
+      const v = e.value;
+      return () => v;
+    }
+    case "path": {
+      const p = pathValue(e);
+      return () => p;
+    }
+    case "var": {
+      if (e.fromWith) break;
+      const level = e.level;
+      const displ = e.displ;
+      let code: ThunkCode | null = null;
+      // Not yet initialised (a later binding of the same rec/let): defer.
+      const defer = (env: Env): Thunk => new Thunk((code ??= compile(e) as ThunkCode), env);
+      if (level === 0) return (env) => env.vars[displ] ?? defer(env);
+      if (level === 1) return (env) => env.up!.vars[displ] ?? defer(env);
+      return (env) => {
+        let en = env;
+        for (let l = level; l > 0; l--) en = en.up!;
+        return en.vars[displ] ?? defer(env);
+      };
+    }
+    default:
+      break;
+  }
+  // Lambdas too: CppNix thunks them (observable in printing and `==`).
+  const code = compile(e) as ThunkCode;
+  return (env) => new Thunk(code, env);
+}
+
+function compileBool(e: Expr, pos: number): (env: Env) => boolean {
+  const code = compile(e);
+  return (env) => {
+    const v = code(env);
+    if (typeof v !== "boolean") throw typeError(v, "a Boolean", pos);
+    return v;
+  };
+}
+
+// ---------------------------------------------------------------- calls
+
+let subOp: PrimOp | undefined;
+let lessThanOp: PrimOp | undefined;
+
+function compileCall(e: CallExpr): Code {
+  const fnCode = compile(e.fn);
+  const args = e.args.map(compileLazy);
+  const pos = e.pos;
+  if (args.length === 1) {
+    const arg0 = args[0]!;
+    return (env) => {
+      const fn = fnCode(env);
+      const a = arg0(env);
+      if (fn instanceof NixLambda) return callLambda(fn, a, pos);
+      if (fn instanceof PrimOp && fn.arity === 1) return fn.impl([a], pos);
+      return callFunction(fn, [a], pos);
+    };
+  }
+  if (args.length === 2) {
+    const arg0 = args[0]!;
+    const arg1 = args[1]!;
+    subOp ??= getPrimOp("__sub");
+    lessThanOp ??= getPrimOp("__lessThan");
+    return (env) => {
+      const fn = fnCode(env);
+      const a = arg0(env);
+      const b = arg1(env);
+      if (fn instanceof PrimOp) {
+        // The desugared `-` and `<` on two integers: no argument array.
+        if (fn === subOp || fn === lessThanOp) {
+          const x = a instanceof Thunk ? forceThunk(a, pos) : a;
+          const y = b instanceof Thunk ? forceThunk(b, pos) : b;
+          if (typeof x === "bigint" && typeof y === "bigint") return fn === subOp ? subInts(x, y, pos) : x < y;
+          return fn.impl([x, y], pos);
+        }
+        if (fn.arity === 2) return fn.impl([a, b], pos);
+      }
+      if (fn instanceof NixLambda) {
+        const g = callLambda(fn, a, pos);
+        return g instanceof NixLambda ? callLambda(g, b, pos) : callFunction(g, [b], pos);
+      }
+      return callFunction(fn, [a, b], pos);
+    };
+  }
+  const n = args.length;
+  return (env) => {
+    const fn = fnCode(env);
+    const vals = new Array<Lazy>(n);
+    for (let i = 0; i < n; i++) vals[i] = args[i]!(env);
+    if (fn instanceof PrimOp && fn.arity === n) return fn.impl(vals, pos);
+    return callFunction(fn, vals, pos);
+  };
+}
+
+// ---------------------------------------------------------------- lambdas
+
+/** A lambda's compiled parts, shared by its closures. */
+export interface LambdaCode extends CompiledLambda {
+  /** Default values of the formals (null where there is none); filled with `body`. */
+  defaults: (LazyCode | null)[];
+}
+
+const lambdaCodes = new WeakMap<LambdaExpr, LambdaCode>();
+
+/** The shared compiled form of a lambda expression (its body compiles on the first call). */
+export function lambdaCodeOf(e: LambdaExpr): LambdaCode {
+  let c = lambdaCodes.get(e);
+  if (c === undefined) {
+    c = { body: null, defaults: [] };
+    lambdaCodes.set(e, c);
+  }
+  return c;
+}
+
+/** Compiles a lambda's body and defaults (once). */
+export function compileLambdaBody(e: LambdaExpr, c: LambdaCode): Code {
+  if (e.formals !== null) c.defaults = e.formals.entries.map((f) => (f.default === null ? null : compileLazy(f.default)));
+  const body = compile(e.body);
+  c.body = body;
+  return body;
+}
+
+function compileLambda(e: LambdaExpr): Code {
+  const c = lambdaCodeOf(e);
+  return (env) => new NixLambda(e, env, c);
+}
+
+// ---------------------------------------------------------------- let / attrs
+
+function compileLetEnv(attrs: AttrsExpr): (env: Env) => Env {
+  const defs = [...attrs.defs.values()];
+  const n = defs.length;
+  const inherited = defs.map((d) => d.kind === "inherit");
+  const values = defs.map((d) => compileLazy(d.value));
+  return (env) => {
+    const vars = new Array<Lazy>(n);
+    const env2 = new Env(env, vars);
+    for (let i = 0; i < n; i++) vars[i] = values[i]!(inherited[i] ? env : env2);
+    return env2;
+  };
+}
+
+function compileAttrs(e: AttrsExpr): Code {
+  const layout = layoutOf(e);
+  const defs = layout.defs;
+  const slot = layout.slot;
+  const n = defs.length;
+  const names = layout.names;
+  const pos = e.pos;
+  const values = defs.map((d) => compileLazy(d.value));
+  const positions = defs.map((d) => d.pos);
+  const needsRest = e.dynamic.length > 0 || (e.rec && e.defs.has("__overrides"));
+  if (needsRest) return (env) => evalAttrsRest(e, env);
+  if (e.rec) {
+    const inherited = defs.map((d) => d.kind === "inherit");
+    return (env) => {
+      const vars = new Array<Lazy>(n);
+      const env2 = new Env(env, vars);
+      const attrs = new Array<Attr>(n);
+      for (let k = 0; k < n; k++) {
+        const v = values[k]!(inherited[k] ? env : env2);
+        vars[k] = v;
+        attrs[slot[k]!] = new Attr(v, positions[k]!);
+      }
+      return new NixAttrs(names, attrs, pos);
+    };
+  }
+  return (env) => {
+    const attrs = new Array<Attr>(n);
+    for (let k = 0; k < n; k++) attrs[slot[k]!] = new Attr(values[k]!(env), positions[k]!);
+    return new NixAttrs(names, attrs, pos);
+  };
+}
+
+// ---------------------------------------------------------------- selection
+
+/** The name of one attribute-path element (`a`, `${e}`, `"a${b}"`). */
+type NameCode = string | Code;
+
+function compileNames(path: AttrName[]): NameCode[] {
+  return path.map((p) => (typeof p === "string" ? p : compile(p)));
+}
+
+function nameOf(n: NameCode, env: Env): string {
+  return typeof n === "string" ? n : forceStringNoCtx(n(env), 0);
+}
+
+function compileSelect(e: SelectExpr): Code {
+  const obj = compile(e.expr);
+  const names = compileNames(e.path);
+  const dflt = e.default === null ? null : compile(e.default);
+  const pos = e.pos;
+  const path = e.path;
+  const n = names.length;
+  const first = names[0]!;
+  if (n === 1 && typeof first === "string" && dflt === null) {
+    // `x.a`: the common case, without the loop.
+    return (env) => {
+      const v = obj(env);
+      if (!(v instanceof NixAttrs)) throw typeError(v, "a set", pos);
+      const a = v.getAttr(first);
+      if (a === undefined) throw missingAttr(first, v, pos);
+      const x = a.value;
+      if (!(x instanceof Thunk)) return x;
+      const apos = a.pos;
+      try {
+        return forceThunk(x, apos !== 0 ? apos : pos);
+      } catch (err) {
+        if (apos !== 0 && err instanceof EvalError) err.addTrace(apos, `while evaluating the attribute '${first}'`);
+        throw err;
+      }
+    };
+  }
+  return (env) => {
+    let v = obj(env);
+    let pos2 = 0;
+    try {
+      for (let i = 0; i < n; i++) {
+        const name = nameOf(names[i]!, env);
+        if (!(v instanceof NixAttrs)) {
+          if (dflt !== null) return dflt(env);
+          throw typeError(v, "a set", pos);
+        }
+        const a = v.getAttr(name);
+        if (a === undefined) {
+          if (dflt !== null) return dflt(env);
+          throw missingAttr(name, v, pos);
+        }
+        pos2 = a.pos;
+        const x = a.value;
+        v = x instanceof Thunk ? forceThunk(x, pos2 !== 0 ? pos2 : pos) : x;
+      }
+      return v;
+    } catch (err) {
+      if (pos2 !== 0 && err instanceof EvalError) {
+        err.addTrace(pos2, `while evaluating the attribute '${path.map((p) => (typeof p === "string" ? p : "${…}")).join(".")}'`);
+      }
+      throw err;
+    }
+  };
+}
+
+function compileHasAttr(expr: Expr, path: AttrName[]): Code {
+  const obj = compile(expr);
+  const names = compileNames(path);
+  const n = names.length;
+  return (env) => {
+    let v: Lazy = obj(env);
+    for (let i = 0; i < n; i++) {
+      if (i > 0 && v instanceof Thunk) v = forceThunk(v, 0);
+      if (!(v instanceof NixAttrs)) return false;
+      const a = v.getAttr(nameOf(names[i]!, env));
+      if (a === undefined) return false;
+      v = a.value; // forced (only) if the path goes on
+    }
+    return true;
+  };
+}
+
+// ---------------------------------------------------------------- operators
+
+function compileBinary(e: BinaryExpr): Code {
+  const pos = e.pos;
+  switch (e.op) {
+    case "==": {
+      const l = compile(e.left);
+      const r = compile(e.right);
+      return (env) => eqValues(l(env), r(env));
+    }
+    case "!=": {
+      const l = compile(e.left);
+      const r = compile(e.right);
+      return (env) => !eqValues(l(env), r(env));
+    }
+    case "&&": {
+      const l = compileBool(e.left, pos);
+      const r = compileBool(e.right, pos);
+      return (env) => l(env) && r(env);
+    }
+    case "||": {
+      const l = compileBool(e.left, pos);
+      const r = compileBool(e.right, pos);
+      return (env) => l(env) || r(env);
+    }
+    case "->": {
+      const l = compileBool(e.left, pos);
+      const r = compileBool(e.right, pos);
+      return (env) => !l(env) || r(env);
+    }
+    case "//": {
+      const l = compile(e.left);
+      const r = compile(e.right);
+      return (env) => {
+        // CppNix forces both sides without a position.
+        const a = l(env);
+        if (!(a instanceof NixAttrs)) throw typeError(a, "a set");
+        const b = r(env);
+        if (!(b instanceof NixAttrs)) throw typeError(b, "a set");
+        return a.update(b);
+      };
+    }
+    case "++": {
+      const l = compile(e.left);
+      const r = compile(e.right);
+      return (env) => {
+        const a = l(env);
+        if (!Array.isArray(a)) throw typeError(a, "a list", pos);
+        const b = r(env);
+        if (!Array.isArray(b)) throw typeError(b, "a list", pos);
+        if (a.length === 0) return b;
+        if (b.length === 0) return a;
+        return a.concat(b);
+      };
+    }
+  }
+}
+
+function compileConcat(e: ConcatStringsExpr): Code {
+  const parts = e.parts.map(compile);
+  const first = parts[0]!;
+  if (!e.forceString && parts.length === 2) {
+    const second = parts[1]!;
+    const pos1 = e.partPos[1] ?? e.pos;
+    // `a + b`: integers without the general loop.
+    return (env) => {
+      const x = first(env);
+      if (typeof x === "bigint") {
+        const y = second(env);
+        if (typeof y === "bigint") return addInts(x, y, pos1);
+        return addNumbers(x, e, parts, env, y);
+      }
+      return evalConcat(e, parts, env, x);
+    };
+  }
+  return (env) => evalConcat(e, parts, env, first(env));
+}
