@@ -97,7 +97,7 @@ async function openMeta(config: StorageConfig): Promise<MetaBackend> {
   const { RedisConnection } = await import("./redis-connection.js");
   const { RedisMetadataCache } = await import("./redis-metadata-cache.js");
   const { RedisBuildLock } = await import("./redis-build-lock.js");
-  const connection = await RedisConnection.open(config.redisUrl, config.redisPrefix);
+  const connection = await RedisConnection.open(config.redisUrl, config.redisPrefix, config.redisConnectTimeoutMs);
   return { name: "redis", cache: new RedisMetadataCache(connection), locks: new RedisBuildLock(connection), close: () => connection.close() };
 }
 

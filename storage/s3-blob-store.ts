@@ -48,7 +48,8 @@ function unavailable(err: unknown, what: string): unknown {
 /** Hashes what passes through and, at the end, refuses to finish unless the digest is the expected one. */
 class VerifyingStream extends Transform {
   private readonly hash = createHash("sha256");
-  size = 0;
+  // Not `size`: lib-storage reads `Body.size` as the total length.
+  bytesSeen = 0;
   digest: Digest | undefined;
 
   constructor(private readonly expected: Digest | undefined) {
@@ -57,7 +58,7 @@ class VerifyingStream extends Transform {
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.hash.update(chunk);
-    this.size += chunk.length;
+    this.bytesSeen += chunk.length;
     callback(null, chunk);
   }
 
@@ -181,13 +182,13 @@ export class S3BlobStore implements BlobStore {
     const key = expected ? this.keyOf(expected) : `${this.config.prefix}tmp/${randomUUID()}`;
     await this.upload(key, verifier);
     const digest = verifier.digest!;
-    if (expected) return { digest, size: verifier.size };
+    if (expected) return { digest, size: verifier.bytesSeen };
     try {
       const target = this.keyOf(digest);
       if (!(await this.stat(digest))) {
         await this.client.send(new CopyObjectCommand({ Bucket: this.config.bucket, Key: target, CopySource: `${this.config.bucket}/${key}` }));
       }
-      return { digest, size: verifier.size };
+      return { digest, size: verifier.bytesSeen };
     } catch (err) {
       throw unavailable(err, "CopyObject");
     } finally {

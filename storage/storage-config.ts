@@ -29,6 +29,8 @@ export interface StorageConfig {
   redisUrl?: string;
   /** Key prefix in Redis (several registries sharing one Redis). */
   redisPrefix?: string;
+  /** How long startup waits for Redis before failing (default 10 s). */
+  redisConnectTimeoutMs?: number;
   /** Tests only: S3 client settings (credentials, timeouts) beyond the standard chain. */
   s3ClientOverrides?: Partial<S3ClientConfig>;
   /** Tests only: lock timings. */
