@@ -51,9 +51,11 @@ let
     cacert = callPackage ./pkgs/cacert { };
     iana-etc = callPackage ./pkgs/iana-etc { };
 
-    # For the registry (see README.md): meta-packages name other attributes.
-    ladingMeta = {
-      shell = [ "busybox" ];
+    # For the registry (see README.md): what the `shell` meta-package stands
+    # for, and the image architectures this set can serve.
+    metaPackages = {
+      shell = [ pkgs.busybox ];
+      architectures = [ "amd64" "arm64" ];
     };
   };
 in

@@ -76,11 +76,15 @@ test(`for ${otherSystem}, portable packages keep their derivations and the other
   assert.equal(ourError.stderr, theirError.stderr);
 });
 
-test("the shell meta-package is readable as JSON", { skip }, async () => {
-  const args = ["--eval", "--strict", "--json", PKGS, "-A", "ladingMeta"];
-  const [ours, theirs] = await Promise.all([runOk(LADING, ["instantiate", ...args], ladingEnv), runOk("nix-instantiate", args)]);
+test("metaPackages names the shell's packages and the architectures", { skip }, async () => {
+  const args = ["--eval", "--strict", "--json", PKGS, "-A", "metaPackages"];
+  const [ours, theirs, busybox] = await Promise.all([
+    runOk(LADING, ["instantiate", ...args], ladingEnv),
+    runOk("nix-instantiate", args),
+    runOk("nix-instantiate", ["--eval", "--json", PKGS, "-A", "busybox.outPath"]),
+  ]);
   assert.equal(ours, theirs);
-  assert.deepEqual(JSON.parse(theirs), { shell: ["busybox"] });
+  assert.deepEqual(JSON.parse(theirs), { architectures: ["amd64", "arm64"], shell: [JSON.parse(busybox)] });
 });
 
 /** Output name → path for each package, as CppNix built them. */
