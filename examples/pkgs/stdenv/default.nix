@@ -39,7 +39,7 @@ let
         outputName = builtins.head outputs;
       };
     in
-    package // builtins.listToAttrs (map (output: { name = output; value = package // { outPath = failure; }; }) outputs);
+    package // builtins.listToAttrs (map (output: { name = output; value = package // { outputName = output; }; }) outputs);
 
   # Returns `drv` with its meta when it can be offered for `system`, else a
   # package that says why not.
