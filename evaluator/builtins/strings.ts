@@ -55,7 +55,10 @@ definePrimOp("__replaceStrings", 3, ([fromList, toList, s], pos) => {
     throw new EvalError("'from' and 'to' arguments to 'replaceStrings' have different lengths", pos);
   }
   const from = froms.map((x: Lazy) => stringBytes(forceString(x, pos)));
-  const to = tos.map((x: Lazy) => forceString(x, pos));
+  // Current CppNix forces a replacement only when its pattern matches
+  // (upstream eval-okay-replacestrings: an unused `throw` is never evaluated).
+  const to: ReturnType<typeof forceString>[] = [];
+  const replacementAt = (i: number): ReturnType<typeof forceString> => (to[i] ??= forceString(tos[i]!, pos));
   // A replacement's context is added the first time it is used (CppNix clears it after).
   const toContextUsed = new Array<boolean>(to.length).fill(false);
   const ctx = new ContextBuilder();
@@ -84,7 +87,7 @@ definePrimOp("__replaceStrings", 3, ([fromList, toList, s], pos) => {
     }
     out += input.slice(runStart, p);
     const pattern = from[matched]!;
-    const replacement = to[matched]!;
+    const replacement = replacementAt(matched);
     out += stringBytes(replacement);
     if (pattern.length === 0) {
       // An empty pattern matches before every byte and at the end; the byte is kept.

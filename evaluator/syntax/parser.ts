@@ -800,10 +800,13 @@ class Parser {
         }
         // CppNix's position for the (left-recursive, initially empty) name list:
         // the end of the token before it.
-        const namesPos = this.at(this.prevEnd);
+        // Current CppNix gives each inherited name its own position (2.8 used the
+        // end of the token before the list; upstream eval-okay-inherit-attr-pos).
         const names: string[] = [];
+        const namePos: number[] = [];
         while (this.tok.type !== C_SEMI) {
           const u = this.tok;
+          namePos.push(this.at(u.start));
           if (u.type === T.ID || u.type === T.OR_KW) {
             this.advance();
             names.push(u.type === T.ID ? u.text : "or");
@@ -816,7 +819,8 @@ class Parser {
           }
         }
         this.advance();
-        for (const name of names) {
+        for (const [k, name] of names.entries()) {
+          const namesPos = namePos[k]!;
           const prev = attrs.defs.get(name);
           if (prev) this.dupAttr(`attribute '${showAttrPath([name])}'`, namesPos, prev.pos);
           const value: Expr = from
@@ -838,6 +842,37 @@ class Parser {
     }
   }
 
+  /**
+   * Current CppNix's merge of `a = { … }; a = { … };`: the new set's attributes go
+   * into the existing one, recursively for sets on both sides, and its dynamic
+   * attributes are appended (2.8 dropped them; upstream eval-okay-merge-dynamic-attrs).
+   * The new set's `rec` is ignored, as in CppNix.
+   */
+  private mergeAttrs(target: AttrsExpr, e: AttrsExpr, path: AttrName[]): void {
+    const fromMap = new Map<number, number>();
+    for (const [n, def] of e.defs) {
+      const j2 = target.defs.get(n);
+      if (j2) {
+        if (j2.value.kind === "attrs" && def.value.kind === "attrs" && j2.kind === "plain" && def.kind === "plain") {
+          this.mergeAttrs(j2.value, def.value, [...path, n]);
+          continue;
+        }
+        this.dupAttr(`attribute '${showAttrPath([...path, n])}'`, def.pos, j2.pos);
+      }
+      if (def.kind === "inheritFrom") {
+        let idx = fromMap.get(def.fromIndex);
+        if (idx === undefined) {
+          idx = target.inheritFrom.push(e.inheritFrom[def.fromIndex]!) - 1;
+          fromMap.set(def.fromIndex, idx);
+        }
+        target.defs.set(n, { kind: def.kind, value: def.value, pos: def.pos, fromIndex: idx });
+      } else {
+        target.defs.set(n, def);
+      }
+    }
+    target.dynamic.push(...e.dynamic);
+  }
+
   private dupAttr(what: string, pos: number, prevPos: number): never {
     this.error(`${what} already defined at ${showPos(prevPos)}`, pos);
   }
@@ -852,7 +887,8 @@ class Parser {
         const j = attrs.defs.get(name);
         if (j) {
           if (j.kind === "inherit" || j.value.kind !== "attrs") {
-            this.dupAttr(`attribute '${showAttrPath(path)}'`, pos, j.pos);
+            // Current CppNix names the path up to the clashing attribute.
+            this.dupAttr(`attribute '${showAttrPath(path.slice(0, i + 1))}'`, pos, j.pos);
           }
           attrs = j.value;
         } else {
@@ -878,24 +914,7 @@ class Parser {
       return;
     }
     if (j.value.kind === "attrs" && e.kind === "attrs") {
-      // Merge the new set's static attributes into the existing one (CppNix drops
-      // the new set's dynamic attributes and `rec`).
-      const target = j.value;
-      const fromMap = new Map<number, number>();
-      for (const [n, def] of e.defs) {
-        const j2 = target.defs.get(n);
-        if (j2) this.dupAttr(`attribute '${showAttrPath([n])}'`, j2.pos, def.pos);
-        if (def.kind === "inheritFrom") {
-          let idx = fromMap.get(def.fromIndex);
-          if (idx === undefined) {
-            idx = target.inheritFrom.push(e.inheritFrom[def.fromIndex]!) - 1;
-            fromMap.set(def.fromIndex, idx);
-          }
-          target.defs.set(n, { kind: def.kind, value: def.value, pos: def.pos, fromIndex: idx });
-        } else {
-          target.defs.set(n, def);
-        }
-      }
+      this.mergeAttrs(j.value, e, path);
       return;
     }
     this.dupAttr(`attribute '${showAttrPath(path)}'`, pos, j.pos);

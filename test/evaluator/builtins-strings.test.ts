@@ -74,7 +74,9 @@ differential("strings", [
   "builtins.replaceStrings [ 1 ] [ \"\" ] \"a\"",
   "builtins.replaceStrings [ \"a\" ] [ 1 ] \"a\"",
   "builtins.replaceStrings [ \"a\" ] [ \"b\" ] 1",
-  "builtins.replaceStrings [ \"x\" ] [ (throw \"to is forced\") ] \"a\"",
+  // 2.8 forced every replacement; current CppNix only those whose pattern matches.
+  { expr: "builtins.replaceStrings [ \"x\" ] [ (throw \"to is forced\") ] \"a\"", current: "\"a\"", upstream: "eval-okay-replacestrings" },
+  { expr: "builtins.replaceStrings [ \"a\" \"x\" ] [ \"b\" (throw \"to is forced\") ] \"xa\"", current: "error: to is forced", upstream: "eval-okay-replacestrings" },
   `builtins.hasContext (builtins.replaceStrings [ "a" ] [ ${ctx} ] "b")`,
   `builtins.hasContext (builtins.replaceStrings [ "b" ] [ ${ctx} ] "b")`,
   `builtins.hasContext (builtins.replaceStrings [ "b" ] [ "c" ] ${ctx})`,

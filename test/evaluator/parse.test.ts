@@ -209,10 +209,33 @@ test("every corpus expression prints as CppNix prints it", { skip }, async () =>
   assert.deepEqual(bad, [], `${bad.length} of ${CORPUS.length} expressions differ`);
 });
 
+/**
+ * Where current CppNix (the upstream language suite's `.err.exp`) differs from 2.8,
+ * the oracle here: the expected report as current CppNix gives it, hand-written.
+ * - Each inherited name has its own position (2.8: the end of the token before
+ *   the names); upstream parse-fail-dup-attrs-2, parse-fail-dup-attrs-7,
+ *   eval-okay-inherit-attr-pos.
+ * - A path through an attribute that is not a set names the path up to that
+ *   attribute (2.8: the whole path); CppNix's addAttr.
+ * - Merged `a = { … }; a = { … };` sets report a clash at the second definition,
+ *   naming the whole path (2.8: at the first, the last name only); upstream
+ *   parse-fail-mixed-nested-attrs1/2.
+ */
+const CURRENT_CPPNIX: Record<string, { message: string; line: number; column: number }> = {
+  "{ inherit a; a = 1; }": { message: "attribute 'a' already defined at (string):2:11", line: 2, column: 14 },
+  "{ a = 1; inherit a; }": { message: "attribute 'a' already defined at (string):2:3", line: 2, column: 18 },
+  "{ inherit a a; }": { message: "attribute 'a' already defined at (string):2:11", line: 2, column: 13 },
+  "{ a = 2; a.b = 1; }": { message: "attribute 'a' already defined at (string):2:3", line: 2, column: 10 },
+  "{ inherit (x) a; a.b = 1; }": { message: "attribute 'a' already defined at (string):2:15", line: 2, column: 18 },
+  "{ a = { b = 1; }; a = { b = 2; }; }": { message: "attribute 'a.b' already defined at (string):2:9", line: 2, column: 25 },
+  "{ or = 1; inherit or; }": { message: "attribute 'or' already defined at (string):2:3", line: 2, column: 19 },
+};
+
 test("syntax errors are reported at CppNix's position with its message", { skip }, async () => {
   const results = await mapPool(ERRORS, 6, async (e) => {
     const src = PRELUDE + e;
-    const theirs = await cppParse(["-E", src]);
+    const current = CURRENT_CPPNIX[e];
+    const theirs = current ? { ok: false, out: "", ...current } : await cppParse(["-E", src]);
     let ours: NixSyntaxError | string;
     try {
       ours = oursPrinted(src);
