@@ -152,7 +152,7 @@ export class NixAttrs {
     return this.mapView;
   }
 
-  /** `this // other`: a linear merge, the right side wins. */
+  /** `this // other`: the right side wins. */
   update(other: NixAttrs): NixAttrs {
     const bn = other.names;
     if (bn.length === 0) return this;
@@ -160,7 +160,44 @@ export class NixAttrs {
     if (an.length === 0) return other;
     const aa = this.attrs;
     const ba = other.attrs;
-    // Common case: a few names on the right: copy the left, then place each.
+    // A few names on the right: place each by binary search and copy the runs of
+    // the left in between; when all of them exist on the left (overrides), the
+    // names array is shared.
+    if (bn.length * 16 <= an.length) {
+      const at = new Int32Array(bn.length);
+      let added = 0;
+      for (let j = 0; j < bn.length; j++) {
+        const i = lowerBound(an, bn[j]!);
+        at[j] = i;
+        if (an[i] !== bn[j]) added++;
+      }
+      if (added === 0) {
+        const attrs = aa.slice();
+        for (let j = 0; j < bn.length; j++) attrs[at[j]!] = ba[j]!;
+        return NixAttrs.fromSorted(an, attrs, other.pos);
+      }
+      const n = an.length + added;
+      const names = new Array<string>(n);
+      const attrs = new Array<Attr>(n);
+      let w = 0;
+      let i = 0;
+      for (let j = 0; j < bn.length; j++) {
+        const stop = at[j]!;
+        for (; i < stop; i++, w++) {
+          names[w] = an[i]!;
+          attrs[w] = aa[i]!;
+        }
+        names[w] = bn[j]!;
+        attrs[w++] = ba[j]!;
+        if (an[i] === bn[j]) i++;
+      }
+      for (; i < an.length; i++, w++) {
+        names[w] = an[i]!;
+        attrs[w] = aa[i]!;
+      }
+      return NixAttrs.fromSorted(names, attrs, other.pos);
+    }
+    // A linear merge of the two sorted arrays.
     const names: string[] = [];
     const attrs: Attr[] = [];
     let i = 0;
@@ -204,6 +241,18 @@ export class NixAttrs {
   static of(obj: Record<string, Lazy>): NixAttrs {
     return NixAttrs.fromEntries(Object.entries(obj));
   }
+}
+
+/** The first index in sorted `names` whose name is not less than `name`. */
+function lowerBound(names: readonly string[], name: string): number {
+  let lo = 0;
+  let hi = names.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (names[mid]! < name) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** An environment: a frame of variable slots plus the enclosing frame. */
