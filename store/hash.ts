@@ -1,3 +1,4 @@
+import * as crypto from "node:crypto";
 import { createHash } from "node:crypto";
 import { base32Length, decodeBase32, encodeBase32 } from "./nixbase32.js";
 
@@ -65,8 +66,11 @@ export class Hash {
   }
 }
 
+/** Node's one-shot `crypto.hash` (20.12+): about twice as fast as createHash for small inputs. */
+const oneShot = (crypto as { hash?: (algo: string, data: Uint8Array | string, encoding: "buffer") => Buffer }).hash;
+
 export function hashBytes(algo: HashAlgo, data: Uint8Array | string): Hash {
-  return new Hash(algo, createHash(algo).update(data).digest());
+  return new Hash(algo, oneShot !== undefined ? oneShot(algo, data, "buffer") : createHash(algo).update(data).digest());
 }
 
 /** Incremental hashing over chunks, e.g. of a NAR stream. */

@@ -7,6 +7,7 @@
  * on it.
  */
 import {
+  DerivationRender,
   makeFixedOutputPath,
   makeOutputPath,
   parseStorePath,
@@ -171,6 +172,10 @@ function addInputs(drv: Derivation, context: Set<string>): void {
       }
     } else if (c.startsWith("!")) {
       const { output, drvPath } = decodeOutputContext(c);
+      if (!checkedPaths.has(drvPath)) {
+        storeCall(() => parseStorePath(drvPath, storeDir));
+        checkedPaths.add(drvPath);
+      }
       addDrvOutputs(drvPath, [output]);
     } else {
       if (!checkedPaths.has(c)) {
@@ -230,7 +235,12 @@ export function instantiateDerivation(attrs: NixAttrs, pos: number): { drvPath: 
       drv.env.set(o, "");
       drv.outputs.set(o, { path: "", hashAlgo: "", hash: "" });
     }
-    const hashModulo = hasher.hashModulo(drv, true);
+  }
+  // One rendering of the environment serves the masked hash, the .drv text and the
+  // final hash (computed only if a dependent asks for it).
+  const render = new DerivationRender(drv);
+  if (c.outputHash === undefined) {
+    const hashModulo = hasher.hashModulo(drv, true, render);
     for (const o of c.outputs) {
       const path = storeCall(() => outputPath(o, hashModulo, drvName, store.storeDir));
       drv.env.set(o, path);
@@ -238,8 +248,8 @@ export function instantiateDerivation(attrs: NixAttrs, pos: number): { drvPath: 
     }
   }
 
-  const drvPath = store.writeDerivation(drv, drvName);
-  hasher.remember(drvPath, hasher.hashModulo(drv, false));
+  const drvPath = store.writeDerivation(drv, drvName, render.text());
+  hasher.rememberLazily(drvPath, () => hasher.hashModulo(drv, false, render));
   return { drvPath, drv };
 }
 

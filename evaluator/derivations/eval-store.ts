@@ -12,6 +12,7 @@ import {
   DEFAULT_STORE_DIR,
   DerivationParseError,
   derivationStorePath,
+  derivationStorePathFromText,
   hashBytes,
   makeFixedOutputPath,
   makeTextPath,
@@ -30,8 +31,11 @@ export interface EvalStore extends StoreBackend {
   addTextToStore(name: string, contents: string, references: readonly string[]): string;
   /** `${./x}`, `builtins.path`, `filterSource`, fetched files: a fixed-output (usually source) path. */
   addToStore(physicalPath: string, name: string, method: FileIngestionMethod, filter?: PathFilter): string;
-  /** A store derivation (its output paths already filled in); returns the .drv path. */
-  writeDerivation(drv: Derivation, drvName: string): string;
+  /**
+   * A store derivation (its output paths already filled in); returns the .drv path.
+   * `text` is its rendering when the caller has it, with input paths it checked.
+   */
+  writeDerivation(drv: Derivation, drvName: string, text?: string): string;
   /** True when the store path exists (is valid) in this store. */
   isValidPath(storePath: string): boolean;
   /** The references of a store path, as far as this store knows them. */
@@ -77,8 +81,12 @@ export class ComputingEvalStore implements EvalStore {
     return storeCall(() => makeFixedOutputPath(name, method, hash, {}, this.storeDir)).render(this.storeDir);
   }
 
-  writeDerivation(drv: Derivation, drvName: string): string {
-    const path = storeCall(() => derivationStorePath(drv, drvName, this.storeDir)).render(this.storeDir);
+  writeDerivation(drv: Derivation, drvName: string, text?: string): string {
+    const path = storeCall(() =>
+      text === undefined
+        ? derivationStorePath(drv, drvName, this.storeDir)
+        : derivationStorePathFromText(text, [...drv.inputSrcs, ...drv.inputDrvs.keys()], drvName, this.storeDir),
+    ).render(this.storeDir);
     this.derivations.set(path, drv);
     return path;
   }
@@ -155,8 +163,8 @@ export class CachingEvalStore implements EvalStore {
     return path;
   }
 
-  writeDerivation(drv: Derivation, drvName: string): string {
-    return this.inner.writeDerivation(drv, drvName);
+  writeDerivation(drv: Derivation, drvName: string, text?: string): string {
+    return this.inner.writeDerivation(drv, drvName, text);
   }
 
   isValidPath(storePath: string): boolean {

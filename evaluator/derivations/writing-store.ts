@@ -108,10 +108,10 @@ export class WritingEvalStore implements EvalStore {
     return path;
   }
 
-  writeDerivation(drv: Derivation, drvName: string): string {
-    const path = this.computing.writeDerivation(drv, drvName);
+  writeDerivation(drv: Derivation, drvName: string, rendered?: string): string {
+    const path = this.computing.writeDerivation(drv, drvName, rendered);
     if (!this.writer.isValidPath(path)) {
-      const text = bytes(renderDerivation(drv));
+      const text = bytes(rendered ?? renderDerivation(drv));
       const references = [...drv.inputSrcs, ...drv.inputDrvs.keys()].sort();
       for (const r of references) parseStorePath(r, this.storeDir);
       this.writer.addText(path, text, references, { type: "text", hash: hashBytes("sha256", text) });

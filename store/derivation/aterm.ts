@@ -1,31 +1,52 @@
 import { compareBytes, type Derivation, type DerivationOutput } from "./derivation.js";
 
-/** Escapes a string the way .drv files quote them. */
+const NEEDS_ESCAPE = /["\\\n\r\t]/;
+
+/** Escapes a string the way .drv files quote them (most strings need no escape at all). */
 function quote(s: string): string {
-  let out = '"';
-  let start = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    let esc: string | undefined;
-    if (c === 0x22) esc = '\\"';
-    else if (c === 0x5c) esc = "\\\\";
-    else if (c === 0x0a) esc = "\\n";
-    else if (c === 0x0d) esc = "\\r";
-    else if (c === 0x09) esc = "\\t";
-    if (esc !== undefined) {
-      out += s.slice(start, i) + esc;
-      start = i + 1;
-    }
-  }
-  return out + s.slice(start) + '"';
+  if (!NEEDS_ESCAPE.test(s)) return '"' + s + '"';
+  let r = s;
+  if (r.includes("\\")) r = r.replaceAll("\\", "\\\\");
+  if (r.includes('"')) r = r.replaceAll('"', '\\"');
+  if (r.includes("\n")) r = r.replaceAll("\n", "\\n");
+  if (r.includes("\r")) r = r.replaceAll("\r", "\\r");
+  if (r.includes("\t")) r = r.replaceAll("\t", "\\t");
+  return '"' + r + '"';
 }
 
 function quoteList(items: readonly string[]): string {
-  return "[" + items.map(quote).join(",") + "]";
+  let out = "[";
+  for (let i = 0; i < items.length; i++) out += (i === 0 ? "" : ",") + quote(items[i]!);
+  return out + "]";
 }
 
-function sortedEntries<V>(map: ReadonlyMap<string, V>): [string, V][] {
-  return [...map.entries()].sort((a, b) => compareBytes(a[0], b[0]));
+/**
+ * Keys in byte order. The default sort compares UTF-16 code units, which for binary
+ * (latin1) strings is byte order, and it is fast on input that is already sorted.
+ */
+function sortedKeys(map: ReadonlyMap<string, unknown>): string[] {
+  return [...map.keys()].sort();
+}
+
+function renderOutputs(drv: Derivation, mask: boolean): string {
+  let out = "[";
+  let first = true;
+  for (const name of sortedKeys(drv.outputs)) {
+    const o: DerivationOutput = drv.outputs.get(name)!;
+    out += (first ? "" : ",") + `(${quote(name)},${quote(mask ? "" : o.path)},${quote(o.hashAlgo)},${quote(o.hash)})`;
+    first = false;
+  }
+  return out + "]";
+}
+
+function renderInputDrvs(inputDrvs: ReadonlyMap<string, readonly string[]>): string {
+  let out = "[";
+  let first = true;
+  for (const path of sortedKeys(inputDrvs)) {
+    out += (first ? "" : ",") + `(${quote(path)},${quoteList([...inputDrvs.get(path)!].sort(compareBytes))})`;
+    first = false;
+  }
+  return out + "]";
 }
 
 export interface RenderOptions {
@@ -35,24 +56,51 @@ export interface RenderOptions {
   inputDrvs?: ReadonlyMap<string, readonly string[]>;
 }
 
+/**
+ * A derivation's ATerm rendered in parts, so that the texts computing it needs (masked
+ * for the output paths, the .drv file itself, and with input hashes for its
+ * dependents) share one quoting of the environment, usually the bulk of the text.
+ * Only the outputs and the environment entries named after outputs are read again
+ * from the derivation at each `text` call; the rest must not change meanwhile.
+ */
+export class DerivationRender {
+  private readonly middle: string;
+  private readonly envKeys: string[];
+  private readonly envParts: string[];
+  /** Indices in `envParts` of the entries named after outputs. */
+  private readonly outputEnv: number[] = [];
+  /** hashDerivationModulo's replacement of the input derivations, once computed. */
+  hashedInputs: string | undefined;
+
+  constructor(private readonly drv: Derivation) {
+    this.middle = `${quoteList([...drv.inputSrcs].sort(compareBytes))},${quote(drv.platform)},${quote(drv.builder)},${quoteList(drv.args)},`;
+    this.envKeys = sortedKeys(drv.env);
+    this.envParts = this.envKeys.map((key, i) => {
+      if (drv.outputs.has(key)) this.outputEnv.push(i);
+      return `(${quote(key)},${quote(drv.env.get(key)!)})`;
+    });
+  }
+
+  /** The ATerm with the given input derivations part (`renderInputDrvs`) or the derivation's own. */
+  text(options: { maskOutputs?: boolean; inputDrvs?: string } = {}): string {
+    const mask = options.maskOutputs === true;
+    for (const i of this.outputEnv) {
+      const key = this.envKeys[i]!;
+      this.envParts[i] = `(${quote(key)},${quote(mask ? "" : this.drv.env.get(key)!)})`;
+    }
+    const inputs = options.inputDrvs ?? renderInputDrvs(this.drv.inputDrvs);
+    return `Derive(${renderOutputs(this.drv, mask)},${inputs},${this.middle}[${this.envParts.join(",")}])`;
+  }
+
+  static inputDrvs(inputDrvs: ReadonlyMap<string, readonly string[]>): string {
+    return renderInputDrvs(inputDrvs);
+  }
+}
+
 /** Renders the ATerm text of a derivation, byte-for-byte as CppNix writes .drv files. */
 export function renderDerivation(drv: Derivation, options: RenderOptions = {}): string {
-  const mask = options.maskOutputs === true;
-  const outputs = sortedEntries(drv.outputs).map(
-    ([name, o]: [string, DerivationOutput]) =>
-      `(${quote(name)},${quote(mask ? "" : o.path)},${quote(o.hashAlgo)},${quote(o.hash)})`,
-  );
-  const inputDrvs = sortedEntries(options.inputDrvs ?? drv.inputDrvs).map(
-    ([path, outs]) => `(${quote(path)},${quoteList([...outs].sort(compareBytes))})`,
-  );
-  const inputSrcs = [...drv.inputSrcs].sort(compareBytes);
-  const env = sortedEntries(drv.env).map(
-    ([key, value]) => `(${quote(key)},${quote(mask && drv.outputs.has(key) ? "" : value)})`,
-  );
-  return (
-    `Derive([${outputs.join(",")}],[${inputDrvs.join(",")}],${quoteList(inputSrcs)},` +
-    `${quote(drv.platform)},${quote(drv.builder)},${quoteList(drv.args)},[${env.join(",")}])`
-  );
+  const inputDrvs = options.inputDrvs === undefined ? undefined : renderInputDrvs(options.inputDrvs);
+  return new DerivationRender(drv).text({ maskOutputs: options.maskOutputs === true, ...(inputDrvs === undefined ? {} : { inputDrvs }) });
 }
 
 export class DerivationParseError extends Error {

@@ -1,8 +1,8 @@
 import { Hash, hashBytes, parseHash, parseHashAlgo } from "../hash.js";
-import { makeFixedOutputPath, makeOutputPath, makeTextPath } from "../make-store-path.js";
+import { makeFixedOutputPath, makeOutputPath, makeStorePath, makeTextPath } from "../make-store-path.js";
 import { DEFAULT_STORE_DIR, StorePath, parseStorePath } from "../store-path.js";
-import { renderDerivation } from "./aterm.js";
-import { compareBytes, fixedOutput, type Derivation } from "./derivation.js";
+import { DerivationRender, renderDerivation } from "./aterm.js";
+import { fixedOutput, type Derivation } from "./derivation.js";
 
 /** Loads an input derivation by its .drv path (from the store, or from an evaluator's cache). */
 export type DerivationLoader = (drvPath: string) => Derivation;
@@ -18,41 +18,60 @@ function latin1(s: string): Buffer {
  * by that input's own hash.
  */
 export class DerivationHasher {
-  private readonly memo = new Map<string, Hash>();
+  /** Base16 hashes by .drv path, or how to compute one when first asked. */
+  private readonly memo = new Map<string, string | (() => Hash)>();
 
   constructor(private readonly load: DerivationLoader) {}
 
+  /** The hash of the input derivation at `drvPath` (outputs as written in its .drv), base16. */
+  private hexOfPath(drvPath: string): string {
+    const known = this.memo.get(drvPath);
+    if (typeof known === "string") return known;
+    const hex = (known !== undefined ? known() : this.hashModulo(this.load(drvPath), false)).toBase16();
+    this.memo.set(drvPath, hex);
+    return hex;
+  }
+
   /** The hash of the input derivation at `drvPath` (outputs as written in its .drv). */
   hashOfPath(drvPath: string): Hash {
-    let hash = this.memo.get(drvPath);
-    if (!hash) {
-      hash = this.hashModulo(this.load(drvPath), false);
-      this.memo.set(drvPath, hash);
-    }
-    return hash;
+    return new Hash("sha256", Buffer.from(this.hexOfPath(drvPath), "hex"));
   }
 
   /** Seeds the memo, e.g. when the evaluator has just computed a derivation's hash. */
   remember(drvPath: string, hash: Hash): void {
-    this.memo.set(drvPath, hash);
+    this.memo.set(drvPath, hash.toBase16());
   }
 
-  hashModulo(drv: Derivation, maskOutputs: boolean): Hash {
+  /** Seeds the memo with a computation run only if a dependent needs it. */
+  rememberLazily(drvPath: string, compute: () => Hash): void {
+    if (!this.memo.has(drvPath)) this.memo.set(drvPath, compute);
+  }
+
+  /**
+   * `render`, when given, is the derivation's DerivationRender, reused between the
+   * masked and the final hashing.
+   */
+  hashModulo(drv: Derivation, maskOutputs: boolean, render?: DerivationRender): Hash {
     const fixed = fixedOutput(drv);
     if (fixed) {
       return hashBytes("sha256", latin1(`fixed:out:${fixed.hashAlgo}:${fixed.hash}:${fixed.path}`));
     }
+    const r = render ?? new DerivationRender(drv);
+    r.hashedInputs ??= this.hashedInputDrvs(drv);
+    return hashBytes("sha256", latin1(r.text({ maskOutputs, inputDrvs: r.hashedInputs })));
+  }
+
+  /** The rendered input derivations with each path replaced by its hash. */
+  private hashedInputDrvs(drv: Derivation): string {
     // Two inputs may hash alike (e.g. fixed outputs of the same content): their output sets merge.
-    const byHash = new Map<string, Set<string>>();
+    const byHash = new Map<string, string[]>();
     for (const [drvPath, outputs] of drv.inputDrvs) {
-      const key = this.hashOfPath(drvPath).toBase16();
-      let set = byHash.get(key);
-      if (!set) byHash.set(key, (set = new Set()));
-      for (const o of outputs) set.add(o);
+      const key = this.hexOfPath(drvPath);
+      const known = byHash.get(key);
+      if (known === undefined) byHash.set(key, [...outputs]);
+      else for (const o of outputs) if (!known.includes(o)) known.push(o);
     }
-    const inputDrvs = new Map<string, string[]>();
-    for (const [key, set] of byHash) inputDrvs.set(key, [...set].sort(compareBytes));
-    return hashBytes("sha256", latin1(renderDerivation(drv, { maskOutputs, inputDrvs })));
+    return DerivationRender.inputDrvs(byHash);
   }
 }
 
@@ -95,4 +114,15 @@ export function derivationStorePath(drv: Derivation, drvName: string, storeDir =
   for (const drvPath of drv.inputDrvs.keys()) references.push(parseStorePath(drvPath, storeDir));
   const contents = latin1(renderDerivation(drv));
   return makeTextPath(`${drvName}.drv`, hashBytes("sha256", contents), references, storeDir);
+}
+
+/**
+ * The .drv path from its text, when the references (input sources and derivations)
+ * are already known to be valid store paths in `storeDir`, e.g. because the
+ * evaluator checked them: no parsing; with one store directory the full paths sort
+ * as their base names do. Duplicates count once.
+ */
+export function derivationStorePathFromText(text: string, references: readonly string[], drvName: string, storeDir = DEFAULT_STORE_DIR): StorePath {
+  const type = references.length === 0 ? "text" : "text:" + [...new Set(references)].sort().join(":");
+  return makeStorePath(type, hashBytes("sha256", latin1(text)), `${drvName}.drv`, storeDir);
 }

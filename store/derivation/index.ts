@@ -1,8 +1,9 @@
 export { type Derivation, type DerivationOutput, fixedOutput, compareBytes } from "./derivation.js";
-export { renderDerivation, parseDerivation, DerivationParseError, type RenderOptions } from "./aterm.js";
+export { DerivationRender, renderDerivation, parseDerivation, DerivationParseError, type RenderOptions } from "./aterm.js";
 export {
   DerivationHasher,
   derivationStorePath,
+  derivationStorePathFromText,
   fillOutputPaths,
   parseOutputHashAlgo,
   type DerivationLoader,
