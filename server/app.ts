@@ -4,6 +4,7 @@ import { FsBlobStore, openStorage, storageConfigFromEnv, type BlobStore, type Di
 import type { ServerConfig } from "./config.js";
 import { registerDistributionRoutes, type ManifestSource } from "./distribution/index.js";
 import { openImageService, type ImageService } from "./image-service/index.js";
+import { registerOperations } from "./operations/index.js";
 import { StoredManifests } from "./stored-manifests.js";
 import { registerWebPage } from "./web-page.js";
 
@@ -37,6 +38,7 @@ export async function startServer(config: ServerConfig, env: NodeJS.ProcessEnv =
     service: opened.service,
     ...(storage.blobUrl ? { blobUrl: storage.blobUrl } : {}),
   });
+  registerOperations(app, { storage, shutdown: {} });
   app.addHook("onClose", async () => {
     await opened.close();
     await storage.close();

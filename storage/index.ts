@@ -14,6 +14,7 @@ export {
   BuildWaitTimeoutError,
   LockLostError,
   type SingleFlightOptions,
+  type SingleFlightObserver,
 } from "./single-flight.js";
 export { storageConfigFromEnv, type StorageConfig, type S3Config } from "./storage-config.js";
 export { openStorage, type Storage, type HealthCheck } from "./open-storage.js";

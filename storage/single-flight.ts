@@ -44,6 +44,16 @@ export class LockLostError extends Error {
   override name = "LockLostError";
 }
 
+/** Hooks for metrics: what happened to each build this replica was asked for. */
+export interface SingleFlightObserver {
+  /** This replica built `name` (ok or failed) in `seconds`. */
+  built?(name: string, seconds: number, ok: boolean): void;
+  /** This replica waited for another replica's build of `name`. */
+  waited?(name: string): void;
+  /** This replica took over `name` from a holder whose lock expired. */
+  tookOver?(name: string): void;
+}
+
 type Outcome = { ok: true; value: string } | { ok: false; name: string; message: string; code?: string };
 
 /**
@@ -55,6 +65,7 @@ type Outcome = { ok: true; value: string } | { ok: false; name: string; message:
  */
 export class SingleFlight {
   private readonly local = new Map<string, Promise<string>>();
+  private readonly observers: SingleFlightObserver[] = [];
   readonly options: SingleFlightOptions;
 
   constructor(
@@ -62,6 +73,20 @@ export class SingleFlight {
     options: Partial<SingleFlightOptions> = {},
   ) {
     this.options = { ...DEFAULT_SINGLE_FLIGHT, ...options };
+  }
+
+  observe(observer: SingleFlightObserver): void {
+    this.observers.push(observer);
+  }
+
+  /** How many builds or waits this process has in flight. */
+  get inFlight(): number {
+    return this.local.size;
+  }
+
+  /** Resolves once every build or wait in flight here has settled (graceful shutdown). */
+  async drain(): Promise<void> {
+    while (this.local.size > 0) await Promise.allSettled([...this.local.values()]);
   }
 
   /**
@@ -80,6 +105,7 @@ export class SingleFlight {
   private async coordinate(name: string, build: (signal: AbortSignal) => Promise<string>, onWait?: () => void): Promise<string> {
     const deadline = Date.now() + this.options.waitTimeoutMs;
     let waited = false;
+    let holderGone = false;
     for (;;) {
       const existing = await this.lock.result(name);
       if (existing !== undefined) return decode(existing);
@@ -91,18 +117,23 @@ export class SingleFlight {
           await this.lock.release(name, token);
           return decode(late);
         }
+        if (holderGone) for (const o of this.observers) o.tookOver?.(name);
         return this.buildHolding(name, token, build);
       }
       if (!waited) {
         waited = true;
         onWait?.();
+        for (const o of this.observers) o.waited?.(name);
       }
       for (;;) {
         const remaining = deadline - Date.now();
         if (remaining <= 0) throw new BuildWaitTimeoutError(`build '${name}' on another replica did not finish in time`);
         const result = await this.lock.waitForResult(name, Math.min(this.options.pollMs, remaining));
         if (result !== undefined) return decode(result);
-        if (!(await this.lock.isHeld(name))) break; // holder gone without a result: take over
+        if (!(await this.lock.isHeld(name))) {
+          holderGone = true; // without a result: take over
+          break;
+        }
       }
     }
   }
@@ -130,11 +161,17 @@ export class SingleFlight {
         .finally(() => (renewing = false));
     }, Math.max(50, Math.floor(lockTtlMs / 3)));
     timer.unref();
+    const started = performance.now();
+    const report = (ok: boolean) => {
+      for (const o of this.observers) o.built?.(name, (performance.now() - started) / 1000, ok);
+    };
     try {
       let value: string;
       try {
         value = await build(controller.signal);
+        report(true);
       } catch (err) {
+        report(false);
         const e = err as { name?: unknown; message?: unknown; code?: unknown };
         const outcome: Outcome = {
           ok: false,
