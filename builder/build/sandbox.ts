@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { lstatSync, readlinkSync } from "node:fs";
+import { lstatSync, readFileSync, readlinkSync } from "node:fs";
 import { SANDBOX_BUILD_DIR } from "./environment.js";
 
 /** Inside the sandbox the builder is uid 1000, gid 100 (CppNix's values with a user namespace). */
@@ -37,6 +37,17 @@ export interface SandboxSupport {
   reason?: string;
   /** bwrap ≥ 0.9 can set argv[0] (CppNix passes the builder's base name). */
   argv0: boolean;
+  /** Absolute path of bwrap: builders' PATH is not the host's. */
+  bwrap: string;
+}
+
+function findOnPath(program: string): string | undefined {
+  for (const dir of (process.env.PATH ?? "/usr/bin:/bin").split(":")) {
+    if (dir === "") continue;
+    const candidate = `${dir}/${program}`;
+    if (spawnSync("test", ["-x", candidate]).status === 0) return candidate;
+  }
+  return undefined;
 }
 
 let probed: SandboxSupport | undefined;
@@ -44,22 +55,27 @@ let probed: SandboxSupport | undefined;
 /** Whether bwrap exists and the kernel lets it make the namespaces (probed once per process). */
 export function sandboxSupport(): SandboxSupport {
   if (probed) return probed;
-  const help = spawnSync("bwrap", ["--help"], { encoding: "utf8" });
+  const bwrap = findOnPath("bwrap");
+  if (!bwrap) return (probed = { available: false, reason: "bwrap is not installed (not on PATH)", argv0: false, bwrap: "bwrap" });
+  const help = spawnSync(bwrap, ["--help"], { encoding: "utf8" });
   if (help.error || help.status !== 0) {
-    return (probed = { available: false, reason: `bwrap is not installed (${help.error?.message ?? help.stderr.trim()})`, argv0: false });
+    return (probed = { available: false, reason: `bwrap does not run (${help.error?.message ?? help.stderr.trim()})`, argv0: false, bwrap });
   }
   const run = spawnSync(
-    "bwrap",
+    bwrap,
     ["--unshare-all", "--uid", String(SANDBOX_UID), "--gid", String(SANDBOX_GID), "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", process.execPath, "-e", "0"],
     { encoding: "utf8", timeout: 20_000 },
   );
   if (run.status !== 0) {
-    return (probed = { available: false, reason: `bwrap cannot create namespaces here: ${(run.stderr || run.error?.message || "").trim()}`, argv0: false });
+    return (probed = { available: false, reason: `bwrap cannot create namespaces here: ${(run.stderr || run.error?.message || "").trim()}`, argv0: false, bwrap });
   }
-  return (probed = { available: true, argv0: help.stdout.includes("--argv0") });
+  return (probed = { available: true, argv0: help.stdout.includes("--argv0"), bwrap });
 }
 
-/** The /etc files CppNix writes into its sandbox. */
+/**
+ * The /etc files CppNix writes into its sandbox; with the network (fixed outputs)
+ * copies of the host's resolv.conf, services and hosts instead of a local hosts.
+ */
 export function sandboxEtcFiles(network: boolean): Map<string, string> {
   const files = new Map<string, string>();
   files.set(
@@ -69,7 +85,17 @@ export function sandboxEtcFiles(network: boolean): Map<string, string> {
       "nobody:x:65534:65534:Nobody:/:/noshell\n",
   );
   files.set("group", `root:x:0:\nnixbld:!:${SANDBOX_GID}:\nnogroup:x:65534:\n`);
-  if (!network) files.set("hosts", "127.0.0.1 localhost\n::1 localhost\n");
+  if (!network) {
+    files.set("hosts", "127.0.0.1 localhost\n::1 localhost\n");
+  } else {
+    for (const name of ["resolv.conf", "services", "hosts"]) {
+      try {
+        files.set(name, readFileSync(`/etc/${name}`, "utf8"));
+      } catch {
+        // Not on this host: the builder does without, as under CppNix.
+      }
+    }
+  }
   return files;
 }
 
@@ -82,9 +108,6 @@ export function bwrapArguments(spec: SandboxSpec, support: SandboxSupport): stri
   a.push("--dev", "/dev", "--proc", "/proc");
   a.push("--perms", "1777", "--dir", "/tmp");
   a.push("--ro-bind", spec.etcDir, "/etc");
-  if (spec.network) {
-    for (const file of ["/etc/resolv.conf", "/etc/services", "/etc/hosts"]) a.push("--ro-bind-try", file, file);
-  }
   a.push("--bind", spec.storeScratch, spec.storeDir);
   for (const [base, physical] of [...spec.inputs].sort(([x], [y]) => (x < y ? -1 : 1))) {
     a.push("--ro-bind", physical, `${spec.storeDir}/${base}`);

@@ -201,6 +201,7 @@ export class SandboxedBuilder implements LocalBuilder {
         ...this.settings.sandboxPaths,
         ...(stringsAttr(drv, "__impureHostDeps") ?? []).filter((p) => p.startsWith("/")).map((p) => ({ inside: p, host: p, optional: true })),
       ];
+      const support = sandboxSupport();
       const args = bwrapArguments(
         {
           storeScratch: builtDir,
@@ -213,9 +214,9 @@ export class SandboxedBuilder implements LocalBuilder {
           builder: toUtf8(drv.builder),
           args: drv.args.map(toUtf8),
         },
-        sandboxSupport(),
+        support,
       );
-      child = spawn("bwrap", args, { env: nodeEnv(env), stdio: ["ignore", "pipe", "pipe"], detached: true });
+      child = spawn(support.bwrap, args, { env: nodeEnv(env), stdio: ["ignore", "pipe", "pipe"], detached: true });
     } else {
       await this.prepareUnsandboxed(drvName, inputClosure, outputs);
       child = spawn(toUtf8(drv.builder), drv.args.map(toUtf8), {
