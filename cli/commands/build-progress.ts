@@ -101,10 +101,16 @@ export class BuildProgress {
         break;
       case "build-failed":
         this.building.delete(event.drvPath);
-        this.message(`error: builder for '${event.drvPath}' failed: ${firstLine(event.error.message)} (log: ${event.logPath})`);
+        // Not an `error:` line: the command's own error line (exactly one) says why it stopped.
+        this.message(`builder for '${event.drvPath}' failed; its log is ${event.logPath}`);
         break;
     }
     this.schedule();
+  }
+
+  /** A line of its own above the status line (warnings). */
+  note(line: string): void {
+    this.message(line);
   }
 
   /** Removes the status line (before the final output is printed). */

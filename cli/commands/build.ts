@@ -8,7 +8,6 @@ import type { Command } from "../command.js";
 import { UsageError } from "../errors.js";
 import { parseInstantiateArgs } from "./instantiate.js";
 import { BuildProgress } from "./build-progress.js";
-import type { BuildEventListener, LocalBuilder, LocalStore } from "../../builder/index.js";
 import type { InstantiateOptions } from "../../evaluator/index.js";
 
 /** Flags nix-build takes that make no sense for `lading build`. */
@@ -35,15 +34,6 @@ export function parseDrvLine(line: string): { drvPath: string; output: string } 
   return bang < 0 ? { drvPath: line, output: "out" } : { drvPath: line.slice(0, bang), output: line.slice(bang + 1) };
 }
 
-type BuilderFactory = new (store: LocalStore, options: { onEvent?: BuildEventListener }) => LocalBuilder;
-
-/** The sandboxed local builder, when this build of the builder has one. */
-async function localBuilder(store: LocalStore, onEvent: BuildEventListener): Promise<LocalBuilder | undefined> {
-  const builderModule: Record<string, unknown> = await import("../../builder/index.js");
-  const factory = builderModule["SandboxedBuilder"] as BuilderFactory | undefined;
-  return typeof factory === "function" ? new factory(store, { onEvent }) : undefined;
-}
-
 function oneLine(message: string): string {
   return message.replace(/\s*\n\s*/g, " ").trim();
 }
@@ -53,7 +43,7 @@ export const buildCommand: Command = {
   summary: "evaluate, realise and print output paths, like nix-build --no-out-link",
   async run(args) {
     const options = parseBuildArgs(args);
-    const [{ builderConfigFromEnv, openBuilderStore, StoreRealiser }, { instantiateIntoStore }, { parseStorePath }] = await Promise.all([
+    const [{ builderConfigFromEnv, openBuilderStore, SandboxedBuilder, StoreRealiser }, { instantiateIntoStore }, { parseStorePath }] = await Promise.all([
       import("../../builder/index.js"),
       import("./instantiate-drv-store.js"),
       import("../../store/index.js"),
@@ -69,7 +59,7 @@ export const buildCommand: Command = {
       if (result.exitCode !== 0) return result.exitCode;
 
       substituter.on("event", (e) => progress.onSubstitution(e));
-      const builder = await localBuilder(store, (e) => progress.onBuild(e));
+      const builder = new SandboxedBuilder(store, { onEvent: (e) => progress.onBuild(e), warn: (m) => progress.note(`warning: ${m}`) });
       const realiser = new StoreRealiser(store, substituter, builder);
       const wanted = result.stdout.split("\n").filter((l) => l !== "").map(parseDrvLine);
       const outputs = await Promise.all(
