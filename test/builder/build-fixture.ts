@@ -1,7 +1,17 @@
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { dumpNar, parseHash, parseStorePath, type StorePath } from "../../store/index.js";
+import {
+  DerivationHasher,
+  dumpNar,
+  fillOutputPaths,
+  parseDerivation,
+  parseHash,
+  parseStorePath,
+  renderDerivation,
+  type Derivation,
+  type StorePath,
+} from "../../store/index.js";
 import { LocalStore, SandboxedBuilder, StoreRealiser, type BuildEvent, type SandboxedBuilderOptions } from "../../builder/index.js";
 import { runNix } from "../helpers/nix.js";
 import { tempDir } from "./fixture.js";
@@ -97,4 +107,39 @@ export async function openBuildStore(options: SandboxedBuilderOptions = {}): Pro
 /** A fresh value per test run, so CppNix really builds (nothing is cached in /nix/store). */
 export function nonce(): string {
   return `${process.pid}-${Date.now().toString(36)}`;
+}
+
+export interface DerivationSpec {
+  name: string;
+  builder: string;
+  args?: string[];
+  env?: Record<string, string>;
+  outputs?: string[];
+  /** A fixed output: `hashAlgo` as in the .drv (`sha256`, `r:sha256`) and its base16 hash. */
+  fixed?: { hashAlgo: string; hash: string };
+  inputSrcs?: StorePath[];
+  inputDrvs?: Map<StorePath, string[]>;
+}
+
+/** Writes a derivation into `store` as `derivation { … }` would, and returns its .drv path. */
+export async function addDerivation(store: LocalStore, spec: DerivationSpec): Promise<StorePath> {
+  const outputs = new Map<string, { path: string; hashAlgo: string; hash: string }>();
+  for (const name of spec.fixed ? ["out"] : (spec.outputs ?? ["out"])) outputs.set(name, { path: "", hashAlgo: spec.fixed?.hashAlgo ?? "", hash: spec.fixed?.hash ?? "" });
+  const env = new Map<string, string>(Object.entries({ name: spec.name, builder: spec.builder, system: "x86_64-linux", ...spec.env }));
+  for (const name of outputs.keys()) env.set(name, "");
+  if (spec.outputs) env.set("outputs", spec.outputs.join(" "));
+  const drv: Derivation = {
+    outputs,
+    inputDrvs: new Map([...(spec.inputDrvs ?? [])].map(([p, o]) => [p.render(store.storeDir), o])),
+    inputSrcs: (spec.inputSrcs ?? []).map((p) => p.render(store.storeDir)).sort(),
+    platform: "x86_64-linux",
+    builder: spec.builder,
+    args: spec.args ?? [],
+    env: new Map([...env].sort(([a], [b]) => (a < b ? -1 : 1))),
+  };
+  const hasher = new DerivationHasher((p) => parseDerivation(readFileSync(store.realPath(parseStorePath(p, store.storeDir)), "latin1")));
+  fillOutputPaths(drv, spec.name, hasher, store.storeDir);
+  const refs = [...(spec.inputSrcs ?? []), ...(spec.inputDrvs?.keys() ?? [])];
+  const info = await store.addText(`${spec.name}.drv`, Buffer.from(renderDerivation(drv), "latin1"), refs);
+  return info.path;
 }
