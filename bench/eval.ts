@@ -1,27 +1,52 @@
 /**
- * Evaluation speed against CppNix on the same expressions in the same run.
- * Lading is timed in-process (a fresh EvalState per run, so caches do not help);
- * CppNix is timed as `nix-instantiate --eval --strict -E …` minus the median time
- * of `nix-instantiate --eval -E 1` (its start-up). Times are CPU time (user +
- * system: stable on a loaded machine; CppNix's via /usr/bin/time). Prints medians
- * and the ratio lading/CppNix (lower is better).
+ * Evaluation speed and memory against CppNix, side by side in the same run on the
+ * same files: each workload is a .nix file evaluated by `lading instantiate --eval
+ * --strict FILE` and by `nix-instantiate --eval --strict FILE`, alternately, each
+ * under /usr/bin/time (wall, CPU = user + system, peak RSS). Results must be equal.
  *
- *   node --stack-size=50000 dist/bench/eval.js [--runs N]   (a big stack for deep workloads)
+ * Prints per workload the medians and three ratios lading/CppNix (lower is better):
+ *   total  end-to-end wall time (what a user waits for, start-up included)
+ *   eval   wall time minus each tool's own start-up (`--eval -E 1` median)
+ *   rss    peak resident set size
+ * With /tmp/nixlib (nixpkgs.lib, see bench/README or the evaluator notes) it also
+ * runs nixpkgs lib workloads.
+ *
+ *   node dist/bench/eval.js [--runs N] [--only SUBSTRING]
  */
 import { spawnSync } from "node:child_process";
-import { EvalState, evalString, forceDeep, printValue } from "../evaluator/index.js";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 
-const WORKLOADS: { name: string; expr: string }[] = [
+const LADING = fileURLToPath(new URL("../../bin/lading", import.meta.url));
+const NIXLIB = "/tmp/nixlib/lib";
+
+interface Workload {
+  readonly name: string;
+  /** Nix source of the file to evaluate. */
+  readonly expr: string;
+}
+
+const SYNTHETIC: Workload[] = [
   {
     name: "fib 25 (naive recursion on ints)",
     expr: "let fib = n: if n < 2 then n else fib (n - 1) + fib (n - 2); in fib 25",
+  },
+  {
+    name: "deep recursion: sum 1..10000, not a tail call",
+    expr: "let sum = n: if n == 0 then 0 else n + sum (n - 1); in sum 10000",
   },
   {
     name: "200k-element list: genList, map, foldl'",
     expr: "builtins.foldl' (a: b: a + b) 0 (map (x: x * 3) (builtins.genList (x: x) 200000))",
   },
   {
-    name: "attrset: listToAttrs 5k, 500 // merges, mapAttrs-like rebuild",
+    name: "foldl' over 1M ints (strict accumulator)",
+    expr: "builtins.foldl' (acc: x: acc + x) 0 (builtins.genList (x: x) 1000000)",
+  },
+  {
+    name: "attrset: listToAttrs 5k, 500 // merges, rebuild",
     expr: `let
       inherit (builtins) genList listToAttrs attrNames foldl';
       names = genList (i: "k\${toString i}") 5000;
@@ -30,6 +55,14 @@ const WORKLOADS: { name: string; expr: string }[] = [
       mapA = f: s: listToAttrs (map (k: { name = k; value = f k s.\${k}; }) (attrNames s));
       r = mapA (k: v: v + 1) merged;
     in foldl' (a: k: a + r.\${k}) 0 (attrNames r)`,
+  },
+  {
+    name: "large merges: 200 × (2k-attr set // 2k-attr set)",
+    expr: `let
+      inherit (builtins) genList listToAttrs foldl' attrNames length;
+      mk = p: listToAttrs (genList (i: { name = "\${p}\${toString i}"; value = i; }) 2000);
+      a = mk "a"; b = mk "b";
+    in foldl' (n: i: n + length (attrNames ((if i / 2 * 2 == i then a else b) // (mk "c")))) 0 (genList (x: x) 200)`,
   },
   {
     name: "fixpoint with 300 overlays (lib-like extends chain)",
@@ -41,45 +74,118 @@ const WORKLOADS: { name: string; expr: string }[] = [
       final = fix (builtins.foldl' (f: o: extends o f) base overlays);
     in [ final.b (builtins.length final.pkgs) (builtins.foldl' (a: p: a + p.v) 0 final.pkgs) ]`,
   },
+  {
+    name: "string building: 20k appends + concatStringsSep of 100k",
+    expr: `let
+      inherit (builtins) foldl' genList concatStringsSep stringLength;
+      s = foldl' (acc: i: acc + "ab") "" (genList (x: x) 20000);
+      t = concatStringsSep "," (genList toString 100000);
+    in stringLength s + stringLength t + stringLength "\${s}\${t}"`,
+  },
+  {
+    name: "genericClosure over 50k keys",
+    expr: `builtins.length (builtins.genericClosure {
+      startSet = [ { key = 0; } ];
+      operator = x: if x.key >= 50000 then [ ] else [ { key = x.key + 1; } { key = (x.key * 7) - (x.key * 7) / 50000 * 50000; } ];
+    })`,
+  },
 ];
+
+/** nixpkgs lib workloads (CppNix 2.8 evaluates these files of current nixpkgs lib). */
+function nixlibWorkloads(): Workload[] {
+  if (!existsSync(NIXLIB)) return [];
+  return [
+    { name: "nixpkgs lib: tests/systems.nix", expr: `import ${NIXLIB}/tests/systems.nix` },
+    { name: "nixpkgs lib: tests/fetchers.nix", expr: `import ${NIXLIB}/tests/fetchers.nix` },
+    {
+      name: "nixpkgs lib: evalModules with 300 options",
+      expr: `let
+        lib = import ${NIXLIB};
+        opts = lib.genAttrs (map (i: "o\${toString i}") (lib.range 1 300)) (n: lib.mkOption { type = lib.types.int; default = 1; });
+        r = lib.evalModules { modules = [ { options = opts; } { config = lib.mapAttrs (n: v: lib.mkForce 2) opts; } ]; };
+      in lib.foldl' (a: n: a + r.config.\${n}) 0 (lib.attrNames opts)`,
+    },
+    {
+      name: "nixpkgs lib: strings/lists/attrsets helpers",
+      expr: `let lib = import ${NIXLIB}; in [
+        (lib.concatMapStringsSep "," toString (lib.range 1 20000))
+        (lib.length (lib.unique (map (i: lib.mod i 1000) (lib.range 1 5000))))
+        (lib.attrNames (lib.recursiveUpdate (lib.genAttrs (map toString (lib.range 1 2000)) (n: { a = n; })) { "5" = { b = 1; }; }))
+        (lib.toposort (a: b: a < b) (lib.reverseList (lib.range 1 300))).result
+      ]`,
+    },
+  ];
+}
+
+interface Run {
+  wallMs: number;
+  cpuMs: number;
+  rssKb: number;
+  out: string;
+}
+
+function timed(cmd: string, args: string[]): Run {
+  const r = spawnSync("/usr/bin/time", ["-f", "TIME %e %U %S %M", cmd, ...args], { encoding: "latin1", maxBuffer: 1 << 28 });
+  const m = /TIME ([0-9.]+) ([0-9.]+) ([0-9.]+) ([0-9]+)\s*$/.exec(r.stderr);
+  if (!m) throw new Error(`no timing for ${cmd}: ${r.stderr}`);
+  if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr.slice(0, 2000)}`);
+  return { wallMs: Number(m[1]) * 1000, cpuMs: (Number(m[2]) + Number(m[3])) * 1000, rssKb: Number(m[4]), out: r.stdout.trim() };
+}
+
+const lading = (file: string): Run => timed(process.execPath, [LADING, "instantiate", "--eval", "--strict", file]);
+const cppnix = (file: string): Run => timed("nix-instantiate", ["--eval", "--strict", file]);
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
 }
 
-function timeNix(expr: string): { ms: number; out: string } {
-  const r = spawnSync("/usr/bin/time", ["-f", "CPU %U %S", "nix-instantiate", "--eval", "--strict", "-E", expr], { encoding: "latin1" });
-  if (r.status !== 0) throw new Error(`nix-instantiate failed: ${r.stderr}`);
-  const m = /CPU ([0-9.]+) ([0-9.]+)\s*$/.exec(r.stderr);
-  if (!m) throw new Error(`no timing in ${r.stderr}`);
-  return { ms: (Number(m[1]) + Number(m[2])) * 1000, out: r.stdout.trim() };
-}
-
-function timeLading(expr: string): { ms: number; out: string } {
-  const c0 = process.cpuUsage();
-  new EvalState({ readOnly: true });
-  const v = evalString(expr, process.cwd());
-  forceDeep(v);
-  const out = printValue(v);
-  const c = process.cpuUsage(c0);
-  return { ms: (c.user + c.system) / 1000, out };
-}
-
 function main(): void {
   const args = process.argv.slice(2);
-  const runs = args[0] === "--runs" ? Number(args[1]) : 5;
-  const startup = median(Array.from({ length: runs }, () => timeNix("1").ms));
-  console.log(`CppNix start-up CPU (nix-instantiate --eval -E 1): ${startup.toFixed(1)} ms, subtracted below`);
-  console.log("workload".padEnd(64), "lading cpu ms".padStart(14), "CppNix cpu ms".padStart(14), "ratio".padStart(7));
-  for (const w of WORKLOADS) {
-    timeLading(w.expr); // warm-up (JIT)
-    const ours = Array.from({ length: runs }, () => timeLading(w.expr));
-    const theirs = Array.from({ length: runs }, () => timeNix(w.expr));
-    if (ours[0]!.out !== theirs[0]!.out) throw new Error(`${w.name}: results differ: ${ours[0]!.out} vs ${theirs[0]!.out}`);
-    const a = median(ours.map((r) => r.ms));
-    const b = Math.max(10, median(theirs.map((r) => r.ms)) - startup); // /usr/bin/time resolution is 10 ms
-    console.log(w.name.padEnd(64), a.toFixed(1).padStart(14), b.toFixed(1).padStart(14), (a / b).toFixed(2).padStart(7));
+  const runs = args.includes("--runs") ? Number(args[args.indexOf("--runs") + 1]) : 5;
+  const only = args.includes("--only") ? args[args.indexOf("--only") + 1]! : "";
+  const dir = mkdtempSync(join(tmpdir(), "lading-bench-eval-"));
+  try {
+    const file = (name: string, expr: string): string => {
+      const p = join(dir, name.replace(/[^a-z0-9]+/gi, "-") + ".nix");
+      writeFileSync(p, expr);
+      return p;
+    };
+    const one = file("startup", "1");
+    const oursStart = Array.from({ length: runs }, () => lading(one));
+    const theirsStart = Array.from({ length: runs }, () => cppnix(one));
+    const ls = median(oursStart.map((r) => r.wallMs));
+    const ns = median(theirsStart.map((r) => r.wallMs));
+    const head = ["workload".padEnd(54), "lading ms", "CppNix ms", "total", "eval", "lading MB", "CppNix MB", "rss"];
+    console.log(head.map((h, i) => (i === 0 ? h : h.padStart(9))).join(" "));
+    const row = (name: string, a: Run[], b: Run[], evalRatio: string): void => {
+      const wa = median(a.map((r) => r.wallMs));
+      const wb = median(b.map((r) => r.wallMs));
+      const ra = Math.max(...a.map((r) => r.rssKb)) / 1024;
+      const rb = Math.max(...b.map((r) => r.rssKb)) / 1024;
+      const cells = [wa.toFixed(0), wb.toFixed(0), (wa / wb).toFixed(2), evalRatio, ra.toFixed(0), rb.toFixed(0), (ra / rb).toFixed(2)];
+      console.log(name.padEnd(54), cells.map((c) => c.padStart(9)).join(" "));
+    };
+    row("start-up: --eval -E 1 (time to first result)", oursStart, theirsStart, "-");
+    for (const w of [...SYNTHETIC, ...nixlibWorkloads()]) {
+      if (only !== "" && !w.name.includes(only)) continue;
+      const p = file(w.name, w.expr);
+      const ours: Run[] = [];
+      const theirs: Run[] = [];
+      for (let i = 0; i < runs; i++) {
+        ours.push(lading(p));
+        theirs.push(cppnix(p));
+      }
+      if (ours[0]!.out !== theirs[0]!.out) {
+        throw new Error(`${w.name}: results differ:\n${ours[0]!.out.slice(0, 300)}\n${theirs[0]!.out.slice(0, 300)}`);
+      }
+      // Start-up subtracted; at least 10 ms each (/usr/bin/time resolution).
+      const ea = Math.max(10, median(ours.map((r) => r.wallMs)) - ls);
+      const eb = Math.max(10, median(theirs.map((r) => r.wallMs)) - ns);
+      row(w.name, ours, theirs, (ea / eb).toFixed(2));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -78,6 +78,10 @@ export function setTraceCalls(on: boolean): void {
   traceCalls = on;
 }
 
+export function traceCallsOn(): boolean {
+  return traceCalls;
+}
+
 /** Evaluates `e` in `env` to weak head normal form (compiling `e` on first use). */
 export function evalExpr(e: Expr, env: Env): Value {
   return compile(e)(env);

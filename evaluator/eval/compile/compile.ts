@@ -35,6 +35,7 @@ import {
   layoutOf,
   lookupWith,
   missingAttr,
+  traceCallsOn,
 } from "../interpreter.js";
 import { getPrimOp } from "../primops.js";
 
@@ -45,7 +46,11 @@ export type LazyCode = (env: Env) => Lazy;
 
 const codes = new WeakMap<Expr, Code>();
 
-/** The compiled form of `e` (compiled on first use, then shared). */
+/**
+ * The compiled form of `e` (compiled on first use, then shared). Entry points
+ * (files, `new Thunk(expr, env)`) go through this cache; inner nodes are built
+ * once with their parent.
+ */
 export function compile(e: Expr): Code {
   let c = codes.get(e);
   if (c === undefined) {
@@ -82,8 +87,8 @@ function build(e: Expr): Code {
       return compileSelect(e);
     case "if": {
       const cond = compileBool(e.cond, e.pos);
-      const then = compile(e.then);
-      const otherwise = compile(e.else);
+      const then = build(e.then);
+      const otherwise = build(e.else);
       return (env) => (cond(env) ? then(env) : otherwise(env));
     }
     case "concatStrings":
@@ -104,7 +109,7 @@ function build(e: Expr): Code {
     }
     case "let": {
       const makeEnv = compileLetEnv(e.attrs);
-      const body = compile(e.body);
+      const body = build(e.body);
       return (env) => body(makeEnv(env));
     }
     case "binary":
@@ -116,14 +121,14 @@ function build(e: Expr): Code {
     case "hasAttr":
       return compileHasAttr(e.expr, e.path);
     case "with": {
-      const attrs = compileLazy(e.attrs);
-      const body = compile(e.body);
+      const attrs = buildLazy(e.attrs);
+      const body = build(e.body);
       const prevWith = e.prevWith;
       return (env) => body(new Env(env, [attrs(env)], prevWith));
     }
     case "assert": {
       const cond = compileBool(e.cond, e.pos);
-      const body = compile(e.body);
+      const body = build(e.body);
       const pos = e.pos;
       const condExpr = e.cond;
       return (env) => {
@@ -209,7 +214,7 @@ function buildLazy(e: Expr): LazyCode {
       const displ = e.displ;
       let code: ThunkCode | null = null;
       // Not yet initialised (a later binding of the same rec/let): defer.
-      const defer = (env: Env): Thunk => new Thunk((code ??= compile(e) as ThunkCode), env);
+      const defer = (env: Env): Thunk => new Thunk((code ??= build(e) as ThunkCode), env);
       if (level === 0) return (env) => env.vars[displ] ?? defer(env);
       if (level === 1) return (env) => env.up!.vars[displ] ?? defer(env);
       return (env) => {
@@ -222,12 +227,12 @@ function buildLazy(e: Expr): LazyCode {
       break;
   }
   // Lambdas too: CppNix thunks them (observable in printing and `==`).
-  const code = compile(e) as ThunkCode;
+  const code = build(e) as ThunkCode;
   return (env) => new Thunk(code, env);
 }
 
 function compileBool(e: Expr, pos: number): (env: Env) => boolean {
-  const code = compile(e);
+  const code = build(e);
   return (env) => {
     const v = code(env);
     if (typeof v !== "boolean") throw typeError(v, "a Boolean", pos);
@@ -241,7 +246,7 @@ let subOp: PrimOp | undefined;
 let lessThanOp: PrimOp | undefined;
 
 function compileCall(e: CallExpr): Code {
-  const fnCode = compile(e.fn);
+  const fnCode = build(e.fn);
   const args = e.args.map(compileLazy);
   const pos = e.pos;
   if (args.length === 1) {
@@ -249,7 +254,13 @@ function compileCall(e: CallExpr): Code {
     return (env) => {
       const fn = fnCode(env);
       const a = arg0(env);
-      if (fn instanceof NixLambda) return callLambda(fn, a, pos);
+      if (fn instanceof NixLambda) {
+        // `x: …` already compiled: bind and enter the body here (one JS frame
+        // less per Nix call, so deeper recursion fits the stack).
+        const c = fn.compiled;
+        if (c !== null && c.body !== null && fn.expr.formals === null && !traceCallsOn()) return c.body(new Env(fn.env, [a]));
+        return callLambda(fn, a, pos);
+      }
       if (fn instanceof PrimOp && fn.arity === 1) return fn.impl([a], pos);
       return callFunction(fn, [a], pos);
     };
@@ -312,14 +323,14 @@ export function lambdaCodeOf(e: LambdaExpr): LambdaCode {
 
 /** Compiles a lambda's body and defaults (once). */
 export function compileLambdaBody(e: LambdaExpr, c: LambdaCode): Code {
-  if (e.formals !== null) c.defaults = e.formals.entries.map((f) => (f.default === null ? null : compileLazy(f.default)));
-  const body = compile(e.body);
+  if (e.formals !== null) c.defaults = e.formals.entries.map((f) => (f.default === null ? null : buildLazy(f.default)));
+  const body = build(e.body);
   c.body = body;
   return body;
 }
 
 function compileLambda(e: LambdaExpr): Code {
-  const c = lambdaCodeOf(e);
+  const c: LambdaCode = { body: null, defaults: [] };
   return (env) => new NixLambda(e, env, c);
 }
 
@@ -329,7 +340,7 @@ function compileLetEnv(attrs: AttrsExpr): (env: Env) => Env {
   const defs = [...attrs.defs.values()];
   const n = defs.length;
   const inherited = defs.map((d) => d.kind === "inherit");
-  const values = defs.map((d) => compileLazy(d.value));
+  const values = defs.map((d) => buildLazy(d.value));
   return (env) => {
     const vars = new Array<Lazy>(n);
     const env2 = new Env(env, vars);
@@ -345,7 +356,7 @@ function compileAttrs(e: AttrsExpr): Code {
   const n = defs.length;
   const names = layout.names;
   const pos = e.pos;
-  const values = defs.map((d) => compileLazy(d.value));
+  const values = defs.map((d) => buildLazy(d.value));
   const positions = defs.map((d) => d.pos);
   const needsRest = e.dynamic.length > 0 || (e.rec && e.defs.has("__overrides"));
   if (needsRest) return (env) => evalAttrsRest(e, env);
@@ -376,7 +387,7 @@ function compileAttrs(e: AttrsExpr): Code {
 type NameCode = string | Code;
 
 function compileNames(path: AttrName[]): NameCode[] {
-  return path.map((p) => (typeof p === "string" ? p : compile(p)));
+  return path.map((p) => (typeof p === "string" ? p : build(p)));
 }
 
 function nameOf(n: NameCode, env: Env): string {
@@ -384,9 +395,9 @@ function nameOf(n: NameCode, env: Env): string {
 }
 
 function compileSelect(e: SelectExpr): Code {
-  const obj = compile(e.expr);
+  const obj = build(e.expr);
   const names = compileNames(e.path);
-  const dflt = e.default === null ? null : compile(e.default);
+  const dflt = e.default === null ? null : build(e.default);
   const pos = e.pos;
   const path = e.path;
   const n = names.length;
@@ -439,7 +450,7 @@ function compileSelect(e: SelectExpr): Code {
 }
 
 function compileHasAttr(expr: Expr, path: AttrName[]): Code {
-  const obj = compile(expr);
+  const obj = build(expr);
   const names = compileNames(path);
   const n = names.length;
   return (env) => {
@@ -461,13 +472,13 @@ function compileBinary(e: BinaryExpr): Code {
   const pos = e.pos;
   switch (e.op) {
     case "==": {
-      const l = compile(e.left);
-      const r = compile(e.right);
+      const l = build(e.left);
+      const r = build(e.right);
       return (env) => eqValues(l(env), r(env));
     }
     case "!=": {
-      const l = compile(e.left);
-      const r = compile(e.right);
+      const l = build(e.left);
+      const r = build(e.right);
       return (env) => !eqValues(l(env), r(env));
     }
     case "&&": {
@@ -486,8 +497,8 @@ function compileBinary(e: BinaryExpr): Code {
       return (env) => !l(env) || r(env);
     }
     case "//": {
-      const l = compile(e.left);
-      const r = compile(e.right);
+      const l = build(e.left);
+      const r = build(e.right);
       return (env) => {
         // CppNix forces both sides without a position.
         const a = l(env);
@@ -498,8 +509,8 @@ function compileBinary(e: BinaryExpr): Code {
       };
     }
     case "++": {
-      const l = compile(e.left);
-      const r = compile(e.right);
+      const l = build(e.left);
+      const r = build(e.right);
       return (env) => {
         const a = l(env);
         if (!Array.isArray(a)) throw typeError(a, "a list", pos);
