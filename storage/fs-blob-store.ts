@@ -1,11 +1,13 @@
 import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { createWriteStream } from "node:fs";
+import { mkdir, open, rename, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { DigestMismatchError, type BlobInfo, type BlobStore, type ByteRange } from "./blob-store.js";
 import { blobKey, formatDigest, type Digest } from "./digest.js";
+
+const READ_CHUNK = 1 << 20;
 
 /** Blobs as files under `<root>/blobs/sha256/<hex>`, written to a temp file and renamed once verified. */
 export class FsBlobStore implements BlobStore {
@@ -30,8 +32,15 @@ export class FsBlobStore implements BlobStore {
   }
 
   async read(digest: Digest, range?: ByteRange): Promise<Readable | undefined> {
-    if (!(await this.stat(digest))) return undefined;
-    return createReadStream(this.pathOf(digest), range ? { start: range.start, end: range.end } : {});
+    // Open first (one syscall instead of stat + open); large chunks cut per-chunk overhead when serving layers.
+    let handle;
+    try {
+      handle = await open(this.pathOf(digest), "r");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw err;
+    }
+    return handle.createReadStream({ highWaterMark: READ_CHUNK, ...(range ? { start: range.start, end: range.end } : {}) });
   }
 
   async write(content: Readable | Uint8Array, expected?: Digest): Promise<BlobInfo> {
