@@ -19,13 +19,17 @@ stripHash() {
 }
 
 # substituteVars IN OUT NAME...: copies IN to OUT replacing each @NAME@ by the
-# value of the variable NAME. Store paths never contain '|'.
+# value of the variable NAME (a sed script: values must not contain '|', '&' or
+# '\', which store paths and versions never do).
 substituteVars() {
   input=$1 output=$2
   shift 2
   script=""
   for var in "$@"; do
     eval "value=\${$var}"
+    case "$value" in
+      *'|'* | *'&'* | *'\'*) echo "substituteVars: the value of $var has '|', '&' or '\\'" >&2; return 1 ;;
+    esac
     script="$script s|@$var@|$value|g;"
   done
   sed -e "$script" "$input" > "$output.tmp"
