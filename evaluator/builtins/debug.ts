@@ -4,18 +4,11 @@
  * printError writes them: `trace: <value>`.
  */
 import {
-  NixAttrs,
-  NixLambda,
-  NixPath,
   NixString,
-  PrimOp,
-  PrimOpApp,
-  Thunk,
   definePrimOp,
   force,
   forceString,
-  formatFloatShort,
-  printString,
+  printValueCurrent,
   stringBytes,
   type Lazy,
 } from "../eval/index.js";
@@ -34,49 +27,11 @@ export function setTraceSink(next: (line: string) => void): (line: string) => vo
 }
 
 /**
- * CppNix 2.8's `Value::print` as `trace` uses it: unevaluated values are
- * `<CODE>`, names unquoted, and a set or list met a second time `«repeated»`.
+ * A value as current CppNix's `trace` prints it (its ValuePrinter: `«thunk»`,
+ * `«lambda @ …»`, `«primop …»`; 2.8 printed `<CODE>`, `<LAMBDA>`, `<PRIMOP>`).
  */
-export function printValueForTrace(v: Lazy, seen = new Set<object>()): string {
-  if (v instanceof Thunk) {
-    if (v.value === undefined) return "<CODE>";
-    v = v.value;
-  }
-  switch (typeof v) {
-    case "bigint":
-      return v.toString();
-    case "number":
-      return formatFloatShort(v);
-    case "boolean":
-      return v ? "true" : "false";
-    case "string":
-      return printString(v);
-  }
-  if (v === null) return "null";
-  if (v instanceof NixString) return printString(v.s);
-  if (v instanceof NixPath) return v.path;
-  if (v instanceof NixAttrs) {
-    if (v.size > 0) {
-      if (seen.has(v)) return "«repeated»";
-      seen.add(v);
-    }
-    let s = "{ ";
-    for (const k of v.keys()) s += `${k} = ${printValueForTrace(v.getAttr(k)!.value, seen)}; `;
-    return s + "}";
-  }
-  if (Array.isArray(v)) {
-    if (v.length > 0) {
-      if (seen.has(v)) return "«repeated»";
-      seen.add(v);
-    }
-    let s = "[ ";
-    for (const x of v) s += printValueForTrace(x, seen) + " ";
-    return s + "]";
-  }
-  if (v instanceof NixLambda) return "<LAMBDA>";
-  if (v instanceof PrimOp) return "<PRIMOP>";
-  if (v instanceof PrimOpApp) return "<PRIMOP-APP>";
-  return "<UNKNOWN>";
+export function printValueForTrace(v: Lazy): string {
+  return printValueCurrent(v);
 }
 
 definePrimOp("__trace", 2, ([msg, value], pos) => {

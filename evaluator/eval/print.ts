@@ -16,17 +16,30 @@ const STRING_FILE = fromFsPath("«string»");
 const STDIN_FILE = fromFsPath("«stdin»");
 const ELLIPSIS = fromFsPath("…");
 
-/** Prints a value; unevaluated parts are `<CODE>`. */
+/**
+ * Prints a value as `nix-instantiate --eval` does (CppNix's printAmbiguous);
+ * unevaluated parts are `<CODE>`. A set met again (same bindings) or a list met
+ * again through the same slot is `«repeated»`: CppNix tracks lists by the Value
+ * holding them, and a thunk is such a slot, so a list reached through another
+ * thunk (a copy in CppNix) prints again (upstream eval-okay-print).
+ */
 export function printValue(v: Lazy): string {
   const out: string[] = [];
   const seen = new Set<object>();
-  const stack: (Lazy | { text: string })[] = [v];
+  // Entries: a value with the slot (thunk) it was reached through, or text.
+  const stack: (Lazy | { text: string } | Slot)[] = [v];
   // Iterative so that deep values do not overflow the JS stack.
   while (stack.length > 0) {
-    const item = stack.pop()!;
+    const entry = stack.pop()!;
+    let item: Lazy | { text: string };
+    let slot: object | undefined;
+    if (entry instanceof Slot) {
+      item = entry.value;
+      slot = entry.thunk;
+    } else item = entry;
     if (item instanceof Thunk) {
       if (item.value === undefined) out.push("<CODE>");
-      else stack.push(item.value);
+      else stack.push(new Slot(item.value, item));
       continue;
     }
     if (isText(item)) {
@@ -56,11 +69,12 @@ export function printValue(v: Lazy): string {
         stack.push({ text: `${showId(keys[i]!)} = ` });
       }
     } else if (Array.isArray(x)) {
-      if (x.length > 0 && seen.has(x)) {
+      const key = slot ?? x;
+      if (x.length > 0 && seen.has(key)) {
         out.push(REPEATED);
         continue;
       }
-      seen.add(x);
+      seen.add(key);
       out.push("[ ");
       stack.push({ text: "]" });
       for (let i = x.length - 1; i >= 0; i--) {
@@ -72,6 +86,63 @@ export function printValue(v: Lazy): string {
     else if (x instanceof PrimOpApp) out.push("<PRIMOP-APP>");
   }
   return out.join("");
+}
+
+/** A forced value and the thunk it was reached through (its CppNix Value slot). */
+class Slot {
+  constructor(
+    readonly value: Lazy,
+    readonly thunk: Thunk,
+  ) {}
+}
+
+const THUNK = fromFsPath("«thunk»");
+const BLACKHOLE = fromFsPath("«potential infinite recursion»");
+
+/**
+ * A value as current CppNix's ValuePrinter shows it in `trace` and error messages:
+ * `«thunk»` for unevaluated parts, `«lambda name @ file:line:col»`,
+ * `«primop map»`, `«partially applied primop map»`, quoted attribute names, and
+ * `«repeated»` for a set (same bindings) or list (same slot) met again.
+ */
+export function printValueCurrent(v: Lazy, seen: Set<object> = new Set<object>(), slot?: object): string {
+  if (v instanceof Thunk) {
+    if (v.value === undefined) return v.code === null ? BLACKHOLE : THUNK;
+    return printValueCurrent(v.value, seen, v);
+  }
+  if (typeof v === "bigint") return v.toString();
+  if (typeof v === "number") return formatFloat(v);
+  if (typeof v === "boolean") return v ? "true" : "false";
+  if (v === null) return "null";
+  if (typeof v === "string") return printString(v);
+  if (v instanceof NixString) return printString(v.s);
+  if (v instanceof NixPath) return v.path;
+  if (v instanceof NixAttrs) {
+    if (seen.has(v)) return REPEATED;
+    seen.add(v);
+    let s = "{ ";
+    const keys = v.keys();
+    for (let i = 0; i < keys.length; i++) s += `${showId(keys[i]!)} = ${printValueCurrent(v.attrs[i]!.value, seen)}; `;
+    return s + "}";
+  }
+  if (Array.isArray(v)) {
+    const key = slot ?? v;
+    if (v.length > 0) {
+      if (seen.has(key)) return REPEATED;
+      seen.add(key);
+    }
+    let s = "[ ";
+    for (const x of v) s += printValueCurrent(x, seen) + " ";
+    return s + "]";
+  }
+  if (v instanceof NixLambda) {
+    const name = v.expr.name !== "" ? ` ${v.expr.name}` : "";
+    const at = atPos(v.expr.pos);
+    return fromFsPath("«") + `lambda${name}` + (at !== undefined ? ` @ ${at}` : "") + fromFsPath("»");
+  }
+  if (v instanceof PrimOp) return fromFsPath("«") + `primop ${v.name}` + fromFsPath("»");
+  if (v instanceof PrimOpApp) return fromFsPath("«") + `partially applied primop ${v.primop.name}` + fromFsPath("»");
+  return fromFsPath("«unknown»");
 }
 
 function isText(x: unknown): x is { text: string } {
