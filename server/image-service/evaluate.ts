@@ -22,6 +22,8 @@ import type { Architecture } from "../image-name.js";
 
 export const NIX_SYSTEMS: Record<Architecture, string> = { amd64: "x86_64-linux", arm64: "aarch64-linux" };
 
+const HOST_SYSTEM = process.arch === "arm64" ? "aarch64-linux" : "x86_64-linux";
+
 /** What nixpkgs' `shell` meta-package means (Nixery's choice); a set may define its own. */
 const NIXPKGS_SHELL = ["bashInteractive", "coreutils", "moreutils", "nano"];
 
@@ -65,7 +67,8 @@ export interface Evaluation {
 export function evaluatePackages(input: EvaluationInput): Evaluation {
   const writer = new StagingStoreWriter("/nix/store", input.stagingDir, (p) => input.isValidInStore(p));
   const system = NIX_SYSTEMS[input.architecture];
-  new EvalState({ store: new WritingEvalStore(writer), system, cwd: input.dir, readOnly: false });
+  // builtins.currentSystem is where builds run (a set's `buildSystem` default); `system` is the image's.
+  new EvalState({ store: new WritingEvalStore(writer), system: HOST_SYSTEM, cwd: input.dir, readOnly: false });
   const guard = <T>(what: string, fn: () => T): T => {
     try {
       return fn();

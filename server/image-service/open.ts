@@ -19,18 +19,6 @@ export async function loadPopularity(url: string): Promise<Popularity> {
   return parsePopularity(await readFile(path, "utf8"));
 }
 
-/**
- * The local builder when the builder module provides one (issue 5's sandboxed
- * builder); without it, only substitutable packages can be realised.
- */
-function localBuilder(store: builder.LocalStore, env: NodeJS.ProcessEnv): builder.LocalBuilder | undefined {
-  const exported = (builder as Record<string, unknown>)["SandboxedBuilder"];
-  if (typeof exported !== "function") return undefined;
-  const Ctor = exported as new (store: builder.LocalStore, options?: Record<string, unknown>) => builder.LocalBuilder;
-  const timeout = Number(env.LADING_BUILD_TIMEOUT ?? env.NIX_TIMEOUT ?? "600");
-  return new Ctor(store, { timeoutMs: timeout * 1000, logDir: join(resolve(env.LADING_DATA_DIR ?? env.STORAGE_PATH ?? "./.lading"), "logs") });
-}
-
 export interface OpenedImageService {
   service: ImageService;
   close(): Promise<void>;
@@ -40,7 +28,7 @@ export interface OpenedImageService {
 export async function openImageService(config: ServerConfig, storage: Storage, env: NodeJS.ProcessEnv = process.env): Promise<OpenedImageService> {
   const builderConfig = builder.builderConfigFromEnv({ ...env, LADING_DATA_DIR: config.dataDir });
   const { store, substituter } = await builder.openBuilderStore(builderConfig);
-  const realiser = new builder.StoreRealiser(store, substituter, localBuilder(store, env));
+  const realiser = new builder.StoreRealiser(store, substituter, new builder.SandboxedBuilder(store, { logDir: join(resolve(config.dataDir), "logs") }));
   const popularity = config.popularityUrl ? await loadPopularity(config.popularityUrl) : undefined;
   const dataDir = resolve(config.dataDir);
   const compression = DEFAULT_COMPRESSION;
