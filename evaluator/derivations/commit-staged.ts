@@ -1,33 +1,45 @@
 /**
- * Commits what a StagingStoreWriter staged to a real (asynchronous) store, one path
- * at a time, references before referrers. The store is described structurally
+ * Commits what a StagingStoreWriter staged to a real (asynchronous) store,
+ * references before referrers. The store is described structurally
  * (Lading's LocalStore fits) so the evaluator does not depend on the builder.
  * With a store whose single-path commit is atomic and refuses a path whose
  * references are not valid, a crash at any point leaves the valid paths closed
  * under references.
  */
 import {
-  dumpNar,
   parseContentAddress,
   parseHash,
   parseStorePath,
-  type ByteSource,
   type ContentAddress,
   type Hash,
   type StorePath,
 } from "../../store/index.js";
 import type { StagedPath } from "./staging-writer.js";
 
-/** What committing needs from a store: LocalStore's stageNar/commit pair. */
-export interface StagedCommitTarget<Staged> {
+/**
+ * A staged object as LocalStore.commit takes it (its StagedNar): `contentPath` is
+ * renamed into the store, then `dir` is removed whatever happened — here the staged
+ * object itself, so nothing else in the staging directory is touched.
+ */
+export interface StagedObject {
+  readonly dir: string;
+  readonly contentPath: string;
+  readonly narHash: Hash;
+  readonly narSize: number;
+}
+
+/** What committing needs from a store: LocalStore's commit. */
+export interface StagedCommitTarget {
   readonly storeDir: string;
   isValid(path: StorePath): boolean;
-  stageNar(source: ByteSource): Promise<Staged>;
   commit(
-    staged: Staged,
+    staged: StagedObject,
     info: { path: StorePath; narHash: Hash; narSize: number; references: StorePath[]; ca?: ContentAddress; ultimate?: boolean },
   ): Promise<unknown>;
 }
+
+/** Commits in flight at once: independent paths overlap their fsyncs. */
+const PARALLEL_COMMITS = 16;
 
 /** `paths` ordered so every path comes after the staged paths it refers to. */
 export function referencesFirst(paths: readonly StagedPath[]): StagedPath[] {
@@ -50,22 +62,51 @@ export function referencesFirst(paths: readonly StagedPath[]): StagedPath[] {
   return out;
 }
 
-/** Registers the staged paths the store does not hold yet; returns the paths registered now. */
-export async function commitStaged<Staged>(store: StagedCommitTarget<Staged>, staged: readonly StagedPath[]): Promise<StorePath[]> {
+/**
+ * Registers the staged paths the store does not hold yet (moving the staged copies
+ * into the store); returns the paths registered now. A path is committed once every
+ * staged path it refers to is; independent paths are committed concurrently.
+ */
+export async function commitStaged(store: StagedCommitTarget, staged: readonly StagedPath[]): Promise<StorePath[]> {
   const added: StorePath[] = [];
-  for (const p of referencesFirst(staged)) {
+  const done = new Map<string, Promise<void>>();
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  const slot = async (): Promise<void> => {
+    while (running >= PARALLEL_COMMITS) await new Promise<void>((wake) => waiting.push(wake));
+    running++;
+  };
+  const release = (): void => {
+    running--;
+    waiting.shift()?.();
+  };
+  const commitOne = async (p: StagedPath): Promise<void> => {
+    await Promise.all(p.references.filter((r) => r !== p.path).map((r) => done.get(r)));
     const path = parseStorePath(p.path, store.storeDir);
-    if (store.isValid(path)) continue;
-    const nar = await store.stageNar(dumpNar(Buffer.from(p.file, "latin1")));
-    await store.commit(nar, {
-      path,
-      narHash: parseHash(p.narHash, "sha256"),
-      narSize: p.narSize,
-      references: p.references.map((r) => parseStorePath(r, store.storeDir)),
-      ca: parseContentAddress(p.ca),
-      ultimate: true,
-    });
+    if (store.isValid(path)) return;
+    const narHash = parseHash(p.narHash, "sha256");
+    await slot();
+    try {
+      await store.commit(
+        { dir: p.file, contentPath: p.file, narHash, narSize: p.narSize },
+        {
+          path,
+          narHash,
+          narSize: p.narSize,
+          references: p.references.map((r) => parseStorePath(r, store.storeDir)),
+          ca: parseContentAddress(p.ca),
+          ultimate: true,
+        },
+      );
+    } finally {
+      release();
+    }
     added.push(path);
-  }
+  };
+  // referencesFirst: every reference's promise exists before its referrer's is made.
+  for (const p of referencesFirst(staged)) done.set(p.path, commitOne(p));
+  const results = await Promise.allSettled(done.values());
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) throw failed.reason;
   return added;
 }

@@ -16,6 +16,6 @@ export { COREPKGS_PREFIX } from "./derivation-nix.js";
 export { instantiateDrvs, setDefaultEvalStore } from "./instantiate-drvs.js";
 export { HashMismatchError } from "./fetchers.js";
 export { WritingEvalStore, type StoreWriter } from "./writing-store.js";
-export { StagingStoreWriter, type StagedPath } from "./staging-writer.js";
-export { commitStaged, referencesFirst, type StagedCommitTarget } from "./commit-staged.js";
+export { StagingStoreWriter, textNarHash, type StagedPath } from "./staging-writer.js";
+export { commitStaged, referencesFirst, type StagedCommitTarget, type StagedObject } from "./commit-staged.js";
 export { instantiateDrvsStaged, type StagedInstantiation, type StagingOptions } from "./instantiate-staged.js";

@@ -8,14 +8,14 @@
  */
 import { chmodSync, copyFileSync, lstatSync, mkdirSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { narHashAndSize, renderContentAddress, type ContentAddress } from "../../store/index.js";
+import { HashSink, narHashAndSize, renderContentAddress, type ContentAddress, type Hash } from "../../store/index.js";
 import type { StoreWriter } from "./writing-store.js";
 
 /** One path ready to be registered; plain data, so it can cross a worker boundary. */
 export interface StagedPath {
   /** The store path (logical, e.g. `/nix/store/…-foo.drv`). */
   readonly path: string;
-  /** The staged copy (file system path). */
+  /** The staged copy (file system path): a file, directory or symlink of its own in the staging directory. */
   readonly file: string;
   readonly references: readonly string[];
   /** Rendered content address (`text:sha256:…`, `fixed:r:sha256:…`). */
@@ -42,11 +42,34 @@ function copyTree(src: Buffer, dst: Buffer): void {
   }
 }
 
+/** Appends one NAR string token (length, bytes, zero padding to 8) to `sink`. */
+function narToken(sink: HashSink, bytes: Uint8Array): void {
+  const len = Buffer.alloc(8);
+  len.writeUInt32LE(bytes.length % 2 ** 32, 0);
+  len.writeUInt32LE(Math.floor(bytes.length / 2 ** 32), 4);
+  sink.update(len);
+  sink.update(bytes);
+  if (bytes.length % 8 !== 0) sink.update(Buffer.alloc(8 - (bytes.length % 8)));
+}
+
+const REGULAR_PREFIX = ["nix-archive-1", "(", "type", "regular", "contents"].map((t) => Buffer.from(t));
+const CLOSE = Buffer.from(")");
+
+/** The NAR hash and size of a regular, non-executable file with these contents, without the file. */
+export function textNarHash(contents: Uint8Array): { hash: Hash; size: number } {
+  const sink = new HashSink("sha256");
+  for (const t of REGULAR_PREFIX) narToken(sink, t);
+  narToken(sink, contents);
+  narToken(sink, CLOSE);
+  return { hash: sink.finish(), size: sink.size };
+}
+
 export class StagingStoreWriter implements StoreWriter {
   private readonly staged = new Map<string, StagedPath>();
 
   /**
-   * @param stagingDir an existing, empty directory of this writer's own
+   * @param stagingDir an existing, empty directory of this writer's own, on the file
+   *   system of the store it will be committed to (staged copies are renamed into place)
    * @param isValidInStore whether the real store already holds a path (then it is not staged)
    */
   constructor(
@@ -60,15 +83,15 @@ export class StagingStoreWriter implements StoreWriter {
   }
 
   addText(storePath: string, contents: Buffer, references: readonly string[], ca: ContentAddress): void {
-    const file = this.stagingPath(storePath);
+    const file = this.place(storePath);
     writeFileSync(file, contents);
-    this.record(storePath, file, references, ca);
+    this.record(storePath, file, references, ca, textNarHash(contents));
   }
 
   addTree(storePath: string, sourcePath: string, ca: ContentAddress): void {
-    const file = this.stagingPath(storePath);
+    const file = this.place(storePath);
     copyTree(Buffer.from(sourcePath, "latin1"), Buffer.from(file, "latin1"));
-    this.record(storePath, file, [], ca);
+    this.record(storePath, file, [], ca, narHashAndSize(Buffer.from(file, "latin1")));
   }
 
   /** Everything staged so far, in the order it was added (which is already references first). */
@@ -76,12 +99,18 @@ export class StagingStoreWriter implements StoreWriter {
     return [...this.staged.values()];
   }
 
-  private stagingPath(storePath: string): string {
+  private place(storePath: string): string {
     return join(this.stagingDir, storePath.slice(storePath.lastIndexOf("/") + 1));
   }
 
-  private record(path: string, file: string, references: readonly string[], ca: ContentAddress): void {
-    const { hash, size } = narHashAndSize(Buffer.from(file, "latin1"));
-    this.staged.set(path, { path, file, references: [...references], ca: renderContentAddress(ca), narHash: hash.format("base32", false), narSize: size });
+  private record(path: string, file: string, references: readonly string[], ca: ContentAddress, nar: { hash: Hash; size: number }): void {
+    this.staged.set(path, {
+      path,
+      file,
+      references: [...references],
+      ca: renderContentAddress(ca),
+      narHash: nar.hash.format("base32", false),
+      narSize: nar.size,
+    });
   }
 }
