@@ -1,9 +1,10 @@
 /**
  * NAR dump and NAR hash throughput against CppNix, measured in the same run on the
  * same generated tree (~300 MB: many small files in nested directories, some medium
- * and a few large ones, executables and symlinks). Prints medians and ratios
- * lading/CppNix (lower is better; the target is <= 1.2). `hash/lib` is the hash
- * through the store module alone, without the CLI's start-up.
+ * and a few large ones, executables and symlinks). Prints medians of alternated runs
+ * (at least 5) and ratios lading/CppNix (lower is better; the target is <= 1.2), of
+ * wall time and of the pipeline's CPU time (user + system, every process of it).
+ * `hash/lib` is the hash through the store module alone, without the CLI's start-up.
  *
  *   node dist/bench/nar-dump.js [--size-mb N] [--runs N] [--keep DIR]
  */
@@ -78,13 +79,20 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-/** Runs a shell pipeline, returns its wall time in seconds and its stdout. */
-function timeShell(command: string): { seconds: number; output: string } {
+/**
+ * Runs a shell pipeline; returns its wall time in seconds, the CPU seconds (user +
+ * system) of the whole pipeline, and its stdout. CPU time is reported too because on
+ * a shared machine the wall time of a pipeline is mostly other people's load.
+ */
+function timeShell(command: string): { seconds: number; cpu: number; output: string } {
   const start = process.hrtime.bigint();
-  const result = spawnSync("sh", ["-c", command], { encoding: "utf8", maxBuffer: 1 << 20 });
+  // bash's `times` prints the children's user and system time on its second line.
+  const result = spawnSync("bash", ["-c", `${command}\ntimes >&2`], { encoding: "utf8", maxBuffer: 1 << 20 });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   if (result.status !== 0) throw new Error(`'${command}' failed: ${result.stderr}`);
-  return { seconds, output: result.stdout.trim() };
+  const children = result.stderr.trim().split("\n").at(-1) ?? "";
+  const cpu = [...children.matchAll(/(\d+)m([\d.]+)s/g)].reduce((sum, m) => sum + Number(m[1]) * 60 + Number(m[2]), 0);
+  return { seconds, cpu, output: result.stdout.trim() };
 }
 
 interface Pair {
@@ -96,6 +104,8 @@ interface Pair {
 function measure(pair: Pair, runs: number): void {
   const ours: number[] = [];
   const theirs: number[] = [];
+  const ourCpu: number[] = [];
+  const theirCpu: number[] = [];
   let outputs: [string, string] = ["", ""];
   // Alternate the two so drifting machine load hits both alike.
   for (let i = 0; i < runs; i++) {
@@ -103,17 +113,22 @@ function measure(pair: Pair, runs: number): void {
     const b = timeShell(pair.cppnix);
     ours.push(a.seconds);
     theirs.push(b.seconds);
+    ourCpu.push(a.cpu);
+    theirCpu.push(b.cpu);
     outputs = [a.output, b.output];
   }
   const same = outputs[0] === outputs[1] ? "same output" : `OUTPUT DIFFERS: ${outputs[0]} vs ${outputs[1]}`;
   const ratio = median(ours) / median(theirs);
+  const cpuRatio = median(ourCpu) / median(theirCpu);
   console.log(
-    `${pair.label.padEnd(10)} lading ${median(ours).toFixed(3)} s   cppnix ${median(theirs).toFixed(3)} s   ratio ${ratio.toFixed(2)}   (${same})`,
+    `${pair.label.padEnd(10)} lading ${median(ours).toFixed(3)} s   cppnix ${median(theirs).toFixed(3)} s   ratio ${ratio.toFixed(2)}` +
+      `   cpu ${median(ourCpu).toFixed(2)} / ${median(theirCpu).toFixed(2)} s = ${cpuRatio.toFixed(2)}   (${same})`,
   );
 }
 
 function main(): void {
   const options = parseOptions(process.argv.slice(2));
+  options.runs = Math.max(options.runs, 5);
   if (spawnSync("nix-store", ["--version"], { stdio: "ignore" }).status !== 0) {
     console.log("nar-dump: skipped, CppNix (nix-store) is not installed");
     return;
@@ -132,6 +147,14 @@ function main(): void {
         label: "dump",
         lading: `'${LADING}' store dump '${root}' | sha256sum`,
         cppnix: `nix-store --dump '${root}' | sha256sum`,
+      },
+      options.runs,
+    );
+    measure(
+      {
+        label: "dump>null",
+        lading: `'${LADING}' store dump '${root}' > /dev/null; echo done`,
+        cppnix: `nix-store --dump '${root}' > /dev/null; echo done`,
       },
       options.runs,
     );

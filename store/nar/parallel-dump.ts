@@ -2,6 +2,7 @@ import { availableParallelism, loadavg } from "node:os";
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { Hash, HashSink, type HashAlgo } from "../hash.js";
 import { NarDumper, writeAllSync } from "./dump.js";
+import { ThreadedFdWriter } from "./fd-writer.js";
 import { readFileInto } from "./read-exact.js";
 import type { ReadBatch } from "./read-worker.js";
 
@@ -171,11 +172,47 @@ export function pumpNar(
   return size;
 }
 
-/** Writes the NAR of `path` to a file descriptor (e.g. 1 for stdout); returns its size. */
+/** The walker of `writeNarToFd`: builds its chunks in buffers it is handed. */
+class SuppliedChunkDumper extends NarDumper {
+  constructor(
+    path: string | Buffer,
+    private readonly supply: () => Buffer,
+  ) {
+    super(path, CHUNK_SIZE);
+  }
+
+  protected override allocate(): Buffer {
+    return this.supply();
+  }
+}
+
+/**
+ * Writes the NAR of `path` to a file descriptor (e.g. 1 for stdout); returns its size.
+ * Past the first few MiB a worker thread does the (blocking) writes, so the walk goes
+ * on while the reader (`| sha256sum`, a socket) drains the pipe; from one thread the
+ * two took turns. The walk itself stays on this thread: the reader needs the other core.
+ */
 export function writeNarToFd(path: string | Buffer, fd: number): number {
-  // The reader of the descriptor (`| sha256sum`, a socket) needs the other core: a
-  // worker thread here competes with it and measured slower, so the walk reads alone.
-  return pumpNar(path, (chunk) => writeAllSync(fd, chunk), { parallel: false });
+  let writer: ThreadedFdWriter | undefined;
+  const dumper = new SuppliedChunkDumper(path, () => writer?.acquire() ?? Buffer.allocUnsafe(CHUNK_SIZE));
+  let size = 0;
+  try {
+    for (let chunk = dumper.next(); chunk; chunk = dumper.next()) {
+      size += chunk.length;
+      if (!writer) writeAllSync(fd, chunk);
+      // A chunk grown past its buffer (a rare very long token) is not shared.
+      else if (chunk.buffer instanceof SharedArrayBuffer) writer.submit(chunk);
+      else writer.writeNow(chunk);
+      if (!writer && size >= PARALLEL_AFTER) writer = new ThreadedFdWriter(fd, CHUNK_SIZE);
+    }
+    writer?.drain();
+  } catch (err) {
+    dumper.abort();
+    throw err;
+  } finally {
+    writer?.stop();
+  }
+  return size;
 }
 
 /** The hash and byte size of the NAR of `path`, computed in one pass without storing it. */

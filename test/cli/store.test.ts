@@ -50,6 +50,19 @@ test("store dump writes what nix-store --dump writes", { skip }, (t) => {
   }
 });
 
+test("store dump of a tree past the threaded writer's threshold writes what nix-store --dump writes", { skip }, (t) => {
+  const dir = scratch(t);
+  const root = join(dir, "tree");
+  writeRandomTree(root, 13);
+  // Several MiB in files of different sizes, so chunks reach the write worker.
+  for (let i = 0; i < 6; i++) writeFileSync(join(root, `big${i}`), Buffer.alloc((1 << 20) * i + 12345, i + 1));
+  const ours = lading(["store", "dump", root]);
+  assert.equal(ours.status, 0, ours.stderr);
+  const theirs = run("nix-store", ["--dump", root]).stdout;
+  assert.ok(theirs.length > 16 << 20);
+  assert.ok(ours.stdout.equals(theirs));
+});
+
 test("store hash prints what nix-hash prints, for every type and format", { skip }, (t) => {
   const dir = scratch(t);
   const root = join(dir, "tree");
