@@ -7,6 +7,7 @@
  * file, line and column (only needed when an error or `__curPos` is shown).
  * `NO_POS` (0) means "no position", like CppNix's `noPos`.
  */
+import { readFileSync } from "node:fs";
 
 export const NO_POS = 0;
 
@@ -31,18 +32,48 @@ export interface Position {
 export type SourceEncoding = "bytes" | "utf16" | "auto";
 
 export class Source {
-  private lineStarts: number[] | undefined;
+  private lineStarts: Int32Array | undefined;
   private isBytes: boolean | undefined;
+  /** The text; for files only while in the recent-files cache (see `text`). */
+  private heldText: string | null;
 
   constructor(
     /** Path of the file; for `-E` / stdin sources the text is not a file. */
     readonly path: string,
-    readonly text: string,
+    text: string,
     readonly origin: SourceOrigin,
     /** Global position of the first character of `text`. */
     readonly base: number,
     readonly encoding: SourceEncoding = "auto",
-  ) {}
+  ) {
+    this.heldText = text;
+    if (origin === "file") holdRecent(this);
+  }
+
+  /**
+   * The source text. A long-running process parses many files, so file texts are
+   * not kept forever: only the most recent ones stay in memory (their line table
+   * is computed before a text is dropped, so positions still resolve), and an
+   * older file's text is read again from disk when asked for.
+   */
+  get text(): string {
+    if (this.heldText !== null) return this.heldText;
+    let text = "";
+    try {
+      text = readFileSync(Buffer.from(this.path, "latin1").toString("utf8"), "latin1");
+    } catch {
+      // gone or never a real file: positions still resolve, excerpts are empty
+    }
+    return text;
+  }
+
+  /** Keeps what positions need (line table, byte encoding) and lets the text go. */
+  dropText(): void {
+    if (this.heldText === null) return;
+    void this.bytes;
+    this.lineStarts ??= computeLineStarts(this.heldText);
+    this.heldText = null;
+  }
 
   private get bytes(): boolean {
     if (this.isBytes === undefined) {
@@ -73,7 +104,16 @@ export class Source {
   }
 }
 
-function computeLineStarts(text: string): number[] {
+/** File sources whose text is still held, oldest first (a small FIFO). */
+const recent: Source[] = [];
+const RECENT_FILES = 64;
+
+function holdRecent(source: Source): void {
+  recent.push(source);
+  if (recent.length > RECENT_FILES) recent.shift()!.dropText();
+}
+
+function computeLineStarts(text: string): Int32Array {
   const starts = [0];
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -83,7 +123,7 @@ function computeLineStarts(text: string): number[] {
       starts.push(i + 1);
     }
   }
-  return starts;
+  return Int32Array.from(starts);
 }
 
 function utf8Length(text: string, from: number, to: number): number {
