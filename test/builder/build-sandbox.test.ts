@@ -3,13 +3,14 @@
  * timeouts, missing outputs, hash mismatches, reference cycles.
  */
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { test } from "node:test";
 import { hashBytes, type StorePath } from "../../store/index.js";
 import { type LocalStore } from "../../builder/index.js";
+import { nixSkipReason, runNix } from "../helpers/nix.js";
 import { addDerivation, buildToolsSkipReason, busyboxDir, openBuildStore } from "./build-fixture.js";
 
 const skip = buildToolsSkipReason();
@@ -175,6 +176,28 @@ test("__impureHostDeps and LADING_SANDBOX_PATHS make host paths visible read-onl
       const expected = `from host shell\n${existsSync("/etc/hostname") ? "extra\n" : ""}ro\n`;
       assert.equal(readFileSync(store.realPath(out), "utf8"), expected);
     });
+  } finally {
+    await store.close();
+  }
+});
+
+test("unsandboxed mode (LADING_SANDBOX=false) warns, and needs the inputs at their logical location", { skip: skip || nixSkipReason() }, async () => {
+  const warnings: string[] = [];
+  const { store, realiser, events } = await openBuildStore({ sandbox: false, warn: (m) => warnings.push(m) });
+  try {
+    const dir = busyboxDir();
+    writeFileSync(join(dir, "nonce"), `${process.pid} ${Date.now()}\n`); // a path the host's store does not have yet
+    const bb = (await store.addPath(dir, { name: "busybox" })).path;
+    const sh = `${bb.render()}/bin/sh`;
+    const script = `echo "$HOME $PATH" > $out; test "$NIX_BUILD_TOP" = "$(pwd)" && echo cwd >> $out`;
+    const drvPath = await addDerivation(store, { name: `unsandboxed-${process.pid}-${Date.now()}`, builder: sh, args: ["-c", script], inputSrcs: [bb] });
+    await assert.rejects(realiser.realise(drvPath), /cannot build '.*' unsandboxed: input '.*-busybox' is not at its logical location/);
+    assert.equal(runNix("nix-store", ["--add", dir]).toString().trim(), bb.render(), "CppNix names the busybox path alike");
+    const out = (await realiser.realise(drvPath)).get("out")!;
+    assert.equal(readFileSync(store.realPath(out), "utf8"), `/homeless-shelter /path-not-set\ncwd\n`);
+    assert.ok(!existsSync(out.render()), "the output was moved into the store, not left in the host's store directory");
+    assert.match(warnings.join("\n"), /UNSANDBOXED/);
+    assert.ok(events.some((e) => e.type === "build-started" && !e.sandboxed));
   } finally {
     await store.close();
   }
