@@ -1,6 +1,7 @@
-/** `hashString` and `hashFile`: base16 digests (md5, sha1, sha256, sha512). */
+/** `hashString` and `hashFile`: base16 digests (md5, sha1, sha256, sha512); `convertHash`. */
 import { createHash } from "node:crypto";
-import { EvalError, definePrimOp, forceString, forceStringNoCtx, nixToBytes, stringBytes } from "../eval/index.js";
+import { EvalError, definePrimOp, forceAttrs, forceString, forceStringNoCtx, nixToBytes, stringBytes } from "../eval/index.js";
+import { isHashAlgo, parseHash, type Hash, type HashAlgo, type HashFormat } from "../../store/index.js";
 import { readFileBytes, realisePath } from "./files.js";
 
 const ALGORITHMS = new Set(["md5", "sha1", "sha256", "sha512"]);
@@ -21,4 +22,39 @@ definePrimOp("__hashFile", 2, ([type, p], pos) => {
   const algo = hashAlgorithm(forceStringNoCtx(type!, pos), pos);
   const bytes = readFileBytes(realisePath(p!, pos), pos);
   return createHash(algo).update(bytes).digest("hex");
+});
+
+/** Current CppNix's hash format names (`nix32` and its old name `base32`). */
+const HASH_FORMATS: Readonly<Record<string, HashFormat>> = { base16: "base16", nix32: "base32", base32: "base32", base64: "base64", sri: "sri" };
+
+/**
+ * `convertHash { hash; hashAlgo ? …; toHashFormat; }` (current CppNix; upstream
+ * eval-okay-convertHash): any accepted form in, the named form out, with the
+ * algorithm prefix only for SRI.
+ */
+definePrimOp("__convertHash", 1, ([args], pos) => {
+  const attrs = forceAttrs(args!, pos);
+  const hashAttr = attrs.getAttr("hash");
+  if (hashAttr === undefined) throw new EvalError("attribute 'hash' missing", pos);
+  const hash = forceStringNoCtx(hashAttr.value, pos);
+  const algoAttr = attrs.getAttr("hashAlgo");
+  let algo: HashAlgo | undefined;
+  if (algoAttr !== undefined) {
+    const name = forceStringNoCtx(algoAttr.value, pos);
+    if (!isHashAlgo(name)) throw new EvalError(`unknown hash algorithm '${name}', expect 'blake3', 'md5', 'sha1', 'sha256', or 'sha512'`, pos);
+    algo = name;
+  }
+  const formatAttr = attrs.getAttr("toHashFormat");
+  if (formatAttr === undefined) throw new EvalError("attribute 'toHashFormat' missing", pos);
+  const formatName = forceStringNoCtx(formatAttr.value, pos);
+  const format = HASH_FORMATS[formatName];
+  if (format === undefined) throw new EvalError(`unknown hash format '${formatName}', expect 'base16', 'base32', 'base64', or 'sri'`, pos);
+  let parsed: Hash;
+  try {
+    parsed = parseHash(hash, algo);
+  } catch (err) {
+    if (err instanceof Error && !(err instanceof EvalError)) throw new EvalError(err.message, pos);
+    throw err;
+  }
+  return parsed.format(format, format === "sri");
 });

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, rmSync } from "node:fs";
 import { fixtureDir, ours, theirs } from "./builtins-harness.js";
-import { nixSkipReason } from "../helpers/nix.js";
+import { nixSkipReason, runNixAsync } from "../helpers/nix.js";
 import { setTraceSink } from "../../evaluator/builtins/index.js";
 import { EvalState, evalString, printValue } from "../../evaluator/eval/index.js";
 
@@ -42,4 +42,30 @@ test("warn prints an evaluation warning and returns its second argument; break i
   assert.equal(ours('builtins.warn "m" (throw "x")', dir).out, "error: x");
   assert.equal(ours("break [ 1 2 ]", dir).out, "[ 1 2 ]");
   assert.equal(ours("builtins.break 3", dir).out, "3");
+});
+
+test("convertHash gives the forms CppNix's nix-hash gives (upstream eval-okay-convertHash)", { skip: nixSkipReason() }, async () => {
+  const dir = fixtureDir();
+  try {
+    for (const algo of ["md5", "sha1", "sha256", "sha512"]) {
+      const hex = ours(`builtins.hashString "${algo}" "lading ${algo}"`, dir).out.slice(1, -1);
+      const nix32 = (await runNixAsync("nix-hash", ["--type", algo, "--to-base32", hex])).stdout.trim();
+      const sri = (await runNixAsync("nix", ["hash", "to-sri", "--type", algo, hex], { env: { NIX_CONFIG: "experimental-features = nix-command" } })).stdout.trim();
+      const b64 = sri.slice(algo.length + 1);
+      for (const input of [hex, `${algo}:${hex}`, `${algo}:${nix32}`, sri, `${algo}:${b64}`]) {
+        const hasAlgo = input !== hex;
+        const convert = (fmt: string): string =>
+          ours(`builtins.convertHash { hash = "${input}"; ${hasAlgo ? "" : `hashAlgo = "${algo}"; `}toHashFormat = "${fmt}"; }`, dir).out;
+        assert.equal(convert("base16"), JSON.stringify(hex), input);
+        assert.equal(convert("nix32"), JSON.stringify(nix32), input);
+        assert.equal(convert("base32"), JSON.stringify(nix32), input);
+        assert.equal(convert("base64"), JSON.stringify(b64), input);
+        assert.equal(convert("sri"), JSON.stringify(sri), input);
+      }
+    }
+    assert.match(ours('builtins.convertHash { hash = "abc"; toHashFormat = "sri"; }', dir).out, /^error: hash 'abc' does not include a type/);
+    assert.match(ours('builtins.convertHash { hash = "sha1:abc"; toHashFormat = "hex"; }', dir).out, /^error: unknown hash format 'hex'/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
