@@ -25,6 +25,7 @@ import {
 import { EvalError } from "../eval/index.js";
 import {
   JsonParseError,
+  JsonValueError,
   parseJson,
   renderJson,
   renderXml,
@@ -91,11 +92,12 @@ definePrimOp("__fromJSON", 1, ([s], pos) => {
   const text = forceStringNoCtx(s!, pos);
   let parsed: JsonValue;
   try {
-    parsed = parseJson(text);
+    parsed = parseJson(text, "current");
   } catch (err) {
     if (err instanceof JsonParseError) {
       throw new EvalError(err.message, pos).addTrace(pos, "while decoding a JSON string");
     }
+    if (err instanceof JsonValueError) throw new EvalError(err.message, pos);
     throw err;
   }
   return jsonToValue(parsed);

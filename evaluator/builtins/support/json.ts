@@ -46,6 +46,20 @@ export function renderJson(value: JsonValue): string {
 /** A fromJSON failure; the message is nlohmann's `what()`, which CppNix shows as is. */
 export class JsonParseError extends Error {}
 
+/** A well-formed document whose value current CppNix refuses (NUL in a string, unsigned overflow). */
+export class JsonValueError extends Error {}
+
+/**
+ * "2.8": CppNix 2.8's fromJSON (a NUL ends a string, unsigned 64-bit numbers wrap);
+ * "current": current CppNix's (both are errors; upstream eval-fail-fromJSON-*).
+ */
+export type JsonMode = "2.8" | "current";
+
+/** Current CppNix's refusal of a string with NUL bytes, shown with `␀` (as bytes). */
+export function nulStringError(s: string): string {
+  return `input string '${s.replaceAll("\0", "\u00e2\u0090\u0080")}' cannot be represented as Nix string because it contains null bytes`;
+}
+
 const enum Tok {
   True,
   False,
@@ -327,9 +341,15 @@ class Lexer {
 }
 
 /** `builtins.fromJSON` over a byte string. Duplicate keys: the last one wins. */
-export function parseJson(input: string): JsonValue {
+export function parseJson(input: string, mode: JsonMode = "2.8"): JsonValue {
   const lexer = new Lexer(input);
   let tok = lexer.scan();
+  const current = mode === "current";
+  const key = (): string => {
+    const k = lexer.stringValue;
+    if (current && k.includes("\0")) throw new JsonValueError(nulStringError(k));
+    return k;
+  };
 
   const fail = (expected: Tok, context: string): never => {
     let msg = `syntax error while parsing ${context} - `;
@@ -340,6 +360,9 @@ export function parseJson(input: string): JsonValue {
   };
   const numberValue = (): bigint | number => {
     const v = lexer.numberValue;
+    if (current && typeof v === "bigint" && v < 0n && !lexer.tokenString().startsWith("-")) {
+      throw new JsonValueError(`unsigned json number ${lexer.tokenString()} outside of Nix integer range`);
+    }
     if (typeof v === "number" && !Number.isFinite(v)) {
       throw new JsonParseError(`[json.exception.out_of_range.406] number overflow parsing '${lexer.tokenString()}'`);
     }
@@ -357,10 +380,10 @@ export function parseJson(input: string): JsonValue {
         tok = lexer.scan();
         if (tok === Tok.EndObject) return { value: new Map(), opened: false };
         if (tok !== Tok.String) fail(Tok.String, "object key");
-        const key = lexer.stringValue;
+        const k = key();
         tok = lexer.scan();
         if (tok !== Tok.NameSeparator) fail(Tok.NameSeparator, "object separator");
-        stack.push({ object: new Map(), key });
+        stack.push({ object: new Map(), key: k });
         tok = lexer.scan();
         return { value: null, opened: true };
       }
@@ -376,9 +399,10 @@ export function parseJson(input: string): JsonValue {
       case Tok.Null:
         return { value: null, opened: false };
       case Tok.String: {
-        // Nix strings are C strings: a decoded NUL ends the value.
+        // Nix strings are C strings: a decoded NUL ends the value (2.8) or is an error.
         const s = lexer.stringValue;
         const nul = s.indexOf("\0");
+        if (current && nul >= 0) throw new JsonValueError(nulStringError(s));
         return { value: nul < 0 ? s : s.slice(0, nul), opened: false };
       }
       case Tok.Number:
@@ -416,7 +440,7 @@ export function parseJson(input: string): JsonValue {
         if (tok === Tok.ValueSeparator) {
           tok = lexer.scan();
           if (tok !== Tok.String) fail(Tok.String, "object key");
-          top.key = lexer.stringValue;
+          top.key = key();
           tok = lexer.scan();
           if (tok !== Tok.NameSeparator) fail(Tok.NameSeparator, "object separator");
           tok = lexer.scan();
