@@ -33,7 +33,7 @@ export interface StorageConfig {
   redisConnectTimeoutMs?: number;
   /** Tests only: S3 client settings (credentials, timeouts) beyond the standard chain. */
   s3ClientOverrides?: Partial<S3ClientConfig>;
-  /** Tests only: lock timings. */
+  /** Lock timings; `LADING_BUILD_LOCK_TTL` (seconds) sets how fast a dead builder is replaced. */
   singleFlight?: Partial<SingleFlightOptions>;
   /** Longest build, so waiters on another replica's build know when to give up. */
   buildTimeoutMs: number;
@@ -70,6 +70,12 @@ export function storageConfigFromEnv(env: NodeJS.ProcessEnv): StorageConfig {
     dataDir: pick(env, "LADING_DATA_DIR", "STORAGE_PATH") ?? "./.lading",
     buildTimeoutMs: timeoutSeconds * 1000,
   };
+  const lockTtlText = pick(env, "LADING_BUILD_LOCK_TTL");
+  if (lockTtlText !== undefined) {
+    const seconds = Number(lockTtlText);
+    if (!Number.isFinite(seconds) || seconds < 1) throw new StorageConfigError(`LADING_BUILD_LOCK_TTL must be at least 1 second, got '${lockTtlText}'`);
+    config.singleFlight = { lockTtlMs: seconds * 1000, pollMs: Math.min(1000, (seconds * 1000) / 4) };
+  }
   const redisUrl = pick(env, "LADING_REDIS_URL");
   if (redisUrl !== undefined) {
     if (!/^rediss?:\/\//.test(redisUrl)) throw new StorageConfigError(`LADING_REDIS_URL must be a redis:// or rediss:// URL, got '${redisUrl}'`);
