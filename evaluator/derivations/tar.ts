@@ -6,13 +6,24 @@
  */
 import { gunzipSync } from "node:zlib";
 import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
-import { unxzSync } from "node-liblzma";
+import { spawnSync } from "node:child_process";
 import { EvalError } from "../eval/index.js";
+
+/**
+ * xz by the `xz` program: evaluation is synchronous, and the only xz binding
+ * (node-liblzma, ESM-only) would cost every evaluation its start-up to load.
+ */
+function unxz(data: Buffer, what: string): Buffer {
+  const r = spawnSync("xz", ["-dc"], { input: data, maxBuffer: 2 ** 31 - 1 });
+  if (r.error) throw new EvalError(`unpacking '${what}': cannot run xz (${r.error.message})`);
+  if (r.status !== 0) throw new EvalError(`unpacking '${what}': ${r.stderr.toString("latin1").trim()}`);
+  return r.stdout;
+}
 
 /** Decompresses gzip or xz by magic number; anything else is taken as plain tar. */
 export function decompressArchive(data: Buffer, what: string): Buffer {
   if (data[0] === 0x1f && data[1] === 0x8b) return gunzipSync(data);
-  if (data.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return unxzSync(data);
+  if (data.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return unxz(data, what);
   if (data.subarray(0, 3).toString("latin1") === "BZh") throw new EvalError(`unpacking '${what}': bzip2 archives are not supported`);
   return data;
 }
