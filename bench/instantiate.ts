@@ -7,9 +7,14 @@
  * does), a fresh EvalState per run; CppNix's time has its start-up (`-E 1`)
  * subtracted. Prints medians and the ratio lading/CppNix (lower is better).
  *
+ * Then the same package set written into a fresh store, as whole processes:
+ * `lading instantiate` into an empty LADING_DATA_DIR against `nix-instantiate
+ * --store DIR` (a fresh chroot store): evaluation, .drv files and registration.
+ *
  *   node dist/bench/instantiate.js [--runs N]
  */
 import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -121,6 +126,8 @@ async function main(): Promise<void> {
     console.log("workload".padEnd(64), "lading ms".padStart(10), "CppNix ms".padStart(10), "ratio".padStart(7));
     for (const w of workloads) {
       writeFileSync(w.file, w.text);
+    }
+    for (const w of workloads) {
       const ours = await timeLading(w.file, runs);
       const theirs = Array.from({ length: runs }, () => timeNix(w.file));
       if (ours[0]!.out !== theirs[0]!.out) {
@@ -131,9 +138,42 @@ async function main(): Promise<void> {
       const drvs = theirs[0]!.out.split("\n").length - 1;
       console.log(`${w.name} [${drvs} printed]`.padEnd(64), a.toFixed(1).padStart(10), b.toFixed(1).padStart(10), (a / b).toFixed(2).padStart(7));
     }
+    writing(workloads[0]!.file, dir, Math.min(runs, 3));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+const LADING = fileURLToPath(new URL("../../bin/lading", import.meta.url));
+
+/** Writing into a fresh store each run, start-up included on both sides. */
+function writing(file: string, dir: string, runs: number): void {
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  let oursOut = "";
+  let theirsOut = "";
+  for (let i = 0; i < runs; i++) {
+    const data = join(dir, `lading-data-${i}`);
+    let t0 = performance.now();
+    const a = spawnSync(LADING, ["instantiate", file], { encoding: "latin1", maxBuffer: 1 << 28, env: { ...process.env, LADING_DATA_DIR: data } });
+    ours.push(performance.now() - t0);
+    if (a.status !== 0) throw new Error(`lading instantiate failed: ${a.stderr}`);
+    oursOut = a.stdout;
+    const root = join(dir, `nix-root-${i}`);
+    t0 = performance.now();
+    const b = spawnSync("nix-instantiate", ["--store", root, file], { encoding: "latin1", maxBuffer: 1 << 28 });
+    theirs.push(performance.now() - t0);
+    if (b.status !== 0) throw new Error(`nix-instantiate failed: ${b.stderr}`);
+    theirsOut = b.stdout;
+    rmSync(data, { recursive: true, force: true });
+    spawnSync("chmod", ["-R", "u+w", root]);
+    rmSync(root, { recursive: true, force: true });
+  }
+  if (oursOut !== theirsOut) throw new Error("writing: .drv paths differ");
+  const a = median(ours);
+  const b = median(theirs);
+  const name = `same set written into a fresh store (processes, ${oursOut.split("\n").length - 1} printed)`;
+  console.log(name.padEnd(64), a.toFixed(1).padStart(10), b.toFixed(1).padStart(10), (a / b).toFixed(2).padStart(7));
 }
 
 await main();
