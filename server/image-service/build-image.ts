@@ -16,7 +16,7 @@ import type { BlobStore } from "../../storage/index.js";
 import { parseStorePath } from "../../store/index.js";
 import { RegistryError } from "../distribution/index.js";
 import type { Architecture, ImageRequest } from "../image-name.js";
-import { evaluatePackages, type ResolvedPackage } from "./evaluate.js";
+import { evaluateInWorker, evaluatePackages, type ResolvedPackage } from "./evaluate.js";
 import type { ImageRecord, ManifestRef, PlatformRecord } from "./image-record.js";
 import type { LayerWriter } from "./layers.js";
 import type { PackageSetRevision } from "./package-set.js";
@@ -38,6 +38,8 @@ export interface PipelineContext {
   stagingRoot: string;
   popularity: Popularity | undefined;
   layerBudget: number;
+  /** Evaluate in a worker thread (the server) rather than on the calling thread (tests, CLI). */
+  evaluateInWorker?: boolean;
   /** Architectures to build when neither the request nor the set says (e.g. from LADING_ARCHITECTURES). */
   defaultArchitectures: Architecture[] | undefined;
 }
@@ -101,15 +103,10 @@ async function buildPlatform(
   let packages: ResolvedPackage[];
   let architectures: Architecture[] | undefined;
   try {
-    const evaluation = evaluatePackages({
-      dir: pkgs.dir,
-      architecture,
-      packages: request.packages,
-      shell: request.shell,
-      nixpkgs: pkgs.nixpkgs,
-      stagingDir,
-      isValidInStore: (p) => ctx.store.isValid(parseStorePath(p, ctx.store.storeDir)),
-    });
+    const input = { dir: pkgs.dir, architecture, packages: request.packages, shell: request.shell, nixpkgs: pkgs.nixpkgs, stagingDir };
+    const evaluation = ctx.evaluateInWorker
+      ? await evaluateInWorker(input)
+      : evaluatePackages({ ...input, isValidInStore: (p) => ctx.store.isValid(parseStorePath(p, ctx.store.storeDir)) });
     packages = evaluation.packages;
     architectures = evaluation.architectures;
     await commitStaged(ctx.store, evaluation.staged);

@@ -5,6 +5,7 @@ import {
   StagingStoreWriter,
   WritingEvalStore,
   autoCall,
+  callInWorker,
   evalFile,
   force,
   forceList,
@@ -17,7 +18,7 @@ import {
   type StagedPath,
   type Value,
 } from "../../evaluator/index.js";
-import { RegistryError } from "../distribution/index.js";
+import { RegistryError, type ErrorCode } from "../distribution/index.js";
 import type { Architecture } from "../image-name.js";
 
 export const NIX_SYSTEMS: Record<Architecture, string> = { amd64: "x86_64-linux", arm64: "aarch64-linux" };
@@ -176,4 +177,33 @@ function declaredArchitectures(root: NixAttrs): Architecture[] | undefined {
   if (!declared) return undefined;
   const list = forceList(declared.value).map((v) => forceStringBytes(v));
   return (["amd64", "arm64"] as const).filter((a) => list.includes(a));
+}
+
+/** A RegistryError as plain data, to cross a worker boundary. */
+export interface ErrorData {
+  code: ErrorCode;
+  message: string;
+  detail: unknown;
+  status: number;
+}
+
+/** `evaluatePackages` for a worker thread: plain data in and out, nothing in the store counted as valid. */
+export function evaluatePackagesData(input: Omit<EvaluationInput, "isValidInStore">): { ok: true; value: Evaluation } | { ok: false; error: ErrorData } {
+  try {
+    return { ok: true, value: evaluatePackages({ ...input, isValidInStore: () => false }) };
+  } catch (err) {
+    if (!(err instanceof RegistryError)) throw err;
+    return { ok: false, error: { code: err.code, message: err.message, detail: err.detail, status: err.status } };
+  }
+}
+
+/**
+ * Evaluates in a big-stack worker so a long evaluation (nixpkgs takes seconds) never
+ * stalls the requests the server is answering meanwhile.
+ */
+export async function evaluateInWorker(input: Omit<EvaluationInput, "isValidInStore">): Promise<Evaluation> {
+  const url = new URL("./evaluate.js", import.meta.url).href;
+  const result = await callInWorker<ReturnType<typeof evaluatePackagesData>>(url, "evaluatePackagesData", [input], { stackMb: 512 });
+  if (result.ok) return result.value;
+  throw new RegistryError(result.error.code, result.error.message, result.error.detail, result.error.status);
 }

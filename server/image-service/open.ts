@@ -25,7 +25,12 @@ export interface OpenedImageService {
 }
 
 /** Wires the package set, local store, realiser, layering and storage into an image service. */
-export async function openImageService(config: ServerConfig, storage: Storage, env: NodeJS.ProcessEnv = process.env): Promise<OpenedImageService> {
+export async function openImageService(
+  config: ServerConfig,
+  storage: Storage,
+  env: NodeJS.ProcessEnv = process.env,
+  options: { evaluateInWorker?: boolean } = {},
+): Promise<OpenedImageService> {
   const builderConfig = builder.builderConfigFromEnv({ ...env, LADING_DATA_DIR: config.dataDir });
   const { store, substituter } = await builder.openBuilderStore(builderConfig);
   const realiser = new builder.StoreRealiser(store, substituter, new builder.SandboxedBuilder(store, { logDir: join(resolve(config.dataDir), "logs") }));
@@ -43,6 +48,7 @@ export async function openImageService(config: ServerConfig, storage: Storage, e
       popularity,
       layerBudget: config.layerBudget ?? DEFAULT_LAYER_BUDGET,
       defaultArchitectures: config.architectures,
+      evaluateInWorker: options.evaluateInWorker ?? true,
     },
     blobs: storage.blobs,
     cache: storage.cache,
