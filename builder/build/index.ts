@@ -4,3 +4,4 @@ export { BuildError } from "./outputs.js";
 export { buildSettingsFromEnv, type BuildSettings } from "./settings.js";
 export { parseSandboxPaths, sandboxSupport, type HostPath, type SandboxSupport } from "./sandbox.js";
 export { ReferenceScanner } from "./refscan.js";
+export { cannotBuildHere, hostSystem } from "./platform.js";

@@ -10,6 +10,7 @@ import { Limiter } from "../substituter/index.js";
 import { SANDBOX_BUILD_DIR, builderEnvironment, stringsAttr } from "./environment.js";
 import type { BuildEvent, BuildEventListener } from "./events.js";
 import { builtinFetchurl } from "./fetchurl.js";
+import { cannotBuildHere } from "./platform.js";
 import { BuildError, registerOutputs } from "./outputs.js";
 import { baseName, bwrapArguments, sandboxEtcFiles, sandboxSupport, type HostPath } from "./sandbox.js";
 import { buildSettingsFromEnv, type BuildSettings } from "./settings.js";
@@ -101,6 +102,8 @@ export class SandboxedBuilder implements LocalBuilder {
     const drvName = drvPath.render(store.storeDir);
     const outputs = new Map<string, StorePath>();
     for (const [name, output] of drv.outputs) outputs.set(name, parseStorePath(output.path, store.storeDir));
+    const refusal = cannotBuildHere(drv, drvName);
+    if (refusal) throw new BuildError(refusal);
     const inputClosure = await this.inputClosure(drv);
     const release = store.protect(inputClosure);
     const started = Date.now();

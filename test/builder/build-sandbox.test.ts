@@ -8,10 +8,11 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { test } from "node:test";
-import { hashBytes, type StorePath } from "../../store/index.js";
+import { hashBytes, parseStorePath, type StorePath } from "../../store/index.js";
+import { spawnSync } from "node:child_process";
 import { type LocalStore } from "../../builder/index.js";
 import { nixSkipReason, runNix } from "../helpers/nix.js";
-import { addDerivation, buildToolsSkipReason, busyboxDir, openBuildStore } from "./build-fixture.js";
+import { addDerivation, buildToolsSkipReason, busyboxDir, copyFromNix, openBuildStore } from "./build-fixture.js";
 
 const skip = buildToolsSkipReason();
 
@@ -198,6 +199,27 @@ test("unsandboxed mode (LADING_SANDBOX=false) warns, and needs the inputs at the
     assert.ok(!existsSync(out.render()), "the output was moved into the store, not left in the host's store directory");
     assert.match(warnings.join("\n"), /UNSANDBOXED/);
     assert.ok(events.some((e) => e.type === "build-started" && !e.sandboxed));
+  } finally {
+    await store.close();
+  }
+});
+
+test("a derivation for another system or with missing features is refused as CppNix refuses it", { skip: skip || nixSkipReason() }, async () => {
+  const { store, realiser } = await openBuildStore();
+  try {
+    for (const [system, features] of [["aarch64-linux", ["kvm", "big-parallel"]], ["x86_64-linux", ["cuda"]], ["x86_64-darwin", []]] as const) {
+      const name = `elsewhere-${process.pid}-${Date.now()}`;
+      const expr = `derivation { name = "${name}"; system = "${system}"; builder = "/bin/sh"; requiredSystemFeatures = [ ${features.map((f) => `"${f}"`).join(" ")} ]; }`;
+      const drvPath = runNix("nix-instantiate", ["-E", expr]).toString().trim();
+      const theirs = spawnSync("nix-store", ["--option", "substituters", "", "--realise", drvPath], { encoding: "utf8" });
+      const message = /error: (.*)/.exec(theirs.stderr)?.[1];
+      assert.ok(message, theirs.stderr);
+      await copyFromNix(store, [parseStorePath(drvPath)]);
+      await assert.rejects(realiser.realise(parseStorePath(drvPath)), (err: Error) => {
+        assert.equal(err.message, message);
+        return true;
+      });
+    }
   } finally {
     await store.close();
   }
