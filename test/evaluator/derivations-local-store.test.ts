@@ -7,9 +7,11 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { LocalStore } from "../../builder/index.js";
 import { narHashAndSize, parseStorePath, type StorePath } from "../../store/index.js";
 import { parseInstantiateArgs } from "../../cli/commands/instantiate.js";
@@ -133,6 +135,38 @@ test("instantiate into the local store: a crash between commits leaves a consist
       rmSync(join(dir, "data"), { recursive: true, force: true });
     }
     assert.ok(complete.length > 25);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+const LADING = resolve(fileURLToPath(import.meta.url), "../../../../bin/lading");
+
+test("lading instantiate writes into LADING_DATA_DIR's store; --readonly-mode writes nothing", { skip }, () => {
+  const dir = mkdtempSync(join(tmpdir(), "lading-drvcli-"));
+  try {
+    mkdirSync(join(dir, "src"));
+    writeFileSync(join(dir, "src", "hook.sh"), "echo hook\n");
+    writeFileSync(
+      join(dir, "default.nix"),
+      `let hook = builtins.toFile "hook" "source \${./src}/hook.sh";
+       in derivation { name = "cli-test"; system = "x86_64-linux"; builder = "/bin/sh"; args = [ hook ]; outputs = [ "out" "dev" ]; }`,
+    );
+    const env = { ...process.env, LADING_DATA_DIR: join(dir, "data"), NIX_PATH: "" };
+    const readOnly = spawnSync(LADING, ["instantiate", "--readonly-mode", "default.nix"], { cwd: dir, env, encoding: "latin1" });
+    assert.equal(readOnly.status, 0, readOnly.stderr);
+    assert.ok(!existsSync(join(dir, "data", "store")), "--readonly-mode opened no store");
+
+    const ours = spawnSync(LADING, ["instantiate", "default.nix"], { cwd: dir, env, encoding: "latin1" });
+    assert.equal(ours.status, 0, ours.stderr);
+    const theirs = runNix("nix-instantiate", [join(dir, "default.nix")]).toString("latin1");
+    assert.equal(ours.stdout, theirs);
+    assert.equal(readOnly.stdout, theirs);
+    const closure = runNix("nix-store", ["-qR", theirs.trim()]).toString("latin1").split("\n").filter((l) => l !== "");
+    assert.equal(closure.length, 3); // the .drv, the toFile text, the source
+    const physical = join(dir, "data", "store", "nix", "store");
+    assert.deepEqual(readdirSync(physical).sort(), closure.map((p) => p.slice("/nix/store/".length)).sort());
+    assert.deepEqual(readFileSync(join(physical, theirs.trim().slice("/nix/store/".length))), readFileSync(theirs.trim()));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
