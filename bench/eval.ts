@@ -7,6 +7,8 @@
  * Prints per workload the medians and three ratios lading/CppNix (lower is better):
  *   total  end-to-end wall time (what a user waits for, start-up included)
  *   eval   wall time minus each tool's own start-up (`--eval -E 1` median)
+ *   warm   Lading in this process with a warm JIT and a fresh EvalState per run
+ *          (as in the long-running registry server) vs CppNix's eval time
  *   rss    peak resident set size
  * With /tmp/nixlib (nixpkgs.lib, see bench/README or the evaluator notes) it also
  * runs nixpkgs lib workloads.
@@ -18,6 +20,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { EvalState, evalFile, forceDeep, printValue } from "../evaluator/index.js";
 
 const LADING = fileURLToPath(new URL("../../bin/lading", import.meta.url));
 const NIXLIB = "/tmp/nixlib/lib";
@@ -135,6 +138,22 @@ function timed(cmd: string, args: string[]): Run {
 const lading = (file: string): Run => timed(process.execPath, [LADING, "instantiate", "--eval", "--strict", file]);
 const cppnix = (file: string): Run => timed("nix-instantiate", ["--eval", "--strict", file]);
 
+/** Median wall time of evaluating `file` in this process (after two warm-up runs). */
+function warmMs(file: string, runs: number, expected: string): number {
+  const once = (): number => {
+    const t0 = performance.now();
+    new EvalState({ readOnly: true });
+    const v = forceDeep(evalFile(file));
+    const out = printValue(v);
+    const ms = performance.now() - t0;
+    if (out !== expected) throw new Error(`${file}: in-process result differs: ${out.slice(0, 200)}`);
+    return ms;
+  };
+  once();
+  once();
+  return median(Array.from({ length: runs }, once));
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
@@ -156,17 +175,17 @@ function main(): void {
     const theirsStart = Array.from({ length: runs }, () => cppnix(one));
     const ls = median(oursStart.map((r) => r.wallMs));
     const ns = median(theirsStart.map((r) => r.wallMs));
-    const head = ["workload".padEnd(54), "lading ms", "CppNix ms", "total", "eval", "lading MB", "CppNix MB", "rss"];
+    const head = ["workload".padEnd(54), "lading ms", "CppNix ms", "total", "eval", "warm ms", "warm", "lading MB", "CppNix MB", "rss"];
     console.log(head.map((h, i) => (i === 0 ? h : h.padStart(9))).join(" "));
-    const row = (name: string, a: Run[], b: Run[], evalRatio: string): void => {
+    const row = (name: string, a: Run[], b: Run[], evalRatio: string, warm: string, warmRatio: string): void => {
       const wa = median(a.map((r) => r.wallMs));
       const wb = median(b.map((r) => r.wallMs));
       const ra = Math.max(...a.map((r) => r.rssKb)) / 1024;
       const rb = Math.max(...b.map((r) => r.rssKb)) / 1024;
-      const cells = [wa.toFixed(0), wb.toFixed(0), (wa / wb).toFixed(2), evalRatio, ra.toFixed(0), rb.toFixed(0), (ra / rb).toFixed(2)];
+      const cells = [wa.toFixed(0), wb.toFixed(0), (wa / wb).toFixed(2), evalRatio, warm, warmRatio, ra.toFixed(0), rb.toFixed(0), (ra / rb).toFixed(2)];
       console.log(name.padEnd(54), cells.map((c) => c.padStart(9)).join(" "));
     };
-    row("start-up: --eval -E 1 (time to first result)", oursStart, theirsStart, "-");
+    row("start-up: --eval -E 1 (time to first result)", oursStart, theirsStart, "-", "-", "-");
     for (const w of [...SYNTHETIC, ...nixlibWorkloads()]) {
       if (only !== "" && !w.name.includes(only)) continue;
       const p = file(w.name, w.expr);
@@ -182,7 +201,8 @@ function main(): void {
       // Start-up subtracted; at least 10 ms each (/usr/bin/time resolution).
       const ea = Math.max(10, median(ours.map((r) => r.wallMs)) - ls);
       const eb = Math.max(10, median(theirs.map((r) => r.wallMs)) - ns);
-      row(w.name, ours, theirs, (ea / eb).toFixed(2));
+      const warm = warmMs(p, runs, ours[0]!.out);
+      row(w.name, ours, theirs, (ea / eb).toFixed(2), warm.toFixed(0), (Math.max(warm, 1) / eb).toFixed(2));
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

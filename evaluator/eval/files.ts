@@ -9,7 +9,7 @@ import type { Expr } from "../syntax/ast.js";
 import { Env, NixAttrs, toFsPath, type Lazy, type Value } from "./value.js";
 import { EvalError, ThrownError } from "./errors.js";
 import { evalExpr, force } from "./interpreter.js";
-import { bindVars, StaticScope } from "./scope.js";
+import { bindVars, recordSymbols, replaySymbols, StaticScope } from "./scope.js";
 import { evalState, type SearchPathEntry } from "./state.js";
 import { baseScope, initGlobals } from "./globals.js";
 
@@ -44,16 +44,85 @@ function readSource(path: string): string {
   }
 }
 
-/** Parses and scope-resolves a file against the global scope (cached per state). */
+/**
+ * Parsed, scope-resolved (and, once evaluated, compiled) files shared by all
+ * EvalStates of the process, so a long-running server does not parse and compile
+ * its package set again for every evaluation. An entry is used only while the
+ * file's size, mtime and inode are unchanged and the global scope is the same;
+ * the least recently used entries go beyond CACHE_BYTES of source text.
+ */
+interface ParsedFile {
+  readonly scopeKey: string;
+  readonly stamp: string;
+  readonly expr: Expr;
+  /** Names met by bindVars, replayed for the symbol order of a new state. */
+  readonly symbols: readonly (string | number)[];
+  readonly bytes: number;
+}
+
+const parsedFiles = new Map<string, ParsedFile>();
+let parsedBytes = 0;
+const CACHE_BYTES = 32 << 20;
+
+function fileStamp(path: string): string | null {
+  try {
+    const st = statSync(toFsPath(path));
+    return `${st.size}:${st.mtimeMs}:${st.ino}`;
+  } catch {
+    return null;
+  }
+}
+
+const scopeKeys = new WeakMap<object, string>();
+
+/** Identifies the global scope's names and slots (the same for every state unless builtins change). */
+function scopeKeyOf(state: ReturnType<typeof evalState>): string {
+  let k = scopeKeys.get(state);
+  if (k === undefined) {
+    k = [...state.globalNames.keys()].join(" ");
+    scopeKeys.set(state, k);
+  }
+  return k;
+}
+
+/** Parses and scope-resolves a file against the global scope (cached per state and across states). */
 export function parseFile(resolved: string, scope?: StaticScope): Expr {
   const state = evalState();
   if (scope === undefined) {
     const cached = state.fileParseCache.get(resolved);
     if (cached !== undefined) return cached;
+    const base = baseScope(state);
+    const stamp = fileStamp(resolved);
+    const key = scopeKeyOf(state);
+    const shared = parsedFiles.get(resolved);
+    if (shared !== undefined && stamp !== null && shared.stamp === stamp && shared.scopeKey === key) {
+      parsedFiles.delete(resolved); // most recently used goes last
+      parsedFiles.set(resolved, shared);
+      replaySymbols(shared.symbols);
+      state.fileParseCache.set(resolved, shared.expr);
+      return shared.expr;
+    }
+    const text = readSource(resolved);
+    const expr = parse(text, resolved);
+    const symbols = recordSymbols(() => bindVars(expr, base));
+    state.fileParseCache.set(resolved, expr);
+    if (stamp !== null && text.length <= CACHE_BYTES / 4) {
+      if (shared !== undefined) {
+        parsedFiles.delete(resolved);
+        parsedBytes -= shared.bytes;
+      }
+      parsedFiles.set(resolved, { scopeKey: key, stamp, expr, symbols, bytes: text.length });
+      parsedBytes += text.length;
+      for (const [p, f] of parsedFiles) {
+        if (parsedBytes <= CACHE_BYTES) break;
+        parsedFiles.delete(p);
+        parsedBytes -= f.bytes;
+      }
+    }
+    return expr;
   }
   const expr = parse(readSource(resolved), resolved);
-  bindVars(expr, scope ?? baseScope(state));
-  if (scope === undefined) state.fileParseCache.set(resolved, expr);
+  bindVars(expr, scope);
   return expr;
 }
 

@@ -19,9 +19,35 @@ import { defaultPreInterned } from "../syntax/show.js";
  */
 const symbolRanks = new Map<string, number>();
 
+/** While recording (see `recordSymbols`): the names met, in order, with their positions. */
+let symbolLog: (string | number)[] | null = null;
+
 function seen(name: string, pos: number): void {
+  if (symbolLog !== null) symbolLog.push(name, pos);
   // First occurrence wins: the walk meets names roughly in source order.
   if (!symbolRanks.has(name)) symbolRanks.set(name, pos > 0 ? pos : Number.MAX_SAFE_INTEGER);
+}
+
+/**
+ * Runs `fn` (a `bindVars` walk) and returns the names it met, so that a cached
+ * AST bound in an earlier EvalState can replay them (`replaySymbols`) and give
+ * the same symbol order as a fresh parse.
+ */
+export function recordSymbols(fn: () => void): (string | number)[] {
+  const outer = symbolLog;
+  const log: (string | number)[] = [];
+  symbolLog = log;
+  try {
+    fn();
+  } finally {
+    symbolLog = outer;
+  }
+  if (outer !== null) for (const x of log) outer.push(x);
+  return log;
+}
+
+export function replaySymbols(log: readonly (string | number)[]): void {
+  for (let i = 0; i < log.length; i += 2) seen(log[i] as string, log[i + 1] as number);
 }
 
 /** Starts a new symbol table (one per EvalState) with the global names, in slot order. */

@@ -7,10 +7,10 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Attr, NixAttrs, addSource, resolvePos, sourceOf } from "../../evaluator/index.js";
+import { Attr, EvalState, NixAttrs, addSource, evalFile, forceDeep, printValue, resolvePos, sourceOf } from "../../evaluator/index.js";
 import { SeededRandom } from "../helpers/random.js";
 import { differential, strictExprs } from "./eval-harness.js";
 
@@ -121,4 +121,33 @@ test("file sources drop their text but keep resolving positions", () => {
   const s = addSource("", expr, "string");
   for (let i = 0; i < 100; i++) addSource(join(dir, `g${i}.nix`), "{ }\n", "file");
   assert.equal(s.text, expr);
+});
+
+test("parsed files are shared across EvalStates but re-read when they change", () => {
+  const dir = mkdtempSync(join(tmpdir(), "lading-eval-speed-"));
+  const file = join(dir, "f.nix");
+  const evalIn = (): string => {
+    new EvalState({ readOnly: true });
+    return printValue(forceDeep(evalFile(file)));
+  };
+  writeFileSync(file, "{ a = 1; b = [ 2 ]; }\n");
+  assert.equal(evalIn(), "{ a = 1; b = [ 2 ]; }");
+  assert.equal(evalIn(), "{ a = 1; b = [ 2 ]; }");
+  // Same size, later mtime: parsed again.
+  writeFileSync(file, "{ a = 7; b = [ 3 ]; }\n");
+  utimesSync(file, new Date(), new Date(Date.now() + 5000));
+  assert.equal(evalIn(), "{ a = 7; b = [ 3 ]; }");
+  writeFileSync(file, "let f = { zeta, alpha }: 1; in f { }\n");
+  const errorOf = (): string => {
+    try {
+      evalIn();
+      return "";
+    } catch (err) {
+      return (err as Error).message;
+    }
+  };
+  // The missing argument CppNix names depends on symbol order: the same from the cache.
+  const first = errorOf();
+  assert.match(first, /called without required argument 'zeta'/);
+  assert.equal(errorOf(), first);
 });
