@@ -4,12 +4,14 @@
  * Outside `--readonly-mode` the .drv files, toFile texts and sources are also
  * written into the local store under LADING_DATA_DIR.
  */
-import { callInWorker, instantiateDrvs, type InstantiateOptions, type InstantiateResult } from "../../evaluator/index.js";
+import type { InstantiateOptions, InstantiateResult } from "../../evaluator/index.js";
 
 const STACK_MB = 1024;
 
-function computeOnly(options: InstantiateOptions): Promise<InstantiateResult> {
-  if (process.env.LADING_EVAL_IN_MAIN) return Promise.resolve(instantiateDrvs(options));
+/** The evaluator is loaded only here (the worker loads its own copy). */
+async function computeOnly(options: InstantiateOptions): Promise<InstantiateResult> {
+  const { callInWorker, instantiateDrvs } = await import("../../evaluator/index.js");
+  if (process.env.LADING_EVAL_IN_MAIN) return instantiateDrvs(options);
   const url = new URL("../../evaluator/index.js", import.meta.url).href;
   return callInWorker<InstantiateResult>(url, "instantiateDrvs", [{ ...options, cwd: process.cwd() }], { stackMb: STACK_MB });
 }
