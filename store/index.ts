@@ -70,3 +70,4 @@ export {
 } from "./narinfo.js";
 export { parseCacheInfo, renderCacheInfo, type CacheInfo } from "./cache-info.js";
 export * from "./derivation/index.js";
+export * from "./castore/index.js";

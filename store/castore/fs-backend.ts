@@ -1,0 +1,124 @@
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { CastoreCorruptionError, type CastoreBackend, type ObjectKind, type StoredObject } from "./backend.js";
+import { blake3Hex, isDigest } from "./digest.js";
+
+const PATH_KEY_RE = /^[0-9a-df-np-sv-z]{32}$/;
+
+function errnoCode(err: unknown): unknown {
+  return (err as { code?: unknown } | null)?.code;
+}
+
+function unlinkQuietly(path: string): boolean {
+  try {
+    unlinkSync(path);
+    return true;
+  } catch (err) {
+    if (errnoCode(err) === "ENOENT") return false;
+    throw err;
+  }
+}
+
+/**
+ * The castore in a local directory: `<root>/<kind>/<first two characters>/<key>`, each
+ * object written to `<root>/tmp` and renamed into place (atomic on one file system).
+ * Digest-named objects are verified on every read. File-system calls are synchronous:
+ * for many small objects that is much faster than a thread-pool hop per call.
+ */
+export class FsCastoreBackend implements CastoreBackend {
+  private readonly madeDirs = new Set<string>();
+  private readonly tmp: string;
+
+  constructor(readonly root: string) {
+    this.tmp = join(root, "tmp");
+    mkdirSync(this.tmp, { recursive: true });
+  }
+
+  private pathOf(kind: ObjectKind, key: string): string {
+    const valid = kind === "path" ? PATH_KEY_RE.test(key) : isDigest(key);
+    if (!valid) throw new Error(`invalid castore ${kind} key '${key}'`);
+    return join(this.root, kind, key.slice(0, 2), key);
+  }
+
+  async has(kind: ObjectKind, key: string): Promise<boolean> {
+    return statSync(this.pathOf(kind, key), { throwIfNoEntry: false }) !== undefined;
+  }
+
+  async get(kind: ObjectKind, key: string): Promise<Buffer | undefined> {
+    let bytes;
+    try {
+      bytes = readFileSync(this.pathOf(kind, key));
+    } catch (err) {
+      if (errnoCode(err) === "ENOENT") return undefined;
+      throw err;
+    }
+    // A chunk list is named by its file's digest, checked when the chunks are read.
+    if ((kind === "blob" || kind === "dir") && blake3Hex(bytes) !== key) throw new CastoreCorruptionError(kind, key);
+    return bytes;
+  }
+
+  async put(kind: ObjectKind, key: string, bytes: Uint8Array): Promise<boolean> {
+    const path = this.pathOf(kind, key);
+    if (kind !== "path") {
+      // Content-named: present means identical; refresh its time for the GC grace period.
+      try {
+        const now = new Date();
+        utimesSync(path, now, now);
+        return false;
+      } catch (err) {
+        if (errnoCode(err) !== "ENOENT") throw err;
+      }
+    }
+    const dir = join(this.root, kind, key.slice(0, 2));
+    if (!this.madeDirs.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      this.madeDirs.add(dir);
+    }
+    const temporary = join(this.tmp, `${key}.${randomBytes(6).toString("hex")}`);
+    writeFileSync(temporary, bytes);
+    try {
+      renameSync(temporary, path);
+    } catch (err) {
+      unlinkSync(temporary);
+      throw err;
+    }
+    return true;
+  }
+
+  async delete(kind: ObjectKind, key: string, unmodifiedSince?: number): Promise<boolean> {
+    const path = this.pathOf(kind, key);
+    if (unmodifiedSince === undefined) return unlinkQuietly(path);
+    // Move it aside first, then look at its time: a put that refreshed it before the
+    // move shows in the time (then it goes back); one after the move writes a new copy.
+    const aside = join(this.tmp, `gc.${key}.${randomBytes(6).toString("hex")}`);
+    try {
+      renameSync(path, aside);
+    } catch (err) {
+      if (errnoCode(err) === "ENOENT") return false;
+      throw err;
+    }
+    if (statSync(aside).mtimeMs >= unmodifiedSince) {
+      renameSync(aside, path);
+      return false;
+    }
+    return unlinkQuietly(aside);
+  }
+
+  async *list(kind: ObjectKind): AsyncIterable<StoredObject> {
+    const base = join(this.root, kind);
+    let fans: string[];
+    try {
+      fans = readdirSync(base);
+    } catch (err) {
+      if (errnoCode(err) === "ENOENT") return;
+      throw err;
+    }
+    for (const fan of fans) {
+      for (const key of readdirSync(join(base, fan))) {
+        const st = statSync(join(base, fan, key), { throwIfNoEntry: false });
+        if (st) yield { key, size: st.size, modifiedMs: st.mtimeMs };
+      }
+    }
+  }
+}

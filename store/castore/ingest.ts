@@ -1,0 +1,163 @@
+import { Hash, HashSink } from "../hash.js";
+import { dumpNarSync, parseNar, type ByteSource, type NarFileSink, type NarPath, type NarSink } from "../nar/index.js";
+import type { CastoreBackend } from "./backend.js";
+import { SINGLE_BLOB_MAX, createChunker, encodeChunkList, type ChunkRef, type Chunker, type ChunkingMethod } from "./chunker.js";
+import { Blake3Stream, blake3Hex } from "./digest.js";
+import { directoryNode, type CasEntry, type CasFile, type CasNode } from "./nodes.js";
+
+export interface IngestOptions {
+  /** How files larger than SINGLE_BLOB_MAX are cut (default content-defined). */
+  chunking?: ChunkingMethod;
+}
+
+export interface IngestResult {
+  readonly root: CasNode;
+  readonly narHash: Hash;
+  readonly narSize: number;
+  /** Bytes this ingestion added to the backend (objects it found present are not counted). */
+  readonly storedBytes: number;
+}
+
+interface OpenDirectory {
+  readonly entries: CasEntry[];
+}
+
+/** Collects one regular file's contents as blobs: whole if small, else in chunks. */
+class FileIngester {
+  private readonly pieces: Buffer[] = [];
+  private received = 0;
+  private readonly whole: Blake3Stream | undefined;
+  private readonly chunker: Chunker | undefined;
+  private readonly chunks: ChunkRef[] = [];
+  private readonly ready: Buffer[] = [];
+
+  constructor(
+    private readonly sink: CastoreSink,
+    private readonly executable: boolean,
+    private readonly size: number,
+    chunking: ChunkingMethod,
+  ) {
+    if (size > SINGLE_BLOB_MAX) {
+      this.whole = new Blake3Stream();
+      this.chunker = createChunker(chunking);
+    }
+  }
+
+  async write(piece: Buffer): Promise<void> {
+    this.received += piece.length;
+    if (!this.chunker) {
+      this.pieces.push(Buffer.from(piece));
+      return;
+    }
+    this.whole!.update(piece);
+    this.chunker.push(piece, (chunk) => this.ready.push(chunk));
+    await this.storeReadyChunks();
+  }
+
+  async end(): Promise<CasFile> {
+    let node: CasFile;
+    if (!this.chunker) {
+      const contents = this.pieces.length === 1 ? this.pieces[0]! : Buffer.concat(this.pieces, this.received);
+      const digest = blake3Hex(contents);
+      await this.sink.store("blob", digest, contents);
+      node = { kind: "file", executable: this.executable, size: this.size, digest };
+    } else {
+      this.chunker.finish((chunk) => this.ready.push(chunk));
+      await this.storeReadyChunks();
+      const digest = this.whole!.digest();
+      await this.sink.store("list", digest, encodeChunkList(this.chunks));
+      node = { kind: "file", executable: this.executable, size: this.size, digest };
+    }
+    return node;
+  }
+
+  private async storeReadyChunks(): Promise<void> {
+    for (const chunk of this.ready) {
+      const digest = blake3Hex(chunk);
+      this.chunks.push({ size: chunk.length, digest });
+      await this.sink.store("blob", digest, chunk);
+    }
+    this.ready.length = 0;
+  }
+}
+
+/**
+ * Turns NAR events into castore objects: file contents into blobs, each directory
+ * (once its last entry is in) into a directory node. Children are always stored
+ * before the node naming them, so a reader never finds a dangling digest.
+ */
+class CastoreSink implements NarSink {
+  private readonly stack: OpenDirectory[] = [];
+  root: CasNode | undefined;
+  storedBytes = 0;
+  /** Digests stored by this ingestion already: a repeated file costs nothing more. */
+  private readonly seen = new Set<string>();
+
+  constructor(
+    private readonly backend: CastoreBackend,
+    private readonly chunking: ChunkingMethod,
+  ) {}
+
+  async store(kind: "blob" | "list" | "dir", digest: string, bytes: Buffer): Promise<void> {
+    const id = `${kind}:${digest}`;
+    if (this.seen.has(id)) return;
+    this.seen.add(id);
+    // A present object is refreshed instead, so a concurrent GC spares it.
+    if (await this.backend.put(kind, digest, bytes)) this.storedBytes += bytes.length;
+  }
+
+  /** Records a finished node: the root, or an entry of the innermost open directory. */
+  private finishNode(path: NarPath, node: CasNode): void {
+    const parent = this.stack[this.stack.length - 1];
+    if (path.length === 0 || !parent) this.root = node;
+    else parent.entries.push({ name: path[path.length - 1]!, node });
+  }
+
+  directory(): void {
+    this.stack.push({ entries: [] });
+  }
+
+  async endDirectory(path: NarPath): Promise<void> {
+    const { entries } = this.stack.pop()!;
+    // The parser delivers entries sorted, as the encoding wants them.
+    const { node, encoding } = directoryNode(entries);
+    await this.store("dir", node.digest, encoding);
+    this.finishNode(path, node);
+  }
+
+  file(path: NarPath, executable: boolean, size: number): NarFileSink {
+    const ingester = new FileIngester(this, executable, size, this.chunking);
+    return {
+      write: (piece) => ingester.write(piece),
+      end: async () => this.finishNode(path, await ingester.end()),
+    };
+  }
+
+  symlink(path: NarPath, target: Buffer): void {
+    this.finishNode(path, { kind: "symlink", target: Buffer.from(target) });
+  }
+}
+
+/** Passes chunks through while hashing them, so the NAR hash costs no second pass. */
+async function* hashing(source: ByteSource, sink: HashSink): AsyncGenerator<Uint8Array> {
+  for await (const chunk of source) {
+    sink.update(chunk);
+    yield chunk;
+  }
+}
+
+/**
+ * Ingests a NAR stream into the castore (validating it strictly) and returns its root
+ * node, NAR hash (sha256) and size, computed in the same single pass.
+ */
+export async function ingestNar(backend: CastoreBackend, source: ByteSource, options: IngestOptions = {}): Promise<IngestResult> {
+  const narHash = new HashSink("sha256");
+  const sink = new CastoreSink(backend, options.chunking ?? "cdc");
+  const { size } = await parseNar(hashing(source, narHash), sink);
+  return { root: sink.root!, narHash: narHash.finish(), narSize: size, storedBytes: sink.storedBytes };
+}
+
+/** Ingests a file-system tree (a store path on disk) by streaming its NAR. */
+export async function ingestPath(backend: CastoreBackend, path: string, options: IngestOptions = {}): Promise<IngestResult> {
+  return ingestNar(backend, dumpNarSync(path), options);
+}

@@ -1,0 +1,216 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { randomFillSync } from "node:crypto";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  Castore,
+  CastoreCorruptionError,
+  CastoreFormatError,
+  FsCastoreBackend,
+  decodeDirectory,
+  directoryNode,
+  dumpNarSync as dumpSync,
+  encodeDirectory,
+  gcCastore,
+  ingestNar,
+  narSizeOf,
+  renderNar,
+  type CasEntry,
+} from "../../store/index.js";
+import { nixSkipReason, runNix } from "../helpers/nix.js";
+import { writeRandomTree } from "../helpers/random-tree.js";
+
+const skip = nixSkipReason();
+const path = (name: string, hash = "0".repeat(31) + "1") => `/nix/store/${hash}-${name}`;
+
+function scratch(t: { after(fn: () => void): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), "lading-castore-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function collect(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of chunks) parts.push(chunk);
+  return Buffer.concat(parts);
+}
+
+/** A tree with files past the single-blob limit, so chunk lists are exercised too. */
+function writeTree(root: string, seed: number): void {
+  writeRandomTree(root, seed);
+  const big = Buffer.allocUnsafe(1_500_000 + seed);
+  randomFillSync(big);
+  writeFileSync(join(root, "big-random"), big, { mode: 0o755 });
+  writeFileSync(join(root, "big-zeros"), Buffer.alloc(700_001));
+}
+
+test("NARs of generated trees go in and come out byte-identical to nix-store --dump", { skip }, async (t) => {
+  const dir = scratch(t);
+  const castore = new Castore(new FsCastoreBackend(join(dir, "cas")));
+  for (const seed of [1, 2, 3, 4]) {
+    const root = join(dir, `tree${seed}`);
+    writeTree(root, seed);
+    const nar = runNix("nix-store", ["--dump", root]);
+    const storePath = path(`tree${seed}`, `${"0".repeat(31)}${seed}`);
+    const { info } = await castore.addNar(storePath, [nar.subarray(0, 1000), nar.subarray(1000)]);
+    assert.equal(info.narHash, `sha256:${runNix("nix-hash", ["--type", "sha256", "--base32", root]).toString().trim()}`, `seed ${seed}`);
+    assert.equal(info.narSize, nar.length);
+    assert.equal(narSizeOf(info.root), nar.length, "sizes recorded in nodes add up to the NAR's");
+    assert.ok((await collect(castore.nar(storePath))).equals(nar), `seed ${seed} renders the same NAR`);
+    const again = await castore.pathInfo(storePath);
+    assert.deepEqual(again, info);
+  }
+});
+
+test("a tree on disk ingests to the NAR nix-store --dump gives, and materialises back", { skip }, async (t) => {
+  const dir = scratch(t);
+  const castore = new Castore(new FsCastoreBackend(join(dir, "cas")), { chunking: "fixed" });
+  for (const seed of [5, 6]) {
+    const root = join(dir, `tree${seed}`);
+    writeTree(root, seed);
+    const storePath = path(`disk${seed}`);
+    const { info } = await castore.addPath(storePath, root, [path("dep", "1".repeat(32))]);
+    const nar = runNix("nix-store", ["--dump", root]);
+    assert.ok((await collect(castore.nar(storePath))).equals(nar));
+    assert.deepEqual(info.references, [path("dep", "1".repeat(32))]);
+    const restored = join(dir, `restored${seed}`);
+    await castore.materialise(storePath, restored);
+    assert.ok(runNix("nix-store", ["--dump", restored]).equals(nar), "materialised tree dumps to the same NAR");
+  }
+  // A single file and a symlink as a store path's root.
+  writeFileSync(join(dir, "single"), "hello\n", { mode: 0o755 });
+  const single = await castore.addPath(path("single"), join(dir, "single"));
+  assert.ok((await collect(castore.nar(path("single")))).equals(runNix("nix-store", ["--dump", join(dir, "single")])));
+  assert.equal(single.info.root.kind, "file");
+});
+
+test("a second version that differs slightly stores only the difference", async (t) => {
+  const dir = scratch(t);
+  const castore = new Castore(new FsCastoreBackend(join(dir, "cas")));
+  const v1 = join(dir, "v1");
+  const v2 = join(dir, "v2");
+  mkdirSync(v1);
+  mkdirSync(v2);
+  const big = Buffer.allocUnsafe(4 << 20);
+  randomFillSync(big);
+  writeFileSync(join(v1, "lib.so"), big);
+  // Ten bytes inserted in the middle: content-defined cuts find the old chunks again.
+  writeFileSync(join(v2, "lib.so"), Buffer.concat([big.subarray(0, 2 << 20), Buffer.from("0123456789"), big.subarray(2 << 20)]));
+  const first = await castore.addPath(path("v1"), v1);
+  const second = await castore.addPath(path("v2", "2".repeat(32)), v2);
+  assert.ok(first.storedBytes > 4 << 20);
+  assert.ok(second.storedBytes < 600 << 10, `second version stored ${second.storedBytes} bytes`);
+});
+
+test("directory encoding is canonical and strictly decoded", () => {
+  const digest = "ab".repeat(32);
+  const entries: CasEntry[] = [
+    { name: Buffer.from("B"), node: { kind: "file", executable: true, size: 5, digest } },
+    { name: Buffer.from("a"), node: { kind: "symlink", target: Buffer.from("../x") } },
+    { name: Buffer.from([0xff]), node: { kind: "directory", size: 1 << 40, digest } },
+  ];
+  const encoded = encodeDirectory(entries);
+  assert.deepEqual(decodeDirectory(encoded), entries);
+  assert.ok(encodeDirectory(decodeDirectory(encoded)).equals(encoded));
+  assert.equal(directoryNode(entries).node.digest, directoryNode(decodeDirectory(encoded)).node.digest);
+  assert.throws(() => encodeDirectory([entries[1]!, entries[0]!]), CastoreFormatError);
+  assert.throws(() => encodeDirectory([entries[0]!, entries[0]!]), CastoreFormatError);
+  for (const bad of ["", ".", "..", "a/b", "a\0"]) {
+    assert.throws(() => encodeDirectory([{ name: Buffer.from(bad), node: entries[1]!.node }]), CastoreFormatError, bad);
+  }
+  assert.throws(() => decodeDirectory(Buffer.concat([encoded, Buffer.from([0])])), CastoreFormatError);
+  assert.throws(() => decodeDirectory(encoded.subarray(0, encoded.length - 1)), CastoreFormatError);
+  const unknownKind = Buffer.from(encoded);
+  unknownKind[8] = 9;
+  assert.throws(() => decodeDirectory(unknownKind), CastoreFormatError);
+});
+
+test("the filesystem backend writes atomically, refreshes on put and refuses corrupt reads", async (t) => {
+  const dir = scratch(t);
+  const backend = new FsCastoreBackend(join(dir, "cas"));
+  const result = await ingestNar(backend, [runNixOrBuild(dir)]);
+  assert.equal(result.root.kind, "directory");
+  assert.deepEqual(readdirSync(join(dir, "cas", "tmp")), [], "no temporary files left");
+  const blobs: string[] = [];
+  for await (const object of backend.list("blob")) blobs.push(object.key);
+  assert.ok(blobs.length > 0);
+  assert.equal(await backend.put("blob", blobs[0]!, (await backend.get("blob", blobs[0]!))!), false, "present: not written again");
+  writeFileSync(join(dir, "cas", "blob", blobs[0]!.slice(0, 2), blobs[0]!), "tampered");
+  await assert.rejects(backend.get("blob", blobs[0]!), CastoreCorruptionError);
+  await assert.rejects(collect(renderNar(backend, result.root)), CastoreCorruptionError);
+  assert.equal(await backend.get("blob", "0".repeat(64)), undefined);
+});
+
+/** A small NAR built by our own dumper (no CppNix needed). */
+function runNixOrBuild(dir: string): Buffer {
+  const root = join(dir, "small");
+  writeRandomTree(root, 9, { nodes: 40 });
+  return Buffer.concat([...dumpSync(root)]);
+}
+
+
+function ageAll(dir: string, when: number): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) ageAll(full, when);
+    else utimesSync(full, when / 1000, when / 1000);
+  }
+}
+
+test("gc deletes only what no live path reaches, and spares young objects", async (t) => {
+  const dir = scratch(t);
+  const backend = new FsCastoreBackend(join(dir, "cas"));
+  const castore = new Castore(backend);
+  const keep = path("keep", "3".repeat(32));
+  const drop = path("drop", "4".repeat(32));
+  const shared = Buffer.alloc(1000, 7);
+  for (const [name, storePath] of [["keep", keep], ["drop", drop]] as const) {
+    const root = join(dir, name);
+    writeRandomTree(root, name === "keep" ? 21 : 22, { nodes: 60 });
+    writeFileSync(join(root, "shared"), shared);
+    await castore.addPath(storePath, root);
+  }
+  const keepNar = await collect(castore.nar(keep));
+  // Everything was written just now: a grace period of an hour keeps it all.
+  const young = await gcCastore(backend, [keep], { graceMs: 3_600_000 });
+  assert.equal(young.deleted.blob + young.deleted.dir + young.deleted.path, 0);
+  assert.ok(young.spared > 0);
+  // An hour later, what only `drop` used goes; `keep` renders as before.
+  const later = Date.now() + 3_600_001;
+  const report = await gcCastore(backend, [keep], { graceMs: 3_600_000, now: later });
+  assert.equal(report.deleted.path, 1);
+  assert.ok(report.deleted.blob > 0 && report.deleted.dir > 0);
+  assert.equal(await castore.pathInfo(drop), undefined);
+  assert.ok((await collect(castore.nar(keep))).equals(keepNar));
+  const again = await gcCastore(backend, "all", { graceMs: 0, now: later });
+  assert.equal(again.deleted.blob + again.deleted.dir + again.deleted.list + again.deleted.path, 0, "nothing left to collect");
+});
+
+test("gc running while another writer ingests never deletes what that writer references", async (t) => {
+  const dir = scratch(t);
+  const backend = new FsCastoreBackend(join(dir, "cas"));
+  const castore = new Castore(backend);
+  const old = join(dir, "old");
+  writeRandomTree(old, 31, { nodes: 80 });
+  await castore.addPath(path("old", "5".repeat(32)), old);
+  // The old path was dropped long ago: its objects are an hour old. A writer now
+  // ingests a tree that shares most of them, while collections run with a grace period.
+  ageAll(join(dir, "cas"), Date.now() - 3_600_000);
+  const fresh = join(dir, "fresh");
+  writeRandomTree(fresh, 31, { nodes: 80 });
+  writeFileSync(join(fresh, "extra"), "new\n");
+  const freshPath = path("fresh", "6".repeat(32));
+  const collections: Promise<unknown>[] = [];
+  const writer = castore.addPath(freshPath, fresh);
+  for (let i = 0; i < 5; i++) {
+    collections.push(gcCastore(backend, [freshPath], { graceMs: 60_000 }));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await writer;
+  const reports = (await Promise.all(collections)) as Array<{ deleted: { path: number } }>;
+  assert.ok(reports.some((r) => r.deleted.path === 1), "the old path was collected meanwhile");
+  await gcCastore(backend, [freshPath], { graceMs: 60_000 });
+  assert.ok((await collect(castore.nar(freshPath))).equals(Buffer.concat([...dumpSync(fresh)])));
+});
