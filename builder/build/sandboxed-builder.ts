@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, type WriteStream } from "node:fs";
 import { cp, lstat, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { parseDerivation, parseStorePath, type Derivation, type StorePath } from "../../store/index.js";
+import { dumpNar, parseDerivation, parseStorePath, restoreNar, type Derivation, type StorePath } from "../../store/index.js";
 import { removeTree } from "../local-store/fs-util.js";
 import type { LocalStore } from "../local-store/index.js";
 import type { BuildRequest, LocalBuilder } from "../realiser.js";
@@ -11,6 +11,7 @@ import { SANDBOX_BUILD_DIR, builderEnvironment, stringsAttr } from "./environmen
 import type { BuildEvent, BuildEventListener } from "./events.js";
 import { builtinFetchurl } from "./fetchurl.js";
 import { cannotBuildHere } from "./platform.js";
+import { fallbackPath, rewriteStream, rewriteString } from "./rewrite.js";
 import { BuildError, registerOutputs } from "./outputs.js";
 import { baseName, bwrapArguments, sandboxEtcFiles, sandboxSupport, type HostPath } from "./sandbox.js";
 import { buildSettingsFromEnv, type BuildSettings } from "./settings.js";
@@ -184,15 +185,20 @@ export class SandboxedBuilder implements LocalBuilder {
     const storeDir = store.storeDir;
     const hostBuildDir = join(scratch, "top");
     await mkdir(hostBuildDir, { mode: 0o700 });
-    const logicalOutputs = new Map([...outputs].map(([n, p]) => [n, p.render(storeDir)]));
-    const { env, files } = builderEnvironment(drv, {
+    // Unsandboxed, an output whose location is taken on the host is built under another
+    // hash part and rewritten afterwards (as CppNix does); everything the builder is
+    // given names the paths it builds.
+    const buildOutputs = sandboxed ? outputs : await this.prepareUnsandboxed(drvName, inputClosure, outputs);
+    const rewrites = new Map<string, string>();
+    for (const [name, path] of outputs) if (!buildOutputs.get(name)!.equals(path)) rewrites.set(path.hashPart, buildOutputs.get(name)!.hashPart);
+    const { env, files } = builderEnvironment(rewriteDerivation(drv, rewrites), {
       storeDir,
       buildDir: sandboxed ? SANDBOX_BUILD_DIR : hostBuildDir,
-      outputs: logicalOutputs,
+      outputs: new Map([...buildOutputs].map(([n, p]) => [n, p.render(storeDir)])),
       cores: this.settings.cores,
       hostEnv: this.hostEnv,
     });
-    for (const [name, bytes] of files) await writeFile(join(hostBuildDir, name), bytes);
+    for (const [name, bytes] of files) await writeFile(join(hostBuildDir, name), Buffer.from(rewriteString(bytes.toString("latin1"), rewrites), "latin1"));
     const network = [...drv.outputs.values()].some((o) => o.hash !== "");
 
     let child: ChildProcess;
@@ -221,9 +227,9 @@ export class SandboxedBuilder implements LocalBuilder {
       );
       child = spawn(support.bwrap, args, { env: nodeEnv(env), stdio: ["ignore", "pipe", "pipe"], detached: true });
     } else {
-      await this.prepareUnsandboxed(drvName, inputClosure, outputs);
-      child = spawn(toUtf8(drv.builder), drv.args.map(toUtf8), {
-        argv0: baseName(toUtf8(drv.builder)),
+      const builder = toUtf8(rewriteString(drv.builder, rewrites));
+      child = spawn(builder, drv.args.map((a) => toUtf8(rewriteString(a, rewrites))), {
+        argv0: baseName(builder),
         cwd: hostBuildDir,
         env: nodeEnv(env),
         stdio: ["ignore", "pipe", "pipe"],
@@ -258,7 +264,7 @@ export class SandboxedBuilder implements LocalBuilder {
       tail.push(line);
       if (tail.length > LOG_TAIL_LINES) tail.shift();
     }
-    if (!sandboxed) await this.collectUnsandboxedOutputs(outputs, builtDir);
+    if (!sandboxed) await this.collectUnsandboxedOutputs(outputs, buildOutputs, builtDir);
     const tailText = tail.length > 0 ? `;\nlast ${tail.length} log lines:\n${tail.map((l) => `> ${l}`).join("\n")}` : "";
     if (timedOut) {
       throw new BuildError(`builder for '${drvName}' timed out after ${this.settings.timeoutSeconds} seconds${tailText}\nFor full logs, see '${logPath}'`);
@@ -271,36 +277,55 @@ export class SandboxedBuilder implements LocalBuilder {
 
   /**
    * Without a mount namespace the builder sees the host's store directory: the inputs
-   * must be there and the outputs are written there, then moved into this store.
+   * must be there, and the outputs are written there (under another hash part when
+   * their place is taken), then moved into this store. Returns where each output is built.
    */
-  private async prepareUnsandboxed(drvName: string, inputs: readonly StorePath[], outputs: ReadonlyMap<string, StorePath>): Promise<void> {
+  private async prepareUnsandboxed(
+    drvName: string,
+    inputs: readonly StorePath[],
+    outputs: ReadonlyMap<string, StorePath>,
+  ): Promise<Map<string, StorePath>> {
     const storeDir = this.store.storeDir;
-    if (this.store.realStoreDir === storeDir) return;
-    for (const input of inputs) {
-      if (!(await exists(input.render(storeDir)))) {
-        throw new BuildError(
-          `cannot build '${drvName}' unsandboxed: input '${input.render(storeDir)}' is not at its logical location (the store's objects are under '${this.store.realStoreDir}'; unsandboxed builds need bwrap or a store whose root is '/')`,
-        );
-      }
-    }
-    for (const output of outputs.values()) {
-      if (await exists(output.render(storeDir))) {
-        throw new BuildError(`cannot build '${drvName}' unsandboxed: '${output.render(storeDir)}' already exists on the host`);
+    if (this.store.realStoreDir !== storeDir) {
+      for (const input of inputs) {
+        if (!(await exists(input.render(storeDir)))) {
+          throw new BuildError(
+            `cannot build '${drvName}' unsandboxed: input '${input.render(storeDir)}' is not at its logical location (the store's objects are under '${this.store.realStoreDir}'; unsandboxed builds need bwrap or a store whose root is '/')`,
+          );
+        }
       }
     }
     await mkdir(storeDir, { recursive: true });
+    const result = new Map<string, StorePath>();
+    for (const [name, output] of outputs) {
+      let path = output;
+      if (await exists(path.render(storeDir))) {
+        path = fallbackPath(drvName, name, output);
+        // Nothing but an interrupted earlier build of ours uses this name.
+        await removeTree(path.render(storeDir));
+      }
+      result.set(name, path);
+    }
+    return result;
   }
 
-  private async collectUnsandboxedOutputs(outputs: ReadonlyMap<string, StorePath>, builtDir: string): Promise<void> {
+  private async collectUnsandboxedOutputs(
+    outputs: ReadonlyMap<string, StorePath>,
+    builtAt: ReadonlyMap<string, StorePath>,
+    builtDir: string,
+  ): Promise<void> {
     const storeDir = this.store.storeDir;
-    for (const output of outputs.values()) {
-      const from = output.render(storeDir);
+    const back = new Map<string, string>();
+    for (const [name, path] of outputs) if (!builtAt.get(name)!.equals(path)) back.set(builtAt.get(name)!.hashPart, path.hashPart);
+    for (const [name, output] of outputs) {
+      const from = builtAt.get(name)!.render(storeDir);
       const to = join(builtDir, output.baseName);
-      if (this.store.realStoreDir === storeDir) {
-        await rename(this.store.realPath(output), to).catch(() => {});
+      if (!(await exists(from))) continue;
+      if (back.size > 0) {
+        await restoreNar(rewriteStream(dumpNar(from), back), to);
+        await removeTree(from);
         continue;
       }
-      if (!(await exists(from))) continue;
       try {
         await rename(from, to);
       } catch {
@@ -309,6 +334,12 @@ export class SandboxedBuilder implements LocalBuilder {
       }
     }
   }
+}
+
+/** The derivation with hash parts replaced in its builder, arguments and variables. */
+function rewriteDerivation(drv: Derivation, rewrites: ReadonlyMap<string, string>): Derivation {
+  if (rewrites.size === 0) return drv;
+  return { ...drv, env: new Map([...drv.env].map(([k, v]) => [k, rewriteString(v, rewrites)])) };
 }
 
 /** Splits a byte stream's text into lines, keeping an unfinished last line until more arrives. */

@@ -8,11 +8,11 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { test } from "node:test";
-import { hashBytes, parseStorePath, type StorePath } from "../../store/index.js";
+import { hashBytes, parseHash, parseStorePath, type StorePath } from "../../store/index.js";
 import { spawnSync } from "node:child_process";
 import { type LocalStore } from "../../builder/index.js";
 import { nixSkipReason, runNix } from "../helpers/nix.js";
-import { addDerivation, buildToolsSkipReason, busyboxDir, copyFromNix, openBuildStore } from "./build-fixture.js";
+import { addDerivation, buildToolsSkipReason, busyboxDir, copyFromNix, instantiate, nixPathInfo, openBuildStore } from "./build-fixture.js";
 
 const skip = buildToolsSkipReason();
 
@@ -219,6 +219,32 @@ test("a derivation for another system or with missing features is refused as Cpp
         assert.equal(err.message, message);
         return true;
       });
+    }
+  } finally {
+    await store.close();
+  }
+});
+
+test("unsandboxed, outputs whose place the host's store already holds are built elsewhere and rewritten (same NAR as CppNix)", { skip: skip || nixSkipReason() }, async () => {
+  const n = `${process.pid}-${Date.now()}`;
+  const { drvs } = instantiate(
+    `{ multi = derivation { name = "rewritten-\${nonce}"; system = builtins.currentSystem; builder = sh; outputs = [ "out" "dev" ];
+        args = [ "-c" "\${bb}/bin/mkdir -p $out $dev/sub-$(\${bb}/bin/basename $out); echo $out > $out/self; \${bb}/bin/ln -s $out/self $dev/link" ]; }; }`,
+    n,
+    ["multi"],
+  );
+  const drvPath = drvs.get("multi")!;
+  runNix("nix-store", ["--option", "substituters", "", "--realise", drvPath.render()]);
+  const { store, realiser } = await openBuildStore({ sandbox: false, warn: () => {} });
+  try {
+    await copyFromNix(store, [drvPath]);
+    const outputs = await realiser.realise(drvPath);
+    const theirs = nixPathInfo([...outputs.values()]);
+    for (const [name, path] of outputs) {
+      const mine = store.queryPathInfo(path)!;
+      const nix = theirs.get(path.render())!;
+      assert.equal(mine.narHash.toSri(), parseHash(nix.narHash, "sha256").toSri(), `${name} NAR hash`);
+      assert.deepEqual(mine.references.map((r) => r.render()).sort(), [...nix.references].sort(), `${name} references`);
     }
   } finally {
     await store.close();
