@@ -7,14 +7,8 @@ export const serveCommand: Command = {
   summary: "run the registry (configuration from the environment)",
   async run(args) {
     if (args.length > 0) throw new UsageError(`unexpected argument '${args[0]}'`);
-    const config = loadConfig(process.env);
-    const server = await startServer(config);
-    const stop = () => {
-      void server.close().then(() => process.exit(0));
-    };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-    // Keep running until a signal arrives.
+    // SIGTERM/SIGINT drain and exit through the server's graceful shutdown (server/operations).
+    await startServer(loadConfig(process.env));
     await new Promise<never>(() => {});
     return 0;
   },
