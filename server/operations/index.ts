@@ -39,6 +39,12 @@ export function registerOperations(app: FastifyInstance, options: OperationsOpti
   const sink = options.log === undefined ? stdoutSink : options.log;
   registerRequestLog(app, sink);
   registerHealthRoutes(app, options.storage, state);
+  // While draining, answers close their connection: an idle keep-alive socket would hold
+  // the listener open (fastify keeps them 72 s) long after the last request finished.
+  app.addHook("onSend", async (_request, reply, payload) => {
+    if (state.draining) reply.header("Connection", "close");
+    return payload;
+  });
   options.storage.builds.observe({
     built: (_name, seconds, ok) => {
       metrics.builds.inc({ result: ok ? "success" : "failure" });
