@@ -151,7 +151,7 @@ export class BuildProgress {
   }
 
   private draw(): void {
-    const width = Math.max(20, (this.out.columns ?? 80) - 1);
+    const width = Math.max(20, (this.out.columns || 80) - 1); // a pty may report 0 columns
     let line = this.statusLine();
     if (line.length > width) line = line.slice(0, width - 1) + "…";
     if (line === this.lastLine && this.shown) return;
