@@ -1,7 +1,9 @@
 import { execFile } from "node:child_process";
+import { watch, type FSWatcher } from "node:fs";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
+import { callInWorker } from "../../evaluator/index.js";
 import { narHashAndSize } from "../../store/index.js";
 import { RegistryError } from "../distribution/index.js";
 
@@ -26,14 +28,16 @@ export interface PackageSetSource {
   tags(): string[];
 }
 
-/** How long a path set's content hash is trusted before the directory is hashed again. */
-const PATH_HASH_TTL_MS = 2000;
-
-/** `LADING_PKGS_PATH`: a local directory; only `latest`; the revision is its NAR hash. */
+/**
+ * `LADING_PKGS_PATH`: a local directory; only `latest`; the revision is its NAR hash.
+ * The hash is computed in a worker (a big set takes seconds) and kept until a file
+ * watcher sees a change.
+ */
 export class PathPackageSet implements PackageSetSource {
   readonly description: string;
   private readonly dir: string;
-  private cached: { at: number; revision: Promise<string> } | undefined;
+  private cached: Promise<string> | undefined;
+  private watcher: FSWatcher | undefined;
 
   constructor(dir: string) {
     this.dir = resolve(dir);
@@ -44,13 +48,31 @@ export class PathPackageSet implements PackageSetSource {
     if (tag !== "latest") {
       throw new RegistryError("MANIFEST_UNKNOWN", `the local package set (LADING_PKGS_PATH) has only the tag 'latest', not '${tag}'`, { tag });
     }
-    const now = Date.now();
-    if (!this.cached || now - this.cached.at > PATH_HASH_TTL_MS) {
+    if (!this.cached) {
+      this.watch();
       const revision = this.hashDir();
-      this.cached = { at: now, revision };
+      this.cached = revision;
       revision.catch(() => (this.cached = undefined));
+      // Without a watcher, changes are noticed after a while instead.
+      if (!this.watcher) setTimeout(() => (this.cached = undefined), UNWATCHED_TTL_MS).unref();
     }
-    return { revision: await this.cached.revision, dir: this.dir, nixpkgs: false };
+    return { revision: await this.cached, dir: this.dir, nixpkgs: false };
+  }
+
+  /** Stops watching the directory. */
+  close(): void {
+    this.watcher?.close();
+    this.watcher = undefined;
+  }
+
+  private watch(): void {
+    if (this.watcher) return;
+    try {
+      this.watcher = watch(this.dir, { recursive: true, persistent: false }, () => (this.cached = undefined));
+      this.watcher.on("error", () => this.close());
+    } catch {
+      this.watcher = undefined;
+    }
   }
 
   private async hashDir(): Promise<string> {
@@ -59,12 +81,21 @@ export class PathPackageSet implements PackageSetSource {
     } catch {
       throw new RegistryError("MANIFEST_UNKNOWN", `the package set directory '${this.dir}' does not exist`, undefined, 503);
     }
-    return `path-${narHashAndSize(this.dir).hash.format("base32", false)}`;
+    const url = new URL("./package-set.js", import.meta.url).href;
+    return `path-${await callInWorker<string>(url, "narHashBase32", [this.dir])}`;
   }
 
   tags(): string[] {
     return ["latest"];
   }
+}
+
+/** How long an unwatched path set's hash is trusted. */
+const UNWATCHED_TTL_MS = 5000;
+
+/** The NAR hash of a directory in nixbase32 (run in a worker by PathPackageSet). */
+export function narHashBase32(dir: string): string {
+  return narHashAndSize(dir).hash.format("base32", false);
 }
 
 const COMMIT = /^[0-9a-f]{40}$/;

@@ -131,10 +131,22 @@ test("a channel that cannot be reached gives a clear, retryable error; path sets
   const channel = new ChannelPackageSet("nixos-unstable", mkdtempSync(join(tmpdir(), "lading-chan-")), "http://127.0.0.1:9");
   await assert.rejects(channel.resolve("latest"), (err: RegistryError) => err.status === 503 && /LADING_PKGS_PATH/.test(err.message));
   assert.throws(() => channel.resolve("not a channel"), (err: RegistryError) => err.code === "MANIFEST_UNKNOWN");
-  const path = new PathPackageSet(packageSet());
+  const dir = packageSet();
+  const path = new PathPackageSet(dir);
   await assert.rejects(path.resolve("v2"), (err: RegistryError) => err.code === "MANIFEST_UNKNOWN");
   const a = await path.resolve("latest");
   assert.match(a.revision, /^path-[0-9a-z]{52}$/);
+  assert.equal((await path.resolve("latest")).revision, a.revision);
+  // An edit is a new revision (noticed by the watcher, or after the unwatched TTL).
+  writeFileSync(join(dir, "extra.nix"), "{ }");
+  let b = a.revision;
+  for (let i = 0; i < 70 && b === a.revision; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    b = (await path.resolve("latest")).revision;
+  }
+  assert.notEqual(b, a.revision);
+  assert.equal(b, (await new PathPackageSet(dir).resolve("latest")).revision);
+  path.close();
 });
 
 /** "Builds" each derivation by adding a text path named after it, after `delayMs`. */
