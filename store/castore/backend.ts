@@ -2,7 +2,7 @@
  * Where castore objects live. Four kinds, each a flat key → bytes map:
  *
  * - `blob`: file contents (whole small files, or chunks of large ones), key = BLAKE3 of the bytes
- * - `list`: the chunk list of a large file (`encodeChunkList`), key = BLAKE3 of the whole file
+ * - `list`: the chunk list of a large file (`encodeChunkList`), key = BLAKE3 of the bytes
  * - `dir`:  a directory node (`encodeDirectory`), key = BLAKE3 of the bytes
  * - `path`: a path record (`encodePathInfo`), key = the store path's 32-character hash part
  *
@@ -27,6 +27,11 @@ export interface CastoreBackend {
   has(kind: ObjectKind, key: string): Promise<boolean>;
   /** The object's bytes, or undefined when absent. Throws when stored bytes do not match a digest key. */
   get(kind: ObjectKind, key: string): Promise<Buffer | undefined>;
+  /**
+   * Optional: `get` without a promise, for local backends. Rendering a NAR of many small
+   * files spends most of its time in per-object overhead, and a promise per object doubles it.
+   */
+  getSync?(kind: ObjectKind, key: string): Buffer | undefined;
   /**
    * Stores `bytes` under `key`, atomically and idempotently. Returns true when it wrote
    * new bytes, false when the object was present (then only its time is refreshed).

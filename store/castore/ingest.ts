@@ -2,7 +2,7 @@ import { Hash, HashSink } from "../hash.js";
 import { dumpNarSync, parseNar, type ByteSource, type NarFileSink, type NarPath, type NarSink } from "../nar/index.js";
 import type { CastoreBackend } from "./backend.js";
 import { SINGLE_BLOB_MAX, createChunker, encodeChunkList, type ChunkRef, type Chunker, type ChunkingMethod } from "./chunker.js";
-import { Blake3Stream, blake3Hex } from "./digest.js";
+import { blake3Hex } from "./digest.js";
 import { directoryNode, type CasEntry, type CasFile, type CasNode } from "./nodes.js";
 
 export interface IngestOptions {
@@ -26,7 +26,6 @@ interface OpenDirectory {
 class FileIngester {
   private readonly pieces: Buffer[] = [];
   private received = 0;
-  private readonly whole: Blake3Stream | undefined;
   private readonly chunker: Chunker | undefined;
   private readonly chunks: ChunkRef[] = [];
   private readonly ready: Buffer[] = [];
@@ -37,10 +36,7 @@ class FileIngester {
     private readonly size: number,
     chunking: ChunkingMethod,
   ) {
-    if (size > SINGLE_BLOB_MAX) {
-      this.whole = new Blake3Stream();
-      this.chunker = createChunker(chunking);
-    }
+    if (size > SINGLE_BLOB_MAX) this.chunker = createChunker(chunking);
   }
 
   async write(piece: Buffer): Promise<void> {
@@ -49,7 +45,6 @@ class FileIngester {
       this.pieces.push(Buffer.from(piece));
       return;
     }
-    this.whole!.update(piece);
     this.chunker.push(piece, (chunk) => this.ready.push(chunk));
     await this.storeReadyChunks();
   }
@@ -64,8 +59,10 @@ class FileIngester {
     } else {
       this.chunker.finish((chunk) => this.ready.push(chunk));
       await this.storeReadyChunks();
-      const digest = this.whole!.digest();
-      await this.sink.store("list", digest, encodeChunkList(this.chunks));
+      // A large file is named by its chunk list, which names every chunk.
+      const list = encodeChunkList(this.chunks);
+      const digest = blake3Hex(list);
+      await this.sink.store("list", digest, list);
       node = { kind: "file", executable: this.executable, size: this.size, digest };
     }
     return node;

@@ -1,9 +1,12 @@
 import { DIGEST_SIZE, blake3Hex, type Digest } from "./digest.js";
 
 /**
- * What one name in a store path is, as the castore records it. Files are named by the
- * BLAKE3 digest of their whole contents; directories by the BLAKE3 digest of their
- * encoding (`encodeDirectory`), so a whole tree is a Merkle tree of digests.
+ * What one name in a store path is, as the castore records it. A file up to
+ * SINGLE_BLOB_MAX bytes is named by the BLAKE3 digest of its contents (one blob); a
+ * larger one by the BLAKE3 digest of its chunk list (`encodeChunkList`), which names
+ * its chunks. A directory is named by the BLAKE3 digest of its encoding
+ * (`encodeDirectory`). So a whole tree is a Merkle tree of digests, every object
+ * checkable on its own.
  */
 export type CasNode = CasFile | CasSymlink | CasDirectory;
 
@@ -44,7 +47,7 @@ export class CastoreFormatError extends Error {
  *     kind     u8       1 regular file, 2 executable file, 3 symlink, 4 directory
  *     nameLen  u32      1..4096; the name: no "/" or NUL, not "." or ".."
  *     name     nameLen bytes
- *     file:      size u64, digest 32 bytes (BLAKE3 of the contents)
+ *     file:      size u64, digest 32 bytes (BLAKE3 of the contents, or of the chunk list)
  *     symlink:   targetLen u32 (1..4096), target bytes (no NUL)
  *     directory: size u64 (the NAR size of its node), digest 32 bytes (BLAKE3 of its encoding)
  *

@@ -1,7 +1,6 @@
 import { NAR_MAGIC } from "../nar/index.js";
 import type { CastoreBackend, ObjectKind } from "./backend.js";
 import { SINGLE_BLOB_MAX, decodeChunkList } from "./chunker.js";
-import { Blake3Stream } from "./digest.js";
 import { decodeDirectory, type CasEntry, type CasFile, type CasNode } from "./nodes.js";
 
 const OUTPUT_CHUNK = 1 << 20;
@@ -12,45 +11,66 @@ export class CastoreMissingError extends Error {
   override name = "CastoreMissingError";
 }
 
-export async function getObject(backend: CastoreBackend, kind: ObjectKind, key: string): Promise<Buffer> {
-  const bytes = await backend.get(kind, key);
-  if (!bytes) throw new CastoreMissingError(`castore ${kind} ${key} is missing`);
-  return bytes;
+function missing(kind: ObjectKind, key: string): never {
+  throw new CastoreMissingError(`castore ${kind} ${key} is missing`);
 }
 
-/** The contents of a file node, piece by piece (whole blob, or its chunks in order), verified. */
+export async function getObject(backend: CastoreBackend, kind: ObjectKind, key: string): Promise<Buffer> {
+  return (await backend.get(kind, key)) ?? missing(kind, key);
+}
+
+/** An object, without a promise when the backend can read synchronously. */
+function load(backend: CastoreBackend, kind: ObjectKind, key: string): Buffer | Promise<Buffer> {
+  if (backend.getSync) return backend.getSync(kind, key) ?? missing(kind, key);
+  return getObject(backend, kind, key);
+}
+
+function checkSize(file: CasFile, actual: number): void {
+  if (actual !== file.size) throw new CastoreMissingError(`castore file ${file.digest} has ${actual} bytes, not ${file.size}`);
+}
+
+/** The contents of a file node, piece by piece (its blob, or its chunks in order). */
 export async function* fileContents(backend: CastoreBackend, file: CasFile): AsyncGenerator<Buffer> {
   if (file.size <= SINGLE_BLOB_MAX) {
-    const blob = await getObject(backend, "blob", file.digest);
-    if (blob.length !== file.size) throw new CastoreMissingError(`castore blob ${file.digest} has the wrong size`);
+    const blob = await load(backend, "blob", file.digest);
+    checkSize(file, blob.length);
     yield blob;
     return;
   }
-  const chunks = decodeChunkList(await getObject(backend, "list", file.digest));
-  // Each chunk is checked by the backend; the list itself by the whole file's digest.
-  const whole = new Blake3Stream();
   let total = 0;
-  for (const chunk of chunks) {
-    const bytes = await getObject(backend, "blob", chunk.digest);
-    whole.update(bytes);
+  for (const chunk of decodeChunkList(await load(backend, "list", file.digest))) {
+    const bytes = await load(backend, "blob", chunk.digest);
     total += bytes.length;
     yield bytes;
   }
-  if (total !== file.size || whole.digest() !== file.digest) {
-    throw new CastoreMissingError(`castore chunk list ${file.digest} does not give the file it names`);
-  }
+  checkSize(file, total);
 }
 
-interface Frame {
-  readonly entries: CasEntry[];
-  next: number;
+/** A token as it appears in a NAR: u64 length, bytes, zero padding. */
+function token(text: string): Buffer {
+  const bytes = Buffer.from(text);
+  const out = Buffer.alloc(8 + bytes.length + ((8 - (bytes.length % 8)) % 8));
+  out.writeUInt32LE(bytes.length, 0);
+  bytes.copy(out, 8);
+  return out;
 }
 
-/** Builds NAR output in large buffers; full ones are collected for the caller to take. */
+const T_MAGIC = token(NAR_MAGIC);
+const T_CLOSE = token(")");
+const T_REGULAR = Buffer.concat([token("("), token("type"), token("regular")]);
+const T_EXECUTABLE = Buffer.concat([token("executable"), token("")]);
+const T_CONTENTS = token("contents");
+const T_SYMLINK = Buffer.concat([token("("), token("type"), token("symlink"), token("target")]);
+const T_DIRECTORY = Buffer.concat([token("("), token("type"), token("directory")]);
+const T_ENTRY = Buffer.concat([token("entry"), token("("), token("name")]);
+const T_NODE = token("node");
+
+/** Builds NAR output in large buffers; full ones (and big contents as they are) queue up. */
 class NarOutput {
   private buffer = Buffer.allocUnsafe(OUTPUT_CHUNK);
   private pos = 0;
-  ready: Buffer[] = [];
+  private ready: Buffer[] = [];
+  readyBytes = 0;
 
   private room(n: number): void {
     if (this.pos + n <= this.buffer.length) return;
@@ -60,9 +80,14 @@ class NarOutput {
 
   flush(): void {
     if (this.pos === 0) return;
-    this.ready.push(this.buffer.subarray(0, this.pos));
+    this.queue(this.buffer.subarray(0, this.pos));
     this.buffer = Buffer.allocUnsafe(OUTPUT_CHUNK);
     this.pos = 0;
+  }
+
+  private queue(bytes: Buffer): void {
+    this.ready.push(bytes);
+    this.readyBytes += bytes.length;
   }
 
   u64(n: number): void {
@@ -76,14 +101,13 @@ class NarOutput {
     const n = (8 - (length % 8)) % 8;
     if (n === 0) return;
     this.room(n);
-    this.buffer.fill(0, this.pos, this.pos + n);
-    this.pos += n;
+    for (let i = 0; i < n; i++) this.buffer[this.pos++] = 0;
   }
 
   bytes(bytes: Buffer): void {
     if (bytes.length >= PASS_THROUGH) {
       this.flush();
-      this.ready.push(bytes);
+      this.queue(bytes);
       return;
     }
     this.room(bytes.length);
@@ -96,70 +120,83 @@ class NarOutput {
     this.padding(bytes.length);
   }
 
-  tokens(...texts: string[]): void {
-    for (const text of texts) this.string(TOKENS.get(text) ?? Buffer.from(text));
-  }
-
   take(): Buffer[] {
     const out = this.ready;
     this.ready = [];
+    this.readyBytes = 0;
     return out;
   }
 }
 
-const TOKENS = new Map(
-  [NAR_MAGIC, "(", ")", "type", "regular", "executable", "", "contents", "symlink", "target", "directory", "entry", "name", "node"].map(
-    (t) => [t, Buffer.from(t)],
-  ),
-);
+interface Frame {
+  readonly entries: CasEntry[];
+  next: number;
+}
 
 /**
  * Renders the NAR of a castore tree, byte for byte what `nix-store --dump` gives for
- * the tree it was ingested from. Chunks are fresh buffers the caller may keep.
+ * the tree it was ingested from; every object is verified as it is read. Chunks are
+ * buffers the caller may keep. With a backend that reads synchronously the walk
+ * awaits nothing between outputs of about 1 MiB.
  */
 export async function* renderNar(backend: CastoreBackend, root: CasNode): AsyncGenerator<Buffer> {
   const out = new NarOutput();
   const stack: Frame[] = [];
-  out.tokens(NAR_MAGIC);
-  // Writes a node; a directory only opens (its entries follow through the stack).
-  const begin = async function* (node: CasNode): AsyncGenerator<Buffer> {
-    out.tokens("(", "type");
-    if (node.kind === "file") {
-      out.tokens("regular");
-      if (node.executable) out.tokens("executable", "");
-      out.tokens("contents");
-      out.u64(node.size);
-      for await (const piece of fileContents(backend, node)) {
-        out.bytes(piece);
-        yield* out.take();
+  out.bytes(T_MAGIC);
+  let node: CasNode | undefined = root;
+  for (;;) {
+    if (node) {
+      if (node.kind === "file") {
+        out.bytes(T_REGULAR);
+        if (node.executable) out.bytes(T_EXECUTABLE);
+        out.bytes(T_CONTENTS);
+        out.u64(node.size);
+        if (node.size <= SINGLE_BLOB_MAX) {
+          const loaded = load(backend, "blob", node.digest);
+          const blob = loaded instanceof Promise ? await loaded : loaded;
+          checkSize(node, blob.length);
+          out.bytes(blob);
+        } else {
+          let total = 0;
+          const loaded = load(backend, "list", node.digest);
+          for (const chunk of decodeChunkList(loaded instanceof Promise ? await loaded : loaded)) {
+            const piece = load(backend, "blob", chunk.digest);
+            const bytes = piece instanceof Promise ? await piece : piece;
+            total += bytes.length;
+            out.bytes(bytes);
+            if (out.readyBytes >= OUTPUT_CHUNK) yield* out.take();
+          }
+          checkSize(node, total);
+        }
+        out.padding(node.size);
+        out.bytes(T_CLOSE);
+        if (stack.length > 0) out.bytes(T_CLOSE); // the entry holding it
+      } else if (node.kind === "symlink") {
+        out.bytes(T_SYMLINK);
+        out.string(node.target);
+        out.bytes(T_CLOSE);
+        if (stack.length > 0) out.bytes(T_CLOSE);
+      } else {
+        const loaded = load(backend, "dir", node.digest);
+        out.bytes(T_DIRECTORY);
+        stack.push({ entries: decodeDirectory(loaded instanceof Promise ? await loaded : loaded), next: 0 });
       }
-      out.padding(node.size);
-      out.tokens(")");
-    } else if (node.kind === "symlink") {
-      out.tokens("symlink", "target");
-      out.string(node.target);
-      out.tokens(")");
-    } else {
-      out.tokens("directory");
-      stack.push({ entries: decodeDirectory(await getObject(backend, "dir", node.digest)), next: 0 });
+      node = undefined;
+      if (out.readyBytes >= OUTPUT_CHUNK) yield* out.take();
     }
-  };
-  yield* begin(root);
-  for (let frame = stack.at(-1); frame; frame = stack.at(-1)) {
+    const frame = stack[stack.length - 1];
+    if (!frame) break;
     if (frame.next === frame.entries.length) {
       stack.pop();
-      out.tokens(")");
-      if (stack.length > 0) out.tokens(")"); // the entry holding this directory
+      out.bytes(T_CLOSE);
+      if (stack.length > 0) out.bytes(T_CLOSE); // the entry holding this directory
       continue;
     }
-    const { name, node } = frame.entries[frame.next++]!;
-    out.tokens("entry", "(", "name");
-    out.string(name);
-    out.tokens("node");
-    const depth = stack.length;
-    yield* begin(node);
-    if (stack.length === depth) out.tokens(")");
-    yield* out.take();
+    const entry = frame.entries[frame.next++]!;
+    out.bytes(T_ENTRY);
+    out.string(entry.name);
+    out.bytes(T_NODE);
+    node = entry.node;
   }
   out.flush();
   yield* out.take();
