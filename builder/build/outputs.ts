@@ -50,8 +50,8 @@ export interface OutputCheck {
  * Turns what the builder left into valid store paths: checks each output exists,
  * canonicalises it, hashes its NAR while scanning it for the hash parts of the
  * input closure and of the outputs, checks fixed-output hashes, and registers the
- * outputs referenced-first. Each output commits atomically; an output that refers
- * to another commits after it, so validity stays closed under references.
+ * outputs together in one batch (LocalStore.commitMany), so validity stays closed
+ * under references even when outputs refer to each other.
  */
 export async function registerOutputs(check: OutputCheck): Promise<Map<string, PathInfo>> {
   const { store, drvPath } = check;
@@ -114,28 +114,17 @@ export async function registerOutputs(check: OutputCheck): Promise<Map<string, P
     scanned.set(path.baseName, out);
   }
 
-  const registered = new Map<string, PathInfo>();
-  const visiting = new Set<string>();
-  const register = async (output: ScannedOutput, from: string): Promise<void> => {
-    if (registered.has(output.name)) return;
-    if (visiting.has(output.name)) {
-      throw new BuildError(`cycle detected in build of '${drvName}' in the references of output '${output.name}' from output '${from}'`);
-    }
-    visiting.add(output.name);
-    for (const ref of output.references) {
-      const sibling = scanned.get(ref.baseName);
-      if (sibling && sibling !== output) await register(sibling, output.name);
-    }
-    const info = await store.commit(
-      { dir: output.dir, contentPath: output.contentPath, narHash: output.narHash, narSize: output.narSize },
-      { path: output.path, narHash: output.narHash, narSize: output.narSize, references: output.references, deriver: drvPath, ca: output.ca, ultimate: true },
-    );
-    registered.set(output.name, info);
-  };
-  // Detect cycles before anything commits, so a cyclic build registers nothing.
+  // Detect cycles before anything commits, so a cyclic build registers nothing; then
+  // all outputs register as one batch (references between them allowed).
   checkAcyclic([...scanned.values()], scanned, drvName);
-  for (const output of scanned.values()) await register(output, output.name);
-  return registered;
+  const outputsInOrder = [...scanned.values()];
+  const infos = await store.commitMany(
+    outputsInOrder.map((o) => ({
+      staged: { dir: o.dir, contentPath: o.contentPath, narHash: o.narHash, narSize: o.narSize },
+      info: { path: o.path, narHash: o.narHash, narSize: o.narSize, references: o.references, deriver: drvPath, ca: o.ca, ultimate: true },
+    })),
+  );
+  return new Map(outputsInOrder.map((o, i) => [o.name, infos[i]!]));
 }
 
 function checkAcyclic(outputs: ScannedOutput[], byBase: Map<string, ScannedOutput>, drvName: string): void {
