@@ -52,12 +52,13 @@ let
     iana-etc = callPackage ./pkgs/iana-etc { };
 
     # For the registry (see README.md): what the `shell` meta-package stands
-    # for, and the architectures of its default images. arm64 is left out
-    # because most packages are x86_64 machine code here (README, "Other
-    # architectures"); `arm64/…` images of portable packages still work.
+    # for, and the architectures of its default images. The registry leaves
+    # arm64 out of an image's index when a package does not evaluate there
+    # (x86_64 machine code, README "Other architectures"), so only images of
+    # portable packages (cacert, iana-etc) get both.
     metaPackages = {
       shell = [ pkgs.busybox ];
-      architectures = [ "amd64" ];
+      architectures = [ "amd64" "arm64" ];
     };
   };
 in

@@ -58,13 +58,15 @@ export async function buildImageRecord(ctx: PipelineContext, request: ImageReque
   const counts = { written: 0, reused: 0 };
   const first: Architecture = request.architecture ?? "amd64";
   const platforms: PlatformRecord[] = [];
-  const firstBuild = await buildPlatform(ctx, request, pkgs, first, timings, counts);
+  const firstBuild = (await buildPlatform(ctx, request, pkgs, first, timings, counts, false))!;
   platforms.push(firstBuild.platform);
   if (!request.architecture) {
     const wanted = firstBuild.architectures ?? ctx.defaultArchitectures ?? (pkgs.nixpkgs ? ["amd64", "arm64"] : ["amd64"]);
     for (const arch of wanted) {
       if (arch === first) continue;
-      platforms.push((await buildPlatform(ctx, request, pkgs, arch, timings, counts)).platform);
+      // An architecture where a package does not evaluate (unavailable there) is left out of the index.
+      const other = await buildPlatform(ctx, request, pkgs, arch, timings, counts, true);
+      if (other) platforms.push(other.platform);
     }
   }
   const started = performance.now();
@@ -96,7 +98,8 @@ async function buildPlatform(
   architecture: Architecture,
   timings: BuildTimings,
   counts: { written: number; reused: number },
-): Promise<{ platform: PlatformRecord; architectures: Architecture[] | undefined }> {
+  optional: boolean,
+): Promise<{ platform: PlatformRecord; architectures: Architecture[] | undefined } | undefined> {
   let started = performance.now();
   await mkdir(ctx.stagingRoot, { recursive: true });
   const stagingDir = await mkdtemp(join(ctx.stagingRoot, "eval-"));
@@ -110,6 +113,10 @@ async function buildPlatform(
     packages = evaluation.packages;
     architectures = evaluation.architectures;
     await commitStaged(ctx.store, evaluation.staged);
+  } catch (err) {
+    // Evaluation is deterministic, so leaving the platform out gives the same image every time.
+    if (optional && err instanceof RegistryError) return undefined;
+    throw err;
   } finally {
     await rm(stagingDir, { recursive: true, force: true });
   }

@@ -142,6 +142,13 @@ function asPackage(requested: string, attrPath: string, value: Value): ResolvedP
     throw new RegistryError("MANIFEST_UNKNOWN", `'${attrPath}' is not a package (a derivation) of the package set`, { package: requested });
   }
   const attrs = value as NixAttrs;
+  const meta = attrs.getAttr("meta");
+  const metaValue = meta ? force(meta.value) : undefined;
+  if (metaValue instanceof NixAttrs && metaValue.getAttr("available") && force(metaValue.getAttr("available")!.value) === false) {
+    const reason = metaValue.getAttr("unavailableReason");
+    const why = reason ? `: ${forceStringBytes(reason.value)}` : "";
+    throw new RegistryError("MANIFEST_UNKNOWN", `package '${attrPath}' is not available for this architecture${why}`, { package: requested });
+  }
   const text = (name: string): string => {
     const attr = attrs.getAttr(name);
     if (!attr) throw new RegistryError("MANIFEST_UNKNOWN", `package '${attrPath}' has no '${name}'`, { package: requested });

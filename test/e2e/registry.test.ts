@@ -125,6 +125,11 @@ test("arm64 images of architecture-independent packages; others fail with the se
   ) as { Architecture: string; Env: string[] };
   assert.equal(inspected.Architecture, "arm64");
   assert.ok(inspected.Env.includes("SSL_CERT_FILE=/etc/ssl/certs/ca-bundle.crt"));
+  // Without an architecture in the name: an index of both for portable packages, amd64 only otherwise.
+  const index = await manifest("cacert", "latest", `${OCI_INDEX}, ${OCI_MANIFEST}`);
+  const platforms = (index.json!.manifests as { platform: { architecture: string } }[]).map((m) => m.platform.architecture);
+  assert.deepEqual(platforms, ["amd64", "arm64"]);
+  assert.equal((await manifest("welcome", "latest", `${OCI_INDEX}, ${OCI_MANIFEST}`)).res.headers.get("content-type"), OCI_MANIFEST);
   const hello = await manifest("arm64/hello", "latest", OCI_MANIFEST);
   assert.equal(hello.res.status, 404);
   assert.equal((JSON.parse(hello.body.toString()) as { errors: { code: string }[] }).errors[0]!.code, "MANIFEST_UNKNOWN");
