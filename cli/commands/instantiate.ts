@@ -6,6 +6,7 @@ import {
   formatPositionedWarning,
   instantiate,
   setLiteralLints,
+  setTomlTimestamps,
   setTraceSink,
   type InstantiateOptions,
   type InstantiateResult,
@@ -21,9 +22,13 @@ function currentTraceSink(): (line: string) => void {
   return sink;
 }
 
+/** Experimental features named on the command line (`--extra-experimental-features`). */
+export const experimentalFeatures = new Set<string>();
+
 /** Flags as nix-instantiate reads them (2.8's, plus current CppNix's lint flags). */
 export function parseInstantiateArgs(args: string[]): InstantiateOptions {
   Object.assign(lints, { absolutePaths: "ignore", shortPaths: "ignore", urls: "ignore" });
+  experimentalFeatures.clear();
   const o: InstantiateOptions = {
     inputs: [],
     fromArgs: false,
@@ -97,10 +102,21 @@ export function parseInstantiateArgs(args: string[]): InstantiateOptions {
       case "--trace-verbose":
         break;
       case "--max-call-depth":
+      case "--timeout":
+        need(i, 1, a);
+        i++;
+        break;
       case "--extra-experimental-features":
       case "--experimental-features":
         need(i, 1, a);
-        i++;
+        for (const f of args[++i]!.split(/\s+/)) if (f !== "") experimentalFeatures.add(f);
+        break;
+      case "--option":
+        need(i, 2, a);
+        if (args[i + 1] === "experimental-features" || args[i + 1] === "extra-experimental-features") {
+          for (const f of args[i + 2]!.split(/\s+/)) if (f !== "") experimentalFeatures.add(f);
+        }
+        i += 2;
         break;
       case "--lint-absolute-path-literals":
       case "--lint-short-path-literals":
@@ -161,6 +177,7 @@ export const instantiateCommand: Command = {
   async run(args) {
     const options = parseInstantiateArgs(args);
     // Lint warnings go where trace lines go, so they keep their order with them.
+    setTomlTimestamps(experimentalFeatures.has("parse-toml-timestamps"));
     setLiteralLints({ ...lints, warn: (message, pos) => currentTraceSink()(formatPositionedWarning(message, pos).replace(/\n$/, "")) });
     const result = !options.eval ? await instantiateDerivations(options) : await evaluate(options);
     if (result.stdout) process.stdout.write(Buffer.from(result.stdout, "latin1"));

@@ -20,6 +20,7 @@ import "./types.js";
 import "./versions.js";
 
 export { setTraceSink, printValueForTrace } from "./debug.js";
+export { setTomlTimestamps } from "./toml-builtin.js";
 export { NIX_VERSION } from "./env.js";
 export { stableSort } from "./stable-sort.js";
 export { baseNameOf } from "./files.js";

@@ -73,9 +73,59 @@ export function valueToJson(v: Lazy, pos: number, ctx: ContextBuilder): JsonValu
   throw new NixTypeError(`cannot convert ${showType(x)} to JSON`, pos);
 }
 
+/**
+ * Current CppNix serialises with nlohmann::json, which refuses strings that are not
+ * UTF-8 (upstream eval-fail-toJSON-non-utf-8): its message for the first bad byte
+ * (index within the string), or for a sequence cut short at the end.
+ */
+export function utf8Problem(bytes: string): string | undefined {
+  let need = 0;
+  let lo = 0x80;
+  let hi = 0xbf;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes.charCodeAt(i);
+    const bad = (): string => `invalid UTF-8 byte at index ${i}: 0x${b.toString(16).toUpperCase().padStart(2, "0")}`;
+    if (need === 0) {
+      if (b < 0x80) continue;
+      if (b >= 0xc2 && b <= 0xdf) need = 1;
+      else if (b >= 0xe0 && b <= 0xef) {
+        need = 2;
+        if (b === 0xe0) lo = 0xa0;
+        if (b === 0xed) hi = 0x9f;
+      } else if (b >= 0xf0 && b <= 0xf4) {
+        need = 3;
+        if (b === 0xf0) lo = 0x90;
+        if (b === 0xf4) hi = 0x8f;
+      } else return bad();
+      continue;
+    }
+    if (b < lo || b > hi) return bad();
+    lo = 0x80;
+    hi = 0xbf;
+    need--;
+  }
+  if (need > 0) return `incomplete UTF-8 string; last byte: 0x${bytes.charCodeAt(bytes.length - 1).toString(16).toUpperCase().padStart(2, "0")}`;
+  return undefined;
+}
+
+function checkUtf8(j: JsonValue, pos: number): void {
+  if (typeof j === "string") {
+    const problem = utf8Problem(j);
+    if (problem) throw new EvalError(`JSON serialization error: [json.exception.type_error.316] ${problem}`, pos);
+  } else if (Array.isArray(j)) {
+    for (const x of j) checkUtf8(x, pos);
+  } else if (j instanceof Map) {
+    for (const [k, x] of j) {
+      checkUtf8(k, pos);
+      checkUtf8(x, pos);
+    }
+  }
+}
+
 definePrimOp("__toJSON", 1, ([v], pos) => {
   const ctx = new ContextBuilder();
   const json = valueToJson(v!, pos, ctx);
+  checkUtf8(json, pos);
   return ctx.make(renderJson(json));
 });
 

@@ -1,9 +1,39 @@
 /**
- * `builtins.fromTOML`: support/toml.ts parses as toml11 (CppNix 2.8) does; this
- * file turns the result into Nix values as CppNix's prim_fromTOML does.
+ * `builtins.fromTOML`: support/toml.ts parses as toml11 does; this file turns the
+ * result into Nix values as current CppNix's prim_fromTOML does: out-of-range
+ * integers and NUL bytes are errors, and dates and times are errors unless the
+ * `parse-toml-timestamps` experimental feature makes them
+ * `{ _type = "timestamp"; value = …; }` (upstream eval-okay-fromTOML-timestamps).
  */
 import { Attr, EvalError, NixAttrs, definePrimOp, forceStringNoCtx, type Lazy, type Value } from "../eval/index.js";
-import { TomlArray, TomlDateTime, TomlError, TomlTable, parseToml, type TomlValue } from "./support/index.js";
+import { TomlArray, TomlDateTime, TomlError, TomlTable, nulStringError, parseToml, type TomlValue } from "./support/index.js";
+
+let timestamps = false;
+
+/** `--extra-experimental-features parse-toml-timestamps` (process-wide, like CppNix's settings). */
+export function setTomlTimestamps(enabled: boolean): void {
+  timestamps = enabled;
+}
+
+/** Current CppNix's printing of a date/time: `T` between date and time, fractions in 3, 6 or 9 digits, `Z`. */
+export function formatTomlDateTime(text: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2})?(?:[Tt ]?(\d{2}:\d{2}:\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})?)?$/.exec(text);
+  if (!m) return text;
+  const [, date, time, frac, offset] = m;
+  let out = date ?? "";
+  if (time !== undefined) {
+    if (date !== undefined) out += "T";
+    out += time;
+    // CppNix picks the precision by the value: 3, 6 or 9 digits, none for zero.
+    const nine = (frac ?? "").slice(0, 9).padEnd(9, "0");
+    if (!/^0*$/.test(nine)) out += "." + (/0{6}$/.test(nine) ? nine.slice(0, 3) : /0{3}$/.test(nine) ? nine.slice(0, 6) : nine);
+    if (offset !== undefined) out += offset === "z" || offset === "Z" ? "Z" : offset;
+  }
+  return out;
+}
+
+/** Thrown while converting: a NUL byte in a key or string. */
+class NulInString extends Error {}
 
 /** Thrown while converting; CppNix reports it like a syntax error. */
 class DatesUnsupported extends Error {}
@@ -11,13 +41,18 @@ class DatesUnsupported extends Error {}
 function tomlToValue(t: TomlValue): Value {
   if (t instanceof TomlTable) {
     const m = new Map<string, Attr>();
-    for (const [k, v] of t.entries) m.set(k, new Attr(tomlToValue(v), 0));
+    for (const [k, v] of t.entries) {
+      if (k.includes("\0")) throw new NulInString(`error: ${nulStringError(k)}`);
+      m.set(k, new Attr(tomlToValue(v), 0));
+    }
     return new NixAttrs(m);
   }
   if (t instanceof TomlArray) return t.items.map((el): Lazy => tomlToValue(el));
-  if (t instanceof TomlDateTime) throw new DatesUnsupported("Dates and times are not supported");
-  // CppNix makes the Nix string from the C string: it ends at the first NUL.
-  if (typeof t === "string") return t.includes("\0") ? t.slice(0, t.indexOf("\0")) : t;
+  if (t instanceof TomlDateTime) {
+    if (!timestamps) throw new DatesUnsupported("Dates and times are not supported");
+    return new NixAttrs(new Map([["_type", new Attr("timestamp", 0)], ["value", new Attr(formatTomlDateTime(t.text), 0)]]));
+  }
+  if (typeof t === "string" && t.includes("\0")) throw new NulInString(`error: ${nulStringError(t)}`);
   return t;
 }
 
@@ -25,10 +60,10 @@ function tomlToValue(t: TomlValue): Value {
 definePrimOp("fromTOML", 1, ([s], pos) => {
   const text = forceStringNoCtx(s!, pos);
   try {
-    return tomlToValue(parseToml(text));
+    return tomlToValue(parseToml(text, "current"));
   } catch (err) {
-    if (err instanceof TomlError || err instanceof DatesUnsupported) {
-      throw new EvalError(`while parsing a TOML string: ${err.message}`, pos);
+    if (err instanceof TomlError || err instanceof DatesUnsupported || err instanceof NulInString) {
+      throw new EvalError(`while parsing TOML: ${err.message}`, pos);
     }
     throw err;
   }

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { readdirSync, rmSync } from "node:fs";
 import { fixtureDir, ours, theirs } from "./builtins-harness.js";
 import { nixSkipReason, runNixAsync } from "../helpers/nix.js";
-import { setTraceSink } from "../../evaluator/builtins/index.js";
+import { setTomlTimestamps, setTraceSink } from "../../evaluator/builtins/index.js";
 import { EvalState, evalString, printValue } from "../../evaluator/eval/index.js";
 
 test("readFileType agrees with CppNix's readDir for every kind of entry", { skip: nixSkipReason() }, async () => {
@@ -67,5 +67,18 @@ test("convertHash gives the forms CppNix's nix-hash gives (upstream eval-okay-co
     assert.match(ours('builtins.convertHash { hash = "sha1:abc"; toHashFormat = "hex"; }', dir).out, /^error: unknown hash format 'hex'/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("fromTOML dates and times with parse-toml-timestamps (upstream eval-okay-fromTOML-timestamps)", () => {
+  const doc = "a = 1979-05-27 07:32:00.1Z\\nb = 1979-05-27t00:32:00.1234567891\\nc = 1979-05-27\\nd = 07:32:00.000\\ne = 1979-05-27T00:32:00.999999-07:00\\nf = 1979-05-27T00:32:00.1234";
+  assert.match(ours(`builtins.fromTOML "${doc}"`, "/").out, /^error: while parsing TOML: Dates and times are not supported/);
+  setTomlTimestamps(true);
+  try {
+    const out = ours(`builtins.mapAttrs (_: v: v.value) (builtins.fromTOML "${doc}")`, "/").out;
+    assert.equal(out, '{ a = "1979-05-27T07:32:00.100Z"; b = "1979-05-27T00:32:00.123456789"; c = "1979-05-27"; d = "07:32:00"; e = "1979-05-27T00:32:00.999999-07:00"; f = "1979-05-27T00:32:00.123400"; }');
+    assert.equal(ours(`(builtins.fromTOML "${doc}").a._type`, "/").out, '"timestamp"');
+  } finally {
+    setTomlTimestamps(false);
   }
 });

@@ -28,6 +28,10 @@ differential("json, xml", [
   { expr: "builtins.fromJSON \"18446744073709551615\"", current: "error: unsigned json number 18446744073709551615 outside of Nix integer range", upstream: "eval-fail-fromJSON-overflowing" },
   { expr: "builtins.fromJSON \"9223372036854775808\"", current: "error: unsigned json number 9223372036854775808 outside of Nix integer range", upstream: "eval-fail-fromJSON-overflowing" },
   "builtins.fromJSON \"9223372036854775807\"",
+  // 2.8 wrote any bytes; current CppNix's nlohmann::json refuses strings that are not UTF-8.
+  { expr: "builtins.toJSON (builtins.substring 0 1 \"\u00e9\")", current: "error: JSON serialization error: [json.exception.type_error.316] incomplete UTF-8 string; last byte: 0xC3", upstream: "eval-fail-toJSON-non-utf-8" },
+  { expr: "builtins.toJSON { x = [ (builtins.substring 1 2 \"\u00e9a\") ]; }", current: "error: JSON serialization error: [json.exception.type_error.316] invalid UTF-8 byte at index 0: 0xA9", upstream: "eval-fail-toJSON-non-utf-8" },
+  "builtins.toJSON [ \"\u00e9\u20ac\" { \"\u00fc\" = 1; } ]",
   "builtins.fromJSON \"-9223372036854775809\"",
   { expr: "builtins.fromJSON ''\"a\\u0000b\"''", current: "error: input string 'a\u00e2\u0090\u0080b' cannot be represented as Nix string because it contains null bytes", upstream: "eval-fail-fromJSON-valueWithNullByte" },
   { expr: "builtins.fromJSON ''{\"a\\u0000b\": 1}''", current: "error: input string 'a\u00e2\u0090\u0080b' cannot be represented as Nix string because it contains null bytes", upstream: "eval-fail-fromJSON-keyWithNullByte" },

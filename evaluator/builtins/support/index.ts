@@ -14,4 +14,4 @@ export { FloatLiteralError, floatToString, formatFixed, formatGeneral, parseFloa
 export { JsonParseError, JsonValueError, jsonQuote, nulStringError, parseJson, renderJson, type JsonMode, type JsonObject, type JsonValue } from "./json.js";
 export { compareAttrNames, printAttrName, printString, quoteName } from "./string-escape.js";
 export { renderXml, type XmlAttr, type XmlPos, type XmlThunk, type XmlValue } from "./xml.js";
-export { TomlArray, TomlDateTime, TomlError, TomlTable, parseToml, type TomlValue } from "./toml.js";
+export { TomlArray, TomlDateTime, TomlError, TomlTable, parseToml, type TomlMode, type TomlValue } from "./toml.js";

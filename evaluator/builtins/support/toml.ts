@@ -125,10 +125,16 @@ const isWs = (c: string | undefined): boolean => c === " " || c === "\t";
 const isBareKeyChar = (c: string | undefined): boolean => c !== undefined && /^[A-Za-z0-9_-]$/.test(c);
 
 /** Parses a whole TOML document (CppNix's `toml::parse(stream, "fromTOML")`). */
-export function parseToml(text: string): TomlTable {
+/**
+ * "2.8": toml11 3 as CppNix 2.8 uses it (out-of-range decimal integers saturate);
+ * "current": current CppNix's toml11 4 refuses them (upstream eval-fail-fromTOML-overflow).
+ */
+export type TomlMode = "2.8" | "current";
+
+export function parseToml(text: string, mode: TomlMode = "2.8"): TomlTable {
   // toml11 appends a newline unless the text ends with one (or with CR).
   if (text !== "" && !text.endsWith("\n") && !text.endsWith("\r")) text += "\n";
-  const parser = new Parser(text);
+  const parser = new Parser(text, mode);
   try {
     return parser.parseFile();
   } catch (err) {
@@ -446,7 +452,10 @@ function sameKeys(a: readonly string[], b: readonly string[]): boolean {
 
 class Parser {
   pos = 0;
-  constructor(readonly s: string) {}
+  constructor(
+    readonly s: string,
+    readonly mode: TomlMode = "2.8",
+  ) {}
 
   private skip(lexer: (s: string, i: number) => number): boolean {
     const end = lexer(this.s, this.pos);
@@ -804,9 +813,13 @@ class Parser {
     }
     const end = lexDecInt(s, i);
     if (end < 0) soft("toml::parse_integer: ", [[this.at(), "the next token is not an integer"]]);
+    const value = BigInt(s.slice(i, end).replaceAll("_", ""));
+    if (this.mode === "current" && clampInt(value) !== value) {
+      soft("toml::parse_dec_integer: too large integer: current max digits = 2^63", [[this.at(end), "must be < 2^63"]]);
+    }
     this.pos = end;
     // istream >> int64 saturates out-of-range values.
-    return clampInt(BigInt(s.slice(i, end).replaceAll("_", "")));
+    return clampInt(value);
   }
 
   private parseBased(prefix: "0b" | "0o" | "0x", digit: (c: string | undefined) => boolean, title: string): bigint {
