@@ -223,7 +223,7 @@ export function instantiateDerivation(attrs: NixAttrs, pos: number): { drvPath: 
   if (drv.platform === "") throw new EvalError("required attribute 'system' missing", posDrvName);
   if (drvName.endsWith(".drv")) throw new EvalError("derivation names are not allowed to end in '.drv'", posDrvName);
 
-  const { store, hasher } = drvState();
+  const { store, hasher, checkedPaths } = drvState();
   if (c.outputHash !== undefined) {
     const { hash, method } = fixedOutputHash(c, posDrvName);
     const path = storeCall(() => makeFixedOutputPath(drvName, method, hash, {}, store.storeDir)).render(store.storeDir);
@@ -250,6 +250,8 @@ export function instantiateDerivation(attrs: NixAttrs, pos: number): { drvPath: 
 
   const drvPath = store.writeDerivation(drv, drvName, render.text());
   hasher.rememberLazily(drvPath, () => hasher.hashModulo(drv, false, render));
+  // Dependents name it in their contexts: a path made here needs no parsing there.
+  checkedPaths.add(drvPath);
   return { drvPath, drv };
 }
 

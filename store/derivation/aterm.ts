@@ -28,10 +28,10 @@ function sortedKeys(map: ReadonlyMap<string, unknown>): string[] {
   return [...map.keys()].sort();
 }
 
-function renderOutputs(drv: Derivation, mask: boolean): string {
+function renderOutputs(drv: Derivation, names: readonly string[], mask: boolean): string {
   let out = "[";
   let first = true;
-  for (const name of sortedKeys(drv.outputs)) {
+  for (const name of names) {
     const o: DerivationOutput = drv.outputs.get(name)!;
     out += (first ? "" : ",") + `(${quote(name)},${quote(mask ? "" : o.path)},${quote(o.hashAlgo)},${quote(o.hash)})`;
     first = false;
@@ -60,13 +60,14 @@ export interface RenderOptions {
  * A derivation's ATerm rendered in parts, so that the texts computing it needs (masked
  * for the output paths, the .drv file itself, and with input hashes for its
  * dependents) share one quoting of the environment, usually the bulk of the text.
- * Only the outputs and the environment entries named after outputs are read again
- * from the derivation at each `text` call; the rest must not change meanwhile.
+ * Only the outputs' paths and the environment entries named after outputs are read
+ * again from the derivation at each `text` call; the rest must not change meanwhile.
  */
 export class DerivationRender {
   private readonly middle: string;
   private readonly envKeys: string[];
   private readonly envParts: string[];
+  private readonly outputNames: string[];
   /** Indices in `envParts` of the entries named after outputs. */
   private readonly outputEnv: number[] = [];
   /** hashDerivationModulo's replacement of the input derivations, once computed. */
@@ -75,6 +76,7 @@ export class DerivationRender {
   constructor(private readonly drv: Derivation) {
     this.middle = `${quoteList([...drv.inputSrcs].sort(compareBytes))},${quote(drv.platform)},${quote(drv.builder)},${quoteList(drv.args)},`;
     this.envKeys = sortedKeys(drv.env);
+    this.outputNames = sortedKeys(drv.outputs);
     this.envParts = this.envKeys.map((key, i) => {
       if (drv.outputs.has(key)) this.outputEnv.push(i);
       return `(${quote(key)},${quote(drv.env.get(key)!)})`;
@@ -89,7 +91,7 @@ export class DerivationRender {
       this.envParts[i] = `(${quote(key)},${quote(mask ? "" : this.drv.env.get(key)!)})`;
     }
     const inputs = options.inputDrvs ?? renderInputDrvs(this.drv.inputDrvs);
-    return `Derive(${renderOutputs(this.drv, mask)},${inputs},${this.middle}[${this.envParts.join(",")}])`;
+    return `Derive(${renderOutputs(this.drv, this.outputNames, mask)},${inputs},${this.middle}[${this.envParts.join(",")}])`;
   }
 
   static inputDrvs(inputDrvs: ReadonlyMap<string, readonly string[]>): string {
