@@ -10,7 +10,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalStore, type Realiser } from "../../builder/index.js";
 import { DEFAULT_COMPRESSION, MEDIA_TYPES } from "../../layering/index.js";
-import { ChannelPackageSet, GitPackageSet, ImageService, KeyedFlight, PathPackageSet, evaluatePackages, negotiate, type ImageRecord } from "../../server/image-service/index.js";
+import { createServer } from "node:http";
+import {
+  ChannelPackageSet,
+  GitPackageSet,
+  ImageService,
+  KeyedFlight,
+  PathPackageSet,
+  evaluatePackages,
+  loadPopularity,
+  negotiate,
+  type ImageRecord,
+} from "../../server/image-service/index.js";
 import { LayerWriter } from "../../server/image-service/layers.js";
 import { RegistryError } from "../../server/index.js";
 import { MemoryBlobStore, MemoryMetadataCache } from "../../storage/index.js";
@@ -226,4 +237,26 @@ test("concurrent identical requests share one build; different orders are the sa
   assert.ok(layers(other.body).some((d) => layers(answers[0]!.body).includes(d)));
   assert.equal(svc.recent.list()[0]!.layersReused, 1);
   await store.close();
+});
+
+test("popularity data loads from a path, a file:// URL and http, and is checked", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "lading-pop-"));
+  const file = join(dir, "popularity.json");
+  writeFileSync(file, JSON.stringify({ "glibc-2.39": 3120, hello: 2 }));
+  assert.equal((await loadPopularity(file)).get("glibc-2.39"), 3120);
+  assert.equal((await loadPopularity(`file://${file}`)).get("hello"), 2);
+  const server = createServer((req, res) => {
+    if (req.url === "/pop.json") res.end(JSON.stringify({ curl: 7 }));
+    else res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  try {
+    assert.equal((await loadPopularity(`http://127.0.0.1:${port}/pop.json`)).get("curl"), 7);
+    await assert.rejects(loadPopularity(`http://127.0.0.1:${port}/missing.json`), /HTTP 404/);
+  } finally {
+    server.close();
+  }
+  writeFileSync(file, JSON.stringify({ bad: -1 }));
+  await assert.rejects(loadPopularity(file), /non-negative/);
 });
