@@ -2,11 +2,13 @@
  * Evaluation speed and memory against CppNix, side by side in the same run on the
  * same files: each workload is a .nix file evaluated by `lading instantiate --eval
  * --strict FILE` and by `nix-instantiate --eval --strict FILE`, alternately, each
- * under /usr/bin/time (wall, CPU = user + system, peak RSS). Results must be equal.
+ * under /usr/bin/time (CPU = user + system, peak RSS). Results must be equal.
+ * Times are CPU times: on this shared 2-core machine wall times vary several-fold
+ * with the load, CPU times much less (Lading's include its GC and JIT threads).
  *
- * Prints per workload the medians and three ratios lading/CppNix (lower is better):
- *   total  end-to-end wall time (what a user waits for, start-up included)
- *   eval   wall time minus each tool's own start-up (`--eval -E 1` median)
+ * Prints per workload the medians and ratios lading/CppNix (lower is better):
+ *   total  end-to-end CPU time of the command (start-up included)
+ *   eval   CPU time minus each tool's own start-up (`--eval -E 1` median)
  *   warm   Lading in this process with a warm JIT and a fresh EvalState per run
  *          (as in the long-running registry server) vs CppNix's eval time
  *   rss    peak resident set size
@@ -138,14 +140,15 @@ function timed(cmd: string, args: string[]): Run {
 const lading = (file: string): Run => timed(process.execPath, [LADING, "instantiate", "--eval", "--strict", file]);
 const cppnix = (file: string): Run => timed("nix-instantiate", ["--eval", "--strict", file]);
 
-/** Median wall time of evaluating `file` in this process (after two warm-up runs). */
+/** Median CPU time of evaluating `file` in this process (after two warm-up runs). */
 function warmMs(file: string, runs: number, expected: string): number {
   const once = (): number => {
-    const t0 = performance.now();
+    const c0 = process.cpuUsage();
     new EvalState({ readOnly: true });
     const v = forceDeep(evalFile(file));
     const out = printValue(v);
-    const ms = performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    const ms = (c.user + c.system) / 1000;
     if (out !== expected) throw new Error(`${file}: in-process result differs: ${out.slice(0, 200)}`);
     return ms;
   };
@@ -173,13 +176,13 @@ function main(): void {
     const one = file("startup", "1");
     const oursStart = Array.from({ length: runs }, () => lading(one));
     const theirsStart = Array.from({ length: runs }, () => cppnix(one));
-    const ls = median(oursStart.map((r) => r.wallMs));
-    const ns = median(theirsStart.map((r) => r.wallMs));
+    const ls = median(oursStart.map((r) => r.cpuMs));
+    const ns = median(theirsStart.map((r) => r.cpuMs));
     const head = ["workload".padEnd(54), "lading ms", "CppNix ms", "total", "eval", "warm ms", "warm", "lading MB", "CppNix MB", "rss"];
     console.log(head.map((h, i) => (i === 0 ? h : h.padStart(9))).join(" "));
     const row = (name: string, a: Run[], b: Run[], evalRatio: string, warm: string, warmRatio: string): void => {
-      const wa = median(a.map((r) => r.wallMs));
-      const wb = median(b.map((r) => r.wallMs));
+      const wa = median(a.map((r) => r.cpuMs));
+      const wb = median(b.map((r) => r.cpuMs));
       const ra = Math.max(...a.map((r) => r.rssKb)) / 1024;
       const rb = Math.max(...b.map((r) => r.rssKb)) / 1024;
       const cells = [wa.toFixed(0), wb.toFixed(0), (wa / wb).toFixed(2), evalRatio, warm, warmRatio, ra.toFixed(0), rb.toFixed(0), (ra / rb).toFixed(2)];
@@ -199,8 +202,8 @@ function main(): void {
         throw new Error(`${w.name}: results differ:\n${ours[0]!.out.slice(0, 300)}\n${theirs[0]!.out.slice(0, 300)}`);
       }
       // Start-up subtracted; at least 10 ms each (/usr/bin/time resolution).
-      const ea = Math.max(10, median(ours.map((r) => r.wallMs)) - ls);
-      const eb = Math.max(10, median(theirs.map((r) => r.wallMs)) - ns);
+      const ea = Math.max(10, median(ours.map((r) => r.cpuMs)) - ls);
+      const eb = Math.max(10, median(theirs.map((r) => r.cpuMs)) - ns);
       const warm = warmMs(p, runs, ours[0]!.out);
       row(w.name, ours, theirs, (ea / eb).toFixed(2), warm.toFixed(0), (Math.max(warm, 1) / eb).toFixed(2));
     }
