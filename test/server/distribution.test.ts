@@ -96,3 +96,37 @@ test("a stored manifest is served by digest with its media type", async () => {
   assert.equal(res.headers["docker-content-digest"], d);
   assert.equal(res.body, manifest.toString());
 });
+
+test("temporary failures answer 503 UNAVAILABLE with Retry-After; redirect mode answers 307 for whole blobs", async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "lading-server-"));
+  const blobs = new FsBlobStore(join(dataDir, "storage"));
+  const stored = await blobs.write(Buffer.from("layer bytes"));
+  const digest = formatDigest(stored.digest);
+  const busy = Object.assign(new Error("the cache is unreachable"), { retryAfterSeconds: 7 });
+  const app = createApp(
+    { dataDir },
+    {
+      blobs,
+      manifests: {
+        resolve: async () => {
+          throw busy;
+        },
+        tags: async () => [],
+      },
+      blobUrl: async (d) => `https://bucket.example/${d.hex}?signed`,
+    },
+  );
+  const res = await app.inject({ method: "GET", url: "/v2/hello/manifests/latest" });
+  assert.equal(res.statusCode, 503);
+  assert.equal(res.headers["retry-after"], "7");
+  assert.equal(res.json().errors[0].code, "UNAVAILABLE");
+  const redirect = await app.inject({ method: "GET", url: `/v2/hello/blobs/${digest}` });
+  assert.equal(redirect.statusCode, 307);
+  assert.equal(redirect.headers.location, `https://bucket.example/${stored.digest.hex}?signed`);
+  const head = await app.inject({ method: "HEAD", url: `/v2/hello/blobs/${digest}` });
+  assert.equal(head.statusCode, 200);
+  assert.equal(head.headers["content-length"], "11");
+  const range = await app.inject({ method: "GET", url: `/v2/hello/blobs/${digest}`, headers: { range: "bytes=0-4" } });
+  assert.equal(range.statusCode, 206);
+  assert.equal(range.body, "layer");
+});
