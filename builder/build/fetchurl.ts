@@ -4,7 +4,7 @@ import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { restoreNar } from "../../store/index.js";
 import { decompress } from "../substituter/index.js";
-import { BuildError } from "./outputs.js";
+import { BuildError } from "./errors.js";
 
 /**
  * `builtin:fetchurl`, run in this process: downloads `url` (or the first of `urls`

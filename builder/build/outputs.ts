@@ -8,15 +8,16 @@ import {
   parseHashDigest,
   parseOutputHashAlgo,
   type ContentAddress,
+  type Derivation,
   type Hash,
 } from "../../store/index.js";
 import { type LocalStore, type PathInfo } from "../local-store/index.js";
 import { canonicaliseTree } from "../local-store/fs-util.js";
+import { BuildError } from "./errors.js";
+import { checkOutputs } from "./output-checks.js";
 import { ReferenceScanner } from "./refscan.js";
 
-export class BuildError extends Error {
-  override name = "BuildError";
-}
+export { BuildError };
 
 /** An output the builder produced, hashed and scanned, ready to register. */
 interface ScannedOutput {
@@ -34,6 +35,7 @@ interface ScannedOutput {
 export interface OutputCheck {
   store: LocalStore;
   drvPath: StorePath;
+  drv: Derivation;
   /** Output name → path, as the derivation declares them. */
   outputs: ReadonlyMap<string, StorePath>;
   /** Output name → `{hashAlgo, hash}` from the derivation, for fixed outputs. */
@@ -117,6 +119,7 @@ export async function registerOutputs(check: OutputCheck): Promise<Map<string, P
   // Detect cycles before anything commits, so a cyclic build registers nothing; then
   // all outputs register as one batch (references between them allowed).
   checkAcyclic([...scanned.values()], scanned, drvName);
+  checkOutputs(check.drv, drvName, [...scanned.values()], store);
   const outputsInOrder = [...scanned.values()];
   const infos = await store.commitMany(
     outputsInOrder.map((o) => ({

@@ -134,7 +134,7 @@ export class SandboxedBuilder implements LocalBuilder {
       }
       const fixed = new Map<string, { hashAlgo: string; hash: string }>();
       for (const [name, o] of drv.outputs) if (o.hash !== "") fixed.set(name, o);
-      const infos = await registerOutputs({ store, drvPath, outputs, fixed, builtDir, inputClosure, scratch });
+      const infos = await registerOutputs({ store, drvPath, drv, outputs, fixed, builtDir, inputClosure, scratch });
       this.emit({
         type: "build-finished",
         drvPath: drvName,
