@@ -16,6 +16,7 @@ import "./lists.js";
 import "./regex-builtins.js";
 import "./strings.js";
 import "./toml-builtin.js";
+import "./flake-refs.js";
 import "./types.js";
 import "./versions.js";
 

@@ -82,3 +82,14 @@ test("fromTOML dates and times with parse-toml-timestamps (upstream eval-okay-fr
     setTomlTimestamps(false);
   }
 });
+
+test("parseFlakeRef and flakeRefToString (upstream eval-okay-parse-flake-ref, eval-okay-flake-ref-to-string)", () => {
+  assert.equal(
+    ours('builtins.parseFlakeRef "github:NixOS/nixpkgs/23.05?dir=lib"', "/").out,
+    '{ dir = "lib"; owner = "NixOS"; ref = "23.05"; repo = "nixpkgs"; type = "github"; }',
+  );
+  assert.equal(ours('builtins.flakeRefToString { type = "github"; owner = "NixOS"; repo = "nixpkgs"; ref = "23.05"; dir = "lib"; }', "/").out, '"github:NixOS/nixpkgs/23.05?dir=lib"');
+  assert.equal(ours('(builtins.parseFlakeRef "gitlab:a/b/0123456789abcdef0123456789abcdef01234567").rev', "/").out, '"0123456789abcdef0123456789abcdef01234567"');
+  assert.equal(ours('builtins.flakeRefToString (builtins.parseFlakeRef "git+https://example.org/r?ref=main")', "/").out, '"git+https://example.org/r?ref=main"');
+  assert.equal(ours('builtins.flakeRefToString { type = "github"; owner = "o"; repo = -1; }', "/").out, "error: negative value given for flake ref attr repo: -1");
+});
