@@ -99,6 +99,8 @@ export function narHashBase32(dir: string): string {
 }
 
 const COMMIT = /^[0-9a-f]{40}$/;
+/** How often a moving ref (`latest`, a branch) is looked up upstream again. */
+const REFRESH_MS = 60_000;
 
 /**
  * `LADING_PKGS_REPO`: a git repository (path or URL) mirrored under the data dir;
@@ -110,6 +112,8 @@ export class GitPackageSet implements PackageSetSource {
   private readonly mirror: string;
   private mirrorReady: Promise<void> | undefined;
   private readonly exports = new Map<string, Promise<string>>();
+  private fetching: Promise<void> | undefined;
+  private fetchedAt = 0;
 
   constructor(
     private readonly repo: string,
@@ -122,10 +126,12 @@ export class GitPackageSet implements PackageSetSource {
   async resolve(tag: string): Promise<PackageSetRevision> {
     await this.ensureMirror();
     const ref = tag === "latest" ? "HEAD" : tag;
+    // Branches and `latest` move: look upstream at most every REFRESH_MS; a commit never moves.
+    if (!COMMIT.test(ref) && Date.now() - this.fetchedAt > REFRESH_MS) await this.fetch();
     let commit = await this.revParse(ref);
     if (!commit) {
       // An unknown ref may be new upstream: fetch once and look again.
-      await this.git(["fetch", "--prune", "origin", "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"]).catch(() => undefined);
+      await this.fetch();
       commit = await this.revParse(ref);
     }
     if (!commit) {
@@ -150,12 +156,27 @@ export class GitPackageSet implements PackageSetSource {
           throw new RegistryError("MANIFEST_UNKNOWN", `cannot clone the package set repository ${this.repo}: ${err.message.trim()}`, undefined, 503);
         });
         await rename(temp, this.mirror);
+        this.fetchedAt = Date.now();
       }
     })().catch((err) => {
       this.mirrorReady = undefined;
       throw err;
     });
     return this.mirrorReady;
+  }
+
+  /** `git fetch` of the mirror, shared by concurrent callers; failures keep the refs we have. */
+  private fetch(): Promise<void> {
+    this.fetching ??= this.git(["fetch", "--prune", "--quiet", "origin"])
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .finally(() => {
+        this.fetchedAt = Date.now();
+        this.fetching = undefined;
+      });
+    return this.fetching;
   }
 
   private async revParse(ref: string): Promise<string | undefined> {
