@@ -5,6 +5,7 @@ export { MemoryBlobStore } from "./memory-blob-store.js";
 export { StorageUnavailableError, StorageConfigError } from "./errors.js";
 export { MANIFESTS, LAYERS, POPULARITY, type MetadataCache, type CacheNamespace } from "./metadata-cache.js";
 export { MemoryMetadataCache } from "./memory-metadata-cache.js";
+export { LocalFirstCache } from "./local-first-cache.js";
 export { FsMetadataCache } from "./fs-metadata-cache.js";
 export type { BuildLock } from "./build-lock.js";
 export { MemoryBuildLock } from "./memory-build-lock.js";

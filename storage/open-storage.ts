@@ -7,7 +7,8 @@ import { FsBlobStore } from "./fs-blob-store.js";
 import { MemoryBlobStore } from "./memory-blob-store.js";
 import { MemoryBuildLock } from "./memory-build-lock.js";
 import { MemoryMetadataCache } from "./memory-metadata-cache.js";
-import type { MetadataCache } from "./metadata-cache.js";
+import { LocalFirstCache } from "./local-first-cache.js";
+import { LAYERS, MANIFESTS, type MetadataCache } from "./metadata-cache.js";
 import { SingleFlight } from "./single-flight.js";
 import type { StorageConfig } from "./storage-config.js";
 
@@ -98,7 +99,9 @@ async function openMeta(config: StorageConfig): Promise<MetaBackend> {
   const { RedisMetadataCache } = await import("./redis-metadata-cache.js");
   const { RedisBuildLock } = await import("./redis-build-lock.js");
   const connection = await RedisConnection.open(config.redisUrl, config.redisPrefix, config.redisConnectTimeoutMs);
-  return { name: "redis", cache: new RedisMetadataCache(connection), locks: new RedisBuildLock(connection), close: () => connection.close() };
+  // Manifests and layer descriptors are immutable facts: each replica keeps the ones it saw.
+  const cache = new LocalFirstCache(new RedisMetadataCache(connection), new Set([MANIFESTS, LAYERS]));
+  return { name: "redis", cache, locks: new RedisBuildLock(connection), close: () => connection.close() };
 }
 
 /**
