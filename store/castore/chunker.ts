@@ -4,12 +4,15 @@ import { CastoreFormatError } from "./nodes.js";
 /**
  * Files up to this size are one blob. Larger ones are cut into chunks, so that two
  * versions of a big file that differ in a few places share most of their chunks.
+ * Sizes: each chunk is one object (a file, or an S3 object), and creating those costs
+ * far more than hashing bytes, so chunks average 256 KiB rather than the 64 KiB or
+ * less of backup tools; bench/castore measures what that costs in dedup.
  */
-export const SINGLE_BLOB_MAX = 256 << 10;
+export const SINGLE_BLOB_MAX = 1 << 20;
 
-export const CHUNK_MIN = 16 << 10;
-export const CHUNK_AVERAGE = 64 << 10;
-export const CHUNK_MAX = 256 << 10;
+export const CHUNK_MIN = 64 << 10;
+export const CHUNK_AVERAGE = 256 << 10;
+export const CHUNK_MAX = 1 << 20;
 
 export type ChunkingMethod = "cdc" | "fixed";
 
@@ -36,8 +39,8 @@ const GEAR = (() => {
 
 // Normalised chunking: a stricter mask before the average size, a looser one after,
 // so chunk sizes bunch around the average. High bits: they depend on the last 32 bytes.
-const MASK_STRICT = 0xffffc000 | 0; // 18 bits
-const MASK_LOOSE = 0xfffc0000 | 0; // 14 bits
+const MASK_STRICT = 0xfffff000 | 0; // 20 bits
+const MASK_LOOSE = 0xffff0000 | 0; // 16 bits
 
 /**
  * Content-defined chunking with a gear rolling hash (the FastCDC idea): a cut falls

@@ -20,15 +20,20 @@ export function isDigest(value: string): value is Digest {
   return DIGEST_RE.test(value);
 }
 
+/** A Buffer view of the same bytes (the native binding takes Buffers only). */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 export function blake3Hex(bytes: Uint8Array): Digest {
-  return blakeHash().blake3(bytes).toString("hex");
+  return blakeHash().blake3(asBuffer(bytes)).toString("hex");
 }
 
 /** A streaming BLAKE3, for contents that arrive in pieces. */
 export class Blake3Stream {
   private readonly hasher = new (blakeHash().Blake3Hasher)();
   update(piece: Uint8Array): void {
-    this.hasher.update(piece);
+    this.hasher.update(asBuffer(piece));
   }
   digest(): Digest {
     return this.hasher.digestBuffer().toString("hex");

@@ -22,17 +22,15 @@ function unlinkQuietly(path: string): boolean {
 
 /**
  * The castore in a local directory: `<root>/<kind>/<first two characters>/<key>`, each
- * object written to `<root>/tmp` and renamed into place (atomic on one file system).
+ * object written to a `.tmp.*` name beside it and renamed into place (atomic).
  * Digest-named objects are verified on every read. File-system calls are synchronous:
  * for many small objects that is much faster than a thread-pool hop per call.
  */
 export class FsCastoreBackend implements CastoreBackend {
   private readonly madeDirs = new Set<string>();
-  private readonly tmp: string;
 
   constructor(readonly root: string) {
-    this.tmp = join(root, "tmp");
-    mkdirSync(this.tmp, { recursive: true });
+    mkdirSync(root, { recursive: true });
   }
 
   private pathOf(kind: ObjectKind, key: string): string {
@@ -63,14 +61,14 @@ export class FsCastoreBackend implements CastoreBackend {
 
   async put(kind: ObjectKind, key: string, bytes: Uint8Array): Promise<boolean> {
     const path = this.pathOf(kind, key);
-    if (kind !== "path") {
-      // Content-named: present means identical; refresh its time for the GC grace period.
+    // Content-named: present means identical; refresh its time for the GC grace period.
+    if (kind !== "path" && statSync(path, { throwIfNoEntry: false })) {
+      const now = new Date();
       try {
-        const now = new Date();
         utimesSync(path, now, now);
         return false;
       } catch (err) {
-        if (errnoCode(err) !== "ENOENT") throw err;
+        if (errnoCode(err) !== "ENOENT") throw err; // collected meanwhile: write it again
       }
     }
     const dir = join(this.root, kind, key.slice(0, 2));
@@ -78,7 +76,8 @@ export class FsCastoreBackend implements CastoreBackend {
       mkdirSync(dir, { recursive: true });
       this.madeDirs.add(dir);
     }
-    const temporary = join(this.tmp, `${key}.${randomBytes(6).toString("hex")}`);
+    // Written next to its final name: the rename then changes one directory only.
+    const temporary = `${dir}/.tmp.${key}.${randomBytes(6).toString("hex")}`;
     writeFileSync(temporary, bytes);
     try {
       renameSync(temporary, path);
@@ -94,7 +93,7 @@ export class FsCastoreBackend implements CastoreBackend {
     if (unmodifiedSince === undefined) return unlinkQuietly(path);
     // Move it aside first, then look at its time: a put that refreshed it before the
     // move shows in the time (then it goes back); one after the move writes a new copy.
-    const aside = join(this.tmp, `gc.${key}.${randomBytes(6).toString("hex")}`);
+    const aside = `${path.slice(0, path.length - key.length)}.gc.${key}.${randomBytes(6).toString("hex")}`;
     try {
       renameSync(path, aside);
     } catch (err) {
@@ -119,6 +118,7 @@ export class FsCastoreBackend implements CastoreBackend {
     }
     for (const fan of fans) {
       for (const key of readdirSync(join(base, fan))) {
+        if (key.startsWith(".")) continue; // a write or a deletion in progress
         const st = statSync(join(base, fan, key), { throwIfNoEntry: false });
         if (st) yield { key, size: st.size, modifiedMs: st.mtimeMs };
       }
