@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { callInWorker } from "../../evaluator/index.js";
 import { narHashAndSize } from "../../store/index.js";
-import { RegistryError } from "../distribution/index.js";
+import { RegistryError, isTag } from "../distribution/index.js";
 
 const run = promisify(execFile);
 
@@ -25,7 +25,7 @@ export interface PackageSetSource {
   readonly description: string;
   resolve(tag: string): Promise<PackageSetRevision>;
   /** Tags worth listing in `tags/list`. */
-  tags(): string[];
+  tags(): Promise<string[]>;
 }
 
 /**
@@ -85,7 +85,7 @@ export class PathPackageSet implements PackageSetSource {
     return `path-${await callInWorker<string>(url, "narHashBase32", [this.dir])}`;
   }
 
-  tags(): string[] {
+  async tags(): Promise<string[]> {
     return ["latest"];
   }
 }
@@ -140,8 +140,11 @@ export class GitPackageSet implements PackageSetSource {
     return { revision: commit, dir: await this.exportCommit(commit), nixpkgs: false };
   }
 
-  tags(): string[] {
-    return ["latest"];
+  /** `latest` and the repository's branches and tags (those that are valid image tags). */
+  async tags(): Promise<string[]> {
+    await this.ensureMirror();
+    const refs = (await this.git(["for-each-ref", "--format=%(refname:short)", "refs/heads", "refs/tags"]).catch(() => "")).split("\n");
+    return ["latest", ...refs.filter((r) => r !== "" && r !== "latest" && isTag(r)).sort()];
   }
 
   private ensureMirror(): Promise<void> {
@@ -246,7 +249,7 @@ export class ChannelPackageSet implements PackageSetSource {
     return revision;
   }
 
-  tags(): string[] {
+  async tags(): Promise<string[]> {
     return ["latest", this.channel];
   }
 

@@ -63,7 +63,7 @@ export class ImageService implements ManifestSource {
 
   async tags(name: string): Promise<string[]> {
     parseImageName(name);
-    return this.options.pkgs.tags();
+    return await this.options.pkgs.tags();
   }
 
   /** The image record for `name:tag`, from the cache or built now (waiting at most `wait` ms; Infinity waits for the build). */

@@ -136,6 +136,7 @@ test("a git package set resolves latest, refs and commits, and exports each comm
   const exported = await source.resolve(first);
   assert.equal(execFileSync("cat", [join(exported.dir, "default.nix")]).toString(), "{ v = 1; }");
   await assert.rejects(source.resolve("nosuchref"), (err: RegistryError) => err.code === "MANIFEST_UNKNOWN");
+  assert.deepEqual(await source.tags(), ["latest", "main", "v1"]);
 });
 
 test("a channel that cannot be reached gives a clear, retryable error; path sets only have latest", async () => {
