@@ -73,8 +73,12 @@ export class Peer {
     const keep = (b: Buffer) => (this.output = (this.output + b.toString()).slice(-4000));
     this.child.stdout!.on("data", keep);
     this.child.stderr!.on("data", keep);
+    const child = this.child;
     try {
       await waitForPort(this.port);
+      // Something else may own the port (it was only probed free): ours must still be running.
+      await new Promise((r) => setTimeout(r, 150));
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`exited (${child.exitCode ?? child.signalCode})`);
     } catch (err) {
       await this.stop();
       throw new Error(`${this.command} did not start: ${(err as Error).message}\n${this.output}`);
@@ -87,20 +91,33 @@ export class Peer {
   }
 }
 
+/** Starts a peer on a probed free port, trying another port if that one was taken meanwhile. */
+async function startOnFreePort(make: (port: number) => Peer): Promise<Peer> {
+  for (let attempt = 1; ; attempt++) {
+    const peer = make(await freePort());
+    try {
+      await peer.start();
+      return peer;
+    } catch (err) {
+      if (attempt === 3) throw err;
+    }
+  }
+}
+
 /** redis-server on loopback, nothing persisted. */
 export async function startRedis(): Promise<Peer & { url: string }> {
-  const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "lading-redis-"));
-  const peer = new Peer(port, "redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir]);
-  await peer.start();
-  return Object.assign(peer, { url: `redis://127.0.0.1:${port}` });
+  const peer = await startOnFreePort(
+    (port) => new Peer(port, "redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir]),
+  );
+  return Object.assign(peer, { url: `redis://127.0.0.1:${peer.port}` });
 }
 
 /** s3rver on loopback with bucket `bucket` created, data in a temp dir that survives restarts. */
 export async function startS3rver(bucket = "lading"): Promise<Peer & { endpoint: string; directory: string }> {
-  const port = await freePort();
   const directory = mkdtempSync(join(tmpdir(), "lading-s3rver-"));
-  const peer = new Peer(port, process.execPath, [S3RVER_BIN, "-d", directory, "-a", "127.0.0.1", "-p", String(port), "-s", "--configure-bucket", bucket]);
-  await peer.start();
-  return Object.assign(peer, { endpoint: `http://127.0.0.1:${port}`, directory });
+  const peer = await startOnFreePort(
+    (port) => new Peer(port, process.execPath, [S3RVER_BIN, "-d", directory, "-a", "127.0.0.1", "-p", String(port), "-s", "--configure-bucket", bucket]),
+  );
+  return Object.assign(peer, { endpoint: `http://127.0.0.1:${peer.port}`, directory });
 }
