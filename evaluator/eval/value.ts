@@ -417,7 +417,32 @@ export function normalizeContext(context: Iterable<string>): string[] {
 export function mergeContext(a: readonly string[], b: readonly string[]): readonly string[] {
   if (a.length === 0) return b;
   if (b.length === 0 || a === b) return a;
-  return normalizeContext([...a, ...b]);
+  // Both are sorted and duplicate-free: a linear merge (strings gather context
+  // one part at a time, so re-sorting each time would be quadratic).
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i]!;
+    const y = b[j]!;
+    if (x === y) {
+      out.push(x);
+      i++;
+      j++;
+    } else if (x < y) {
+      out.push(x);
+      i++;
+    } else {
+      out.push(y);
+      j++;
+    }
+  }
+  while (i < a.length) out.push(a[i++]!);
+  while (j < b.length) out.push(b[j++]!);
+  // Merging a subset gives back the larger side, so repeated merges share arrays.
+  if (out.length === a.length) return a;
+  if (out.length === b.length) return b;
+  return out;
 }
 
 export const EMPTY_CONTEXT: readonly string[] = Object.freeze([]);
