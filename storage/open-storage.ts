@@ -4,6 +4,7 @@ import type { BuildLock } from "./build-lock.js";
 import type { Digest } from "./digest.js";
 import { StorageConfigError } from "./errors.js";
 import { FsBlobStore } from "./fs-blob-store.js";
+import { FsMetadataCache } from "./fs-metadata-cache.js";
 import { MemoryBlobStore } from "./memory-blob-store.js";
 import { MemoryBuildLock } from "./memory-build-lock.js";
 import { MemoryMetadataCache } from "./memory-metadata-cache.js";
@@ -94,7 +95,14 @@ async function openBlobs(config: StorageConfig): Promise<BlobBackend> {
 }
 
 async function openMeta(config: StorageConfig): Promise<MetaBackend> {
-  if (config.redisUrl === undefined) return { name: "memory", cache: new MemoryMetadataCache(), locks: new MemoryBuildLock(), close: async () => undefined };
+  if (config.redisUrl === undefined) {
+    // One host: on the filesystem backend, cache entries survive restarts as files beside the blobs.
+    if (config.backend === "filesystem") {
+      const cache = new FsMetadataCache(join(config.dataDir, "storage", "meta"));
+      return { name: "filesystem", cache, locks: new MemoryBuildLock(), close: () => cache.close() };
+    }
+    return { name: "memory", cache: new MemoryMetadataCache(), locks: new MemoryBuildLock(), close: async () => undefined };
+  }
   const { RedisConnection } = await import("./redis-connection.js");
   const { RedisMetadataCache } = await import("./redis-metadata-cache.js");
   const { RedisBuildLock } = await import("./redis-build-lock.js");

@@ -1,4 +1,7 @@
 import { test } from "node:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import assert from "node:assert/strict";
 import { MemoryBuildLock, MemoryMetadataCache, RemoteBuildError, SingleFlight, openStorage, storageConfigFromEnv, MANIFESTS } from "../../storage/index.js";
 
@@ -95,6 +98,16 @@ test("openStorage from the environment: defaults, memory, errors", async () => {
   assert.ok((await storage.check()).every((c) => c.ok));
   await storage.close();
   assert.equal(storageConfigFromEnv({}).backend, "filesystem");
+  // Filesystem without Redis: cache entries survive a restart.
+  const dataDir = mkdtempSync(join(tmpdir(), "lading-open-"));
+  const first = await openStorage(storageConfigFromEnv({ LADING_DATA_DIR: dataDir }));
+  assert.equal(first.description, "filesystem+filesystem");
+  assert.ok((await first.check()).every((c) => c.ok));
+  await first.cache.set(MANIFESTS, "request", "record");
+  await first.close();
+  const second = await openStorage(storageConfigFromEnv({ LADING_DATA_DIR: dataDir }));
+  assert.equal(await second.cache.get(MANIFESTS, "request"), "record");
+  await second.close();
   assert.equal(storageConfigFromEnv({ NIXERY_STORAGE_BACKEND: "s3", LADING_S3_BUCKET: "b" }).s3?.bucket, "b");
   assert.throws(() => storageConfigFromEnv({ LADING_STORAGE: "s3" }), /LADING_S3_BUCKET/);
   assert.throws(() => storageConfigFromEnv({ LADING_STORAGE: "gcs" }), /LADING_STORAGE/);
