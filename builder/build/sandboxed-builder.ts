@@ -9,6 +9,7 @@ import type { BuildRequest, LocalBuilder } from "../realiser.js";
 import { Limiter } from "../substituter/index.js";
 import { SANDBOX_BUILD_DIR, builderEnvironment, stringsAttr } from "./environment.js";
 import type { BuildEvent, BuildEventListener } from "./events.js";
+import { exportReferencesGraph } from "./export-references.js";
 import { builtinFetchurl } from "./fetchurl.js";
 import { cannotBuildHere } from "./platform.js";
 import { fallbackPath, rewriteStream, rewriteString } from "./rewrite.js";
@@ -198,6 +199,7 @@ export class SandboxedBuilder implements LocalBuilder {
       cores: this.settings.cores,
       hostEnv: this.hostEnv,
     });
+    for (const [name, bytes] of await exportReferencesGraph(drv, store, inputClosure)) files.set(name, bytes);
     for (const [name, bytes] of files) await writeFile(join(hostBuildDir, name), Buffer.from(rewriteString(bytes.toString("latin1"), rewrites), "latin1"));
     const network = [...drv.outputs.values()].some((o) => o.hash !== "");
 
