@@ -16,7 +16,8 @@ import type { BlobStore } from "../../storage/index.js";
 import { parseStorePath } from "../../store/index.js";
 import { RegistryError } from "../distribution/index.js";
 import type { Architecture, ImageRequest } from "../image-name.js";
-import { evaluateInWorker, evaluatePackages, type ResolvedPackage } from "./evaluate.js";
+import { evaluatePackages, type ResolvedPackage } from "./evaluate.js";
+import type { EvaluationWorker } from "./eval-worker.js";
 import type { ImageRecord, ManifestRef, PlatformRecord } from "./image-record.js";
 import type { LayerWriter } from "./layers.js";
 import type { PackageSetRevision } from "./package-set.js";
@@ -38,8 +39,8 @@ export interface PipelineContext {
   stagingRoot: string;
   popularity: Popularity | undefined;
   layerBudget: number;
-  /** Evaluate in a worker thread (the server) rather than on the calling thread (tests, CLI). */
-  evaluateInWorker?: boolean;
+  /** Evaluates in a worker thread (the server) rather than on the calling thread (tests). */
+  evaluator?: EvaluationWorker;
   /** Architectures to build when neither the request nor the set says (e.g. from LADING_ARCHITECTURES). */
   defaultArchitectures: Architecture[] | undefined;
 }
@@ -107,8 +108,8 @@ async function buildPlatform(
   let architectures: Architecture[] | undefined;
   try {
     const input = { dir: pkgs.dir, architecture, packages: request.packages, shell: request.shell, nixpkgs: pkgs.nixpkgs, stagingDir };
-    const evaluation = ctx.evaluateInWorker
-      ? await evaluateInWorker(input)
+    const evaluation = ctx.evaluator
+      ? await ctx.evaluator.evaluate(input)
       : evaluatePackages({ ...input, isValidInStore: (p) => ctx.store.isValid(parseStorePath(p, ctx.store.storeDir)) });
     packages = evaluation.packages;
     architectures = evaluation.architectures;

@@ -5,7 +5,6 @@ import {
   StagingStoreWriter,
   WritingEvalStore,
   autoCall,
-  callInWorker,
   evalFile,
   force,
   forceList,
@@ -202,15 +201,4 @@ export function evaluatePackagesData(input: Omit<EvaluationInput, "isValidInStor
     if (!(err instanceof RegistryError)) throw err;
     return { ok: false, error: { code: err.code, message: err.message, detail: err.detail, status: err.status } };
   }
-}
-
-/**
- * Evaluates in a big-stack worker so a long evaluation (nixpkgs takes seconds) never
- * stalls the requests the server is answering meanwhile.
- */
-export async function evaluateInWorker(input: Omit<EvaluationInput, "isValidInStore">): Promise<Evaluation> {
-  const url = new URL("./evaluate.js", import.meta.url).href;
-  const result = await callInWorker<ReturnType<typeof evaluatePackagesData>>(url, "evaluatePackagesData", [input], { stackMb: 512 });
-  if (result.ok) return result.value;
-  throw new RegistryError(result.error.code, result.error.message, result.error.detail, result.error.status);
 }

@@ -6,3 +6,4 @@ export { evaluatePackages, NIX_SYSTEMS, type ResolvedPackage, type Evaluation } 
 export { buildImageRecord, type BuildTimings, type PipelineContext } from "./build-image.js";
 export { RecentBuilds, type BuildEntry } from "./recent-builds.js";
 export { KeyedFlight, type BuildFlight } from "./single-flight.js";
+export { EvaluationWorker } from "./eval-worker.js";

@@ -4,6 +4,7 @@ import * as builder from "../../builder/index.js";
 import { DEFAULT_COMPRESSION, DEFAULT_LAYER_BUDGET, parsePopularity, type Popularity } from "../../layering/index.js";
 import type { Storage } from "../../storage/index.js";
 import type { ServerConfig } from "../config.js";
+import { EvaluationWorker } from "./eval-worker.js";
 import { LayerWriter } from "./layers.js";
 import { openPackageSet } from "./package-set.js";
 import { ImageService } from "./service.js";
@@ -37,6 +38,7 @@ export async function openImageService(
   const popularity = config.popularityUrl ? await loadPopularity(config.popularityUrl) : undefined;
   const dataDir = resolve(config.dataDir);
   const compression = DEFAULT_COMPRESSION;
+  const evaluator = options.evaluateInWorker === false ? undefined : new EvaluationWorker();
   const service = new ImageService({
     pkgs: openPackageSet({ pkgsPath: config.pkgsPath, pkgsRepo: config.pkgsRepo, channel: config.channel, dataDir }),
     pipeline: {
@@ -48,7 +50,7 @@ export async function openImageService(
       popularity,
       layerBudget: config.layerBudget ?? DEFAULT_LAYER_BUDGET,
       defaultArchitectures: config.architectures,
-      evaluateInWorker: options.evaluateInWorker ?? true,
+      ...(evaluator ? { evaluator } : {}),
     },
     blobs: storage.blobs,
     cache: storage.cache,
@@ -57,5 +59,11 @@ export async function openImageService(
     popularitySource: config.popularityUrl ?? "computed",
     clientWaitMs: config.clientWaitSeconds * 1000,
   });
-  return { service, close: () => store.close() };
+  return {
+    service,
+    async close() {
+      await evaluator?.close();
+      await store.close();
+    },
+  };
 }

@@ -13,6 +13,7 @@ import { DEFAULT_COMPRESSION, MEDIA_TYPES } from "../../layering/index.js";
 import { createServer } from "node:http";
 import {
   ChannelPackageSet,
+  EvaluationWorker,
   GitPackageSet,
   ImageService,
   KeyedFlight,
@@ -260,4 +261,19 @@ test("popularity data loads from a path, a file:// URL and http, and is checked"
   }
   writeFileSync(file, JSON.stringify({ bad: -1 }));
   await assert.rejects(loadPopularity(file), /non-negative/);
+});
+
+test("the evaluation worker is reused, passes registry errors through and survives them", async () => {
+  const dir = packageSet();
+  const worker = new EvaluationWorker();
+  const input = (packages: string[]) => ({ dir, architecture: "amd64" as const, packages, shell: false, nixpkgs: false, stagingDir: mkdtempSync(join(tmpdir(), "lading-staging-")) });
+  try {
+    const [a, b] = await Promise.all([worker.evaluate(input(["hello"])), worker.evaluate(input(["helloworld"]))]);
+    assert.equal(a.packages[0]!.attrPath, "hello");
+    assert.equal(b.packages[0]!.attrPath, "HelloWorld");
+    await assert.rejects(worker.evaluate(input(["nosuch"])), (err: RegistryError) => err instanceof RegistryError && err.code === "MANIFEST_UNKNOWN");
+    for (let i = 0; i < 34; i++) assert.equal((await worker.evaluate(input(["hello"]))).packages[0]!.drvPath, a.packages[0]!.drvPath);
+  } finally {
+    await worker.close();
+  }
 });
