@@ -79,6 +79,9 @@ export function valueToJson(v: Lazy, pos: number, ctx: ContextBuilder): JsonValu
  * (index within the string), or for a sequence cut short at the end.
  */
 export function utf8Problem(bytes: string): string | undefined {
+  // Fast path: ASCII (most strings) needs no walk.
+  // eslint-disable-next-line no-control-regex
+  if (!/[^\x00-\x7f]/.test(bytes)) return undefined;
   let need = 0;
   let lo = 0x80;
   let hi = 0xbf;
