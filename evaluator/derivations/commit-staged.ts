@@ -6,6 +6,7 @@
  * references are not valid, a crash at any point leaves the valid paths closed
  * under references.
  */
+import { writeFile } from "node:fs/promises";
 import {
   parseContentAddress,
   parseHash,
@@ -28,14 +29,52 @@ export interface StagedObject {
   readonly narSize: number;
 }
 
-/** What committing needs from a store: LocalStore's commit. */
+/** The registration of one staged object. */
+export interface StagedInfo {
+  path: StorePath;
+  narHash: Hash;
+  narSize: number;
+  references: StorePath[];
+  ca?: ContentAddress;
+  ultimate?: boolean;
+}
+
+/**
+ * What committing needs from a store: LocalStore's commit, and its commitMany (one
+ * batch, references inside the batch allowed, two fsyncs in all) when it has one.
+ */
 export interface StagedCommitTarget {
   readonly storeDir: string;
   isValid(path: StorePath): boolean;
-  commit(
-    staged: StagedObject,
-    info: { path: StorePath; narHash: Hash; narSize: number; references: StorePath[]; ca?: ContentAddress; ultimate?: boolean },
-  ): Promise<unknown>;
+  commit(staged: StagedObject, info: StagedInfo): Promise<unknown>;
+  commitMany?(items: readonly { staged: StagedObject; info: StagedInfo }[]): Promise<unknown>;
+}
+
+/** Writes the staged texts' files, several at a time. */
+async function writeTexts(texts: readonly StagedPath[]): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < texts.length) {
+      const p = texts[next++]!;
+      await writeFile(p.file, Buffer.from(p.contents!, "latin1"), { flag: "wx" });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_COMMITS, texts.length) }, worker));
+}
+
+function stagedObject(p: StagedPath): StagedObject {
+  return { dir: p.file, contentPath: p.file, narHash: parseHash(p.narHash, "sha256"), narSize: p.narSize };
+}
+
+function stagedInfo(store: StagedCommitTarget, p: StagedPath): StagedInfo {
+  return {
+    path: parseStorePath(p.path, store.storeDir),
+    narHash: parseHash(p.narHash, "sha256"),
+    narSize: p.narSize,
+    references: p.references.map((r) => parseStorePath(r, store.storeDir)),
+    ca: parseContentAddress(p.ca),
+    ultimate: true,
+  };
 }
 
 /** Commits in flight at once: independent paths overlap their fsyncs. */
@@ -64,10 +103,19 @@ export function referencesFirst(paths: readonly StagedPath[]): StagedPath[] {
 
 /**
  * Registers the staged paths the store does not hold yet (moving the staged copies
- * into the store); returns the paths registered now. A path is committed once every
- * staged path it refers to is; independent paths are committed concurrently.
+ * into the store); returns the paths registered now. With commitMany, as one batch;
+ * otherwise a path is committed once every staged path it refers to is, and
+ * independent paths are committed concurrently.
  */
 export async function commitStaged(store: StagedCommitTarget, staged: readonly StagedPath[]): Promise<StorePath[]> {
+  await writeTexts(staged.filter((p) => p.contents !== undefined && !store.isValid(parseStorePath(p.path, store.storeDir))));
+  if (store.commitMany !== undefined) {
+    const items = referencesFirst(staged)
+      .map((p) => ({ staged: stagedObject(p), info: stagedInfo(store, p) }))
+      .filter((item) => !store.isValid(item.info.path));
+    if (items.length > 0) await store.commitMany(items);
+    return items.map((item) => item.info.path);
+  }
   const added: StorePath[] = [];
   const done = new Map<string, Promise<void>>();
   let running = 0;
@@ -82,26 +130,15 @@ export async function commitStaged(store: StagedCommitTarget, staged: readonly S
   };
   const commitOne = async (p: StagedPath): Promise<void> => {
     await Promise.all(p.references.filter((r) => r !== p.path).map((r) => done.get(r)));
-    const path = parseStorePath(p.path, store.storeDir);
-    if (store.isValid(path)) return;
-    const narHash = parseHash(p.narHash, "sha256");
+    const info = stagedInfo(store, p);
+    if (store.isValid(info.path)) return;
     await slot();
     try {
-      await store.commit(
-        { dir: p.file, contentPath: p.file, narHash, narSize: p.narSize },
-        {
-          path,
-          narHash,
-          narSize: p.narSize,
-          references: p.references.map((r) => parseStorePath(r, store.storeDir)),
-          ca: parseContentAddress(p.ca),
-          ultimate: true,
-        },
-      );
+      await store.commit(stagedObject(p), info);
     } finally {
       release();
     }
-    added.push(path);
+    added.push(info.path);
   };
   // referencesFirst: every reference's promise exists before its referrer's is made.
   for (const p of referencesFirst(staged)) done.set(p.path, commitOne(p));

@@ -17,5 +17,5 @@ export { instantiateDrvs, setDefaultEvalStore } from "./instantiate-drvs.js";
 export { HashMismatchError } from "./fetchers.js";
 export { WritingEvalStore, type StoreWriter } from "./writing-store.js";
 export { StagingStoreWriter, textNarHash, type StagedPath } from "./staging-writer.js";
-export { commitStaged, referencesFirst, type StagedCommitTarget, type StagedObject } from "./commit-staged.js";
+export { commitStaged, referencesFirst, type StagedCommitTarget, type StagedInfo, type StagedObject } from "./commit-staged.js";
 export { instantiateDrvsStaged, type StagedInstantiation, type StagingOptions } from "./instantiate-staged.js";

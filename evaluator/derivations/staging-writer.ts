@@ -1,12 +1,13 @@
 /**
  * A StoreWriter that stages instead of registering. Evaluation is synchronous and
- * the local store's API is not, so each path the evaluation creates is copied into a
- * private staging directory and hashed there (both synchronous); the caller commits
+ * the local store's API is not, so each source the evaluation creates is copied into
+ * a private staging directory and hashed there, and each text (.drv, toFile) is kept
+ * in memory with its NAR hash (all synchronous); the caller commits
  * the staged paths to the real store afterwards, references before referrers. Nothing
  * staged is visible in the store until that commit, so an evaluation that fails or a
  * process that dies leaves only a staging directory behind.
  */
-import { chmodSync, copyFileSync, lstatSync, mkdirSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, lstatSync, mkdirSync, readdirSync, readlinkSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { HashSink, narHashAndSize, renderContentAddress, type ContentAddress, type Hash } from "../../store/index.js";
 import type { StoreWriter } from "./writing-store.js";
@@ -17,6 +18,12 @@ export interface StagedPath {
   readonly path: string;
   /** The staged copy (file system path): a file, directory or symlink of its own in the staging directory. */
   readonly file: string;
+  /**
+   * For a text path (.drv, toFile): its contents (a byte string), not yet written to
+   * `file` — commitStaged writes them, many at once, which beats one synchronous
+   * create after another on a busy disk.
+   */
+  readonly contents?: string;
   readonly references: readonly string[];
   /** Rendered content address (`text:sha256:…`, `fixed:r:sha256:…`). */
   readonly ca: string;
@@ -83,9 +90,7 @@ export class StagingStoreWriter implements StoreWriter {
   }
 
   addText(storePath: string, contents: Buffer, references: readonly string[], ca: ContentAddress): void {
-    const file = this.place(storePath);
-    writeFileSync(file, contents);
-    this.record(storePath, file, references, ca, textNarHash(contents));
+    this.record(storePath, this.place(storePath), references, ca, textNarHash(contents), contents.toString("latin1"));
   }
 
   addTree(storePath: string, sourcePath: string, ca: ContentAddress): void {
@@ -103,10 +108,18 @@ export class StagingStoreWriter implements StoreWriter {
     return join(this.stagingDir, storePath.slice(storePath.lastIndexOf("/") + 1));
   }
 
-  private record(path: string, file: string, references: readonly string[], ca: ContentAddress, nar: { hash: Hash; size: number }): void {
+  private record(
+    path: string,
+    file: string,
+    references: readonly string[],
+    ca: ContentAddress,
+    nar: { hash: Hash; size: number },
+    contents?: string,
+  ): void {
     this.staged.set(path, {
       path,
       file,
+      ...(contents === undefined ? {} : { contents }),
       references: [...references],
       ca: renderContentAddress(ca),
       narHash: nar.hash.format("base32", false),
