@@ -16,7 +16,7 @@ const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: "store",
-    summary: "store primitives: dump, restore, hash, add",
+    summary: "store primitives: dump, restore, hash, add, gc",
     load: async () => (await import("./commands/store.js")).storeCommand,
   },
   {

@@ -1,9 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { randomFillSync } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   Castore,
   CastoreCorruptionError,
@@ -23,6 +25,7 @@ import { nixSkipReason, runNix } from "../helpers/nix.js";
 import { writeRandomTree } from "../helpers/random-tree.js";
 
 const skip = nixSkipReason();
+const LADING = resolve(fileURLToPath(import.meta.url), "../../../../bin/lading");
 const path = (name: string, hash = "0".repeat(31) + "1") => `/nix/store/${hash}-${name}`;
 
 function scratch(t: { after(fn: () => void): void }): string {
@@ -217,4 +220,31 @@ test("gc running while another writer ingests never deletes what that writer ref
   assert.ok(reports.some((r) => r.deleted.path === 1), "the old path was collected meanwhile");
   await gcCastore(backend, [freshPath], { graceMs: 60_000 });
   assert.ok((await collect(castore.nar(freshPath))).equals(Buffer.concat([...dumpSync(fresh)])));
+});
+
+test("lading store gc collects a castore directory", async (t) => {
+  const dir = scratch(t);
+  const cas = join(dir, "cas");
+  const castore = new Castore(new FsCastoreBackend(cas));
+  const keep = path("keep", "7".repeat(32));
+  const drop = path("drop", "8".repeat(32));
+  for (const [seed, storePath] of [[41, keep], [42, drop]] as const) {
+    const root = join(dir, `tree${seed}`);
+    writeRandomTree(root, seed, { nodes: 30 });
+    await castore.addPath(storePath, root);
+  }
+  const lading = (args: string[]) => spawnSync(LADING, ["store", "gc", "--castore", cas, ...args], { encoding: "utf8" });
+  const young = lading(["--keep", keep]);
+  assert.equal(young.status, 0, young.stderr);
+  assert.match(young.stdout, /^deleted 0 blobs, 0 chunk lists, 0 directories, 0 path records \(0 bytes\); \d+ live objects; [1-9]\d* unreachable/);
+  const dry = lading(["--keep", keep, "--grace", "0", "--dry-run"]);
+  assert.match(dry.stdout, /^would delete \d+ blobs, 0 chunk lists, [1-9]\d* directories, 1 path records/);
+  assert.ok(await castore.pathInfo(drop), "a dry run deletes nothing");
+  const collected = lading(["--keep", keep, "--grace", "0"]);
+  assert.match(collected.stdout, /^deleted \d+ blobs, 0 chunk lists, [1-9]\d* directories, 1 path records/);
+  assert.equal(await castore.pathInfo(drop), undefined);
+  assert.ok((await collect(castore.nar(keep))).length > 0);
+  const bad = lading(["--grace", "soon"]);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /^error: '--grace' wants a number of seconds, not 'soon'\n$/);
 });
