@@ -5,6 +5,7 @@ import {
   callInWorker,
   formatPositionedWarning,
   instantiate,
+  setAbortOnWarn,
   setLiteralLints,
   setTomlTimestamps,
   setTraceSink,
@@ -22,6 +23,9 @@ function currentTraceSink(): (line: string) => void {
   return sink;
 }
 
+/** Settings of the last parsed command line that evaluation reads (current CppNix's). */
+export const settings = { abortOnWarn: false };
+
 /** Experimental features named on the command line (`--extra-experimental-features`). */
 export const experimentalFeatures = new Set<string>();
 
@@ -29,6 +33,7 @@ export const experimentalFeatures = new Set<string>();
 export function parseInstantiateArgs(args: string[]): InstantiateOptions {
   Object.assign(lints, { absolutePaths: "ignore", shortPaths: "ignore", urls: "ignore" });
   experimentalFeatures.clear();
+  settings.abortOnWarn = ["1", "true", "yes"].includes(process.env.NIX_ABORT_ON_WARN ?? "");
   const o: InstantiateOptions = {
     inputs: [],
     fromArgs: false,
@@ -116,7 +121,14 @@ export function parseInstantiateArgs(args: string[]): InstantiateOptions {
         if (args[i + 1] === "experimental-features" || args[i + 1] === "extra-experimental-features") {
           for (const f of args[i + 2]!.split(/\s+/)) if (f !== "") experimentalFeatures.add(f);
         }
+        if (args[i + 1] === "abort-on-warn") settings.abortOnWarn = args[i + 2] === "true";
         i += 2;
+        break;
+      case "--abort-on-warn":
+        settings.abortOnWarn = true;
+        break;
+      case "--no-abort-on-warn":
+        settings.abortOnWarn = false;
         break;
       case "--lint-absolute-path-literals":
       case "--lint-short-path-literals":
@@ -178,6 +190,7 @@ export const instantiateCommand: Command = {
     const options = parseInstantiateArgs(args);
     // Lint warnings go where trace lines go, so they keep their order with them.
     setTomlTimestamps(experimentalFeatures.has("parse-toml-timestamps"));
+    setAbortOnWarn(settings.abortOnWarn);
     setLiteralLints({ ...lints, warn: (message, pos) => currentTraceSink()(formatPositionedWarning(message, pos).replace(/\n$/, "")) });
     const result = !options.eval ? await instantiateDerivations(options) : await evaluate(options);
     if (result.stdout) process.stdout.write(Buffer.from(result.stdout, "latin1"));

@@ -4,6 +4,7 @@
  * printError writes them: `trace: <value>`.
  */
 import {
+  EvalError,
   NixString,
   definePrimOp,
   force,
@@ -40,8 +41,17 @@ definePrimOp("__trace", 2, ([msg, value], pos) => {
   return copied(force(value!, pos));
 });
 
+let abortOnWarn = false;
+
+/** Current CppNix's `abort-on-warn` setting (`--abort-on-warn`, NIX_ABORT_ON_WARN). */
+export function setAbortOnWarn(enabled: boolean): void {
+  abortOnWarn = enabled;
+}
+
 definePrimOp("__warn", 2, ([msg, value], pos) => {
   sink(`evaluation warning: ${stringBytes(forceString(msg!, pos))}`);
+  // Not catchable by tryEval, as in CppNix (an EvalBaseError there).
+  if (abortOnWarn) throw new EvalError("aborting to reveal stack trace of warning, as abort-on-warn is set", pos);
   return copied(force(value!, pos));
 });
 

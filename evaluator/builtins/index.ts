@@ -20,7 +20,7 @@ import "./flake-refs.js";
 import "./types.js";
 import "./versions.js";
 
-export { setTraceSink, printValueForTrace } from "./debug.js";
+export { setAbortOnWarn, setTraceSink, printValueForTrace } from "./debug.js";
 export { setTomlTimestamps } from "./toml-builtin.js";
 export { NIX_VERSION } from "./env.js";
 export { stableSort } from "./stable-sort.js";

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { readdirSync, rmSync } from "node:fs";
 import { fixtureDir, ours, theirs } from "./builtins-harness.js";
 import { nixSkipReason, runNixAsync } from "../helpers/nix.js";
-import { setTomlTimestamps, setTraceSink } from "../../evaluator/builtins/index.js";
+import { setAbortOnWarn, setTomlTimestamps, setTraceSink } from "../../evaluator/builtins/index.js";
 import { EvalState, evalString, printValue } from "../../evaluator/eval/index.js";
 
 test("readFileType agrees with CppNix's readDir for every kind of entry", { skip: nixSkipReason() }, async () => {
@@ -92,4 +92,17 @@ test("parseFlakeRef and flakeRefToString (upstream eval-okay-parse-flake-ref, ev
   assert.equal(ours('(builtins.parseFlakeRef "gitlab:a/b/0123456789abcdef0123456789abcdef01234567").rev', "/").out, '"0123456789abcdef0123456789abcdef01234567"');
   assert.equal(ours('builtins.flakeRefToString (builtins.parseFlakeRef "git+https://example.org/r?ref=main")', "/").out, '"git+https://example.org/r?ref=main"');
   assert.equal(ours('builtins.flakeRefToString { type = "github"; owner = "o"; repo = -1; }', "/").out, "error: negative value given for flake ref attr repo: -1");
+});
+
+test("warn with abort-on-warn fails, past tryEval (nixpkgs lib/tests/modules.sh ABORT_ON_WARN cases)", () => {
+  const lines: string[] = [];
+  const prev = setTraceSink((line) => lines.push(line));
+  setAbortOnWarn(true);
+  try {
+    assert.equal(ours('builtins.tryEval (builtins.warn "careful" 42)', "/").out, "error: aborting to reveal stack trace of warning, as abort-on-warn is set");
+  } finally {
+    setAbortOnWarn(false);
+    setTraceSink(prev);
+  }
+  assert.deepEqual(lines, ["evaluation warning: careful"]);
 });
