@@ -95,14 +95,11 @@ test("parseFlakeRef and flakeRefToString (upstream eval-okay-parse-flake-ref, ev
 });
 
 test("warn with abort-on-warn fails, past tryEval (nixpkgs lib/tests/modules.sh ABORT_ON_WARN cases)", () => {
-  const lines: string[] = [];
-  const prev = setTraceSink((line) => lines.push(line));
   setAbortOnWarn(true);
   try {
     assert.equal(ours('builtins.tryEval (builtins.warn "careful" 42)', "/").out, "error: aborting to reveal stack trace of warning, as abort-on-warn is set");
   } finally {
     setAbortOnWarn(false);
-    setTraceSink(prev);
   }
-  assert.deepEqual(lines, ["evaluation warning: careful"]);
+  assert.equal(ours('builtins.tryEval (builtins.warn "careful" 42)', "/").out, "{ success = true; value = 42; }");
 });
