@@ -5,12 +5,14 @@
  * attributes a shell can represent.
  */
 
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+import { formatJsonFloat, JsonFloat, parseJson, type Json } from "./json.js";
+
+export type { Json };
 
 /** The `.attrs.json` object: the derivation's attributes plus `outputs`. */
 export function structuredAttrsJson(jsonText: string, outputs: ReadonlyMap<string, string>): { [key: string]: Json } {
-  const parsed = JSON.parse(jsonText) as Json;
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+  const parsed = parseJson(jsonText);
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed) || parsed instanceof JsonFloat) {
     throw new Error("the __json attribute of a structured-attrs derivation is not a JSON object");
   }
   const result: { [key: string]: Json } = { ...parsed, outputs: Object.fromEntries([...outputs].sort(([a], [b]) => compare(a, b))) };
@@ -19,6 +21,7 @@ export function structuredAttrsJson(jsonText: string, outputs: ReadonlyMap<strin
 
 /** Serialises like CppNix's JSON library: compact, object keys in byte order. */
 export function renderJson(value: Json): string {
+  if (value instanceof JsonFloat) return formatJsonFloat(value.value);
   if (value === null || typeof value !== "object") return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(renderJson).join(",")}]`;
   const keys = Object.keys(value).sort(compare);
@@ -34,7 +37,10 @@ function shellQuote(s: string): string {
 /** A scalar as bash sees it, or undefined for what bash cannot hold (nested values, fractions). */
 function shellScalar(value: Json): string | undefined {
   if (typeof value === "string") return shellQuote(value);
-  if (typeof value === "number") return Number.isInteger(value) ? String(value) : undefined;
+  // CppNix prints a number read as a single-precision float that is whole as a C int:
+  // an integer wraps to 32 bits, a float out of range becomes what the CPU gives.
+  if (typeof value === "number") return Number.isInteger(Math.fround(value)) ? String(value | 0) : undefined;
+  if (value instanceof JsonFloat) return Number.isInteger(Math.fround(value.value)) ? String(floatToInt(value.value)) : undefined;
   if (value === null) return "''";
   if (typeof value === "boolean") return value ? "1" : "";
   return undefined;
@@ -52,7 +58,7 @@ export function structuredAttrsShell(json: { [key: string]: Json }): string {
     } else if (Array.isArray(value)) {
       const items = value.map(shellScalar);
       if (items.every((s) => s !== undefined)) text += `declare -a ${key}=(${items.map((s) => `${s} `).join("")})\n`;
-    } else if (value !== null && typeof value === "object") {
+    } else if (value !== null && typeof value === "object" && !(value instanceof JsonFloat)) {
       const keys = Object.keys(value).sort(compare);
       const items = keys.map((k) => shellScalar(value[k]!));
       if (items.every((s) => s !== undefined)) {
@@ -61,6 +67,13 @@ export function structuredAttrsShell(json: { [key: string]: Json }): string {
     }
   }
   return text;
+}
+
+function floatToInt(x: number): number {
+  const t = Math.trunc(x);
+  if (t >= -2147483648 && t <= 2147483647) return t;
+  if (process.arch === "x64" || process.arch === "ia32") return -2147483648; // cvttsd2si's "integer indefinite"
+  return t < 0 ? -2147483648 : 2147483647; // ARM saturates
 }
 
 function compare(a: string, b: string): number {

@@ -86,6 +86,7 @@ test("builds match nix-build: outputs, NAR hashes, references, content addresses
         echo "[$foo]" > $out/env-foo
       '' ];
       foo = "bar"; n = 42; neg = -3; yes = true; no = false; nothing = null; fraction = 1.5;
+      two = 2.0; big = 123456789.0; huge = 1.0e21; tiny = 1.0e-7; quarter = -0.25; sixteen = 1.0e16; floats = [ 2.0 0.5 ]; thousand = 1000.5;
       list = [ "a" "b c" 1 true ]; attrs = { x = "y"; "weird key" = "it's"; }; nested = { a = [ 1 ]; };
       unicode = "h\\u00e9llo ✓"; inherit dep; "not-a-shell-name" = "z";
     };
