@@ -1,6 +1,7 @@
 import { PassThrough } from "node:stream";
 import { layerKey, writeEntriesLayer, writeStorePathsLayer, type CompressionSettings, type LayerDigests, type TarEntry } from "../../layering/index.js";
 import { LAYERS, parseDigest, type BlobStore, type MetadataCache } from "../../storage/index.js";
+import { metrics } from "../operations/index.js";
 import { KeyedFlight } from "./single-flight.js";
 
 /** A layer blob as cached by its layer key. */
@@ -51,18 +52,28 @@ export class LayerWriter {
         const cached = await this.cache.get(LAYERS, key);
         if (cached) {
           const layer = JSON.parse(cached) as StoredLayer;
-          if (await this.blobs.stat(parseDigest(layer.digest))) return layer;
+          if (await this.blobs.stat(parseDigest(layer.digest))) {
+            metrics.cacheLookups.inc({ cache: "layer", result: "hit" });
+            return layer;
+          }
         }
+        // A cached descriptor whose blob is gone is a miss: the layer is written again.
+        metrics.cacheLookups.inc({ cache: "layer", result: "miss" });
         reused = false;
+        const started = performance.now();
         const layer = await storeLayer(this.blobs, (out) => writeStorePathsLayer(this.storeRoot, paths, out, this.compression));
         await this.cache.set(LAYERS, key, JSON.stringify(layer));
+        metrics.layerSeconds.observe((performance.now() - started) / 1000);
         return layer;
       })
       .then((layer) => ({ layer, reused }));
   }
 
   /** A layer of generated entries (the customisation layer); content-addressed, not keyed. */
-  entriesLayer(entries: readonly TarEntry[]): Promise<StoredLayer> {
-    return storeLayer(this.blobs, (out) => writeEntriesLayer(entries, out, this.compression));
+  async entriesLayer(entries: readonly TarEntry[]): Promise<StoredLayer> {
+    const started = performance.now();
+    const layer = await storeLayer(this.blobs, (out) => writeEntriesLayer(entries, out, this.compression));
+    metrics.layerSeconds.observe((performance.now() - started) / 1000);
+    return layer;
   }
 }

@@ -4,6 +4,7 @@ import * as builder from "../../builder/index.js";
 import { DEFAULT_COMPRESSION, DEFAULT_LAYER_BUDGET, parsePopularity, type Popularity } from "../../layering/index.js";
 import type { Storage } from "../../storage/index.js";
 import type { ServerConfig } from "../config.js";
+import { metrics } from "../operations/index.js";
 import { EvaluationWorker } from "./eval-worker.js";
 import { LayerWriter } from "./layers.js";
 import { openPackageSet } from "./package-set.js";
@@ -20,6 +21,22 @@ export async function loadPopularity(url: string): Promise<Popularity> {
   return parsePopularity(await readFile(path, "utf8"));
 }
 
+/** Feeds the substituter's per-path download progress (cumulative per path) into /metrics as deltas. */
+export function countSubstitutedBytes(substituter: builder.Substituter): void {
+  const seen = new Map<object, number>(); // keyed by the StorePath object a download reuses for all its events
+  substituter.on("event", (event) => {
+    if (event.type === "path-progress") {
+      const before = seen.get(event.path) ?? 0;
+      // A retry starts the path's count again from zero.
+      const delta = event.downloaded >= before ? event.downloaded - before : event.downloaded;
+      if (delta > 0) metrics.substitutedBytes.inc(delta);
+      seen.set(event.path, event.downloaded);
+    } else if (event.type === "path-done" || event.type === "path-failed") {
+      seen.delete(event.path);
+    }
+  });
+}
+
 export interface OpenedImageService {
   service: ImageService;
   close(): Promise<void>;
@@ -34,6 +51,7 @@ export async function openImageService(
 ): Promise<OpenedImageService> {
   const builderConfig = builder.builderConfigFromEnv({ ...env, LADING_DATA_DIR: config.dataDir });
   const { store, substituter } = await builder.openBuilderStore(builderConfig);
+  countSubstitutedBytes(substituter);
   const realiser = new builder.StoreRealiser(store, substituter, new builder.SandboxedBuilder(store, { logDir: join(resolve(config.dataDir), "logs") }));
   const popularity = config.popularityUrl ? await loadPopularity(config.popularityUrl) : undefined;
   const dataDir = resolve(config.dataDir);

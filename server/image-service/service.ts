@@ -5,6 +5,7 @@ import { compressionId, type CompressionSettings } from "../../layering/index.js
 import { MANIFESTS, parseDigest, type BlobStore, type MetadataCache } from "../../storage/index.js";
 import { ERROR_STATUS, RegistryError, isTag, type ErrorCode, type ManifestResponse, type ManifestSource } from "../distribution/index.js";
 import { parseImageName, type ImageRequest } from "../image-name.js";
+import { metrics } from "../operations/index.js";
 import { StoredManifests } from "../stored-manifests.js";
 import { buildImageRecord, type PipelineContext } from "./build-image.js";
 import { negotiate, type ImageRecord, type ManifestRef } from "./image-record.js";
@@ -72,6 +73,7 @@ export class ImageService implements ManifestSource {
     const pkgs = await this.options.pkgs.resolve(tag);
     const key = this.requestKey(request, pkgs.revision);
     const cached = await this.options.cache.get(MANIFESTS, key);
+    metrics.cacheLookups.inc({ cache: "manifest", result: cached ? "hit" : "miss" });
     if (cached) return { record: JSON.parse(cached) as ImageRecord, key };
 
     const build = this.options.flight.run(key, async () => {

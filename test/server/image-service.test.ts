@@ -18,6 +18,7 @@ import {
   ImageService,
   KeyedFlight,
   PathPackageSet,
+  countSubstitutedBytes,
   evaluatePackages,
   loadPopularity,
   negotiate,
@@ -25,6 +26,8 @@ import {
 } from "../../server/image-service/index.js";
 import { LayerWriter } from "../../server/image-service/layers.js";
 import { RegistryError } from "../../server/index.js";
+import { metrics } from "../../server/operations/index.js";
+import { EventEmitter } from "node:events";
 import { MemoryBlobStore, MemoryMetadataCache } from "../../storage/index.js";
 import type { StorePath } from "../../store/index.js";
 
@@ -239,6 +242,39 @@ test("concurrent identical requests share one build; different orders are the sa
   assert.ok(layers(other.body).some((d) => layers(answers[0]!.body).includes(d)));
   assert.equal(svc.recent.list()[0]!.layersReused, 1);
   await store.close();
+});
+
+test("metrics: a cold request misses and writes layers, a warm one hits; substituted bytes count once", async () => {
+  const value = async (counter: { get(): Promise<{ values: { labels: Record<string, unknown>; value: number }[] }> }, labels: Record<string, string> = {}) =>
+    (await counter.get()).values.filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x)).reduce((sum, v) => sum + v.value, 0);
+  const lookups = (cache: string, result: string) => value(metrics.cacheLookups, { cache, result });
+  const layersWritten = async () => (await metrics.layerSeconds.get()).values.find((v) => v.metricName === "lading_layer_duration_seconds_count")!.value;
+  const before = { manifestMiss: await lookups("manifest", "miss"), manifestHit: await lookups("manifest", "hit"), layerMiss: await lookups("layer", "miss"), layerHit: await lookups("layer", "hit"), written: await layersWritten() };
+  const { svc, store } = await service(0, 10_000);
+  await svc.resolve("hello/helloworld", "latest", [MEDIA_TYPES.ociManifest]);
+  assert.equal((await lookups("manifest", "miss")) - before.manifestMiss, 1);
+  assert.equal((await lookups("manifest", "hit")) - before.manifestHit, 0);
+  const layerMisses = (await lookups("layer", "miss")) - before.layerMiss;
+  assert.ok(layerMisses >= 1);
+  // Store-path layers plus the customisation layer were each timed.
+  assert.equal((await layersWritten()) - before.written, layerMisses + 1);
+  await svc.resolve("hello/helloworld", "latest", [MEDIA_TYPES.ociManifest]);
+  assert.equal((await lookups("manifest", "hit")) - before.manifestHit, 1);
+  assert.equal((await lookups("manifest", "miss")) - before.manifestMiss, 1);
+  // Another image sharing a package's layer: a layer cache hit, nothing rewritten for it.
+  await svc.resolve("hello", "latest", [MEDIA_TYPES.ociManifest]);
+  assert.ok((await lookups("layer", "hit")) - before.layerHit >= 1);
+  await store.close();
+
+  const substituter = new EventEmitter();
+  countSubstitutedBytes(substituter as never);
+  const bytesBefore = await value(metrics.substitutedBytes);
+  const path = {};
+  substituter.emit("event", { type: "path-progress", path, downloaded: 100, narBytes: 0 });
+  substituter.emit("event", { type: "path-progress", path, downloaded: 250, narBytes: 0 });
+  substituter.emit("event", { type: "path-progress", path, downloaded: 40, narBytes: 0 }); // a retry starts again
+  substituter.emit("event", { type: "path-done", path });
+  assert.equal((await value(metrics.substitutedBytes)) - bytesBefore, 290);
 });
 
 test("popularity data loads from a path, a file:// URL and http, and is checked", async () => {
