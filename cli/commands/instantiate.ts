@@ -14,6 +14,48 @@ import {
   type LintLevel,
 } from "../../evaluator/index.js";
 
+/**
+ * What CppNix's logger does to stderr text that is not going to a terminal
+ * (filterANSIEscapes): escape sequences (CSI, OSC, two-byte) removed, CR and BEL
+ * dropped, tabs expanded to the next multiple of 8 columns counted from the start
+ * of the text (a UTF-8 character is one column). Input and output are bytes.
+ */
+export function filterAnsiEscapes(s: string): string {
+  let out = "";
+  let width = 0;
+  for (let i = 0; i < s.length; ) {
+    const c = s.charCodeAt(i);
+    if (c === 0x1b) {
+      i++;
+      if (s[i] === "[") {
+        i++;
+        while (i < s.length && s.charCodeAt(i) >= 0x30 && s.charCodeAt(i) <= 0x3f) i++;
+        while (i < s.length && s.charCodeAt(i) >= 0x20 && s.charCodeAt(i) <= 0x2f) i++;
+        if (i < s.length && s.charCodeAt(i) >= 0x40 && s.charCodeAt(i) <= 0x7e) i++;
+      } else if (s[i] === "]") {
+        i++;
+        while (i < s.length && s[i] !== "\x1b" && s[i] !== "\x07") i++;
+        if (i < s.length) {
+          const v = s[i++];
+          if (v === "\x1b" && s[i] === "\\") i++;
+        }
+      } else if (i < s.length && s.charCodeAt(i) >= 0x40 && s.charCodeAt(i) <= 0x5f) i++;
+    } else if (c === 0x09) {
+      do {
+        out += " ";
+        width++;
+      } while (width % 8 !== 0);
+      i++;
+    } else if (c === 0x0d || c === 0x07) {
+      i++;
+    } else {
+      out += s[i++];
+      if ((c & 0xc0) !== 0x80) width++;
+    }
+  }
+  return out;
+}
+
 /** The literal lints of the last parsed command line (current CppNix's `--lint-*` flags). */
 export const lints: { absolutePaths: LintLevel; shortPaths: LintLevel; urls: LintLevel } = { absolutePaths: "ignore", shortPaths: "ignore", urls: "ignore" };
 
@@ -194,7 +236,7 @@ export const instantiateCommand: Command = {
     setLiteralLints({ ...lints, warn: (message, pos) => currentTraceSink()(formatPositionedWarning(message, pos).replace(/\n$/, "")) });
     const result = !options.eval ? await instantiateDerivations(options) : await evaluate(options);
     if (result.stdout) process.stdout.write(Buffer.from(result.stdout, "latin1"));
-    if (result.stderr) process.stderr.write(Buffer.from(result.stderr, "latin1"));
+    if (result.stderr) process.stderr.write(Buffer.from(process.stderr.isTTY ? result.stderr : filterAnsiEscapes(result.stderr), "latin1"));
     return result.exitCode;
   },
 };

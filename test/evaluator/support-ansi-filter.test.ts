@@ -1,0 +1,36 @@
+/**
+ * `lading instantiate` writes stderr as CppNix's logger does when it is not a
+ * terminal: escape sequences stripped, tabs expanded (nixpkgs' module errors
+ * carry ANSI colours; lib/tests/modules.sh matches the plain text).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { filterAnsiEscapes } from "../../cli/commands/instantiate.js";
+import { nixSkipReason, runNixAsync } from "../helpers/nix.js";
+
+const cliMain = fileURLToPath(new URL("../../cli/main.js", import.meta.url));
+
+async function lading(args: string[]): Promise<{ stderr: string; exitCode: number }> {
+  const script = `import(${JSON.stringify(cliMain)}).then((m) => m.main(process.argv.slice(1))).then((c) => { process.exitCode = c; })`;
+  return runNixAsync(process.execPath, ["--input-type=module", "-e", script, ...args]);
+}
+
+test("filterAnsiEscapes strips CSI/OSC sequences, CR and BEL and expands tabs from the text's start", () => {
+  assert.equal(filterAnsiEscapes("a\x1b[1;35mb\x1b[0m\tc"), "ab      c");
+  assert.equal(filterAnsiEscapes("\x1b]8;;http://x\x1b\\link\x1b]8;;\x07\r!"), "link!");
+  assert.equal(filterAnsiEscapes("\u00c3\u00a9\tx"), "\u00c3\u00a9       x");
+});
+
+test("error messages with escapes and tabs read as CppNix prints them", { skip: nixSkipReason() }, async () => {
+  const exprs = [
+    'throw (builtins.fromJSON "\\"\\\\u001b[1;35mred\\\\u001b[0m and\\\\ttab\\"")',
+    'throw (builtins.fromJSON "\\"\\\\u00e9\\\\t\\\\r\\\\u0007x\\"")',
+  ];
+  for (const expr of exprs) {
+    const theirs = await runNixAsync("nix-instantiate", ["--eval", "-E", expr]);
+    const ours = await lading(["instantiate", "--eval", "-E", expr]);
+    assert.equal(ours.exitCode, 1);
+    assert.equal(ours.stderr.split("\n")[0], theirs.stderr.split("\n")[0], expr);
+  }
+});
