@@ -54,7 +54,8 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
  * each call is short (the tree was just written, its metadata is in the cache).
  */
 export async function canonicaliseTree(path: string, fsyncFiles = false): Promise<void> {
-  const stack: { path: string; visited: boolean }[] = [{ path, visited: false }];
+  // Buffer paths: store objects may hold names that are not UTF-8, which a string path would mangle.
+  const stack: { path: Buffer; visited: boolean }[] = [{ path: Buffer.from(path), visited: false }];
   let sinceYield = 0;
   while (stack.length > 0) {
     const top = stack.pop()!;
@@ -75,18 +76,24 @@ export async function canonicaliseTree(path: string, fsyncFiles = false): Promis
       lutimesSync(top.path, CANONICAL_MTIME, CANONICAL_MTIME);
     } else if (st.isDirectory()) {
       stack.push({ path: top.path, visited: true });
-      for (const name of readdirSync(top.path)) stack.push({ path: join(top.path, name), visited: false });
+      for (const name of readdirSync(top.path, { encoding: "buffer" })) stack.push({ path: childPath(top.path, name), visited: false });
     } else if (st.isFile()) {
       chmodSync(top.path, st.mode & 0o100 ? 0o555 : 0o444);
       lutimesSync(top.path, CANONICAL_MTIME, CANONICAL_MTIME);
       if (fsyncFiles) fsyncSync(top.path);
     } else {
-      throw new Error(`'${top.path}' is neither a file, a directory nor a symlink`);
+      throw new Error(`'${top.path.toString()}' is neither a file, a directory nor a symlink`);
     }
   }
 }
 
-function fsyncSync(path: string): void {
+const SLASH = Buffer.from("/");
+
+function childPath(parent: Buffer, name: Buffer): Buffer {
+  return Buffer.concat([parent, SLASH, name]);
+}
+
+function fsyncSync(path: Buffer): void {
   const fd = openSync(path, "r");
   try {
     fsyncFd(fd);
@@ -96,7 +103,7 @@ function fsyncSync(path: string): void {
 }
 
 /** Deletes a tree even when its directories are read-only (as store objects are). */
-export async function removeTree(path: string): Promise<void> {
+export async function removeTree(path: string | Buffer): Promise<void> {
   let st;
   try {
     st = await lstat(path);
@@ -106,18 +113,20 @@ export async function removeTree(path: string): Promise<void> {
   }
   if (st.isDirectory()) {
     await chmod(path, 0o755);
-    for (const name of await readdir(path)) await removeTree(join(path, name));
+    const dir = Buffer.from(path);
+    for (const name of await readdir(dir, { encoding: "buffer" })) await removeTree(childPath(dir, name));
   }
   await rm(path, { recursive: true, force: true });
 }
 
 /** Total bytes of the files in a tree (what deleting it frees, roughly). */
-export async function treeSize(path: string): Promise<number> {
+export async function treeSize(path: string | Buffer): Promise<number> {
   const st = await lstat(path).catch(() => undefined);
   if (!st) return 0;
   if (!st.isDirectory()) return st.size;
   let total = 0;
-  for (const name of await readdir(path)) total += await treeSize(join(path, name));
+  const dir = Buffer.from(path);
+  for (const name of await readdir(dir, { encoding: "buffer" })) total += await treeSize(childPath(dir, name));
   return total;
 }
 
