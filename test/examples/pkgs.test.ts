@@ -84,7 +84,7 @@ test("metaPackages names the shell's packages and the architectures", { skip }, 
     runOk("nix-instantiate", ["--eval", "--json", PKGS, "-A", "busybox.outPath"]),
   ]);
   assert.equal(ours, theirs);
-  assert.deepEqual(JSON.parse(theirs), { architectures: ["amd64"], shell: [JSON.parse(busybox)] });
+  assert.deepEqual(JSON.parse(theirs), { architectures: ["amd64", "arm64"], shell: [JSON.parse(busybox)] });
 });
 
 /** Builds every package with CppNix (once) and returns output name → path per package. */
