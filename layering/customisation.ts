@@ -63,9 +63,11 @@ export async function buildCustomisation(input: CustomisationInput): Promise<Cus
     logical: Buffer.from(`${storePath}${sub}`),
   });
   const candidates = [...input.packages, ...[...(input.closure ?? [])].sort()];
-  const find = async (namePattern: RegExp, file: string): Promise<string | undefined> => {
+  const find = async (namePattern: RegExp, file: string, orLink = false): Promise<string | undefined> => {
     for (const path of candidates) {
-      if (namePattern.test(storeName(path)) && (await kindOf(source(path, file).physical)) === "file") return `${path}${file}`;
+      if (!namePattern.test(storeName(path))) continue;
+      const kind = await kindOf(source(path, file).physical);
+      if (kind === "file" || (orLink && kind === "link")) return `${path}${file}`;
     }
     return undefined;
   };
@@ -74,7 +76,8 @@ export async function buildCustomisation(input: CustomisationInput): Promise<Cus
   put(root, "etc/passwd", file(PASSWD));
   put(root, "etc/group", file(GROUP));
   put(root, "etc/nsswitch.conf", file(NSSWITCH));
-  const env = (await find(/^coreutils(-|$)/, "/bin/env")) ?? (await find(/./, "/bin/env"));
+  // busybox-style packages provide bin/env as a symlink to their multi-call binary.
+  const env = (await find(/^coreutils(-|$)/, "/bin/env", true)) ?? (await find(/./, "/bin/env", true));
   if (env) put(root, "usr/bin/env", link(env));
   const bundle = await find(/^(nss-)?cacert(-|$)/, CERT_BUNDLE);
   if (bundle) {

@@ -7,7 +7,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -72,6 +72,9 @@ test("shell/hello starts a shell", { skip }, () => {
   const rootfs = pullAndUnpack("shell/hello");
   assert.equal(execFileSync("chroot", [rootfs, "/bin/sh", "-c", "echo ok"]).toString(), "ok\n");
   assert.equal(execFileSync("chroot", [rootfs, "/bin/sh", "-c", "PATH=/bin hello"]).toString(), "Hello, world!\n");
+  // Scripts start with `#!/usr/bin/env …`; busybox's env is a symlink to its multi-call binary.
+  assert.equal(execFileSync("chroot", [rootfs, "/usr/bin/env", "PATH=/bin", "sh", "-c", "echo env-ok"]).toString(), "env-ok\n");
+  assert.equal(statSync(join(rootfs, "tmp")).mode & 0o7777, 0o1777);
 });
 
 test("manifests by tag and by digest in both media types carry the right headers", { skip }, async () => {
