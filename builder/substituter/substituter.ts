@@ -12,6 +12,7 @@ import {
 import { HashMismatchError, type LocalStore, type StagedNar } from "../local-store/index.js";
 import { BinaryCache } from "./binary-cache.js";
 import { decompress, isSupportedCompression } from "./decompress.js";
+import { GroupCommitter } from "./group-commit.js";
 import { Limiter } from "./limiter.js";
 import { DEFAULT_RETRY, withRetries, type RetryPolicy } from "./retry.js";
 
@@ -98,6 +99,7 @@ export class Substituter extends EventEmitter<{ event: [SubstitutionEvent] }> {
   private readonly downloadLimiter: Limiter;
   private readonly cacheStates = new Map<string, { cache?: BinaryCache; opening?: Promise<void>; failedAt?: number }>();
   private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly committer: GroupCommitter;
   readonly stats: SubstitutionStats = {
     pathsTotal: 0,
     pathsDone: 0,
@@ -117,6 +119,7 @@ export class Substituter extends EventEmitter<{ event: [SubstitutionEvent] }> {
     this.retry = options.retry ?? DEFAULT_RETRY;
     this.queryLimiter = new Limiter(options.maxQueries ?? 16);
     this.downloadLimiter = new Limiter(options.maxDownloads ?? 4);
+    this.committer = new GroupCommitter(store);
   }
 
   private emitEvent(event: SubstitutionEvent): void {
@@ -323,7 +326,8 @@ export class Substituter extends EventEmitter<{ event: [SubstitutionEvent] }> {
             });
           }
         }
-        await this.store.commit(staged, {
+        // Paths finishing while an earlier batch is being made durable register together.
+        await this.committer.commit(staged, {
           path,
           narHash: source.info.narHash,
           narSize: source.info.narSize,
