@@ -51,8 +51,28 @@ export function decompress(
   }
 }
 
+/**
+ * Joins small chunks (HTTP delivers 16-64 KiB) into pieces of at least `minBytes`:
+ * each piece written to a native decoder is a thread-pool round trip plus callbacks on
+ * the main thread, which with 16 KiB pieces made xz decoding about 1.8x slower.
+ */
+export async function* coalesce(source: AsyncIterable<Uint8Array>, minBytes: number): AsyncGenerator<Uint8Array> {
+  let parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of source) {
+    parts.push(chunk);
+    size += chunk.length;
+    if (size >= minBytes) {
+      yield parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
+      parts = [];
+      size = 0;
+    }
+  }
+  if (size > 0) yield parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
+}
+
 function throughTransform(source: AsyncIterable<Uint8Array>, transform: Transform, method: string): AsyncIterable<Uint8Array> {
-  const input = Readable.from(source, { objectMode: false });
+  const input = Readable.from(coalesce(source, 1 << 20), { objectMode: false });
   let sourceFailed = false;
   input.once("error", () => (sourceFailed = true));
   pipeline(input, transform, () => {});
