@@ -1,5 +1,6 @@
 export { BinaryCache, DEFAULT_PRIORITY, type BinaryCacheOptions } from "./binary-cache.js";
 export {
+  coalesce,
   DecompressionError,
   SUPPORTED_COMPRESSIONS,
   decompress,
