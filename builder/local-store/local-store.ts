@@ -287,13 +287,7 @@ export class LocalStore {
         await rename(staged.contentPath, target);
         await fsyncPath(this.realStoreDir);
         await this.options.afterContentRename?.(path);
-        const info: PathInfo = {
-          ...newInfo,
-          references: sortStorePaths(newInfo.references),
-          sigs: [...new Set(newInfo.sigs ?? [])].sort(),
-          registrationTime: Math.floor(Date.now() / 1000),
-          ultimate: newInfo.ultimate ?? false,
-        };
+        const info = completePathInfo(newInfo);
         await writeFileAtomic(this.metaPath(path), pathInfoToJson(info, this.storeDir));
         this.remember(info);
         return info;
@@ -347,13 +341,7 @@ export class LocalStore {
           results.set(newInfo.path.baseName, existing);
           continue;
         }
-        const info: PathInfo = {
-          ...newInfo,
-          references: sortStorePaths(newInfo.references),
-          sigs: [...new Set(newInfo.sigs ?? [])].sort(),
-          registrationTime: Math.floor(Date.now() / 1000),
-          ultimate: newInfo.ultimate ?? false,
-        };
+        const info = completePathInfo(newInfo);
         results.set(info.path.baseName, info);
         fresh.push({ staged, info });
       }
@@ -642,4 +630,15 @@ function isAlive(pid: number): boolean {
 /** Parses a store path given either logically (`/nix/store/…`) or as a base name. */
 export function parsePathArgument(text: string, storeDir = DEFAULT_STORE_DIR): StorePath {
   return text.startsWith("/") ? parseStorePath(text, storeDir) : StorePath.fromBaseName(text);
+}
+
+/** The record a path gets when it becomes valid now: references and signatures sorted, defaults filled in. */
+function completePathInfo(newInfo: NewPathInfo): PathInfo {
+  return {
+    ...newInfo,
+    references: sortStorePaths(newInfo.references),
+    sigs: [...new Set(newInfo.sigs ?? [])].sort(),
+    registrationTime: Math.floor(Date.now() / 1000),
+    ultimate: newInfo.ultimate ?? false,
+  };
 }
