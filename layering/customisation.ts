@@ -63,11 +63,12 @@ export async function buildCustomisation(input: CustomisationInput): Promise<Cus
     logical: Buffer.from(`${storePath}${sub}`),
   });
   const candidates = [...input.packages, ...[...(input.closure ?? [])].sort()];
-  const find = async (namePattern: RegExp, file: string, orLink = false): Promise<string | undefined> => {
+  // A symlink counts as the file: busybox-style packages link bin/env to their multi-call binary.
+  const find = async (namePattern: RegExp, file: string): Promise<string | undefined> => {
     for (const path of candidates) {
       if (!namePattern.test(storeName(path))) continue;
       const kind = await kindOf(source(path, file).physical);
-      if (kind === "file" || (orLink && kind === "link")) return `${path}${file}`;
+      if (kind === "file" || kind === "link") return `${path}${file}`;
     }
     return undefined;
   };
@@ -76,8 +77,7 @@ export async function buildCustomisation(input: CustomisationInput): Promise<Cus
   put(root, "etc/passwd", file(PASSWD));
   put(root, "etc/group", file(GROUP));
   put(root, "etc/nsswitch.conf", file(NSSWITCH));
-  // busybox-style packages provide bin/env as a symlink to their multi-call binary.
-  const env = (await find(/^coreutils(-|$)/, "/bin/env", true)) ?? (await find(/./, "/bin/env", true));
+  const env = (await find(/^coreutils(-|$)/, "/bin/env")) ?? (await find(/./, "/bin/env"));
   if (env) put(root, "usr/bin/env", link(env));
   const bundle = await find(/^(nss-)?cacert(-|$)/, CERT_BUNDLE);
   if (bundle) {
