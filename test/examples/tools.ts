@@ -1,8 +1,8 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { haveNix } from "../helpers/nix.js";
+import { haveNix, runNixAsync, type NixProcessResult } from "../helpers/nix.js";
 
 /** The repository root (this file runs from dist/test/examples/). */
 export const ROOT = resolve(fileURLToPath(import.meta.url), "../../../..");
@@ -24,25 +24,11 @@ export function examplesSkipReason(): string | false {
   return reason;
 }
 
-export interface ProcessResult {
-  stdout: string;
-  stderr: string;
-  exitCode: number;
-}
+export type ProcessResult = NixProcessResult;
 
-/** Runs a command without blocking the event loop; never throws on a non-zero exit. */
+/** Runs a command from the repository root without blocking the event loop; never throws on a non-zero exit. */
 export function run(cmd: string, args: readonly string[], env: Record<string, string> = {}): Promise<ProcessResult> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, NIX_PATH: "", ...env } });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    child.stdout.on("data", (b: Buffer) => stdout.push(b));
-    child.stderr.on("data", (b: Buffer) => stderr.push(b));
-    child.on("error", reject);
-    child.on("close", (code) =>
-      resolvePromise({ stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString(), exitCode: code ?? 1 }),
-    );
-  });
+  return runNixAsync(cmd, args, { cwd: ROOT, env, encoding: "utf8" });
 }
 
 /** Like `run`, but a non-zero exit is an error carrying the command's stderr. */

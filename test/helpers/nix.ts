@@ -33,7 +33,12 @@ export interface NixProcessResult {
 }
 
 /** Runs a CppNix tool without blocking, so many can run at once (`NIX_PATH` empty unless given). */
-export function runNixAsync(cmd: string, args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<NixProcessResult> {
+export function runNixAsync(
+  cmd: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: Record<string, string>; encoding?: BufferEncoding } = {},
+): Promise<NixProcessResult> {
+  const encoding = options.encoding ?? "latin1";
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, {
       cwd: options.cwd,
@@ -45,7 +50,7 @@ export function runNixAsync(cmd: string, args: string[], options: { cwd?: string
     child.stderr.on("data", (b: Buffer) => stderr.push(b));
     child.on("error", reject);
     child.on("close", (code) =>
-      resolve({ stdout: Buffer.concat(stdout).toString("latin1"), stderr: Buffer.concat(stderr).toString("latin1"), exitCode: code ?? 1 }),
+      resolve({ stdout: Buffer.concat(stdout).toString(encoding), stderr: Buffer.concat(stderr).toString(encoding), exitCode: code ?? 1 }),
     );
   });
 }
