@@ -11,14 +11,10 @@
  * coordination overhead and the headroom a second core gives, not a cluster's scaling.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
 import { Agent, request } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { S3BlobStore } from "../storage/s3-blob-store.js";
-import { storageConfigFromEnv } from "../storage/index.js";
+import { S3BlobStore, storageConfigFromEnv } from "../storage/index.js";
 import { startRegistry, type RunningRegistry } from "../test/e2e/registry-process.js";
-import { REPO_ROOT, S3RVER_CREDENTIALS, startRedis, startS3rver } from "../test/storage/peers.js";
+import { S3RVER_CREDENTIALS, replicaEnv, startRedis, startS3rver } from "../test/storage/peers.js";
 
 const ACCEPT = "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json";
 
@@ -120,18 +116,7 @@ async function main() {
   const [redis, s3] = await Promise.all([startRedis(), startS3rver()]);
   const replicas: RunningRegistry[] = [];
   try {
-    const env = (extra: Record<string, string> = {}) => ({
-      LADING_DATA_DIR: mkdtempSync(join(tmpdir(), "lading-bench-replica-")),
-      LADING_PKGS_PATH: join(REPO_ROOT, "examples", "pkgs"),
-      LADING_STORAGE: "s3",
-      LADING_S3_BUCKET: "lading",
-      LADING_S3_ENDPOINT: s3.endpoint,
-      AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-      AWS_REGION: "us-east-1",
-      LADING_REDIS_URL: redis.url,
-      ...extra,
-    });
+    const env = (extra: Record<string, string> = {}) => replicaEnv(redis.url, s3.endpoint, extra);
     replicas.push(...(await Promise.all([startRegistry(env()), startRegistry(env()), startRegistry(env({ LADING_S3_REDIRECT: "true" }))])));
     const [one, two, redirecting] = replicas as [RunningRegistry, RunningRegistry, RunningRegistry];
     const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency * 2 });

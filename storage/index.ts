@@ -20,3 +20,4 @@ export {
 } from "./single-flight.js";
 export { storageConfigFromEnv, type StorageConfig, type S3Config } from "./storage-config.js";
 export { openStorage, type Storage, type HealthCheck } from "./open-storage.js";
+export { S3BlobStore } from "./s3-blob-store.js";

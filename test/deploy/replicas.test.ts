@@ -6,13 +6,10 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { Redis } from "ioredis";
 import { startRegistry, toolsSkipReason, type RunningRegistry } from "../e2e/registry-process.js";
-import { REPO_ROOT, S3RVER_CREDENTIALS, peerSkipReason, startRedis, startS3rver } from "../storage/peers.js";
+import { S3RVER_CREDENTIALS, peerSkipReason, replicaEnv, startRedis, startS3rver } from "../storage/peers.js";
 
 const skip = peerSkipReason("redis-server", "s3rver") || toolsSkipReason(["gcc", "bwrap"]);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -30,26 +27,10 @@ const replicas: RunningRegistry[] = [];
 /** The replica started with LADING_S3_REDIRECT=true. */
 let redirecting: RunningRegistry;
 
-function replicaEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    LADING_DATA_DIR: mkdtempSync(join(tmpdir(), "lading-replica-")),
-    LADING_PKGS_PATH: join(REPO_ROOT, "examples", "pkgs"),
-    LADING_STORAGE: "s3",
-    LADING_S3_BUCKET: "lading",
-    LADING_S3_ENDPOINT: s3.endpoint,
-    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-    AWS_REGION: "us-east-1",
-    LADING_REDIS_URL: redis.url,
-    LADING_BUILD_LOCK_TTL: "4",
-    ...extra,
-  };
-}
-
 async function startReplica(extra: Record<string, string> = {}): Promise<RunningRegistry> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const replica = await startRegistry(replicaEnv(extra));
+      const replica = await startRegistry(replicaEnv(redis.url, s3.endpoint, { LADING_BUILD_LOCK_TTL: "4", ...extra }));
       replicas.push(replica);
       return replica;
     } catch (err) {

@@ -121,3 +121,19 @@ export async function startS3rver(bucket = "lading"): Promise<Peer & { endpoint:
   );
   return Object.assign(peer, { endpoint: `http://127.0.0.1:${peer.port}`, directory });
 }
+
+/** The environment of a `lading serve` replica on the shared Redis and s3rver, with its own data dir. */
+export function replicaEnv(redisUrl: string, s3Endpoint: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    LADING_DATA_DIR: mkdtempSync(join(tmpdir(), "lading-replica-")),
+    LADING_PKGS_PATH: join(REPO_ROOT, "examples", "pkgs"),
+    LADING_STORAGE: "s3",
+    LADING_S3_BUCKET: "lading",
+    LADING_S3_ENDPOINT: s3Endpoint,
+    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+    AWS_REGION: "us-east-1",
+    LADING_REDIS_URL: redisUrl,
+    ...extra,
+  };
+}
