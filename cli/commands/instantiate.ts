@@ -5,6 +5,7 @@ import {
   callInWorker,
   formatPositionedWarning,
   instantiate,
+  mainThreadStackKb,
   setAbortOnWarn,
   setLiteralLints,
   setTomlTimestamps,
@@ -12,6 +13,7 @@ import {
   type InstantiateOptions,
   type InstantiateResult,
   type LintLevel,
+  WORKER_STACK_MB,
 } from "../../evaluator/index.js";
 
 /**
@@ -206,9 +208,10 @@ function runInWorker(options: InstantiateOptions): Promise<InstantiateResult> {
 
 /**
  * `--eval`: evaluates on the main thread (no worker start-up) and, only if the JS
- * stack runs out, again in a big-stack worker (LADING_EVAL_IN_WORKER: always;
- * LADING_EVAL_IN_MAIN: never). `trace` lines of the first attempt are held back
- * until it is known to count, so they are never printed twice.
+ * stack runs out and a worker's stack would be much deeper (bin/lading normally gives
+ * the main thread as deep a stack as the worker's), again in a big-stack worker
+ * (LADING_EVAL_IN_WORKER: always; LADING_EVAL_IN_MAIN: never). `trace` lines of the
+ * first attempt are held back until it is known to count, so they are never printed twice.
  */
 async function evaluate(options: InstantiateOptions): Promise<InstantiateResult> {
   if (process.env.LADING_EVAL_IN_WORKER) return runInWorker(options);
@@ -220,7 +223,8 @@ async function evaluate(options: InstantiateOptions): Promise<InstantiateResult>
   } finally {
     setTraceSink(sink);
   }
-  if (result.stackOverflow && !process.env.LADING_EVAL_IN_MAIN) return runInWorker(options);
+  const workerIsDeeper = mainThreadStackKb() * 2 <= WORKER_STACK_MB * 1024;
+  if (result.stackOverflow && workerIsDeeper && !process.env.LADING_EVAL_IN_MAIN) return runInWorker(options);
   for (const line of held) sink(line);
   return result;
 }

@@ -82,4 +82,4 @@ export { bindVars, StaticScope } from "./scope.js";
 export { formatEvalError, printString, printValue } from "./print.js";
 export { formatPositionedWarning, printValueCurrent } from "./print.js";
 export { autoCall, findAlongAttrPath, formatError, instantiate, type InstantiateOptions, type InstantiateResult } from "./instantiate.js";
-export { callInWorker, type WorkerLimits } from "./worker.js";
+export { callInWorker, mainThreadStackKb, WORKER_STACK_MB, type WorkerLimits } from "./worker.js";

@@ -8,8 +8,21 @@
  */
 import { Worker } from "node:worker_threads";
 
+/** The worker's default stack, in MB: deeper than CppNix 2.8 gets, while an endless recursion still fails within ~2 s. */
+export const WORKER_STACK_MB = 128;
+
+/**
+ * The main thread's V8 stack limit in KB: bin/lading raises `ulimit -s` and passes a
+ * matching --stack-size for `instantiate`; otherwise V8's default (984 KB).
+ */
+export function mainThreadStackKb(): number {
+  const flag = process.execArgv.findLast((a) => a.startsWith("--stack-size="));
+  const kb = flag === undefined ? NaN : Number(flag.slice("--stack-size=".length));
+  return Number.isFinite(kb) && kb > 0 ? kb : 984;
+}
+
 export interface WorkerLimits {
-  /** Stack size of the worker, in MB (default 128: deeper than CppNix 2.8 gets, while an endless recursion still fails within ~2 s). */
+  /** Stack size of the worker, in MB (default WORKER_STACK_MB). */
   stackMb?: number;
   /** Young-generation size in MB (default 64: fewer promotions of thunks). */
   youngGenerationMb?: number;
@@ -28,7 +41,7 @@ export function callInWorker<T>(moduleUrl: string, name: string, args: unknown[]
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: { url: moduleUrl, name, args },
-      resourceLimits: { stackSizeMb: limits.stackMb ?? 128, maxYoungGenerationSizeMb: limits.youngGenerationMb ?? 64 },
+      resourceLimits: { stackSizeMb: limits.stackMb ?? WORKER_STACK_MB, maxYoungGenerationSizeMb: limits.youngGenerationMb ?? 64 },
     });
     worker.once("message", (r: { ok: true; value: T } | { ok: false; message: string }) => {
       void worker.terminate();
