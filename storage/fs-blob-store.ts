@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { mkdir, open, rename, rm, stat, type FileHandle } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -31,15 +31,24 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  async read(digest: Digest, range?: ByteRange): Promise<Readable | undefined> {
-    // Open first (one syscall instead of stat + open); large chunks cut per-chunk overhead when serving layers.
-    let handle;
+  /**
+   * The blob's file, opened for reading, or undefined when absent: the server sends
+   * it from reused buffers (see server/distribution/send-file.ts) instead of a stream
+   * that allocates every chunk. The caller closes the handle.
+   */
+  async openFile(digest: Digest): Promise<FileHandle | undefined> {
     try {
-      handle = await open(this.pathOf(digest), "r");
+      return await open(this.pathOf(digest), "r");
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw err;
     }
+  }
+
+  async read(digest: Digest, range?: ByteRange): Promise<Readable | undefined> {
+    // Open first (one syscall instead of stat + open); large chunks cut per-chunk overhead when serving layers.
+    const handle = await this.openFile(digest);
+    if (!handle) return undefined;
     return handle.createReadStream({ highWaterMark: READ_CHUNK, ...(range ? { start: range.start, end: range.end } : {}) });
   }
 
