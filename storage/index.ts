@@ -21,3 +21,6 @@ export {
 export { storageConfigFromEnv, type StorageConfig, type S3Config } from "./storage-config.js";
 export { openStorage, type Storage, type HealthCheck } from "./open-storage.js";
 export { S3BlobStore } from "./s3-blob-store.js";
+export { S3CastoreBackend, type S3CastoreOptions } from "./s3-castore-backend.js";
+export { RedisCastorePaths } from "./redis-castore-paths.js";
+export { castoreConfigFromEnv, openCastoreBackend, type CastoreConfig, type OpenedCastore } from "./s3-castore-open.js";

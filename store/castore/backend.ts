@@ -45,6 +45,16 @@ export interface CastoreBackend {
   delete(kind: ObjectKind, key: string, unmodifiedSince?: number): Promise<boolean>;
   /** Every object of a kind, in no particular order (for garbage collection). */
   list(kind: ObjectKind): AsyncIterable<StoredObject>;
+  /**
+   * Optional: how many requests are worth having in flight at once (remote backends:
+   * each is a round trip). Absent means 1: calls are made one after another.
+   */
+  readonly parallelism?: number;
+  /**
+   * Optional: removes what crashed writers or collectors left behind (temporary files)
+   * last modified before `cutoffMs`; returns how many. GC calls it with its cutoff.
+   */
+  removeStale?(cutoffMs: number): Promise<number>;
 }
 
 /** Stored bytes that do not hash to their key. */

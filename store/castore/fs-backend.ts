@@ -1,13 +1,22 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CastoreCorruptionError, type CastoreBackend, type ObjectKind, type StoredObject } from "./backend.js";
+import { CastoreCorruptionError, OBJECT_KINDS, type CastoreBackend, type ObjectKind, type StoredObject } from "./backend.js";
 import { blake3Hex, isDigest } from "./digest.js";
 
 const PATH_KEY_RE = /^[0-9a-df-np-sv-z]{32}$/;
 
 function errnoCode(err: unknown): unknown {
   return (err as { code?: unknown } | null)?.code;
+}
+
+function readdirQuietly(path: string): string[] {
+  try {
+    return readdirSync(path);
+  } catch (err) {
+    if (errnoCode(err) === "ENOENT" || errnoCode(err) === "ENOTDIR") return [];
+    throw err;
+  }
 }
 
 function unlinkQuietly(path: string): boolean {
@@ -110,11 +119,53 @@ export class FsCastoreBackend implements CastoreBackend {
       if (errnoCode(err) === "ENOENT") return false;
       throw err;
     }
-    if (statSync(aside).mtimeMs >= unmodifiedSince) {
-      renameSync(aside, path);
+    const st = statSync(aside, { throwIfNoEntry: false });
+    if (!st) return false; // another collector's removeStale put it back
+    if (st.mtimeMs >= unmodifiedSince) {
+      try {
+        renameSync(aside, path);
+      } catch (err) {
+        if (errnoCode(err) !== "ENOENT") throw err;
+      }
       return false;
     }
     return unlinkQuietly(aside);
+  }
+
+  /**
+   * Cleans up after crashed processes, for what was last touched before `cutoffMs`:
+   * deletes `.tmp.*` files (a write that never reached its rename) and puts `.gc.*`
+   * files (a deletion that stopped halfway) back under their name when that is free —
+   * the next collection decides about them again. Returns how many it handled.
+   */
+  async removeStale(cutoffMs: number): Promise<number> {
+    let handled = 0;
+    for (const kind of OBJECT_KINDS) {
+      const base = join(this.root, kind);
+      for (const fan of readdirQuietly(base)) {
+        const dir = join(base, fan);
+        for (const name of readdirQuietly(dir)) {
+          const isTemporary = name.startsWith(".tmp.");
+          if (!isTemporary && !name.startsWith(".gc.")) continue;
+          const file = join(dir, name);
+          const st = statSync(file, { throwIfNoEntry: false });
+          if (!st || st.mtimeMs >= cutoffMs) continue;
+          const key = name.split(".")[2] ?? "";
+          const target = join(dir, key);
+          if (!isTemporary && key && !statSync(target, { throwIfNoEntry: false })) {
+            try {
+              renameSync(file, target);
+              handled++;
+              continue;
+            } catch (err) {
+              if (errnoCode(err) !== "ENOENT") throw err;
+            }
+          }
+          if (unlinkQuietly(file)) handled++;
+        }
+      }
+    }
+    return handled;
   }
 
   async *list(kind: ObjectKind): AsyncIterable<StoredObject> {

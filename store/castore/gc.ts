@@ -2,6 +2,7 @@ import { type CastoreBackend, type ObjectKind } from "./backend.js";
 import { SINGLE_BLOB_MAX, decodeChunkList } from "./chunker.js";
 import { decodeDirectory, type CasNode } from "./nodes.js";
 import { decodePathInfo, pathInfoKey } from "./path-info.js";
+import { InFlight } from "./in-flight.js";
 import { getObject } from "./render.js";
 
 export interface GcOptions {
@@ -24,27 +25,40 @@ export interface GcReport {
   deletedBytes: number;
   /** Unreachable objects kept because they are younger than the grace period. */
   spared: number;
+  /** Leftovers of crashed writers (temporary files) older than the grace period, cleaned up. */
+  staleRemoved: number;
 }
 
-/** Marks `node` and everything under it. */
-async function mark(backend: CastoreBackend, node: CasNode, live: Set<string>): Promise<void> {
-  const pending: CasNode[] = [node];
-  for (let next = pending.pop(); next; next = pending.pop()) {
-    if (next.kind === "symlink") continue;
-    if (next.kind === "file") {
-      if (next.size <= SINGLE_BLOB_MAX) {
-        live.add(`blob:${next.digest}`);
-        continue;
+/**
+ * Marks everything under `roots`, level by level: the directory nodes of one level
+ * are fetched together (a remote backend answers many requests at once).
+ */
+async function mark(backend: CastoreBackend, roots: CasNode[], live: Set<string>): Promise<void> {
+  const batch = Math.max(1, backend.parallelism ?? 1);
+  let level = roots;
+  while (level.length > 0) {
+    const dirs: string[] = [];
+    const lists: string[] = [];
+    for (const node of level) {
+      if (node.kind === "symlink") continue;
+      if (node.kind === "file" && node.size <= SINGLE_BLOB_MAX) live.add(`blob:${node.digest}`);
+      else {
+        const id = `${node.kind === "file" ? "list" : "dir"}:${node.digest}`;
+        if (live.has(id)) continue;
+        live.add(id);
+        (node.kind === "file" ? lists : dirs).push(node.digest);
       }
-      if (live.has(`list:${next.digest}`)) continue;
-      live.add(`list:${next.digest}`);
-      const list = await backend.get("list", next.digest);
-      for (const chunk of list ? decodeChunkList(list) : []) live.add(`blob:${chunk.digest}`);
-      continue;
     }
-    if (live.has(`dir:${next.digest}`)) continue;
-    live.add(`dir:${next.digest}`);
-    for (const entry of decodeDirectory(await getObject(backend, "dir", next.digest))) pending.push(entry.node);
+    const next: CasNode[] = [];
+    for (let i = 0; i < lists.length; i += batch) {
+      const got = await Promise.all(lists.slice(i, i + batch).map((digest) => backend.get("list", digest)));
+      for (const list of got) for (const chunk of list ? decodeChunkList(list) : []) live.add(`blob:${chunk.digest}`);
+    }
+    for (let i = 0; i < dirs.length; i += batch) {
+      const got = await Promise.all(dirs.slice(i, i + batch).map((digest) => getObject(backend, "dir", digest)));
+      for (const dir of got) for (const entry of decodeDirectory(dir)) next.push(entry.node);
+    }
+    level = next;
   }
 }
 
@@ -59,14 +73,30 @@ export async function gcCastore(backend: CastoreBackend, liveRoots: Iterable<str
   const live = new Set<string>();
   const keepPaths =
     liveRoots === "all" ? undefined : new Set([...liveRoots].map((path) => pathInfoKey(path)));
+  const roots: CasNode[] = [];
+  const records: string[] = [];
   for await (const record of backend.list("path")) {
-    if (keepPaths && !keepPaths.has(record.key)) continue;
-    const bytes = await backend.get("path", record.key);
-    if (!bytes) continue; // deleted meanwhile
-    live.add(`path:${record.key}`);
-    await mark(backend, decodePathInfo(bytes).root, live);
+    if (!keepPaths || keepPaths.has(record.key)) records.push(record.key);
   }
-  const report: GcReport = { live: live.size, deleted: { blob: 0, list: 0, dir: 0, path: 0 }, deletedBytes: 0, spared: 0 };
+  const batch = Math.max(1, backend.parallelism ?? 1);
+  for (let i = 0; i < records.length; i += batch) {
+    const keys = records.slice(i, i + batch);
+    const got = await Promise.all(keys.map((key) => backend.get("path", key)));
+    got.forEach((bytes, j) => {
+      if (!bytes) return; // deleted meanwhile
+      live.add(`path:${keys[j]!}`);
+      roots.push(decodePathInfo(bytes).root);
+    });
+  }
+  await mark(backend, roots, live);
+  const report: GcReport = {
+    live: live.size,
+    deleted: { blob: 0, list: 0, dir: 0, path: 0 },
+    deletedBytes: 0,
+    spared: 0,
+    staleRemoved: 0,
+  };
+  const deletions = new InFlight(batch);
   // Records first, then what they named: a reader never meets a record whose tree is gone.
   for (const kind of ["path", "dir", "list", "blob"] as const satisfies readonly ObjectKind[]) {
     for await (const object of backend.list(kind)) {
@@ -75,13 +105,21 @@ export async function gcCastore(backend: CastoreBackend, liveRoots: Iterable<str
         report.spared++;
         continue;
       }
-      if (!options.dryRun && !(await backend.delete(kind, object.key, cutoff))) {
-        report.spared++; // refreshed by a writer since it was listed
+      const counted = () => {
+        report.deleted[kind]++;
+        report.deletedBytes += object.size;
+      };
+      if (options.dryRun) {
+        counted();
         continue;
       }
-      report.deleted[kind]++;
-      report.deletedBytes += object.size;
+      await deletions.run(async () => {
+        if (await backend.delete(kind, object.key, cutoff)) counted();
+        else report.spared++; // refreshed by a writer since it was listed
+      });
     }
+    await deletions.drain();
   }
+  if (!options.dryRun && backend.removeStale) report.staleRemoved = await backend.removeStale(cutoff);
   return report;
 }

@@ -13,7 +13,12 @@
  * - `put` is atomic and idempotent, returns whether it wrote new bytes, and refreshes
  *   the modification time of an object already present (GC's grace period relies on it);
  * - `list` yields key, size and modification time, for GC.
- * `FsCastoreBackend` is the local one (write-then-rename, verified reads).
+ * `FsCastoreBackend` is the local one (write-then-rename, verified reads); shared ones
+ * (S3 objects, Redis path records) live in storage/, opened from the environment by
+ * `openCastoreBackend(castoreConfigFromEnv(process.env))`. `SplitCastoreBackend` puts
+ * path records in one backend and the rest in another. Optional members: `parallelism`
+ * (requests worth running at once: ingestion, GC) and `removeStale` (GC's cleanup of
+ * crashed writers' temporary files).
  *
  * Use: `new Castore(backend).addNar(storePath, narStream, references, narHash)` while
  * substituting, `.addPath(storePath, dir, references)` after a build, `.nar(path)` to
@@ -36,6 +41,7 @@ export {
 } from "./chunker.js";
 export { Blake3Stream, blake3Hex, isDigest, type Digest } from "./digest.js";
 export { FsCastoreBackend } from "./fs-backend.js";
+export { SplitCastoreBackend } from "./split-backend.js";
 export { gcCastore, type GcOptions, type GcReport } from "./gc.js";
 export { ingestNar, ingestPath, type IngestOptions, type IngestResult } from "./ingest.js";
 export { materialise } from "./materialise.js";

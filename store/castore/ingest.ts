@@ -3,6 +3,7 @@ import { dumpNarSync, parseNar, type ByteSource, type NarFileSink, type NarPath,
 import type { CastoreBackend } from "./backend.js";
 import { SINGLE_BLOB_MAX, createChunker, encodeChunkList, type ChunkRef, type Chunker, type ChunkingMethod } from "./chunker.js";
 import { blake3Hex } from "./digest.js";
+import { InFlight } from "./in-flight.js";
 import { directoryNode, type CasEntry, type CasFile, type CasNode } from "./nodes.js";
 
 export interface IngestOptions {
@@ -80,8 +81,9 @@ class FileIngester {
 
 /**
  * Turns NAR events into castore objects: file contents into blobs, each directory
- * (once its last entry is in) into a directory node. Children are always stored
- * before the node naming them, so a reader never finds a dangling digest.
+ * (once its last entry is in) into a directory node. On a remote backend several puts
+ * run at once (in any order); `drain` waits for all of them, and only then may the
+ * caller write the path record, so a reader that finds the record finds every object.
  */
 class CastoreSink implements NarSink {
   private readonly stack: OpenDirectory[] = [];
@@ -89,18 +91,31 @@ class CastoreSink implements NarSink {
   storedBytes = 0;
   /** Digests stored by this ingestion already: a repeated file costs nothing more. */
   private readonly seen = new Set<string>();
+  private readonly inFlight: InFlight | undefined;
 
   constructor(
     private readonly backend: CastoreBackend,
     private readonly chunking: ChunkingMethod,
-  ) {}
+  ) {
+    const parallelism = backend.parallelism ?? 1;
+    if (parallelism > 1) this.inFlight = new InFlight(parallelism);
+  }
 
   async store(kind: "blob" | "list" | "dir", digest: string, bytes: Buffer): Promise<void> {
     const id = `${kind}:${digest}`;
     if (this.seen.has(id)) return;
     this.seen.add(id);
     // A present object is refreshed instead, so a concurrent GC spares it.
-    if (await this.backend.put(kind, digest, bytes)) this.storedBytes += bytes.length;
+    const put = async () => {
+      if (await this.backend.put(kind, digest, bytes)) this.storedBytes += bytes.length;
+    };
+    if (this.inFlight) await this.inFlight.run(put, bytes.length);
+    else await put();
+  }
+
+  /** Waits for every put still running; throws the first that failed. */
+  async drain(): Promise<void> {
+    await this.inFlight?.drain();
   }
 
   /** Records a finished node: the root, or an entry of the innermost open directory. */
@@ -150,7 +165,14 @@ async function* hashing(source: ByteSource, sink: HashSink): AsyncGenerator<Uint
 export async function ingestNar(backend: CastoreBackend, source: ByteSource, options: IngestOptions = {}): Promise<IngestResult> {
   const narHash = new HashSink("sha256");
   const sink = new CastoreSink(backend, options.chunking ?? "cdc");
-  const { size } = await parseNar(hashing(source, narHash), sink);
+  let size: number;
+  try {
+    ({ size } = await parseNar(hashing(source, narHash), sink));
+  } finally {
+    // Even after a failure: no put may still be running once this returns.
+    await sink.drain().catch(() => undefined);
+  }
+  await sink.drain();
   return { root: sink.root!, narHash: narHash.finish(), narSize: size, storedBytes: sink.storedBytes };
 }
 

@@ -20,7 +20,7 @@ export async function getObject(backend: CastoreBackend, kind: ObjectKind, key: 
 }
 
 /** An object, without a promise when the backend can read synchronously. */
-function load(backend: CastoreBackend, kind: ObjectKind, key: string): Buffer | Promise<Buffer> {
+function loadObject(backend: CastoreBackend, kind: ObjectKind, key: string): Buffer | Promise<Buffer> {
   if (backend.getSync) return backend.getSync(kind, key) ?? missing(kind, key);
   return getObject(backend, kind, key);
 }
@@ -32,14 +32,14 @@ function checkSize(file: CasFile, actual: number): void {
 /** The contents of a file node, piece by piece (its blob, or its chunks in order). */
 export async function* fileContents(backend: CastoreBackend, file: CasFile): AsyncGenerator<Buffer> {
   if (file.size <= SINGLE_BLOB_MAX) {
-    const blob = await load(backend, "blob", file.digest);
+    const blob = await loadObject(backend, "blob", file.digest);
     checkSize(file, blob.length);
     yield blob;
     return;
   }
   let total = 0;
-  for (const chunk of decodeChunkList(await load(backend, "list", file.digest))) {
-    const bytes = await load(backend, "blob", chunk.digest);
+  for (const chunk of decodeChunkList(await loadObject(backend, "list", file.digest))) {
+    const bytes = await loadObject(backend, "blob", chunk.digest);
     total += bytes.length;
     yield bytes;
   }
@@ -131,6 +131,45 @@ class NarOutput {
 interface Frame {
   readonly entries: CasEntry[];
   next: number;
+  /** Entries up to here have had their blobs requested (remote backends). */
+  requested: number;
+}
+
+/**
+ * For backends without `getSync` (remote ones): requests the blobs a render will
+ * need next, `parallelism` at a time, so round trips overlap instead of adding up.
+ */
+class Prefetcher {
+  private readonly pending = new Map<string, Promise<Buffer>>();
+
+  constructor(
+    private readonly backend: CastoreBackend,
+    readonly window: number,
+  ) {}
+
+  request(kind: ObjectKind, key: string): void {
+    const id = `${kind}:${key}`;
+    if (this.pending.has(id)) return;
+    const loading = getObject(this.backend, kind, key);
+    loading.catch(() => undefined); // reported when taken, not as an unhandled rejection
+    this.pending.set(id, loading);
+  }
+
+  /** Requests the single-blob files among `entries[from, to)`. */
+  requestFiles(entries: readonly CasEntry[], from: number, to: number): void {
+    for (let i = from; i < Math.min(to, entries.length); i++) {
+      const node = entries[i]!.node;
+      if (node.kind === "file" && node.size <= SINGLE_BLOB_MAX) this.request("blob", node.digest);
+    }
+  }
+
+  take(kind: ObjectKind, key: string): Promise<Buffer> {
+    const id = `${kind}:${key}`;
+    const loading = this.pending.get(id);
+    if (!loading) return getObject(this.backend, kind, key);
+    this.pending.delete(id);
+    return loading;
+  }
 }
 
 /**
@@ -142,6 +181,8 @@ interface Frame {
 export async function* renderNar(backend: CastoreBackend, root: CasNode): AsyncGenerator<Buffer> {
   const out = new NarOutput();
   const stack: Frame[] = [];
+  const prefetch = backend.getSync ? undefined : new Prefetcher(backend, Math.max(1, backend.parallelism ?? 1));
+  const load = (kind: ObjectKind, key: string) => (prefetch ? prefetch.take(kind, key) : loadObject(backend, kind, key));
   out.bytes(T_MAGIC);
   let node: CasNode | undefined = root;
   for (;;) {
@@ -152,15 +193,17 @@ export async function* renderNar(backend: CastoreBackend, root: CasNode): AsyncG
         out.bytes(T_CONTENTS);
         out.u64(node.size);
         if (node.size <= SINGLE_BLOB_MAX) {
-          const loaded = load(backend, "blob", node.digest);
+          const loaded = load("blob", node.digest);
           const blob = loaded instanceof Promise ? await loaded : loaded;
           checkSize(node, blob.length);
           out.bytes(blob);
         } else {
           let total = 0;
-          const loaded = load(backend, "list", node.digest);
-          for (const chunk of decodeChunkList(loaded instanceof Promise ? await loaded : loaded)) {
-            const piece = load(backend, "blob", chunk.digest);
+          const loaded = load("list", node.digest);
+          const chunks = decodeChunkList(loaded instanceof Promise ? await loaded : loaded);
+          for (const [i, chunk] of chunks.entries()) {
+            if (prefetch) for (const ahead of chunks.slice(i, i + prefetch.window)) prefetch.request("blob", ahead.digest);
+            const piece = load("blob", chunk.digest);
             const bytes = piece instanceof Promise ? await piece : piece;
             total += bytes.length;
             out.bytes(bytes);
@@ -177,9 +220,9 @@ export async function* renderNar(backend: CastoreBackend, root: CasNode): AsyncG
         out.bytes(T_CLOSE);
         if (stack.length > 0) out.bytes(T_CLOSE);
       } else {
-        const loaded = load(backend, "dir", node.digest);
+        const loaded = load("dir", node.digest);
         out.bytes(T_DIRECTORY);
-        stack.push({ entries: decodeDirectory(loaded instanceof Promise ? await loaded : loaded), next: 0 });
+        stack.push({ entries: decodeDirectory(loaded instanceof Promise ? await loaded : loaded), next: 0, requested: 0 });
       }
       node = undefined;
       if (out.readyBytes >= OUTPUT_CHUNK) yield* out.take();
@@ -191,6 +234,12 @@ export async function* renderNar(backend: CastoreBackend, root: CasNode): AsyncG
       out.bytes(T_CLOSE);
       if (stack.length > 0) out.bytes(T_CLOSE); // the entry holding this directory
       continue;
+    }
+    if (prefetch && frame.requested < frame.next + prefetch.window) {
+      // Top up in halves of the window, not entry by entry.
+      const to = frame.next + prefetch.window * 2;
+      prefetch.requestFiles(frame.entries, Math.max(frame.requested, frame.next), to);
+      frame.requested = to;
     }
     const entry = frame.entries[frame.next++]!;
     out.bytes(T_ENTRY);

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { randomFillSync } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -247,4 +247,37 @@ test("lading store gc collects a castore directory", async (t) => {
   const bad = lading(["--grace", "soon"]);
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /^error: '--grace' wants a number of seconds, not 'soon'\n$/);
+});
+
+test("gc cleans up after crashed writers and collectors on the filesystem backend", async (t) => {
+  const dir = scratch(t);
+  const cas = join(dir, "cas");
+  const backend = new FsCastoreBackend(cas);
+  const castore = new Castore(backend);
+  const root = join(dir, "tree");
+  writeRandomTree(root, 51, { nodes: 20 });
+  const kept = path("kept", "9".repeat(32));
+  await castore.addPath(kept, root);
+  const fan = join(cas, "blob", "ab");
+  mkdirSync(fan, { recursive: true });
+  const hourAgo = new Date(Date.now() - 3_600_000);
+  // A writer that died before its rename, long ago, and one writing right now.
+  const staleTemporary = join(fan, `.tmp.ab${"0".repeat(62)}.0123456789ab`);
+  const liveTemporary = join(fan, `.tmp.ab${"1".repeat(62)}.0123456789ab`);
+  writeFileSync(staleTemporary, "half written");
+  utimesSync(staleTemporary, hourAgo, hourAgo);
+  writeFileSync(liveTemporary, "being written");
+  // A collector that died after moving an object aside: the object comes back.
+  const blobDir = readdirSync(join(cas, "blob")).find((name) => name !== "ab")!;
+  const victim = readdirSync(join(cas, "blob", blobDir)).find((name) => !name.startsWith("."))!;
+  const aside = join(cas, "blob", blobDir, `.gc.${victim}.0123456789ab`);
+  renameSync(join(cas, "blob", blobDir, victim), aside);
+  utimesSync(aside, hourAgo, hourAgo);
+  const report = await gcCastore(backend, "all", { graceMs: 60_000 });
+  assert.equal(report.staleRemoved, 2);
+  assert.deepEqual(readdirSync(fan).sort(), [`.tmp.ab${"1".repeat(62)}.0123456789ab`]);
+  assert.ok((await collect(castore.nar(kept))).equals(Buffer.concat([...dumpSync(root)])), "the object moved aside is back");
+  const dry = await gcCastore(backend, "all", { graceMs: 0, dryRun: true });
+  assert.equal(dry.staleRemoved, 0, "a dry run removes nothing");
+  assert.ok(readdirSync(fan).length === 1);
 });
