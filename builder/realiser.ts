@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { parseDerivation, parseStorePath, type Derivation, type StorePath } from "../store/index.js";
+import type { CastorePaths } from "./castore/index.js";
 import type { LocalStore } from "./local-store/index.js";
 import type { Substituter } from "./substituter/index.js";
 
@@ -29,6 +30,18 @@ export class CannotRealiseError extends Error {
   override name = "CannotRealiseError";
 }
 
+export interface RealiserCastoreOptions {
+  castore: CastorePaths;
+  /**
+   * true (the registry): outputs whose closure the castore has are returned as they
+   * are, not put on this disk (layers are read from the castore); only a local build
+   * that needs them as inputs materialises them. false (`lading build`): materialised.
+   */
+  useInPlace: boolean;
+  /** The castore failed while publishing; realisation goes on without it. */
+  onError?: (error: Error) => void;
+}
+
 /**
  * Realises derivations the way CppNix does: outputs already valid are kept, missing
  * ones are substituted when a trusted cache has their whole closure, and otherwise
@@ -42,6 +55,7 @@ export class StoreRealiser implements Realiser {
     private readonly store: LocalStore,
     private readonly substituter?: Substituter,
     private readonly builder?: LocalBuilder,
+    private readonly shared?: RealiserCastoreOptions,
   ) {}
 
   /** Parses a .drv from the local store, substituting it (with its closure) first if a cache has it. */
@@ -75,27 +89,48 @@ export class StoreRealiser implements Realiser {
       outputs.set(name, parseStorePath(output.path, this.store.storeDir));
     }
     const missing = [...outputs.values()].filter((p) => !this.store.isValid(p));
-    if (missing.length === 0) return outputs;
+    if (missing.length === 0) {
+      await this.publish(outputs);
+      return outputs;
+    }
+    // Another replica realised them: no binary cache is asked.
+    if (this.shared?.useInPlace && (await this.shared.castore.closure(missing))) return outputs;
 
     if (this.substituter) {
+      // The plan takes what the castore has from it and the rest from binary caches.
       const plan = await this.substituter.plan(missing);
       if (plan.missing.length === 0) {
         await this.substituter.substitute(missing);
+        await this.publish(outputs);
         return outputs;
       }
+    } else if (this.shared && (await this.shared.castore.materialise(this.store, missing))) {
+      return outputs;
     }
     if (!this.builder) {
       throw new CannotRealiseError(
         `cannot realise '${drvPath.render(this.store.storeDir)}': its outputs are in no trusted binary cache and local builds are not available`,
       );
     }
-    await Promise.all([...drv.inputDrvs].map(([input, names]) => this.realise(parseStorePath(input, this.store.storeDir), names)));
-    const sources = drv.inputSrcs.map((s) => parseStorePath(s, this.store.storeDir)).filter((p) => !this.store.isValid(p));
-    if (sources.length > 0) {
-      if (!this.substituter) throw new CannotRealiseError(`input sources of '${drvPath.baseName}' are not valid`);
-      await this.substituter.substitute(sources);
+    const inputs = await Promise.all(
+      [...drv.inputDrvs].map(([input, names]) => this.realise(parseStorePath(input, this.store.storeDir), names)),
+    );
+    // Inputs realised in place (castore only) must be on disk for the build.
+    const needed = [...inputs.flatMap((m) => [...m.values()]), ...drv.inputSrcs.map((s) => parseStorePath(s, this.store.storeDir))];
+    let absent = needed.filter((p) => !this.store.isValid(p));
+    if (absent.length > 0 && this.shared && (await this.shared.castore.materialise(this.store, absent))) absent = [];
+    if (absent.length > 0) {
+      if (!this.substituter) throw new CannotRealiseError(`inputs of '${drvPath.baseName}' are not valid`);
+      await this.substituter.substitute(absent);
     }
     await this.builder.build({ drvPath, drv, outputs });
+    await this.publish(outputs);
     return outputs;
+  }
+
+  /** Puts valid outputs' closures into the castore (build outputs, paths from before it was enabled). */
+  private async publish(outputs: ReadonlyMap<string, StorePath>): Promise<void> {
+    if (!this.shared) return;
+    await this.shared.castore.publish(this.store, outputs.values()).catch((error: Error) => this.shared?.onError?.(error));
   }
 }

@@ -9,6 +9,8 @@ import {
   type PublicKey,
   type PublicKeys,
 } from "../../store/index.js";
+import type { CasNode, IngestResult } from "../../store/index.js";
+import { fanOut, type CastorePaths } from "../castore/index.js";
 import { HashMismatchError, type LocalStore, type StagedNar } from "../local-store/index.js";
 import { BinaryCache } from "./binary-cache.js";
 import { decompress, isSupportedCompression } from "./decompress.js";
@@ -31,6 +33,11 @@ export interface SubstituterOptions {
   negativeTtlMs?: number;
   /** How long a cache that could not be opened is left out before it is tried again (default 60 s). */
   reopenAfterMs?: number;
+  /**
+   * A (shared) castore: paths it has are taken from it instead of any binary cache,
+   * and every NAR downloaded is ingested into it in the same pass that unpacks it.
+   */
+  castore?: CastorePaths;
 }
 
 export type SubstitutionEvent =
@@ -38,10 +45,13 @@ export type SubstitutionEvent =
   | { type: "retry"; url: string; attempt: number; error: Error }
   | { type: "refused"; path: StorePath; url: string; reason: string }
   | { type: "planned"; paths: number; downloadBytes: number; narBytes: number }
+  /** `url` is `castore:` for a path taken from the castore. */
   | { type: "path-start"; path: StorePath; url: string; downloadSize?: number; narSize: number }
   | { type: "path-progress"; path: StorePath; downloaded: number; narBytes: number }
   | { type: "path-done"; path: StorePath }
-  | { type: "path-failed"; path: StorePath; error: Error };
+  | { type: "path-failed"; path: StorePath; error: Error }
+  /** The castore could not take a path; it was substituted all the same. */
+  | { type: "castore-error"; path: StorePath; error: Error };
 
 export interface SubstitutionStats {
   pathsTotal: number;
@@ -57,7 +67,8 @@ export interface SubstitutionStats {
 /** Where one missing path will come from. */
 export interface PlannedPath {
   readonly path: StorePath;
-  readonly cache: BinaryCache;
+  /** The binary cache, or undefined when the castore has the path. */
+  readonly cache: BinaryCache | undefined;
   readonly info: NarInfo;
 }
 
@@ -172,7 +183,7 @@ export class Substituter extends EventEmitter<{ event: [SubstitutionEvent] }> {
   }
 
   /** The first cache, by priority from `after`, that offers `path` in a form we trust. */
-  private async choose(path: StorePath, reasons: string[], skip = new Set<BinaryCache>()): Promise<PlannedPath | undefined> {
+  private async choose(path: StorePath, reasons: string[], skip = new Set<BinaryCache>()): Promise<(PlannedPath & { cache: BinaryCache }) | undefined> {
     for (const cache of await this.caches()) {
       if (skip.has(cache)) continue;
       let info: NarInfo | undefined;
@@ -213,7 +224,8 @@ export class Substituter extends EventEmitter<{ event: [SubstitutionEvent] }> {
         return;
       }
       const reasons: string[] = [];
-      const choice = await this.choose(path, reasons);
+      const shared = await this.options.castore?.lookup(path);
+      const choice = shared ? { path, cache: undefined, info: this.options.castore!.asNarInfo(shared) } : await this.choose(path, reasons);
       if (!choice) {
         missing.push({ path, reasons });
         return;
@@ -300,13 +312,14 @@ export class Substituter extends EventEmitter<{ event: [SubstitutionEvent] }> {
     const path = first.path;
     try {
       let staged: StagedNar | undefined;
+      let root: CasNode | undefined;
       let source = first;
       const tried = new Set<BinaryCache>();
       for (;;) {
-        tried.add(source.cache);
+        if (source.cache) tried.add(source.cache);
         try {
           const current = source;
-          staged = await this.downloadLimiter.run(() => this.download(current));
+          ({ staged, root } = await this.downloadLimiter.run(() => this.download(current)));
           break;
         } catch (error) {
           // Fall back to the next cache that offers the path, as CppNix does.
@@ -327,7 +340,7 @@ export class Substituter extends EventEmitter<{ event: [SubstitutionEvent] }> {
           }
         }
         // Paths finishing while an earlier batch is being made durable register together.
-        await this.committer.commit(staged, {
+        const info = {
           path,
           narHash: source.info.narHash,
           narSize: source.info.narSize,
@@ -335,7 +348,10 @@ export class Substituter extends EventEmitter<{ event: [SubstitutionEvent] }> {
           deriver: source.info.deriver,
           sigs: source.info.sigs,
           ca: source.info.ca,
-        });
+        };
+        await this.committer.commit(staged, info);
+        // Recorded after the references were (they registered first), so records stay closed under references.
+        if (root && this.options.castore) await this.options.castore.record(info, root);
       } catch (error) {
         await this.store.discard(staged).catch(() => {});
         throw error;
@@ -349,8 +365,19 @@ export class Substituter extends EventEmitter<{ event: [SubstitutionEvent] }> {
     }
   }
 
-  /** Downloads, decompresses and unpacks one NAR, checking its hash and size; retries broken transfers. */
-  private async download({ path, cache, info }: PlannedPath): Promise<StagedNar> {
+  /**
+   * Downloads, decompresses and unpacks one NAR, checking its hash and size; retries
+   * broken transfers. With a castore, the same bytes are ingested into it on the way
+   * (`root` is the ingested tree); a path the castore has is unpacked from it.
+   */
+  private async download({ path, cache, info }: PlannedPath): Promise<{ staged: StagedNar; root?: CasNode }> {
+    const castore = this.options.castore;
+    if (!cache) {
+      this.emitEvent({ type: "path-start", path, url: "castore:", narSize: info.narSize });
+      const staged = await this.store.stageNar(castore!.nar(path));
+      await this.checkStaged(staged, path, "the castore", info);
+      return { staged };
+    }
     this.emitEvent({ type: "path-start", path, url: cache.url, downloadSize: info.fileSize, narSize: info.narSize });
     return withRetries(
       this.retry,
@@ -368,22 +395,51 @@ export class Substituter extends EventEmitter<{ event: [SubstitutionEvent] }> {
           }
         })();
         const nar = decompress(info.compression, counted, { expectedSize: info.narSize });
-        const staged = await this.store.stageNar(nar, {
-          onBytes: (n) => {
-            narBytes = n;
-            emitProgress();
-          },
-        });
-        if (staged.narSize !== info.narSize || !staged.narHash.equals(info.narHash)) {
-          await this.store.discard(staged);
-          throw new HashMismatchError(
-            `NAR of '${path.render(this.store.storeDir)}' from '${cache.url}' does not match its narinfo: ` +
-              `expected ${info.narHash.format("base32")} (${info.narSize} bytes), got ${staged.narHash.format("base32")} (${staged.narSize} bytes)`,
-          );
+        const stage = (bytes: AsyncIterable<Uint8Array>) =>
+          this.store.stageNar(bytes, {
+            onBytes: (n) => {
+              narBytes = n;
+              emitProgress();
+            },
+          });
+        if (!castore) {
+          const staged = await stage(nar);
+          await this.checkStaged(staged, path, cache.url, info);
+          return { staged };
         }
-        return staged;
+        // One pass over the download: unpack and ingest side by side. What was ingested
+        // stays unrecorded (GC takes it) unless the NAR checks out and the path commits.
+        const [staged, ingested] = await fanOut(nar, stage, (bytes) => this.ingestOrDrain(castore, path, bytes));
+        await this.checkStaged(staged, path, cache.url, info);
+        return { staged, ...(ingested ? { root: ingested.root } : {}) };
       },
       (error, attempt) => this.emitEvent({ type: "retry", url: cache.url, attempt, error }),
+    );
+  }
+
+  /**
+   * Ingests a NAR into the castore; when the castore fails (S3 down), the path is still
+   * substituted: the rest of the stream is drained so the unpacking side goes on.
+   */
+  private async ingestOrDrain(castore: CastorePaths, path: StorePath, bytes: AsyncIterable<Uint8Array>): Promise<IngestResult | undefined> {
+    const iterator = bytes[Symbol.asyncIterator]();
+    // The ingester stopping early must not end the branch: it is drained below instead.
+    const shielded: AsyncIterable<Uint8Array> = { [Symbol.asyncIterator]: () => ({ next: () => iterator.next() }) };
+    try {
+      return await castore.ingest(shielded);
+    } catch (error) {
+      this.emitEvent({ type: "castore-error", path, error: error as Error });
+      while (!(await iterator.next()).done);
+      return undefined;
+    }
+  }
+
+  private async checkStaged(staged: StagedNar, path: StorePath, from: string, info: NarInfo): Promise<void> {
+    if (staged.narSize === info.narSize && staged.narHash.equals(info.narHash)) return;
+    await this.store.discard(staged);
+    throw new HashMismatchError(
+      `NAR of '${path.render(this.store.storeDir)}' from '${from}' does not match its narinfo: ` +
+        `expected ${info.narHash.format("base32")} (${info.narSize} bytes), got ${staged.narHash.format("base32")} (${staged.narSize} bytes)`,
     );
   }
 }
