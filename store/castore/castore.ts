@@ -2,7 +2,7 @@ import type { ByteSource } from "../nar/index.js";
 import type { CastoreBackend } from "./backend.js";
 import { ingestNar, ingestPath, type IngestOptions } from "./ingest.js";
 import { materialise } from "./materialise.js";
-import { decodePathInfo, encodePathInfo, pathInfoKey, type CasPathInfo } from "./path-info.js";
+import { decodePathInfo, encodePathInfo, pathInfoKey, type CasPathExtras, type CasPathInfo } from "./path-info.js";
 import { CastoreMissingError, renderNar } from "./render.js";
 
 export interface AddResult {
@@ -32,6 +32,7 @@ export class Castore {
     nar: ByteSource,
     references: readonly string[] = [],
     expectedNarHash?: string,
+    extras: CasPathExtras = {},
   ): Promise<AddResult> {
     pathInfoKey(storePath); // a bad store path fails before any work
     const result = await ingestNar(this.backend, nar, this.options);
@@ -39,20 +40,21 @@ export class Castore {
     if (expectedNarHash !== undefined && expectedNarHash !== narHash) {
       throw new Error(`NAR hash mismatch for '${storePath}': expected ${expectedNarHash}, got ${narHash}`);
     }
-    return this.record(storePath, { ...result, narHash }, references);
+    return this.record(storePath, { ...result, narHash }, references, extras);
   }
 
   /** Ingests a tree on disk (e.g. a build output) as `storePath`. */
-  async addPath(storePath: string, diskPath: string, references: readonly string[] = []): Promise<AddResult> {
+  async addPath(storePath: string, diskPath: string, references: readonly string[] = [], extras: CasPathExtras = {}): Promise<AddResult> {
     pathInfoKey(storePath);
     const result = await ingestPath(this.backend, diskPath, this.options);
-    return this.record(storePath, { ...result, narHash: `sha256:${result.narHash.toBase32()}` }, references);
+    return this.record(storePath, { ...result, narHash: `sha256:${result.narHash.toBase32()}` }, references, extras);
   }
 
   private async record(
     storePath: string,
     result: { root: CasPathInfo["root"]; narHash: string; narSize: number; storedBytes: number },
     references: readonly string[],
+    extras: CasPathExtras,
   ): Promise<AddResult> {
     const info: CasPathInfo = {
       storePath,
@@ -60,10 +62,23 @@ export class Castore {
       narHash: result.narHash,
       narSize: result.narSize,
       references: [...references].sort(),
+      ...(extras.deriver !== undefined ? { deriver: extras.deriver } : {}),
+      ...(extras.sigs !== undefined ? { sigs: extras.sigs } : {}),
+      ...(extras.ca !== undefined ? { ca: extras.ca } : {}),
     };
-    const encoded = encodePathInfo(info);
-    await this.backend.put("path", pathInfoKey(storePath), encoded);
+    const encoded = await this.putRecord(info);
     return { info, storedBytes: result.storedBytes + encoded.length };
+  }
+
+  /**
+   * Writes a path record for a tree already stored (e.g. by `ingestNar`), returning
+   * its encoding. Every object the tree names must be in the backend before this is
+   * called: a reader that finds the record takes the tree to be complete.
+   */
+  async putRecord(info: CasPathInfo): Promise<Buffer> {
+    const encoded = encodePathInfo(info);
+    await this.backend.put("path", pathInfoKey(info.storePath), encoded);
+    return encoded;
   }
 
   async has(storePath: string): Promise<boolean> {

@@ -58,5 +58,5 @@ export {
   type CasNode,
   type CasSymlink,
 } from "./nodes.js";
-export { decodePathInfo, encodePathInfo, pathInfoKey, type CasPathInfo } from "./path-info.js";
+export { decodePathInfo, encodePathInfo, pathInfoKey, type CasPathExtras, type CasPathInfo } from "./path-info.js";
 export { CastoreMissingError, fileContents, renderNar } from "./render.js";

@@ -12,7 +12,16 @@ export interface CasPathInfo {
   readonly narSize: number;
   /** Absolute store paths, sorted. */
   readonly references: readonly string[];
+  /** The .drv that produced it (absolute store path), when known. */
+  readonly deriver?: string;
+  /** Signatures (`keyname:base64`), as the binary cache's narinfo listed them. */
+  readonly sigs?: readonly string[];
+  /** Content-address assertion (`fixed:…`, `text:…`) of a content-addressed path. */
+  readonly ca?: string;
 }
+
+/** What a path record may carry beyond the tree and NAR identity. */
+export type CasPathExtras = Pick<CasPathInfo, "deriver" | "sigs" | "ca">;
 
 /** The backend key of a path record: the store path's hash part. */
 export function pathInfoKey(storePath: string): string {
@@ -48,7 +57,10 @@ function nodeFromJson(json: NodeJson): CasNode {
   throw new CastoreFormatError("invalid root node in path record");
 }
 
-/** A path record as JSON with a fixed field order (symlink targets in base64). */
+/**
+ * A path record as JSON with a fixed field order (symlink targets in base64); the
+ * optional fields appear only when set, so records without them keep their bytes.
+ */
 export function encodePathInfo(info: CasPathInfo): Buffer {
   const json = {
     storePath: info.storePath,
@@ -56,6 +68,9 @@ export function encodePathInfo(info: CasPathInfo): Buffer {
     narHash: info.narHash,
     narSize: info.narSize,
     references: [...info.references].sort(),
+    ...(info.deriver !== undefined ? { deriver: info.deriver } : {}),
+    ...(info.sigs !== undefined ? { sigs: [...info.sigs] } : {}),
+    ...(info.ca !== undefined ? { ca: info.ca } : {}),
   };
   return Buffer.from(`${JSON.stringify(json)}\n`);
 }
@@ -67,7 +82,7 @@ export function decodePathInfo(bytes: Buffer): CasPathInfo {
   } catch {
     throw new CastoreFormatError("path record is not JSON");
   }
-  const { storePath, root, narHash, narSize, references } = json;
+  const { storePath, root, narHash, narSize, references, deriver, sigs, ca } = json;
   const valid =
     typeof storePath === "string" &&
     typeof narHash === "string" &&
@@ -75,8 +90,20 @@ export function decodePathInfo(bytes: Buffer): CasPathInfo {
     Array.isArray(references) &&
     references.every((r) => typeof r === "string") &&
     typeof root === "object" &&
-    root !== null;
+    root !== null &&
+    (deriver === undefined || typeof deriver === "string") &&
+    (sigs === undefined || (Array.isArray(sigs) && sigs.every((s) => typeof s === "string"))) &&
+    (ca === undefined || typeof ca === "string");
   if (!valid) throw new CastoreFormatError("invalid path record");
   parseStorePath(storePath);
-  return { storePath, root: nodeFromJson(root as NodeJson), narHash, narSize, references: references as string[] };
+  return {
+    storePath,
+    root: nodeFromJson(root as NodeJson),
+    narHash,
+    narSize,
+    references: references as string[],
+    ...(deriver !== undefined ? { deriver } : {}),
+    ...(sigs !== undefined ? { sigs: sigs as string[] } : {}),
+    ...(ca !== undefined ? { ca } : {}),
+  };
 }

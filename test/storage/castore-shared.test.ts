@@ -113,7 +113,9 @@ test("two replicas sharing S3 and Redis see each other's paths", { skip }, async
   const castoreA = new Castore(a.backend);
   const castoreB = new Castore(b.backend);
   assert.equal(await castoreB.has(path), false);
-  const { info, storedBytes } = await castoreA.addNar(path, dumpNarSync(root), [dependency]);
+  const extras = { deriver: storePath("shared.drv", "9"), sigs: ["cache.example.org-1:c2lnbmF0dXJl"] };
+  const { info, storedBytes } = await castoreA.addNar(path, dumpNarSync(root), [dependency], undefined, extras);
+  assert.equal(info.deriver, extras.deriver);
   assert.ok(storedBytes > 2_500_000);
   assert.equal(await castoreB.has(path), true);
   assert.deepEqual(await castoreB.pathInfo(path), info);

@@ -12,9 +12,11 @@ import {
   CastoreFormatError,
   FsCastoreBackend,
   decodeDirectory,
+  decodePathInfo,
   directoryNode,
   dumpNarSync as dumpSync,
   encodeDirectory,
+  encodePathInfo,
   gcCastore,
   ingestNar,
   narSizeOf,
@@ -280,4 +282,27 @@ test("gc cleans up after crashed writers and collectors on the filesystem backen
   const dry = await gcCastore(backend, "all", { graceMs: 0, dryRun: true });
   assert.equal(dry.staleRemoved, 0, "a dry run removes nothing");
   assert.ok(readdirSync(fan).length === 1);
+});
+
+test("path records carry deriver, signatures and CA only when given", async (t) => {
+  const dir = scratch(t);
+  const backend = new FsCastoreBackend(join(dir, "cas"));
+  const castore = new Castore(backend);
+  const root = join(dir, "tree");
+  writeRandomTree(root, 61, { nodes: 10 });
+  const plain = path("plain", "a".repeat(32));
+  const { info } = await castore.addPath(plain, root);
+  assert.deepEqual(Object.keys(JSON.parse(encodePathInfo(info).toString())), ["storePath", "root", "narHash", "narSize", "references"]);
+  const extras = { deriver: path("rich.drv", "c".repeat(32)), sigs: ["k-1:AAAA", "k-2:BBBB"], ca: "fixed:r:sha256:0000000000000000000000000000000000000000000000000000" };
+  const rich = path("rich", "b".repeat(32));
+  const added = await castore.addPath(rich, root, [plain], extras);
+  assert.deepEqual(await castore.pathInfo(rich), added.info);
+  assert.deepEqual(decodePathInfo(encodePathInfo(added.info)), { ...added.info, references: [plain] });
+  // A record written separately (after ingestNar) reads back the same.
+  const separate = path("separate", "d".repeat(32));
+  const ingested = await ingestNar(backend, dumpSync(root));
+  const record = { storePath: separate, root: ingested.root, narHash: `sha256:${ingested.narHash.toBase32()}`, narSize: ingested.narSize, references: [], ...extras };
+  await castore.putRecord(record);
+  assert.deepEqual(await castore.pathInfo(separate), record);
+  assert.throws(() => decodePathInfo(Buffer.from(JSON.stringify({ ...JSON.parse(encodePathInfo(info).toString()), sigs: [1] }))), CastoreFormatError);
 });
