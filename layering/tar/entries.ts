@@ -13,7 +13,25 @@ export type TarEntry =
   | { type: "symlink"; path: Buffer; target: Buffer }
   | { type: "file"; path: Buffer; mode: number; size: number; data: Buffer }
   /** A file whose bytes are read from `source` (a physical path) while writing. */
-  | { type: "file"; path: Buffer; mode: number; size: number; source: Buffer };
+  | { type: "file"; path: Buffer; mode: number; size: number; source: Buffer }
+  /** A file whose bytes arrive in pieces from `contents()` (e.g. castore chunks) while writing. */
+  | { type: "file"; path: Buffer; mode: number; size: number; contents: () => AsyncIterable<Buffer> };
+
+/**
+ * Where a layer's store paths are read from: a directory holding `nix/store/…` (a
+ * store on disk) or anything else that yields the same entries for a store path,
+ * such as the castore (castore-source.ts). Both must give identical entries, so a
+ * layer's digest does not depend on where its paths were read from.
+ */
+export interface StoreTreeSource {
+  /** The entries of `storePath` (absolute), named under `logical` (`nix/store/<base>`), depth-first, children by name bytes. */
+  pathEntries(storePath: string, logical: Buffer): AsyncIterable<TarEntry>;
+}
+
+/** Store paths read from a directory holding `nix/store/…`. */
+export function diskTreeSource(storeRoot: string): StoreTreeSource {
+  return { pathEntries: (_storePath, logical) => walk(Buffer.concat([Buffer.from(storeRoot), Buffer.from("/"), logical]), logical) };
+}
 
 export class LayerContentError extends Error {
   override name = "LayerContentError";
@@ -23,16 +41,17 @@ const STORE_PARENTS = ["nix", "nix/store"];
 
 /**
  * The entries of a layer holding `storePaths` (absolute, e.g. `/nix/store/<base>`)
- * read from `storeRoot` (a directory holding `nix/store/...`): the `nix/` and
+ * read from `storeRoot` (a directory holding `nix/store/...`, or another source): the `nix/` and
  * `nix/store/` directories, then each store path depth-first with every
  * directory's children sorted by name bytes (the order of `tar --sort=name`).
  * Only the owner x bit matters for files, as in the Nix store and NARs.
  */
-export async function* storePathEntries(storeRoot: string, storePaths: readonly string[]): AsyncGenerator<TarEntry> {
+export async function* storePathEntries(storeRoot: string | StoreTreeSource, storePaths: readonly string[]): AsyncGenerator<TarEntry> {
+  const source = typeof storeRoot === "string" ? diskTreeSource(storeRoot) : storeRoot;
   for (const dir of STORE_PARENTS) yield { type: "directory", path: Buffer.from(dir), mode: MODE_DIRECTORY };
   const logical = [...new Set(storePaths)].map(checkStorePath).sort(Buffer.compare);
   for (const path of logical) {
-    yield* walk(Buffer.concat([Buffer.from(storeRoot), Buffer.from("/"), path]), path);
+    yield* source.pathEntries(`/${path.toString("latin1")}`, path);
   }
 }
 

@@ -2,15 +2,16 @@ import { createWriteStream } from "node:fs";
 import { finished } from "node:stream/promises";
 import type { Writable } from "node:stream";
 import { compressLayer, DEFAULT_COMPRESSION, type CompressionSettings, type LayerDigests } from "./compress.js";
-import { storePathEntries, type TarEntry } from "./entries.js";
+import { storePathEntries, type StoreTreeSource, type TarEntry } from "./entries.js";
 import { tarChunks } from "./writer.js";
 
 /**
- * Writes the compressed layer of `storePaths` (read from `storeRoot`) to `out` and
+ * Writes the compressed layer of `storePaths` (read from `storeRoot`, a directory or
+ * a source such as the castore) to `out` and
  * returns its digests; `out` is not ended.
  */
 export function writeStorePathsLayer(
-  storeRoot: string,
+  storeRoot: string | StoreTreeSource,
   storePaths: readonly string[],
   out: Writable,
   settings: CompressionSettings = DEFAULT_COMPRESSION,

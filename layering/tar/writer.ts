@@ -28,7 +28,16 @@ export async function* tarChunks(entries: AsyncIterable<TarEntry> | Iterable<Tar
     for (const block of headerOf(entry)) push(block);
     if (entry.type === "file") {
       if ("data" in entry) push(entry.data);
-      else {
+      else if ("contents" in entry) {
+        let received = 0;
+        for await (const piece of entry.contents()) {
+          received += piece.length;
+          if (received > entry.size) throw new LayerContentError(`'${entry.path.toString()}' has more bytes than its header says`);
+          push(piece);
+          if (pendingBytes >= CHUNK_SIZE) yield take();
+        }
+        if (received !== entry.size) throw new LayerContentError(`'${entry.path.toString()}' has fewer bytes than its header says`);
+      } else {
         for await (const piece of readExactly(entry.source, entry.size)) {
           push(piece);
           if (pendingBytes >= CHUNK_SIZE) yield take();
