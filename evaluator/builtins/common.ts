@@ -4,6 +4,8 @@
  */
 import {
   EMPTY_CONTEXT,
+  NixAttrs,
+  NixLambda,
   NixString,
   Thunk,
   callFunction,
@@ -60,4 +62,12 @@ export function eqLazy(a: Lazy, b: Lazy, pos = 0): boolean {
  */
 export function copied(v: Value): Value {
   return Array.isArray(v) && v.length > 0 && v.length <= 2 ? v.slice() : v;
+}
+
+/** The position a value carries (a lambda's, a set's), 0 for none: CppNix's Value::determinePos. */
+export function valuePos(v: Lazy): number {
+  const x = v instanceof Thunk ? v.value : v;
+  if (x instanceof NixLambda) return x.expr.pos;
+  if (x instanceof NixAttrs) return x.pos;
+  return 0;
 }

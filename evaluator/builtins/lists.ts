@@ -22,47 +22,57 @@ import {
   type Lazy,
   type Value,
 } from "../eval/index.js";
-import { call, copied, eqLazy, lazyCall } from "./common.js";
+import { call, copied, eqLazy, lazyCall, valuePos } from "./common.js";
 import { stableSort } from "./stable-sort.js";
 
 definePrimOp("__isList", 1, ([x], pos) => Array.isArray(force(x!, pos)));
 
-definePrimOp("__length", 1, ([xs], pos) => BigInt(forceList(xs!, pos).length));
+definePrimOp("__length", 1, ([xs]) => BigInt(forceList(xs!, 0, "while evaluating the first argument passed to builtins.length").length));
 
 /** CppNix passes the index through a C `int`: only the low 32 bits count. */
-function elemAt(list: Lazy, n: number, pos: number): Value {
-  const xs = forceList(list, pos);
-  if (n < 0 || n >= xs.length) throw new EvalError(`list index ${n} is out of bounds`, pos);
-  return copied(force(xs[n]!, pos));
-}
+definePrimOp("__elemAt", 2, ([xs, n]) => {
+  const i = forceInt(n!, 0, "while evaluating the second argument passed to 'builtins.elemAt'");
+  const list = forceList(xs!, 0, "while evaluating the first argument passed to 'builtins.elemAt'");
+  if (i < 0n || i >= BigInt(list.length)) throw new EvalError(`'builtins.elemAt' called with index ${i} on a list of size ${list.length}`);
+  return copied(force(list[Number(i)]!));
+});
 
-definePrimOp("__elemAt", 2, ([xs, n], pos) => elemAt(xs!, Number(BigInt.asIntN(32, forceInt(n!, pos))), pos));
+definePrimOp("__head", 1, ([xs]) => {
+  const list = forceList(xs!, 0, "while evaluating the first argument passed to 'builtins.head'");
+  if (list.length === 0) throw new EvalError("'builtins.head' called on an empty list");
+  return copied(force(list[0]!));
+});
 
-definePrimOp("__head", 1, ([xs], pos) => elemAt(xs!, 0, pos));
-
-definePrimOp("__tail", 1, ([xs], pos) => {
-  const list = forceList(xs!, pos);
-  if (list.length === 0) throw new EvalError("'tail' called on an empty list", pos);
+definePrimOp("__tail", 1, ([xs]) => {
+  const list = forceList(xs!, 0, "while evaluating the first argument passed to 'builtins.tail'");
+  if (list.length === 0) throw new EvalError("'builtins.tail' called on an empty list");
   return list.slice(1);
 });
 
-definePrimOp("map", 2, ([f, xs], pos) => forceList(xs!, pos).map((x) => lazyCall(f!, [x], pos)));
+definePrimOp("map", 2, ([f, xs]) => {
+  const list = forceList(xs!, 0, "while evaluating the second argument passed to builtins.map");
+  if (list.length === 0) return list;
+  forceFunction(f!, 0, "while evaluating the first argument passed to builtins.map");
+  return list.map((x) => lazyCall(f!, [x], 0));
+});
 
-definePrimOp("__filter", 2, ([f, xs], pos) => {
-  const fn = forceFunction(f!, pos);
-  const list = forceList(xs!, pos);
+definePrimOp("__filter", 2, ([f, xs]) => {
+  const list = forceList(xs!, 0, "while evaluating the second argument passed to builtins.filter");
+  if (list.length === 0) return list;
+  const fn = forceFunction(f!, 0, "while evaluating the first argument passed to builtins.filter");
   const out: Lazy[] = [];
-  for (const x of list) if (forceBool(call(fn, [x], 0), pos)) out.push(x);
+  for (const x of list) if (forceBool(call(fn, [x], 0), 0, "while evaluating the return value of the filtering function passed to builtins.filter")) out.push(x);
   return out.length === list.length ? copied(list) : out;
 });
 
-definePrimOp("__elem", 2, ([x, xs], pos) => {
-  for (const y of forceList(xs!, pos)) if (eqLazy(x!, y, pos)) return true;
+definePrimOp("__elem", 2, ([x, xs]) => {
+  for (const y of forceList(xs!, 0, "while evaluating the second argument passed to builtins.elem")) if (eqLazy(x!, y, 0)) return true;
   return false;
 });
 
-definePrimOp("__concatLists", 1, ([xss], pos) => {
-  return copied(concat(forceList(xss!, pos).map((l) => forceList(l, pos))));
+definePrimOp("__concatLists", 1, ([xss]) => {
+  const ctx = "while evaluating a value of the list passed to builtins.concatLists";
+  return copied(concat(forceList(xss!, 0, "while evaluating the first argument passed to builtins.concatLists").map((l) => forceList(l, 0, ctx))));
 });
 
 /** Concatenation without spreading (lists of lists can be long); a lone non-empty list is shared when `share`. */
@@ -83,53 +93,59 @@ function concat(lists: Lazy[][], share = true): Lazy[] {
   return out;
 }
 
-definePrimOp("__foldl'", 3, ([f, nul, xs], pos) => {
-  const fn = forceFunction(f!, pos);
-  const list = forceList(xs!, pos);
-  if (list.length === 0) return copied(force(nul!, pos));
+definePrimOp("__foldl'", 3, ([f, nul, xs]) => {
+  const fn = forceFunction(f!, 0, "while evaluating the first argument passed to builtins.foldlStrict");
+  const list = forceList(xs!, 0, "while evaluating the third argument passed to builtins.foldlStrict");
+  if (list.length === 0) return copied(force(nul!));
   let acc: Lazy = nul!;
   // Each step is a real call, so every intermediate accumulator is in weak head normal form.
-  for (const x of list) acc = call(fn, [acc, x], pos);
-  return force(acc, pos);
+  for (const x of list) acc = call(fn, [acc, x], 0);
+  return force(acc);
 });
 
-function anyOrAll(any: boolean, f: Lazy, xs: Lazy, pos: number): boolean {
-  const fn = forceFunction(f, pos);
-  for (const x of forceList(xs, pos)) if (forceBool(call(fn, [x], pos), pos) === any) return any;
+function anyOrAll(any: boolean, f: Lazy, xs: Lazy): boolean {
+  const name = any ? "any" : "all";
+  const fn = forceFunction(f, 0, `while evaluating the first argument passed to builtins.${name}`);
+  const ctx = `while evaluating the return value of the function passed to builtins.${name}`;
+  for (const x of forceList(xs, 0, `while evaluating the second argument passed to builtins.${name}`)) if (forceBool(call(fn, [x], 0), 0, ctx) === any) return any;
   return !any;
 }
 
-definePrimOp("__any", 2, ([f, xs], pos) => anyOrAll(true, f!, xs!, pos));
-definePrimOp("__all", 2, ([f, xs], pos) => anyOrAll(false, f!, xs!, pos));
+definePrimOp("__any", 2, ([f, xs]) => anyOrAll(true, f!, xs!));
+definePrimOp("__all", 2, ([f, xs]) => anyOrAll(false, f!, xs!));
 
-definePrimOp("__genList", 2, ([f, n], pos) => {
-  const len = forceInt(n!, pos);
-  if (len < 0n) throw new EvalError(`cannot create list of size ${len}`, pos);
-  if (len > 0xffffffffn) throw new EvalError(`cannot create list of size ${len}`, pos);
+definePrimOp("__genList", 2, ([f, n]) => {
+  const len = forceInt(n!, 0, "while evaluating the second argument passed to builtins.genList");
+  if (len < 0n) throw new EvalError(`cannot create list of size ${len}`);
+  if (len > 0xffffffffn) throw new EvalError(`cannot create list of size ${len}`);
+  forceFunction(f!, 0, "while evaluating the first argument passed to builtins.genList");
   const out = new Array<Lazy>(Number(len));
-  for (let i = 0; i < out.length; i++) out[i] = lazyCall(f!, [BigInt(i)], pos);
+  for (let i = 0; i < out.length; i++) out[i] = lazyCall(f!, [BigInt(i)], 0);
   return out;
 });
 
-definePrimOp("__sort", 2, ([f, xs], pos) => {
-  const fn = forceFunction(f!, pos);
-  const list = forceList(xs!, pos);
-  for (const x of list) force(x, pos);
+definePrimOp("__sort", 2, ([f, xs]) => {
+  const list = forceList(xs!, 0, "while evaluating the second argument passed to builtins.sort");
+  if (list.length === 0) return list;
+  const fn = forceFunction(f!, 0, "while evaluating the first argument passed to builtins.sort");
+  for (const x of list) force(x);
   // CppNix compares directly (no call) when the comparator is `lessThan` itself.
   const isLessThan = fn instanceof PrimOp && fn === getPrimOp("__lessThan");
+  const ctx = "while evaluating the return value of the sorting function passed to builtins.sort";
   const less = isLessThan
-    ? (a: Lazy, b: Lazy) => lessThan(force(a), force(b), pos)
-    : (a: Lazy, b: Lazy) => forceBool(call(fn, [a, b], pos), pos);
+    ? (a: Lazy, b: Lazy) => lessThan(force(a), force(b), 0)
+    : (a: Lazy, b: Lazy) => forceBool(call(fn, [a, b], 0), 0, ctx);
   return stableSort(list, less);
 });
 
-definePrimOp("__partition", 2, ([f, xs], pos) => {
-  const fn = forceFunction(f!, pos);
+definePrimOp("__partition", 2, ([f, xs]) => {
+  const fn = forceFunction(f!, 0, "while evaluating the first argument passed to builtins.partition");
   const right: Lazy[] = [];
   const wrong: Lazy[] = [];
-  for (const x of forceList(xs!, pos)) {
-    force(x, pos);
-    (forceBool(call(fn, [x], pos), pos) ? right : wrong).push(x);
+  const ctx = "while evaluating the return value of the partition function passed to builtins.partition";
+  for (const x of forceList(xs!, 0, "while evaluating the second argument passed to builtins.partition")) {
+    force(x);
+    (forceBool(call(fn, [x], 0), 0, ctx) ? right : wrong).push(x);
   }
   return new NixAttrs(
     new Map([
@@ -139,11 +155,12 @@ definePrimOp("__partition", 2, ([f, xs], pos) => {
   );
 });
 
-definePrimOp("__groupBy", 2, ([f, xs], pos) => {
-  const fn = forceFunction(f!, pos);
+definePrimOp("__groupBy", 2, ([f, xs]) => {
+  const fn = forceFunction(f!, 0, "while evaluating the first argument passed to builtins.groupBy");
   const groups = new Map<string, Lazy[]>();
-  for (const x of forceList(xs!, pos)) {
-    const name = forceStringNoCtx(call(fn, [x], pos), pos);
+  const ctx = "while evaluating the return value of the grouping function passed to builtins.groupBy";
+  for (const x of forceList(xs!, 0, "while evaluating the second argument passed to builtins.groupBy")) {
+    const name = forceStringNoCtx(call(fn, [x], 0), 0, ctx);
     let g = groups.get(name);
     if (g === undefined) groups.set(name, (g = []));
     g.push(x);
@@ -153,19 +170,14 @@ definePrimOp("__groupBy", 2, ([f, xs], pos) => {
   return new NixAttrs(m);
 });
 
-definePrimOp("__concatMap", 2, ([f, xs], pos) => {
-  const fn = forceFunction(f!, pos);
+definePrimOp("__concatMap", 2, ([f, xs]) => {
+  const fn = forceFunction(f!, 0, "while evaluating the first argument passed to builtins.concatMap");
   const lists: Lazy[][] = [];
-  // The error points at the function, with a trace naming concatMap (as CppNix).
-  const errPos = fn instanceof NixLambda ? fn.expr.pos : pos;
-  for (const x of forceList(xs!, pos)) {
-    const r = call(fn, [x], pos);
-    try {
-      lists.push(forceList(r, errPos));
-    } catch (err) {
-      if (err instanceof NixTypeError) err.addTrace(pos, "while invoking 'concatMap'");
-      throw err;
-    }
+  const ctx = "while evaluating the return value of the function passed to builtins.concatMap";
+  for (const x of forceList(xs!, 0, "while evaluating the second argument passed to builtins.concatMap")) {
+    const r = call(fn, [x], 0);
+    // The frame points at the value when it has a position, else at the function (CppNix's determinePos).
+    lists.push(forceList(r, valuePos(r) || valuePos(fn), ctx));
   }
   // concatMap always builds a new list.
   return concat(lists, false);

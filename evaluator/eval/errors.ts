@@ -13,11 +13,14 @@
  * `--show-trace`, innermost first.
  */
 import { showType, type Lazy } from "./value.js";
+import { printErrorValue } from "./error-format.js";
 
 export interface TraceFrame {
   /** Global position, 0 = none. */
   readonly pos: number;
   readonly message: string;
+  /** Shown even when the trace is truncated (CppNix's TracePrint::Always). */
+  readonly always?: boolean;
 }
 
 export class EvalError extends Error {
@@ -33,8 +36,8 @@ export class EvalError extends Error {
   }
 
   /** Adds an outer frame (CppNix's addTrace): frames are added innermost first. */
-  addTrace(pos: number, message: string): this {
-    this.traces.push({ pos, message });
+  addTrace(pos: number, message: string, always?: boolean): this {
+    this.traces.push(always ? { pos, message, always } : { pos, message });
     return this;
   }
 
@@ -72,9 +75,21 @@ export class StackOverflowError extends EvalError {
   }
 }
 
-/** `value is <type> while <expected> was expected`. */
-export function typeError(value: Lazy, expected: string, pos = 0): NixTypeError {
-  return new NixTypeError(`value is ${showType(value)} while ${expected} was expected`, pos);
+/**
+ * `expected a list but found an integer: 1` (current CppNix). With `ctx` (e.g.
+ * "while evaluating the first argument passed to builtins.length") the position
+ * goes to that frame, as CppNix's `withTrace(pos, errorCtx)`; otherwise to the error.
+ */
+export function typeError(value: Lazy, expected: string, pos = 0, ctx?: string): NixTypeError {
+  const msg = `expected ${expected} but found ${showType(value)}: ${printErrorValue(value)}`;
+  if (ctx === undefined) return new NixTypeError(msg, pos);
+  return new NixTypeError(msg, 0).addTrace(pos, ctx);
+}
+
+/** A type error at `pos`, with the caller's frame `ctx` at the same position (CppNix's `atPos(pos)` + `addTrace(pos, errorCtx)`). */
+export function typeErrorAt(value: Lazy, expected: string, pos: number, ctx?: string): NixTypeError {
+  const err = new NixTypeError(`expected ${expected} but found ${showType(value)}: ${printErrorValue(value)}`, pos);
+  return ctx === undefined ? err : err.addTrace(pos, ctx);
 }
 
 /** True for the errors `builtins.tryEval` turns into `{ success = false; }`. */

@@ -302,7 +302,7 @@ export function callFunction(fn: Value, args: Lazy[], pos: number): Value {
       const arity = cur.arity;
       const left = n - i;
       if (left < arity) return new PrimOpApp(cur, args.slice(i));
-      cur = cur.impl(i === 0 && arity === n ? args : args.slice(i, i + arity), pos);
+      cur = callPrimOp(cur, i === 0 && arity === n ? args : args.slice(i, i + arity), pos);
       i += arity;
     } else if (cur instanceof PrimOpApp) {
       const op = cur.primop;
@@ -310,7 +310,7 @@ export function callFunction(fn: Value, args: Lazy[], pos: number): Value {
       const need = op.arity - have;
       const left = n - i;
       if (left < need) return new PrimOpApp(op, cur.args.concat(args.slice(i)));
-      cur = op.impl(cur.args.concat(args.slice(i, i + need)), pos);
+      cur = callPrimOp(op, cur.args.concat(args.slice(i, i + need)), pos);
       i += need;
     } else if (cur instanceof NixAttrs && cur.has("__functor")) {
       const functor = force(cur.get("__functor")!, pos);
@@ -321,6 +321,16 @@ export function callFunction(fn: Value, args: Lazy[], pos: number): Value {
     }
   }
   return cur;
+}
+
+/** Calls a saturated primop; an error gets current CppNix's "while calling the 'x' builtin" frame. */
+export function callPrimOp(op: PrimOp, args: Lazy[], pos: number): Value {
+  try {
+    return op.impl(args, pos);
+  } catch (err) {
+    if (err instanceof EvalError && op.name !== "__addErrorContext") err.addTrace(pos, `while calling the '${op.name.replace(/^__/, "")}' builtin`);
+    throw err;
+  }
 }
 
 /** Applies a one-argument call to a value (convenience for builtins). */
@@ -334,7 +344,7 @@ function bindLambda(fn: NixLambda, c: LambdaCode, arg: Lazy, pos: number): Env {
   const formals = lam.formals;
   if (formals === null) return new Env(fn.env, [arg]);
   const attrs = force(arg, pos);
-  if (!(attrs instanceof NixAttrs)) throw typeError(attrs, "a set", pos);
+  if (!(attrs instanceof NixAttrs)) throw withCallSite(typeError(attrs, "a set", lam.pos, "while evaluating the value passed for the lambda argument"), pos);
   const entries = formals.entries;
   const hasArg = lam.arg !== "";
   const vars = new Array<Lazy>(entries.length + (hasArg ? 1 : 0));
@@ -368,8 +378,8 @@ export function callLambda(fn: NixLambda, arg: Lazy, pos: number): Value {
     return body(env2);
   } catch (err) {
     if (err instanceof EvalError) {
-      err.addTrace(lam.pos, `while evaluating ${lam.name !== "" ? `'${lam.name}'` : "anonymous lambda"}`);
-      err.addTrace(pos, "from call site");
+      err.addTrace(lam.pos, `while calling ${lam.name !== "" ? `'${lam.name}'` : "anonymous lambda"}`);
+      if (pos !== 0) err.addTrace(pos, "from call site");
     }
     throw err;
   }
@@ -380,18 +390,26 @@ export function showLambda(lam: LambdaExpr): string {
   return `${lam.name !== "" ? `'${lam.name}'` : "anonymous function"} at ${showPos(lam.pos)}`;
 }
 
+function lambdaName(lam: LambdaExpr): string {
+  return lam.name !== "" ? lam.name : "anonymous lambda";
+}
+
+function withCallSite(err: EvalError, pos: number): EvalError {
+  return pos !== 0 ? err.addTrace(pos, "from call site") : err;
+}
+
 function missingArgument(lam: LambdaExpr, attrs: NixAttrs, pos: number): EvalError {
   // CppNix checks formals in symbol order.
   const sorted = [...lam.formals!.entries].sort((a, b) => compareSymbols(a.name, b.name) || a.pos - b.pos);
   const missing = sorted.find((f) => f.default === null && !attrs.has(f.name))!;
-  return new NixTypeError(`${showLambda(lam)} called without required argument '${missing.name}'`, pos);
+  return withCallSite(new NixTypeError(`function '${lambdaName(lam)}' called without required argument '${missing.name}'`, lam.pos), pos);
 }
 
 function unexpectedArgument(lam: LambdaExpr, attrs: NixAttrs, pos: number): EvalError {
   const names = new Set(lam.formals!.entries.map((f) => f.name));
   // CppNix reports the first in its Bindings order, which is symbol order.
   const bad = [...attrs.keys()].sort(compareSymbols).find((k) => !names.has(k))!;
-  const err = new NixTypeError(`${showLambda(lam)} called with unexpected argument '${bad}'`, pos);
+  const err = withCallSite(new NixTypeError(`function '${lambdaName(lam)}' called with unexpected argument '${bad}'`, lam.pos), pos);
   err.suggestions = bestMatches([...names], bad);
   return err;
 }

@@ -17,7 +17,7 @@ import {
   type Lazy,
   type Value,
 } from "./value.js";
-import { EvalError, NixTypeError, typeError } from "./errors.js";
+import { EvalError, NixTypeError, typeError, typeErrorAt } from "./errors.js";
 import { callFunction, force, forceThunk } from "./interpreter.js";
 import { evalState } from "./state.js";
 import { floatToString } from "../builtins/support/float-format.js";
@@ -25,64 +25,78 @@ import { canonPath } from "../syntax/paths.js";
 
 // ---------------------------------------------------------------- typed forcing
 
-export function forceInt(v: Lazy, pos = 0): bigint {
-  const x = v instanceof Thunk ? forceThunk(v, pos) : v;
-  if (typeof x !== "bigint") throw typeError(x, "an integer", pos);
+export function forceInt(v: Lazy, pos = 0, ctx?: string): bigint {
+  const x = v instanceof Thunk ? (ctx === undefined ? forceThunk(v, pos) : forceInCtx(v, pos, ctx)) : v;
+  if (typeof x !== "bigint") throw typeErrorAt(x, "an integer", pos, ctx);
   return x;
+}
+
+/**
+ * Forces a thunk; an error gets the caller's frame (`ctx`, e.g. "while evaluating
+ * the first argument passed to builtins.length"), as current CppNix's force*(…, errorCtx).
+ */
+export function forceInCtx(v: Lazy, pos: number, ctx: string): Value {
+  try {
+    return force(v, pos);
+  } catch (err) {
+    if (err instanceof EvalError) err.addTrace(pos, ctx);
+    throw err;
+  }
 }
 
 /** A float, or an integer converted to float (as CppNix's forceFloat). */
-export function forceFloat(v: Lazy, pos = 0): number {
-  const x = v instanceof Thunk ? forceThunk(v, pos) : v;
+export function forceFloat(v: Lazy, pos = 0, ctx?: string): number {
+  const x = v instanceof Thunk ? (ctx === undefined ? forceThunk(v, pos) : forceInCtx(v, pos, ctx)) : v;
   if (typeof x === "number") return x;
   if (typeof x === "bigint") return Number(x);
-  throw typeError(x, "a float", pos);
+  throw typeErrorAt(x, "a float", pos, ctx);
 }
 
-export function forceBool(v: Lazy, pos = 0): boolean {
-  const x = v instanceof Thunk ? forceThunk(v, pos) : v;
-  if (typeof x !== "boolean") throw typeError(x, "a Boolean", pos);
+export function forceBool(v: Lazy, pos = 0, ctx?: string): boolean {
+  const x = v instanceof Thunk ? (ctx === undefined ? forceThunk(v, pos) : forceInCtx(v, pos, ctx)) : v;
+  if (typeof x !== "boolean") throw typeErrorAt(x, "a Boolean", pos, ctx);
   return x;
 }
 
-export function forceAttrs(v: Lazy, pos = 0): NixAttrs {
+export function forceAttrs(v: Lazy, pos = 0, ctx?: string): NixAttrs {
   const x = v instanceof Thunk ? forceThunk(v, pos) : v;
-  if (!(x instanceof NixAttrs)) throw typeError(x, "a set", pos);
+  if (!(x instanceof NixAttrs)) throw typeError(x, "a set", pos, ctx);
   return x;
 }
 
-export function forceList(v: Lazy, pos = 0): Lazy[] {
+export function forceList(v: Lazy, pos = 0, ctx?: string): Lazy[] {
   const x = v instanceof Thunk ? forceThunk(v, pos) : v;
-  if (!Array.isArray(x)) throw typeError(x, "a list", pos);
+  if (!Array.isArray(x)) throw typeError(x, "a list", pos, ctx);
   return x;
 }
 
 /** A function: lambda, primop, partial primop, or a set with `__functor`. */
-export function forceFunction(v: Lazy, pos = 0): Value {
-  const x = v instanceof Thunk ? forceThunk(v, pos) : v;
+export function forceFunction(v: Lazy, pos = 0, ctx?: string): Value {
+  const x = v instanceof Thunk ? (ctx === undefined ? forceThunk(v, pos) : forceInCtx(v, pos, ctx)) : v;
   if (x instanceof NixLambda || x instanceof PrimOp || x instanceof PrimOpApp) return x;
   if (x instanceof NixAttrs && x.has("__functor")) return x;
-  throw typeError(x, "a function", pos);
+  throw typeErrorAt(x, "a function", pos, ctx);
 }
 
 /** A string value with its context. */
-export function forceString(v: Lazy, pos = 0): string | NixString {
-  const x = v instanceof Thunk ? forceThunk(v, pos) : v;
+export function forceString(v: Lazy, pos = 0, ctx?: string): string | NixString {
+  const x = v instanceof Thunk ? (ctx === undefined ? forceThunk(v, pos) : forceInCtx(v, pos, ctx)) : v;
   if (typeof x === "string" || x instanceof NixString) return x;
-  throw typeError(x, "a string", pos);
+  throw typeErrorAt(x, "a string", pos, ctx);
 }
 
 /** The bytes of a string value, ignoring its context. */
-export function forceStringBytes(v: Lazy, pos = 0): string {
-  const x = forceString(v, pos);
+export function forceStringBytes(v: Lazy, pos = 0, ctx?: string): string {
+  const x = forceString(v, pos, ctx);
   return typeof x === "string" ? x : x.s;
 }
 
 /** A string that must not have a context (attribute names, file names, …). */
-export function forceStringNoCtx(v: Lazy, pos = 0): string {
-  const x = forceString(v, pos);
+export function forceStringNoCtx(v: Lazy, pos = 0, ctx?: string): string {
+  const x = forceString(v, pos, ctx);
   if (typeof x === "string") return x;
-  throw new EvalError(`the string '${x.s}' is not allowed to refer to a store path (such as '${x.context[0]}')`, pos);
+  const err = new EvalError(`the string '${x.s}' is not allowed to refer to a store path (such as '${x.context[0]}')`, pos);
+  throw ctx === undefined ? err : err.addTrace(pos, ctx);
 }
 
 // ---------------------------------------------------------------- coercion

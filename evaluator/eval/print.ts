@@ -3,18 +3,14 @@
  * repeated sets/lists shown as `«repeated»`), and evaluation errors as CppNix
  * formats them on stderr.
  */
-import { readFileSync } from "node:fs";
 import { formatFloat, showId } from "../syntax/show.js";
 import { printString } from "../builtins/support/string-escape.js";
 import { resolvePos, sourceOf } from "../syntax/source.js";
-import { NixAttrs, NixLambda, NixPath, NixString, PrimOp, PrimOpApp, Thunk, fromFsPath, toFsPath, type Lazy } from "./value.js";
-import { EvalError } from "./errors.js";
+import { NixAttrs, NixLambda, NixPath, NixString, PrimOp, PrimOpApp, Thunk, fromFsPath, type Lazy } from "./value.js";
+import { formatEvalError, showPosCurrent } from "./error-format.js";
 
 // Printed text is bytes (latin1 chars): these are the UTF-8 bytes of the glyphs.
 const REPEATED = fromFsPath("«repeated»");
-const STRING_FILE = fromFsPath("«string»");
-const STDIN_FILE = fromFsPath("«stdin»");
-const ELLIPSIS = fromFsPath("…");
 
 /**
  * Prints a value as `nix-instantiate --eval` does (CppNix's printAmbiguous);
@@ -154,77 +150,9 @@ export { printString };
 // ---------------------------------------------------------------- errors
 
 /** `«string»:1:5` / `/path/f.nix:1:5` as the "at" line shows it, or undefined. */
-function atPos(pos: number): string | undefined {
-  const p = resolvePos(pos);
-  if (p === undefined) return undefined;
-  const src = sourceOf(pos)!;
-  const file = src.origin === "file" ? p.file : src.origin === "stdin" ? STDIN_FILE : STRING_FILE;
-  return `${file}:${p.line}:${p.column}`;
-}
+const atPos = showPosCurrent;
 
-function codeLines(pos: number): string | undefined {
-  const p = resolvePos(pos);
-  const src = sourceOf(pos);
-  if (p === undefined || src === undefined) return undefined;
-  let text: string;
-  try {
-    text = src.origin === "file" ? readFileSync(toFsPath(src.path), "latin1") : src.text;
-  } catch {
-    return undefined;
-  }
-  const lines = text.split("\n");
-  // A file's final newline ends its last line (CppNix reads files line by line).
-  if (src.origin === "file" && lines.length > 1 && lines[lines.length - 1] === "") lines.pop();
-  if (p.line > lines.length) return undefined;
-  const row = (n: number): string => `\n ${String(n).padStart(5)}| ${lines[n - 1]}`;
-  let s = "";
-  if (p.line > 1) s += row(p.line - 1);
-  s += row(p.line);
-  if (p.column > 0) s += `\n      |${" ".repeat(p.column)}^`;
-  if (p.line < lines.length) s += row(p.line + 1);
-  return s;
-}
-
-function showAt(pos: number): string {
-  const at = pos !== 0 ? atPos(pos) : undefined;
-  if (at === undefined) return "";
-  const code = codeLines(pos);
-  return `\nat ${at}:` + (code !== undefined ? `\n${code}\n` : "");
-}
-
-/**
- * The error as nix-instantiate prints it (CppNix's showErrorInfo):
- * `error: <msg>\n\n       at «string»:1:5:\n\n            1| …`, then suggestions
- * and, with `showTrace`, the "… while evaluating" frames, innermost first.
- * Ends with a newline.
- */
-export function formatEvalError(err: EvalError, showTrace: boolean): string {
-  let s = `${err.message}\n`;
-  s += showAt(err.pos);
-  if (err.suggestions.length > 0) s += `Did you mean ${showSuggestions(err.suggestions)}?\n`;
-  if (showTrace) {
-    // Innermost first (CppNix prints them in the order they were added).
-    for (let i = 0; i < err.traces.length; i++) {
-      const t = err.traces[i]!;
-      s += `\n${ELLIPSIS} ${t.message}\n` + showAt(t.pos);
-    }
-  }
-  let out = indent("error: ", "       ", s.replace(/\s+$/, "")) + "\n";
-  if (!showTrace && err.traces.length > 0) out += "(use '--show-trace' to show detailed location information)\n";
-  return out;
-}
-
-function indent(first: string, rest: string, s: string): string {
-  return s
-    .split("\n")
-    .map((l, i) => ((i === 0 ? first : rest) + l).replace(/\s+$/, ""))
-    .join("\n");
-}
-
-function showSuggestions(names: readonly string[]): string {
-  if (names.length === 1) return names[0]!;
-  return `one of ${names.slice(0, -1).join(", ")} or ${names[names.length - 1]}`;
-}
+export { formatEvalError };
 
 /**
  * A warning with its position as current CppNix prints it (no blank lines, the

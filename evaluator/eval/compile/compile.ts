@@ -36,6 +36,7 @@ import {
   lookupWith,
   missingAttr,
   traceCallsOn,
+  callPrimOp,
 } from "../interpreter.js";
 import { getPrimOp } from "../primops.js";
 
@@ -261,7 +262,7 @@ function compileCall(e: CallExpr): Code {
         if (c !== null && c.body !== null && fn.expr.formals === null && !traceCallsOn()) return c.body(new Env(fn.env, [a]));
         return callLambda(fn, a, pos);
       }
-      if (fn instanceof PrimOp && fn.arity === 1) return fn.impl([a], pos);
+      if (fn instanceof PrimOp && fn.arity === 1) return callPrimOp(fn, [a], pos);
       return callFunction(fn, [a], pos);
     };
   }
@@ -280,9 +281,9 @@ function compileCall(e: CallExpr): Code {
           const x = a instanceof Thunk ? forceThunk(a, pos) : a;
           const y = b instanceof Thunk ? forceThunk(b, pos) : b;
           if (typeof x === "bigint" && typeof y === "bigint") return fn === subOp ? subInts(x, y, pos) : x < y;
-          return fn.impl([x, y], pos);
+          return callPrimOp(fn, [x, y], pos);
         }
-        if (fn.arity === 2) return fn.impl([a, b], pos);
+        if (fn.arity === 2) return callPrimOp(fn, [a, b], pos);
       }
       if (fn instanceof NixLambda) {
         const g = callLambda(fn, a, pos);
@@ -296,7 +297,7 @@ function compileCall(e: CallExpr): Code {
     const fn = fnCode(env);
     const vals = new Array<Lazy>(n);
     for (let i = 0; i < n; i++) vals[i] = args[i]!(env);
-    if (fn instanceof PrimOp && fn.arity === n) return fn.impl(vals, pos);
+    if (fn instanceof PrimOp && fn.arity === n) return callPrimOp(fn, vals, pos);
     return callFunction(fn, vals, pos);
   };
 }
