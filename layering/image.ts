@@ -46,12 +46,14 @@ export interface BuiltImage {
   /** The config blob: the same bytes for both manifest formats. */
   config: JsonBlob;
   oci: JsonBlob;
-  docker: JsonBlob;
+  /** Absent when a layer is not gzip: Docker schema 2 has no media type for zstd or plain tar layers. */
+  docker?: JsonBlob;
 }
 
 /**
  * The image config and its OCI and Docker schema 2 manifests over the same layer
- * blobs. Everything is canonical JSON, so equal inputs give equal digests.
+ * blobs (the Docker one only when every layer is gzip). Everything is canonical
+ * JSON, so equal inputs give equal digests.
  */
 export function buildImage(spec: ImageSpec): BuiltImage {
   const env = [`PATH=${IMAGE_PATH}`];
@@ -89,7 +91,8 @@ export function buildImage(spec: ImageSpec): BuiltImage {
     layers: spec.layers.map((layer) => layerDescriptor(layer, format)),
     ...(format === "oci" && Object.keys(manifestAnnotations).length > 0 ? { annotations: manifestAnnotations } : {}),
   });
-  return { config, oci: jsonBlob(manifest("oci")), docker: jsonBlob(manifest("docker")) };
+  const dockerCompatible = spec.layers.every((layer) => layer.compression === "gzip");
+  return { config, oci: jsonBlob(manifest("oci")), ...(dockerCompatible ? { docker: jsonBlob(manifest("docker")) } : {}) };
 }
 
 function layerDescriptor(layer: ImageLayer, format: ManifestFormat): Descriptor {

@@ -1,3 +1,5 @@
+import { parseCompression, type CompressionSettings } from "../layering/index.js";
+
 /** Registry configuration, read from the environment (Nixery's names accepted as aliases). */
 export interface ServerConfig {
   port: number;
@@ -17,6 +19,8 @@ export interface ServerConfig {
   architectures: ("amd64" | "arm64")[] | undefined;
   /** `LADING_CLIENT_WAIT`: seconds a request waits for a cold build before being told to retry. */
   clientWaitSeconds: number;
+  /** `LADING_LAYER_COMPRESSION`: `gzip[-N]` (default gzip-6) or `zstd[-N]` (OCI manifests only). */
+  layerCompression: CompressionSettings;
 }
 
 function pick(env: NodeJS.ProcessEnv, ...names: string[]): string | undefined {
@@ -44,7 +48,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
     layerBudget: positive(env, "LADING_LAYER_BUDGET"),
     architectures: architectures(pick(env, "LADING_ARCHITECTURES")),
     clientWaitSeconds: positive(env, "LADING_CLIENT_WAIT") ?? 300,
+    layerCompression: layerCompression(pick(env, "LADING_LAYER_COMPRESSION")),
   };
+}
+
+function layerCompression(text: string | undefined): CompressionSettings {
+  try {
+    return parseCompression(text);
+  } catch (err) {
+    throw new Error(`LADING_LAYER_COMPRESSION: ${(err as Error).message}`);
+  }
 }
 
 function positive(env: NodeJS.ProcessEnv, name: string): number | undefined {

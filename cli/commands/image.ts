@@ -28,14 +28,17 @@ async function copyBlob(blobs: BlobStore, digest: string, dir: string): Promise<
 async function recordBlobs(record: ImageRecord, readManifest: (digest: string) => Promise<Buffer>): Promise<string[]> {
   const digests = new Set<string>();
   for (const platform of record.platforms) {
-    for (const ref of [platform.oci, platform.docker]) {
+    for (const ref of platform.docker ? [platform.oci, platform.docker] : [platform.oci]) {
       digests.add(ref.digest);
       const manifest = JSON.parse((await readManifest(ref.digest)).toString("utf8")) as ImageManifest;
       digests.add(manifest.config.digest);
       for (const layer of manifest.layers) digests.add(layer.digest);
     }
   }
-  if (record.index) digests.add(record.index.oci.digest).add(record.index.docker.digest);
+  if (record.index) {
+    digests.add(record.index.oci.digest);
+    if (record.index.docker) digests.add(record.index.docker.digest);
+  }
   return [...digests].sort();
 }
 

@@ -4,17 +4,34 @@ import { availableParallelism } from "node:os";
 import type { Writable } from "node:stream";
 import { gzip } from "node:zlib";
 import { promisify } from "node:util";
+import { compressZstdFrame } from "./zstd-pool.js";
 
 const gzipAsync = promisify(gzip);
 
 /** How a layer blob is compressed; part of a layer's cache key. */
 export interface CompressionSettings {
-  /** `zstd` is reserved: accepted by the type, refused until an encoder is wired in. */
   algorithm: "gzip" | "none" | "zstd";
   level: number;
 }
 
 export const DEFAULT_COMPRESSION: CompressionSettings = { algorithm: "gzip", level: 6 };
+/** zstd's own default level: about gzip -6's ratio at several times its speed. */
+export const DEFAULT_ZSTD_LEVEL = 3;
+
+/**
+ * Parses `LADING_LAYER_COMPRESSION`: `gzip`, `gzip-N` (1–9), `zstd`, `zstd-N` (1–19).
+ * Undefined gives the default, gzip -6.
+ */
+export function parseCompression(text: string | undefined): CompressionSettings {
+  if (text === undefined || text === "") return DEFAULT_COMPRESSION;
+  const m = /^(gzip|zstd)(?:-(\d+))?$/.exec(text.trim());
+  if (!m) throw new Error(`layer compression must be gzip, gzip-LEVEL, zstd or zstd-LEVEL, got '${text}'`);
+  const algorithm = m[1] as "gzip" | "zstd";
+  const level = m[2] === undefined ? (algorithm === "gzip" ? DEFAULT_COMPRESSION.level : DEFAULT_ZSTD_LEVEL) : Number(m[2]);
+  const max = algorithm === "gzip" ? 9 : 19;
+  if (level < 1 || level > max) throw new Error(`${algorithm} level must be 1–${max}, got ${level}`);
+  return { algorithm, level };
+}
 
 /** A stable text form of the settings, e.g. `gzip-6`. */
 export function compressionId(settings: CompressionSettings): string {
@@ -34,7 +51,8 @@ export interface LayerDigests {
 
 /**
  * The tar is cut into members of this many bytes, each compressed as its own gzip
- * member (RFC 1952 allows a file of several; Go, zlib, GNU gzip and pigz read them).
+ * member (RFC 1952 allows a file of several; Go, zlib, GNU gzip and pigz read them)
+ * or zstd frame (RFC 8878: a zstd stream is a sequence of frames).
  * Fixed offsets keep the output the same however the input was chunked, and
  * independent members let libuv's thread pool compress several at once.
  */
@@ -51,14 +69,13 @@ const GZIP_OS_UNIX = 3;
 /**
  * Streams `tar` through compression into `out` in one pass, hashing the tar (diff_id)
  * and the compressed blob (digest) on the way. Compression runs off the event loop
- * in libuv's thread pool; `out` is not ended.
+ * (gzip in libuv's thread pool, zstd in worker threads); `out` is not ended.
  */
 export async function compressLayer(
   tar: AsyncIterable<Buffer>,
   out: Writable,
   settings: CompressionSettings = DEFAULT_COMPRESSION,
 ): Promise<LayerDigests> {
-  if (settings.algorithm === "zstd") throw new Error("zstd layer compression is not implemented yet");
   const tarHash = createHash("sha256");
   const blobHash = createHash("sha256");
   let uncompressedSize = 0;
@@ -83,8 +100,15 @@ export async function compressLayer(
       }
     } else {
       const level = settings.level;
+      const compressMember =
+        settings.algorithm === "zstd" ? (member: Buffer) => compressZstdFrame(member, level) : (member: Buffer) => gzipAsync(member, { level }).then(fixGzipHeader);
       const inFlight: Promise<Buffer>[] = [];
-      const startMember = (member: Buffer) => inFlight.push(gzipAsync(member, { level }).then(fixGzipHeader));
+      const startMember = (member: Buffer) => {
+        const compressed = compressMember(member);
+        // Rejections are awaited in order by drainTo; this keeps an early one from being "unhandled" meanwhile.
+        compressed.catch(() => undefined);
+        inFlight.push(compressed);
+      };
       const drainTo = async (limit: number) => {
         while (inFlight.length > limit) await emit(await inFlight.shift()!);
       };

@@ -75,13 +75,12 @@ export async function buildImageRecord(ctx: PipelineContext, request: ImageReque
   if (platforms.length > 1) {
     const annotations = { "org.opencontainers.image.revision": pkgs.revision };
     const entries = (format: "oci" | "docker") =>
-      platforms.map((p) => ({ architecture: p.architecture, manifest: { digest: p[format].digest, size: p[format].size, bytes: Buffer.alloc(0) } }));
+      platforms.map((p) => ({ architecture: p.architecture, manifest: { digest: p[format]!.digest, size: p[format]!.size, bytes: Buffer.alloc(0) } }));
     const oci = buildIndex(entries("oci"), "oci", annotations);
-    const docker = buildIndex(entries("docker"), "docker");
-    record.index = {
-      oci: await storeJson(ctx.blobs, oci, MEDIA_TYPES.ociIndex),
-      docker: await storeJson(ctx.blobs, docker, MEDIA_TYPES.dockerManifestList),
-    };
+    record.index = { oci: await storeJson(ctx.blobs, oci, MEDIA_TYPES.ociIndex) };
+    if (platforms.every((p) => p.docker)) {
+      record.index.docker = await storeJson(ctx.blobs, buildIndex(entries("docker"), "docker"), MEDIA_TYPES.dockerManifestList);
+    }
   }
   timings.store += performance.now() - started;
   return { record, timings, layersWritten: counts.written, layersReused: counts.reused };
@@ -151,11 +150,11 @@ async function buildPlatform(
     const { layer, reused } = await ctx.layers.storePathsLayer(group.paths);
     if (reused) counts.reused++;
     else counts.written++;
-    layers.push({ ...layer, compression: "gzip", storePaths: group.paths, derivations: derivers });
+    layers.push({ ...layer, compression: ctx.layers.compression.algorithm, storePaths: group.paths, derivations: derivers });
   }
   const custom = await buildCustomisation({ storeRoot: ctx.store.root, packages: roots, closure: nodes.map((n) => n.path) });
   const customLayer = await ctx.layers.entriesLayer(custom.entries);
-  layers.push({ ...customLayer, compression: "gzip", storePaths: [] });
+  layers.push({ ...customLayer, compression: ctx.layers.compression.algorithm, storePaths: [] });
   timings.layer += performance.now() - started;
 
   started = performance.now();
@@ -171,8 +170,8 @@ async function buildPlatform(
   const platform: PlatformRecord = {
     architecture,
     oci: await storeJson(ctx.blobs, image.oci, MEDIA_TYPES.ociManifest),
-    docker: await storeJson(ctx.blobs, image.docker, MEDIA_TYPES.dockerManifest),
   };
+  if (image.docker) platform.docker = await storeJson(ctx.blobs, image.docker, MEDIA_TYPES.dockerManifest);
   timings.store += performance.now() - started;
   return { platform, architectures };
 }

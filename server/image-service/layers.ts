@@ -40,7 +40,7 @@ export class LayerWriter {
     private readonly blobs: BlobStore,
     private readonly cache: MetadataCache,
     private readonly storeRoot: string,
-    private readonly compression: CompressionSettings,
+    readonly compression: CompressionSettings,
   ) {}
 
   /** The layer of `paths`, from the cache when its blob is still stored, else written now. */

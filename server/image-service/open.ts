@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import * as builder from "../../builder/index.js";
-import { DEFAULT_COMPRESSION, DEFAULT_LAYER_BUDGET, parsePopularity, type Popularity } from "../../layering/index.js";
+import { checkZstdAvailable, DEFAULT_LAYER_BUDGET, parsePopularity, type Popularity } from "../../layering/index.js";
 import type { Storage } from "../../storage/index.js";
 import type { ServerConfig } from "../config.js";
 import { metrics } from "../operations/index.js";
@@ -55,7 +55,8 @@ export async function openImageService(
   const realiser = new builder.StoreRealiser(store, substituter, new builder.SandboxedBuilder(store, { logDir: join(resolve(config.dataDir), "logs") }));
   const popularity = config.popularityUrl ? await loadPopularity(config.popularityUrl) : undefined;
   const dataDir = resolve(config.dataDir);
-  const compression = DEFAULT_COMPRESSION;
+  const compression = config.layerCompression;
+  if (compression.algorithm === "zstd") checkZstdAvailable(); // fail at start-up, not at the first layer
   const evaluator = options.evaluateInWorker === false ? undefined : new EvaluationWorker();
   const service = new ImageService({
     pkgs: openPackageSet({ pkgsPath: config.pkgsPath, pkgsRepo: config.pkgsRepo, channel: config.channel, dataDir }),

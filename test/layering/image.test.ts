@@ -159,7 +159,7 @@ describe("image assembly", () => {
     assert.match(config.history[1].created_by, new RegExp(P.hello));
 
     const oci = JSON.parse(image.oci.bytes.toString());
-    const docker = JSON.parse(image.docker.bytes.toString());
+    const docker = JSON.parse(image.docker!.bytes.toString());
     assert.equal(oci.mediaType, MEDIA_TYPES.ociManifest);
     assert.equal(oci.config.mediaType, MEDIA_TYPES.ociConfig);
     assert.equal(docker.mediaType, MEDIA_TYPES.dockerManifest);
@@ -182,7 +182,7 @@ describe("image assembly", () => {
     assert.equal(index.mediaType, MEDIA_TYPES.ociIndex);
     assert.deepEqual(index.manifests.map((m: { platform: { architecture: string } }) => m.platform.architecture), ["amd64", "arm64"]);
     assert.equal(index.manifests[1].digest, arm.oci.digest);
-    const list = JSON.parse(buildIndex([{ architecture: "amd64", manifest: amd.docker }], "docker").bytes.toString());
+    const list = JSON.parse(buildIndex([{ architecture: "amd64", manifest: amd.docker! }], "docker").bytes.toString());
     assert.equal(list.mediaType, MEDIA_TYPES.dockerManifestList);
     assert.equal(list.manifests[0].mediaType, MEDIA_TYPES.dockerManifest);
   });
@@ -275,6 +275,6 @@ describe("an image unpacked by umoci and inspected by skopeo", { skip: toolSkipR
     const first = await buildLayout(join(work, "again1"));
     const second = await buildLayout(join(work, "again2"));
     assert.equal(second.image.oci.digest, first.image.oci.digest);
-    assert.equal(second.image.docker.digest, first.image.docker.digest);
+    assert.equal(second.image.docker!.digest, first.image.docker!.digest);
   });
 });

@@ -8,11 +8,14 @@ import { PassThrough, Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { gunzipSync } from "node:zlib";
 import { writeRandomTree } from "../helpers/random-tree.js";
-import { GZIP_MEMBER_SIZE, writeStorePathsLayer, type CompressionSettings, type LayerDigests } from "../../layering/index.js";
+import { decompress as fzstdDecompress } from "fzstd";
+import { GZIP_MEMBER_SIZE, layerKey, parseCompression, writeStorePathsLayer, type CompressionSettings, type LayerDigests } from "../../layering/index.js";
+import { toolsSkipReason } from "../e2e/registry-process.js";
 import { fakeStorePath, writeFakePath } from "./fake-store.js";
 
 const NONE: CompressionSettings = { algorithm: "none", level: 0 };
 const GZIP: CompressionSettings = { algorithm: "gzip", level: 6 };
+const ZSTD: CompressionSettings = { algorithm: "zstd", level: 3 };
 
 async function layerBytes(root: string, paths: string[], settings: CompressionSettings): Promise<{ bytes: Buffer; digests: LayerDigests }> {
   const out = new PassThrough();
@@ -122,6 +125,38 @@ describe("deterministic store path layers", () => {
     assert.deepEqual([...packed.bytes.subarray(0, 10)], [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]);
   });
 
+  it("zstd output is frames the zstd program and fzstd decode to the tar whose sha256 is the diff_id, the same each run", { skip: toolsSkipReason(["zstd"]) }, async () => {
+    const plain = await layerBytes(root, paths, NONE);
+    const packed = await layerBytes(root, paths, ZSTD);
+    assert.equal(packed.digests.diffId, plain.digests.diffId);
+    assert.equal(packed.digests.digest, sha256(packed.bytes));
+    assert.equal(packed.digests.size, packed.bytes.length);
+    assert.equal(packed.digests.uncompressedSize, plain.bytes.length);
+    assert.ok(packed.bytes.length < plain.bytes.length);
+    // zstd frame magic, and more than one frame: the tar is over one 4 MiB member.
+    assert.deepEqual([...packed.bytes.subarray(0, 4)], [0x28, 0xb5, 0x2f, 0xfd]);
+    const frames = packed.bytes.toString("latin1").split("\x28\xb5\x2f\xfd").length - 1;
+    assert.ok(frames >= 2, `${frames} frames`);
+    const cli = spawnSync("zstd", ["-dc"], { input: packed.bytes, maxBuffer: 1 << 28 });
+    assert.equal(cli.status, 0, cli.stderr.toString());
+    assert.ok(cli.stdout.equals(plain.bytes));
+    assert.ok(Buffer.from(fzstdDecompress(packed.bytes)).equals(plain.bytes));
+    // The zstd program's own integrity check passes (frames carry checksums).
+    const check = spawnSync("zstd", ["-t"], { input: packed.bytes });
+    assert.equal(check.status, 0, check.stderr.toString());
+    const again = await layerBytes(root, [...paths].reverse(), ZSTD);
+    assert.deepEqual(again.digests, packed.digests);
+    assert.ok(again.bytes.equals(packed.bytes));
+    const level19 = await layerBytes(root, [single], { algorithm: "zstd", level: 19 });
+    assert.equal(level19.digests.diffId, (await layerBytes(root, [single], NONE)).digests.diffId);
+  });
+
+  it("compression is part of the layer key", () => {
+    assert.notEqual(layerKey(paths, ZSTD), layerKey(paths, GZIP));
+    assert.notEqual(layerKey(paths, ZSTD), layerKey(paths, { algorithm: "zstd", level: 4 }));
+    assert.equal(layerKey(paths, ZSTD), layerKey([...paths].reverse(), ZSTD));
+  });
+
   it("gives the same digests across runs and whatever the files' times, owners and non-x bits", async () => {
     const first = await layerBytes(root, paths, GZIP);
     const second = await layerBytes(root, [...paths].reverse(), GZIP);
@@ -152,5 +187,15 @@ describe("deterministic store path layers", () => {
   it("refuses paths outside the store and missing paths", async () => {
     await assert.rejects(layerBytes(root, ["/etc/passwd"], NONE), /not a store path/);
     await assert.rejects(layerBytes(root, [fakeStorePath("missing")], NONE), /cannot read/);
+  });
+});
+
+describe("LADING_LAYER_COMPRESSION", () => {
+  it("parses gzip and zstd with optional levels and refuses the rest", () => {
+    assert.deepEqual(parseCompression(undefined), { algorithm: "gzip", level: 6 });
+    assert.deepEqual(parseCompression("gzip-9"), { algorithm: "gzip", level: 9 });
+    assert.deepEqual(parseCompression("zstd"), { algorithm: "zstd", level: 3 });
+    assert.deepEqual(parseCompression("zstd-19"), { algorithm: "zstd", level: 19 });
+    for (const bad of ["zstd-0", "zstd-20", "gzip-10", "xz", "zstd:3", "none"]) assert.throws(() => parseCompression(bad), /compression|level/, bad);
   });
 });
