@@ -24,4 +24,3 @@ export {
 } from "./compress.js";
 export { writeEntriesLayer, writeLayerFile, writeStorePathsLayer } from "./layer.js";
 export { checkZstdAvailable, ZstdUnavailableError } from "./zstd-pool.js";
-export { checkZstdAvailable, ZstdUnavailableError } from "./zstd-pool.js";
