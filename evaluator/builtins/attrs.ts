@@ -18,14 +18,10 @@ import {
 } from "../eval/index.js";
 import { copied, lazyCall } from "./common.js";
 
-/** CppNix's getAttr helper for builtins that require an attribute. */
-export function requireAttr(attrs: NixAttrs, name: string, funcName: string, pos: number): Attr {
+/** CppNix's getAttr helper for builtins that require an attribute: `attribute 'x' missing` with the frame `ctx`. */
+export function requireAttr(attrs: NixAttrs, name: string, ctx: string): Attr {
   const a = attrs.getAttr(name);
-  if (a === undefined) {
-    const err = new NixTypeError(`attribute '${name}' missing for call to '${funcName}'`, attrs.pos !== 0 ? attrs.pos : pos);
-    if (attrs.pos !== 0) err.addTrace(pos, `while invoking '${funcName}'`);
-    throw err;
-  }
+  if (a === undefined) throw new NixTypeError(`attribute '${name}' missing`).addTrace(0, ctx);
   return a;
 }
 
@@ -43,34 +39,37 @@ export function posValue(pos: number): Value {
 
 definePrimOp("__isAttrs", 1, ([x], pos) => force(x!, pos) instanceof NixAttrs);
 
-definePrimOp("__attrNames", 1, ([s], pos) => forceAttrs(s!, pos).names.slice());
+const first = (name: string): string => `while evaluating the first argument passed to builtins.${name}`;
+const second = (name: string): string => `while evaluating the second argument passed to builtins.${name}`;
 
-definePrimOp("__attrValues", 1, ([s], pos) => {
-  return forceAttrs(s!, pos).attrs.map((a) => a.value);
+definePrimOp("__attrNames", 1, ([s]) => forceAttrs(s!, 0, "while evaluating the argument passed to builtins.attrNames").names.slice());
+
+definePrimOp("__attrValues", 1, ([s]) => {
+  return forceAttrs(s!, 0, "while evaluating the argument passed to builtins.attrValues").attrs.map((a) => a.value);
 });
 
-definePrimOp("__getAttr", 2, ([name, s], pos) => {
-  const n = forceStringNoCtx(name!, pos);
-  const a = requireAttr(forceAttrs(s!, pos), n, "getAttr", pos);
-  return copied(force(a.value, pos));
+definePrimOp("__getAttr", 2, ([name, s]) => {
+  const n = forceStringNoCtx(name!, 0, first("getAttr"));
+  const a = requireAttr(forceAttrs(s!, 0, second("getAttr")), n, "in the attribute set under consideration");
+  return copied(force(a.value));
 });
 
-definePrimOp("__unsafeGetAttrPos", 2, ([name, s], pos) => {
-  const n = forceStringNoCtx(name!, pos);
-  const a = forceAttrs(s!, pos).getAttr(n);
+definePrimOp("__unsafeGetAttrPos", 2, ([name, s]) => {
+  const n = forceStringNoCtx(name!, 0, first("unsafeGetAttrPos"));
+  const a = forceAttrs(s!, 0, second("unsafeGetAttrPos")).getAttr(n);
   return a === undefined ? null : posValue(a.pos);
 });
 
-definePrimOp("__hasAttr", 2, ([name, s], pos) => {
-  const n = forceStringNoCtx(name!, pos);
-  return forceAttrs(s!, pos).has(n);
+definePrimOp("__hasAttr", 2, ([name, s]) => {
+  const n = forceStringNoCtx(name!, 0, first("hasAttr"));
+  return forceAttrs(s!, 0, second("hasAttr")).has(n);
 });
 
-definePrimOp("removeAttrs", 2, ([s, names], pos) => {
-  const attrs = forceAttrs(s!, pos);
-  const list = forceList(names!, pos);
+definePrimOp("removeAttrs", 2, ([s, names]) => {
+  const attrs = forceAttrs(s!, 0, first("removeAttrs"));
+  const list = forceList(names!, 0, second("removeAttrs"));
   const drop = new Set<string>();
-  for (const n of list) drop.add(forceStringNoCtx(n, pos));
+  for (const n of list) drop.add(forceStringNoCtx(n, 0, "while evaluating the values of the second argument passed to builtins.removeAttrs"));
   const keptNames: string[] = [];
   const kept: Attr[] = [];
   for (let i = 0; i < attrs.names.length; i++) {
@@ -82,22 +81,24 @@ definePrimOp("removeAttrs", 2, ([s, names], pos) => {
   return NixAttrs.fromSorted(keptNames, kept);
 });
 
-definePrimOp("__listToAttrs", 1, ([xs], pos) => {
-  const m = new Map<string, Attr>();
-  for (const item of forceList(xs!, pos)) {
-    const entry = forceAttrs(item, pos);
-    const nameAttr = requireAttr(entry, "name", "listToAttrs", pos);
-    const name = forceStringNoCtx(nameAttr.value, nameAttr.pos !== 0 ? nameAttr.pos : pos);
-    if (m.has(name)) continue; // the first occurrence wins
-    const valueAttr = requireAttr(entry, "value", "listToAttrs", pos);
-    m.set(name, valueAttr);
+definePrimOp("__listToAttrs", 1, ([xs]) => {
+  // All names first, then the `value` of each first occurrence (current CppNix's order of errors).
+  const firsts = new Map<string, NixAttrs>();
+  const pair = "in a {name=...; value=...;} pair";
+  for (const item of forceList(xs!, 0, "while evaluating the argument passed to builtins.listToAttrs")) {
+    const entry = forceAttrs(item, 0, "while evaluating an element of the list passed to builtins.listToAttrs");
+    const nameAttr = requireAttr(entry, "name", pair);
+    const name = forceStringNoCtx(nameAttr.value, nameAttr.pos, "while evaluating the `name` attribute of an element of the list passed to builtins.listToAttrs");
+    if (!firsts.has(name)) firsts.set(name, entry); // the first occurrence wins
   }
+  const m = new Map<string, Attr>();
+  for (const [name, entry] of [...firsts].sort((p, q) => (p[0] < q[0] ? -1 : p[0] > q[0] ? 1 : 0))) m.set(name, requireAttr(entry, "value", pair));
   return new NixAttrs(m);
 });
 
-definePrimOp("__intersectAttrs", 2, ([a, b], pos) => {
-  const x = forceAttrs(a!, pos);
-  const y = forceAttrs(b!, pos);
+definePrimOp("__intersectAttrs", 2, ([a, b]) => {
+  const x = forceAttrs(a!, 0, first("intersectAttrs"));
+  const y = forceAttrs(b!, 0, second("intersectAttrs"));
   // Both name lists are sorted: a merge join keeps the result sorted.
   const names: string[] = [];
   const attrs: Attr[] = [];
@@ -117,34 +118,27 @@ definePrimOp("__intersectAttrs", 2, ([a, b], pos) => {
   return NixAttrs.fromSorted(names, attrs);
 });
 
-definePrimOp("__catAttrs", 2, ([name, xs], pos) => {
-  const n = forceStringNoCtx(name!, pos);
+definePrimOp("__catAttrs", 2, ([name, xs]) => {
+  const n = forceStringNoCtx(name!, 0, first("catAttrs"));
   const out: Lazy[] = [];
-  for (const item of forceList(xs!, pos)) {
-    const a = forceAttrs(item, pos).getAttr(n);
+  for (const item of forceList(xs!, 0, second("catAttrs"))) {
+    const a = forceAttrs(item, 0, "while evaluating an element in the list passed as second argument to builtins.catAttrs").getAttr(n);
     if (a !== undefined) out.push(a.value);
   }
   return out;
 });
 
-definePrimOp("__mapAttrs", 2, ([f, s], pos) => {
-  const attrs = forceAttrs(s!, pos);
-  const mapped = attrs.attrs.map((a, i) => new Attr(lazyCall(f!, [attrs.names[i]!, a.value], pos), 0));
+definePrimOp("__mapAttrs", 2, ([f, s]) => {
+  const attrs = forceAttrs(s!, 0, second("mapAttrs"));
+  const mapped = attrs.attrs.map((a, i) => new Attr(lazyCall(f!, [attrs.names[i]!, a.value], 0), 0));
   return NixAttrs.fromSorted(attrs.names, mapped);
 });
 
-definePrimOp("__zipAttrsWith", 2, ([f, xs], pos) => {
-  forceFunction(f!, pos);
-  const list = forceList(xs!, pos);
+definePrimOp("__zipAttrsWith", 2, ([f, xs]) => {
+  forceFunction(f!, 0, first("zipAttrsWith"));
+  const list = forceList(xs!, 0, second("zipAttrsWith"));
   const groups = new Map<string, Lazy[]>();
-  const sets = list.map((item) => {
-    try {
-      return forceAttrs(item, 0);
-    } catch (err) {
-      if (err instanceof NixTypeError) err.addTrace(pos, "while invoking 'zipAttrsWith'");
-      throw err;
-    }
-  });
+  const sets = list.map((item) => forceAttrs(item, 0, "while evaluating a value of the list passed as second argument to builtins.zipAttrsWith"));
   for (const attrs of sets) {
     for (let i = 0; i < attrs.names.length; i++) {
       const k = attrs.names[i]!;
@@ -154,6 +148,6 @@ definePrimOp("__zipAttrsWith", 2, ([f, xs], pos) => {
     }
   }
   const m = new Map<string, Attr>();
-  for (const [k, g] of groups) m.set(k, new Attr(lazyCall(f!, [k, g], pos), 0));
+  for (const [k, g] of groups) m.set(k, new Attr(lazyCall(f!, [k, g], 0), 0));
   return new NixAttrs(m);
 });

@@ -15,8 +15,10 @@ import {
   force,
   forceAttrs,
   forceDeep,
+  forceFunction,
   forceList,
   lessThan,
+  printErrorValue,
   stringBytes,
   type Lazy,
   type Value,
@@ -78,24 +80,59 @@ class KeySet {
   }
 }
 
-definePrimOp("__genericClosure", 1, ([arg], pos) => {
-  const args = forceAttrs(arg!, pos);
-  const startSet = requireAttr(args, "startSet", "genericClosure", pos);
-  const work: Lazy[] = forceList(startSet.value, pos).slice();
-  const op = requireAttr(args, "operator", "genericClosure", pos);
-  const operator = force(op.value, pos);
+definePrimOp("__genericClosure", 1, ([arg]) => {
+  const inArg = "in the attrset passed as argument to builtins.genericClosure";
+  const args = forceAttrs(arg!, 0, "while evaluating the first argument passed to builtins.genericClosure");
+  const startSet = requireAttr(args, "startSet", inArg);
+  const start = forceList(startSet.value, 0, "while evaluating the 'startSet' attribute passed as argument to builtins.genericClosure");
+  if (start.length === 0) return start;
+  const work: Lazy[] = start.slice();
+  const op = requireAttr(args, "operator", inArg);
+  const operator = forceFunction(op.value, 0, "while evaluating the 'operator' attribute passed as argument to builtins.genericClosure");
   const done = new KeySet();
   const result: Lazy[] = [];
   for (let i = 0; i < work.length; i++) {
     const e = work[i]!;
-    const attrs = forceAttrs(e, pos);
-    const key = attrs.getAttr("key");
-    if (key === undefined) throw new EvalError("attribute 'key' required", pos);
-    if (!done.insert(force(key.value, pos), pos)) continue;
+    let key: Value;
+    try {
+      const attrs = forceAttrs(e, 0);
+      const k = attrs.getAttr("key");
+      if (k === undefined) throw new NixTypeError("attribute 'key' missing");
+      key = k.value as Value;
+    } catch (err) {
+      if (err instanceof EvalError) err.addTrace(0, `in genericClosure element ${printErrorValue(e)}`);
+      throw err;
+    }
+    key = force(key);
+    try {
+      if (!done.insert(key, 0)) continue;
+    } catch (err) {
+      if (err instanceof EvalError) {
+        // Name the element whose key could not be compared with this one.
+        const other = result.find((r) => {
+          try {
+            lessThan(key, force((force(r) as NixAttrs).getAttr("key")!.value), 0);
+            return false;
+          } catch {
+            return true;
+          }
+        });
+        if (other !== undefined) {
+          err.addTrace(0, `with element ${printErrorValue(other)}`);
+          err.addTrace(0, `while comparing element ${printErrorValue(e)}`);
+        } else err.addTrace(0, `while checking key of element ${printErrorValue(e)}`);
+      }
+      throw err;
+    }
     result.push(e);
-    for (const next of forceList(call(operator, [e], pos), pos)) {
-      force(next, pos);
-      work.push(next);
+    try {
+      for (const next of forceList(call(operator, [e], 0), 0, "while evaluating the return value of the `operator` passed to builtins.genericClosure")) {
+        force(next);
+        work.push(next);
+      }
+    } catch (err) {
+      if (err instanceof EvalError) err.addTrace(0, `while calling operator on genericClosure element ${printErrorValue(e)}`);
+      throw err;
     }
     // Drop processed items now and then so long closures do not keep them alive.
     if (i > 4096 && i * 2 > work.length) {

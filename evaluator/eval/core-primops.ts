@@ -34,30 +34,30 @@ defineConstant("true", true);
 defineConstant("false", false);
 defineConstant("null", null);
 
+// Errors name the operand (current CppNix's frames) and carry no position: the "while calling" frame has it.
 definePrimOp("__sub", 2, (args, pos) => {
   const x = force(args[0]!, pos);
   const y = force(args[1]!, pos);
-  if (typeof x === "bigint" && typeof y === "bigint") return subInts(x, y, pos);
-  if (typeof x === "number" || typeof y === "number") return forceFloat(x, pos) - forceFloat(y, pos);
-  return subInts(forceInt(x, pos), forceInt(y, pos), pos);
+  if (typeof x === "bigint" && typeof y === "bigint") return subInts(x, y);
+  if (typeof x === "number" || typeof y === "number") return forceFloat(x, 0, "while evaluating the first argument of the subtraction") - forceFloat(y, 0, "while evaluating the second argument of the subtraction");
+  return subInts(forceInt(x, 0, "while evaluating the first argument of the subtraction"), forceInt(y, 0, "while evaluating the second argument of the subtraction"));
 });
 
 definePrimOp("__mul", 2, (args, pos) => {
   const x = force(args[0]!, pos);
   const y = force(args[1]!, pos);
-  if (typeof x === "number" || typeof y === "number") return forceFloat(x, pos) * forceFloat(y, pos);
-  return mulInts(forceInt(x, pos), forceInt(y, pos), pos);
+  if (typeof x === "number" || typeof y === "number") return forceFloat(x, 0, "while evaluating the first of the multiplication") * forceFloat(y, 0, "while evaluating the second argument of the multiplication");
+  return mulInts(forceInt(x, 0, "while evaluating the first argument of the multiplication"), forceInt(y, 0, "while evaluating the second argument of the multiplication"));
 });
 
 definePrimOp("__div", 2, ([a, b], pos) => {
   const x = force(a!, pos);
   const y = force(b!, pos);
-  if (forceFloat(y, pos) === 0) throw new EvalError("division by zero", pos);
-  if (typeof x === "number" || typeof y === "number") return forceFloat(x, pos) / forceFloat(y, pos);
-  const i1 = forceInt(x, pos);
-  const i2 = forceInt(y, pos);
-  if (i1 === -(1n << 63n) && i2 === -1n) throw new EvalError("overflow in integer division", pos);
-  return divInts(i1, i2, pos);
+  if (forceFloat(y, 0, "while evaluating the second operand of the division") === 0) throw new EvalError("division by zero");
+  if (typeof x === "number" || typeof y === "number") return forceFloat(x, 0, "while evaluating the first operand of the division") / forceFloat(y, 0, "while evaluating the second operand of the division");
+  const i1 = forceInt(x, 0, "while evaluating the first operand of the division");
+  const i2 = forceInt(y, 0, "while evaluating the second operand of the division");
+  return divInts(i1, i2);
 });
 
 definePrimOp("__lessThan", 2, (args, pos) => {

@@ -14,9 +14,11 @@ import {
   EMPTY_CONTEXT,
   mergeContext,
   showType,
+  typeOf,
   type Lazy,
   type Value,
 } from "./value.js";
+import { printErrorValue } from "./error-format.js";
 import { EvalError, NixTypeError, typeError, typeErrorAt } from "./errors.js";
 import { callFunction, force, forceThunk } from "./interpreter.js";
 import { evalState } from "./state.js";
@@ -224,8 +226,18 @@ function eqLazy(a: Lazy, b: Lazy): boolean {
 
 // ---------------------------------------------------------------- ordering
 
-/** `a < b` as CppNix's CompareValues (`__lessThan`, `sort`). */
-export function lessThan(a: Value, b: Value, pos = 0): boolean {
+/** `a < b` as CppNix's CompareValues (`__lessThan`, `sort`); `ctx` names the comparison in an error's trace. */
+export function lessThan(a: Value, b: Value, pos = 0, ctx?: string): boolean {
+  if (ctx === undefined) return compareValues(a, b, pos);
+  try {
+    return compareValues(a, b, pos);
+  } catch (err) {
+    if (err instanceof EvalError) err.addTrace(0, ctx);
+    throw err;
+  }
+}
+
+function compareValues(a: Value, b: Value, pos: number): boolean {
   if (typeof a === "bigint") {
     if (typeof b === "bigint") return a < b;
     if (typeof b === "number") return Number(a) < b;
@@ -244,10 +256,12 @@ export function lessThan(a: Value, b: Value, pos = 0): boolean {
       if (i === a.length) return true;
       const x = force(a[i]!, pos);
       const y = force(b[i]!, pos);
-      if (!eqLazy(a[i]!, b[i]!)) return lessThan(x, y, pos);
+      if (!eqLazy(a[i]!, b[i]!)) return lessThan(x, y, pos, "while comparing two list elements");
     }
   }
-  throw new EvalError(`cannot compare ${showType(a)} with ${showType(b)}`, pos);
+  const values = `${printErrorValue(a)} and ${printErrorValue(b)}`;
+  if (typeOf(a) !== typeOf(b)) throw new EvalError(`cannot compare ${showType(a)} with ${showType(b)}; values are ${values}`);
+  throw new EvalError(`cannot compare ${showType(a)} with ${showType(b)}; values of that type are incomparable (values are ${values})`);
 }
 
 // ---------------------------------------------------------------- integers
@@ -266,6 +280,13 @@ export function addInts(a: bigint, b: bigint, pos = 0): bigint {
 
 export function subInts(a: bigint, b: bigint, pos = 0): bigint {
   return checked(a - b, "subtracting", a, "-", b, pos);
+}
+
+/** `a - b` as the desugared `__sub` call does it: an overflow is reported as inside that builtin. */
+export function subIntsCall(a: bigint, b: bigint, pos: number): bigint {
+  const r = a - b;
+  if (r < MIN_INT || r > MAX_INT) throw new EvalError(`integer overflow in subtracting ${a} - ${b}`).addTrace(pos, "while calling the 'sub' builtin");
+  return r;
 }
 
 export function mulInts(a: bigint, b: bigint, pos = 0): bigint {

@@ -22,7 +22,7 @@ import {
   type Value,
 } from "../value.js";
 import { AssertionError, EvalError, typeError } from "../errors.js";
-import { eqValues, forceStringNoCtx, addInts, subInts } from "../operations.js";
+import { eqValues, forceStringNoCtx, addInts, subIntsCall } from "../operations.js";
 import { showExpr } from "../../syntax/show.js";
 import {
   callFunction,
@@ -280,7 +280,7 @@ function compileCall(e: CallExpr): Code {
         if (fn === subOp || fn === lessThanOp) {
           const x = a instanceof Thunk ? forceThunk(a, pos) : a;
           const y = b instanceof Thunk ? forceThunk(b, pos) : b;
-          if (typeof x === "bigint" && typeof y === "bigint") return fn === subOp ? subInts(x, y, pos) : x < y;
+          if (typeof x === "bigint" && typeof y === "bigint") return fn === subOp ? subIntsCall(x, y, pos) : x < y;
           return callPrimOp(fn, [x, y], pos);
         }
         if (fn.arity === 2) return callPrimOp(fn, [a, b], pos);
