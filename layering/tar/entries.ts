@@ -28,6 +28,15 @@ export interface StoreTreeSource {
   pathEntries(storePath: string, logical: Buffer): AsyncIterable<TarEntry>;
 }
 
+/**
+ * Looks inside store paths without reading contents (for the customisation layer):
+ * what `lstat` and `readdir` of an absolute path in `/nix/store` would say.
+ */
+export interface StoreTreeInspector {
+  kind(path: Buffer): Promise<"dir" | "file" | "link" | undefined>;
+  list(path: Buffer): Promise<Buffer[]>;
+}
+
 /** Store paths read from a directory holding `nix/store/…`. */
 export function diskTreeSource(storeRoot: string): StoreTreeSource {
   return { pathEntries: (_storePath, logical) => walk(Buffer.concat([Buffer.from(storeRoot), Buffer.from("/"), logical]), logical) };

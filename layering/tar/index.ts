@@ -7,6 +7,7 @@ export {
   MODE_SYMLINK,
   diskTreeSource,
   storePathEntries,
+  type StoreTreeInspector,
   type StoreTreeSource,
   type TarEntry,
 } from "./entries.js";

@@ -100,3 +100,43 @@ test("castore and unpacked store give the same layer entries and digests", async
   assert.deepEqual(await layerDigest(castoreTreeSource(castore), [single, paths[0]!]), await layerDigest(root, [single, paths[0]!]));
   await assert.rejects(layerDigest(castoreTreeSource(castore), [storePathFor("absent")]), /neither on disk nor in the castore/);
 });
+
+test("the castore inspector answers lstat and readdir as the unpacked store does", async () => {
+  const { lstatSync, readdirSync, symlinkSync, mkdirSync: mkdir, writeFileSync } = await import("node:fs");
+  const root = tempDir("castore-inspect");
+  mkdirSync(join(root, "nix", "store"), { recursive: true });
+  const castore = new Castore(new FsCastoreBackend(tempDir("castore-inspect-cas")));
+  const tree = storePathFor("inspect-tree");
+  writeRandomTree(join(root, tree), 11, { nodes: 120 });
+  // Symlinks in the middle of a path: relative inside the path, absolute into another store path.
+  const lib = storePathFor("inspect-lib");
+  mkdir(join(root, lib, "lib", "deep"), { recursive: true });
+  writeFileSync(join(root, lib, "lib", "deep", "libx.so"), "x");
+  const app = storePathFor("inspect-app");
+  mkdir(join(root, app, "real", "bin"), { recursive: true });
+  writeFileSync(join(root, app, "real", "bin", "app"), "#!/bin/sh\n");
+  symlinkSync("real/bin", join(root, app, "bin"));
+  symlinkSync(`${lib}/lib`, join(root, app, "lib"));
+  for (const p of [tree, lib, app]) await castore.addPath(p, join(root, p));
+  const inspect = castoreTreeSource(castore);
+
+  // Every node of the random tree, walked without following symlinks.
+  const walk = async (logical: Buffer): Promise<void> => {
+    const physical = Buffer.concat([Buffer.from(root), logical]);
+    const stats = lstatSync(physical);
+    const expected = stats.isDirectory() ? "dir" : stats.isSymbolicLink() ? "link" : "file";
+    assert.equal(await inspect.kind(logical), expected, logical.toString());
+    if (expected !== "dir") return;
+    const names = readdirSync(physical, { encoding: "buffer" }).sort(Buffer.compare);
+    assert.deepEqual((await inspect.list(logical)).sort(Buffer.compare), names, logical.toString());
+    for (const name of names) await walk(Buffer.concat([logical, Buffer.from("/"), name]));
+  };
+  await walk(Buffer.from(tree));
+
+  assert.equal(await inspect.kind(Buffer.from(`${app}/bin`)), "link");
+  assert.equal(await inspect.kind(Buffer.from(`${app}/bin/app`)), "file");
+  assert.equal(await inspect.kind(Buffer.from(`${app}/lib/deep/libx.so`)), "file");
+  assert.deepEqual(await inspect.list(Buffer.from(`${app}/lib/deep`)), [Buffer.from("libx.so")]);
+  assert.equal(await inspect.kind(Buffer.from(`${app}/nothing`)), undefined);
+  assert.equal(await inspect.kind(Buffer.from(`${storePathFor("absent")}/bin`)), undefined);
+});
