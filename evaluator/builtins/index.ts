@@ -25,3 +25,4 @@ export { setTomlTimestamps } from "./toml-builtin.js";
 export { NIX_VERSION } from "./env.js";
 export { stableSort } from "./stable-sort.js";
 export { baseNameOf } from "./files.js";
+export { utf8Problem } from "./json-toml-xml.js";

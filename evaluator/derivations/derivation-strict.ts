@@ -9,8 +9,10 @@
 import {
   DerivationRender,
   makeFixedOutputPath,
-  makeOutputPath,
+  outputPathName,
   parseStorePath,
+  sha256Hex,
+  storePathFromHex,
   type Derivation,
   type DerivationOutput,
   type FileIngestionMethod,
@@ -30,15 +32,14 @@ import {
   forceList,
   forceString,
   forceStringNoCtx,
-  getPrimOp,
   stringBytes,
   stringContext,
-  type Lazy,
 } from "../eval/index.js";
 import { jsonQuote } from "../builtins/support/index.js";
 import { parseHashAllowEmpty, parseHashTypeOpt } from "./hash-parse.js";
 import { drvState } from "./drv-state.js";
 import { storeCall } from "./eval-store.js";
+import { structuredJson } from "./structured-json.js";
 
 const WHITESPACE = /[ \t\n\r]+/;
 const COERCE_ENV = { coerceMore: true, copyToStore: true } as const;
@@ -56,11 +57,6 @@ function addContext(into: Set<string>, v: string | NixString): string {
   return stringBytes(v);
 }
 
-function toJsonText(v: Lazy, pos: number, context: Set<string>): string {
-  const toJSON = getPrimOp("__toJSON");
-  if (toJSON === undefined) throw new EvalError("__structuredAttrs needs builtins.toJSON");
-  return addContext(context, forceString(toJSON.impl([v], pos), pos));
-}
 
 interface Collected {
   drv: Derivation;
@@ -115,7 +111,7 @@ function collectAttributes(attrs: NixAttrs, drvName: string, posDrvName: number,
         }
       } else if (json !== null) {
         if (key === "__structuredAttrs") continue;
-        json.push(jsonQuote(key) + ":" + toJsonText(attr.value, pos, context));
+        json.push(jsonQuote(key) + ":" + structuredJson(attr.value, pos, context));
         if (key === "builder") drv.builder = addContext(context, forceString(attr.value, posDrvName));
         else if (key === "system") drv.platform = forceStringNoCtx(attr.value, posDrvName);
         else if (key === "outputHash") c.outputHash = forceStringNoCtx(attr.value, posDrvName);
@@ -240,23 +236,21 @@ export function instantiateDerivation(attrs: NixAttrs, pos: number): { drvPath: 
   // final hash (computed only if a dependent asks for it).
   const render = new DerivationRender(drv);
   if (c.outputHash === undefined) {
-    const hashModulo = hasher.hashModulo(drv, true, render);
+    const hashModulo = hasher.hashModuloHex(drv, true, render);
+    const storeDir = store.storeDir;
     for (const o of c.outputs) {
-      const path = storeCall(() => outputPath(o, hashModulo, drvName, store.storeDir));
+      const path = storeCall(() => storePathFromHex(`output:${o}`, hashModulo, outputPathName(drvName, o), storeDir));
       drv.env.set(o, path);
       drv.outputs.get(o)!.path = path;
     }
   }
 
-  const drvPath = store.writeDerivation(drv, drvName, render.text());
-  hasher.rememberLazily(drvPath, () => hasher.hashModulo(drv, false, render));
+  const text = render.text();
+  const drvPath = store.writeDerivation(drv, drvName, text, sha256Hex(text, render.ascii));
+  hasher.rememberLazily(drvPath, () => hasher.hashModuloHex(drv, false, render));
   // Dependents name it in their contexts: a path made here needs no parsing there.
   checkedPaths.add(drvPath);
   return { drvPath, drv };
-}
-
-function outputPath(output: string, hashModulo: Hash, drvName: string, storeDir: string): string {
-  return makeOutputPath(output, hashModulo, drvName, storeDir).render(storeDir);
 }
 
 definePrimOp("derivationStrict", 1, ([arg], pos) => {

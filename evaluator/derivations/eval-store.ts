@@ -12,7 +12,7 @@ import {
   DEFAULT_STORE_DIR,
   DerivationParseError,
   derivationStorePath,
-  derivationStorePathFromText,
+  derivationPathFromText,
   hashBytes,
   makeFixedOutputPath,
   makeTextPath,
@@ -33,9 +33,10 @@ export interface EvalStore extends StoreBackend {
   addToStore(physicalPath: string, name: string, method: FileIngestionMethod, filter?: PathFilter): string;
   /**
    * A store derivation (its output paths already filled in); returns the .drv path.
-   * `text` is its rendering when the caller has it, with input paths it checked.
+   * `text` is its rendering when the caller has it, with input paths it checked,
+   * and `textHex` the text's sha256 (base16) when known.
    */
-  writeDerivation(drv: Derivation, drvName: string, text?: string): string;
+  writeDerivation(drv: Derivation, drvName: string, text?: string, textHex?: string): string;
   /** True when the store path exists (is valid) in this store. */
   isValidPath(storePath: string): boolean;
   /** The references of a store path, as far as this store knows them. */
@@ -81,12 +82,12 @@ export class ComputingEvalStore implements EvalStore {
     return storeCall(() => makeFixedOutputPath(name, method, hash, {}, this.storeDir)).render(this.storeDir);
   }
 
-  writeDerivation(drv: Derivation, drvName: string, text?: string): string {
+  writeDerivation(drv: Derivation, drvName: string, text?: string, textHex?: string): string {
     const path = storeCall(() =>
       text === undefined
-        ? derivationStorePath(drv, drvName, this.storeDir)
-        : derivationStorePathFromText(text, [...drv.inputSrcs, ...drv.inputDrvs.keys()], drvName, this.storeDir),
-    ).render(this.storeDir);
+        ? derivationStorePath(drv, drvName, this.storeDir).render(this.storeDir)
+        : derivationPathFromText(text, [...drv.inputSrcs, ...drv.inputDrvs.keys()], drvName, this.storeDir, textHex),
+    );
     this.derivations.set(path, drv);
     return path;
   }
@@ -163,8 +164,8 @@ export class CachingEvalStore implements EvalStore {
     return path;
   }
 
-  writeDerivation(drv: Derivation, drvName: string, text?: string): string {
-    return this.inner.writeDerivation(drv, drvName, text);
+  writeDerivation(drv: Derivation, drvName: string, text?: string, textHex?: string): string {
+    return this.inner.writeDerivation(drv, drvName, text, textHex);
   }
 
   isValidPath(storePath: string): boolean {

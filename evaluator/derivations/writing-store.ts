@@ -9,6 +9,7 @@ import { copyFileSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkS
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  Hash,
   hashBytes,
   makeFixedOutputPath,
   parseStorePath,
@@ -108,13 +109,14 @@ export class WritingEvalStore implements EvalStore {
     return path;
   }
 
-  writeDerivation(drv: Derivation, drvName: string, rendered?: string): string {
-    const path = this.computing.writeDerivation(drv, drvName, rendered);
+  writeDerivation(drv: Derivation, drvName: string, rendered?: string, renderedHex?: string): string {
+    const path = this.computing.writeDerivation(drv, drvName, rendered, renderedHex);
     if (!this.writer.isValidPath(path)) {
       const text = bytes(rendered ?? renderDerivation(drv));
       const references = [...drv.inputSrcs, ...drv.inputDrvs.keys()].sort();
       for (const r of references) parseStorePath(r, this.storeDir);
-      this.writer.addText(path, text, references, { type: "text", hash: hashBytes("sha256", text) });
+      const hash = rendered !== undefined && renderedHex !== undefined ? new Hash("sha256", Buffer.from(renderedHex, "hex")) : hashBytes("sha256", text);
+      this.writer.addText(path, text, references, { type: "text", hash });
     }
     return path;
   }

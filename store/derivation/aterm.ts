@@ -1,10 +1,48 @@
 import { compareBytes, type Derivation, type DerivationOutput } from "./derivation.js";
 
+/** Characters a .drv string escapes, or any non-ASCII byte (the slow path notes those). */
+const SPECIAL = /["\\\n\r\t]|[\x80-\uffff]/;
 const NEEDS_ESCAPE = /["\\\n\r\t]/;
+const NON_ASCII = /[\x80-\uffff]/;
+
+/** Set when a quoted string had a byte above 0x7f since the last reset (see DerivationRender.ascii). */
+let sawNonAscii = false;
+
+let scratch = Buffer.allocUnsafe(1 << 16);
+
+/** Escapes `s` byte by byte (long strings with many escapes, e.g. structured attributes' JSON). */
+function escapeLong(s: string): string {
+  const n = s.length;
+  if (scratch.length < 2 * n + 2) scratch = Buffer.allocUnsafe(2 * n + 2);
+  const out = scratch;
+  let o = 0;
+  out[o++] = 0x22;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x22 || c === 0x5c) {
+      out[o++] = 0x5c;
+      out[o++] = c;
+    } else if (c === 0x0a) {
+      out[o++] = 0x5c;
+      out[o++] = 0x6e;
+    } else if (c === 0x0d) {
+      out[o++] = 0x5c;
+      out[o++] = 0x72;
+    } else if (c === 0x09) {
+      out[o++] = 0x5c;
+      out[o++] = 0x74;
+    } else out[o++] = c;
+  }
+  out[o++] = 0x22;
+  return out.toString("latin1", 0, o);
+}
 
 /** Escapes a string the way .drv files quote them (most strings need no escape at all). */
 function quote(s: string): string {
+  if (!SPECIAL.test(s)) return '"' + s + '"';
+  if (NON_ASCII.test(s)) sawNonAscii = true;
   if (!NEEDS_ESCAPE.test(s)) return '"' + s + '"';
+  if (s.length > 256) return escapeLong(s);
   let r = s;
   if (r.includes("\\")) r = r.replaceAll("\\", "\\\\");
   if (r.includes('"')) r = r.replaceAll('"', '\\"');
@@ -70,10 +108,15 @@ export class DerivationRender {
   private readonly outputNames: string[];
   /** Indices in `envParts` of the entries named after outputs. */
   private readonly outputEnv: number[] = [];
+  /** Whether middle and envParts are ASCII (then the text can be hashed as a JS string). */
+  private readonly bodyAscii: boolean;
   /** hashDerivationModulo's replacement of the input derivations, once computed. */
   hashedInputs: string | undefined;
+  /** Whether the text the last `text` call returned is ASCII. */
+  ascii = false;
 
   constructor(private readonly drv: Derivation) {
+    sawNonAscii = false;
     this.middle = `${quoteList([...drv.inputSrcs].sort(compareBytes))},${quote(drv.platform)},${quote(drv.builder)},${quoteList(drv.args)},`;
     this.envKeys = sortedKeys(drv.env);
     this.outputNames = sortedKeys(drv.outputs);
@@ -81,17 +124,22 @@ export class DerivationRender {
       if (drv.outputs.has(key)) this.outputEnv.push(i);
       return `(${quote(key)},${quote(drv.env.get(key)!)})`;
     });
+    this.bodyAscii = !sawNonAscii;
   }
 
   /** The ATerm with the given input derivations part (`renderInputDrvs`) or the derivation's own. */
   text(options: { maskOutputs?: boolean; inputDrvs?: string } = {}): string {
     const mask = options.maskOutputs === true;
+    sawNonAscii = false;
     for (const i of this.outputEnv) {
       const key = this.envKeys[i]!;
       this.envParts[i] = `(${quote(key)},${quote(mask ? "" : this.drv.env.get(key)!)})`;
     }
-    const inputs = options.inputDrvs ?? renderInputDrvs(this.drv.inputDrvs);
-    return `Derive(${renderOutputs(this.drv, this.outputNames, mask)},${inputs},${this.middle}[${this.envParts.join(",")}])`;
+    const given = options.inputDrvs;
+    const inputs = given ?? renderInputDrvs(this.drv.inputDrvs);
+    const outputs = renderOutputs(this.drv, this.outputNames, mask);
+    this.ascii = this.bodyAscii && !sawNonAscii && (given === undefined || !NON_ASCII.test(given));
+    return `Derive(${outputs},${inputs},${this.middle}[${this.envParts.join(",")}])`;
   }
 
   static inputDrvs(inputDrvs: ReadonlyMap<string, readonly string[]>): string {

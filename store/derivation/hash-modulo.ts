@@ -1,8 +1,9 @@
 import { Hash, hashBytes, parseHash, parseHashAlgo } from "../hash.js";
-import { makeFixedOutputPath, makeOutputPath, makeStorePath, makeTextPath } from "../make-store-path.js";
+import { makeFixedOutputPath, makeOutputPath, makeTextPath } from "../make-store-path.js";
 import { DEFAULT_STORE_DIR, StorePath, parseStorePath } from "../store-path.js";
 import { DerivationRender, renderDerivation } from "./aterm.js";
 import { fixedOutput, type Derivation } from "./derivation.js";
+import { sha256Hex, storePathFromHex } from "./fast-hash.js";
 
 /** Loads an input derivation by its .drv path (from the store, or from an evaluator's cache). */
 export type DerivationLoader = (drvPath: string) => Derivation;
@@ -19,7 +20,7 @@ function latin1(s: string): Buffer {
  */
 export class DerivationHasher {
   /** Base16 hashes by .drv path, or how to compute one when first asked. */
-  private readonly memo = new Map<string, string | (() => Hash)>();
+  private readonly memo = new Map<string, string | (() => string)>();
 
   constructor(private readonly load: DerivationLoader) {}
 
@@ -27,7 +28,7 @@ export class DerivationHasher {
   private hexOfPath(drvPath: string): string {
     const known = this.memo.get(drvPath);
     if (typeof known === "string") return known;
-    const hex = (known !== undefined ? known() : this.hashModulo(this.load(drvPath), false)).toBase16();
+    const hex = known !== undefined ? known() : this.hashModuloHex(this.load(drvPath), false);
     this.memo.set(drvPath, hex);
     return hex;
   }
@@ -42,8 +43,8 @@ export class DerivationHasher {
     this.memo.set(drvPath, hash.toBase16());
   }
 
-  /** Seeds the memo with a computation run only if a dependent needs it. */
-  rememberLazily(drvPath: string, compute: () => Hash): void {
+  /** Seeds the memo with a computation (of the base16 hash) run only if a dependent needs it. */
+  rememberLazily(drvPath: string, compute: () => string): void {
     if (!this.memo.has(drvPath)) this.memo.set(drvPath, compute);
   }
 
@@ -52,13 +53,17 @@ export class DerivationHasher {
    * masked and the final hashing.
    */
   hashModulo(drv: Derivation, maskOutputs: boolean, render?: DerivationRender): Hash {
+    return new Hash("sha256", Buffer.from(this.hashModuloHex(drv, maskOutputs, render), "hex"));
+  }
+
+  /** `hashModulo` in base16, the form store paths and dependents' ATerms use. */
+  hashModuloHex(drv: Derivation, maskOutputs: boolean, render?: DerivationRender): string {
     const fixed = fixedOutput(drv);
-    if (fixed) {
-      return hashBytes("sha256", latin1(`fixed:out:${fixed.hashAlgo}:${fixed.hash}:${fixed.path}`));
-    }
+    if (fixed) return sha256Hex(`fixed:out:${fixed.hashAlgo}:${fixed.hash}:${fixed.path}`);
     const r = render ?? new DerivationRender(drv);
     r.hashedInputs ??= this.hashedInputDrvs(drv);
-    return hashBytes("sha256", latin1(r.text({ maskOutputs, inputDrvs: r.hashedInputs })));
+    const text = r.text({ maskOutputs, inputDrvs: r.hashedInputs });
+    return sha256Hex(text, r.ascii);
   }
 
   /** The rendered input derivations with each path replaced by its hash. */
@@ -123,6 +128,19 @@ export function derivationStorePath(drv: Derivation, drvName: string, storeDir =
  * as their base names do. Duplicates count once.
  */
 export function derivationStorePathFromText(text: string, references: readonly string[], drvName: string, storeDir = DEFAULT_STORE_DIR): StorePath {
-  const type = references.length === 0 ? "text" : "text:" + [...new Set(references)].sort().join(":");
-  return makeStorePath(type, hashBytes("sha256", latin1(text)), `${drvName}.drv`, storeDir);
+  return parseStorePath(derivationPathFromText(text, references, drvName, storeDir), storeDir);
+}
+
+/** `derivationStorePathFromText` rendered, computed without StorePath or Hash objects. `textHex`: sha256 of `text` if known. */
+export function derivationPathFromText(text: string, references: readonly string[], drvName: string, storeDir = DEFAULT_STORE_DIR, textHex?: string): string {
+  const type = references.length === 0 ? "text" : "text:" + sortedUnique(references).join(":");
+  return storePathFromHex(type, textHex ?? sha256Hex(text), `${drvName}.drv`, storeDir);
+}
+
+function sortedUnique(items: readonly string[]): string[] {
+  const sorted = [...items].sort();
+  let n = 0;
+  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[n - 1]) sorted[n++] = sorted[i]!;
+  sorted.length = n;
+  return sorted;
 }

@@ -4,7 +4,9 @@ export {
   DerivationHasher,
   derivationStorePath,
   derivationStorePathFromText,
+  derivationPathFromText,
   fillOutputPaths,
   parseOutputHashAlgo,
   type DerivationLoader,
 } from "./hash-modulo.js";
+export { sha256Hex, storePathFromHex } from "./fast-hash.js";

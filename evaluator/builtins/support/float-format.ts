@@ -124,7 +124,34 @@ export function formatGeneral(x: number, precision = 6): string {
 
 /** A float as `nix-instantiate --eval`, `--json`, `--xml`, `toJSON` and `toXML` print it. */
 export function showFloat(x: number): string {
-  return formatGeneral(x, 6);
+  return shortestAsGeneral(x) ?? formatGeneral(x, 6);
+}
+
+/**
+ * `%g` without the exact arithmetic, for the common floats (0.5, 2.25, 1e-3): when
+ * JS's shortest round-trip form has at most 6 significant digits and |x| lies in
+ * [1e-4, 1e6), rounding the exact value to 6 digits gives that same decimal (the
+ * binary value is within half an ulp of it, far below the 6th digit), and `%g`
+ * writes it in fixed notation without trailing zeros — exactly as `String` does.
+ * Undefined for every other float.
+ */
+function shortestAsGeneral(x: number): string | undefined {
+  const a = x < 0 ? -x : x;
+  if (!(a >= 1e-4 && a < 1e6)) return undefined;
+  const s = String(x);
+  let significant = 0;
+  let trailingZeros = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x2d || c === 0x2e) continue; // '-' '.'
+    if (c === 0x30) {
+      if (significant > 0) trailingZeros++;
+      continue;
+    }
+    significant += trailingZeros + 1;
+    trailingZeros = 0;
+  }
+  return significant <= 6 ? s : undefined;
 }
 
 /** `builtins.toString` of a float (`std::to_string`). */

@@ -11,8 +11,12 @@ export type JsonValue = null | boolean | bigint | number | string | JsonValue[] 
 /** Keys in the order they are to be written (toJSON: sorted, as Nix attrsets are). */
 export type JsonObject = Map<string, JsonValue>;
 
+// eslint-disable-next-line no-control-regex
+const JSON_ESCAPED = /["\\\x00-\x1f]/;
+
 /** A string as CppNix's JSON writer quotes it: `"` `\` \n \r \t escaped, other bytes < 0x20 as \u00xx, the rest raw. */
 export function jsonQuote(bytes: string): string {
+  if (!JSON_ESCAPED.test(bytes)) return '"' + bytes + '"';
   let out = '"';
   for (let i = 0; i < bytes.length; i++) {
     const c = bytes.charCodeAt(i);
