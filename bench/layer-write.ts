@@ -1,23 +1,28 @@
 /**
  * Layer writing throughput: our deterministic tar + gzip (level 6, one pass with
- * both digests) against `tar --sort=name -c … | gzip -6` on the same ~200 MB of
+ * both digests) against `tar --sort=name -c … | gzip -6`, and our zstd-3 against
+ * `… | zstd -3 -T0` (all cores; skip with --no-zstd), on the same ~200 MB of
  * generated store paths, measured in the same run. Prints medians in MB/s of tar
  * bytes and the ratio lading/peer (higher is better; the target is > 1).
  *
- *   node dist/bench/layer-write.js [--size-mb N] [--runs N]
+ *   node dist/bench/layer-write.js [--size-mb N] [--runs N] [--no-zstd]
  */
 import { spawnSync } from "node:child_process";
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { finished } from "node:stream/promises";
 import { makeStorePath, hashBytes } from "../store/index.js";
-import { writeStorePathsLayer } from "../layering/index.js";
+import { DEFAULT_COMPRESSION, writeStorePathsLayer, type CompressionSettings } from "../layering/index.js";
 import { mulberry32 as prng } from "../test/helpers/random.js";
 
-function parseOptions(argv: string[]): { sizeMb: number; runs: number } {
-  const options = { sizeMb: 200, runs: 3 };
+function parseOptions(argv: string[]): { sizeMb: number; runs: number; zstd: boolean } {
+  const options = { sizeMb: 200, runs: 3, zstd: true };
   for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--no-zstd") {
+      options.zstd = false;
+      continue;
+    }
     if (argv[i] === "--size-mb" && argv[i + 1]) options.sizeMb = Number(argv[++i]);
     else if (argv[i] === "--runs" && argv[i + 1]) options.runs = Number(argv[++i]);
     else throw new Error(`unknown argument '${argv[i]}'`);
@@ -80,25 +85,27 @@ function generateStore(root: string, sizeMb: number): { paths: string[]; bytes: 
   return { paths, bytes };
 }
 
+const ZSTD: CompressionSettings = { algorithm: "zstd", level: 3 };
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-async function timeOurs(root: string, paths: string[], target: string) {
+async function timeOurs(root: string, paths: string[], target: string, settings: CompressionSettings = DEFAULT_COMPRESSION) {
   const start = process.hrtime.bigint();
   const out = createWriteStream(target);
-  const digests = await writeStorePathsLayer(root, paths, out);
+  const digests = await writeStorePathsLayer(root, paths, out, settings);
   out.end();
   await finished(out);
   return { seconds: Number(process.hrtime.bigint() - start) / 1e9, tarBytes: digests.uncompressedSize, size: digests.size };
 }
 
-function timePeer(root: string, paths: string[], target: string) {
+function timePeer(root: string, paths: string[], target: string, compressor = "gzip -6") {
   const list = join(root, "..", "paths.txt");
   writeFileSync(list, paths.map((p) => p.slice(1)).join("\n") + "\n");
-  const command = `tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@1 -C '${root}' -cf - -T '${list}' | gzip -6 > '${target}'`;
+  const command = `tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@1 -C '${root}' -cf - -T '${list}' | ${compressor} > '${target}'`;
   const start = process.hrtime.bigint();
   const result = spawnSync("sh", ["-c", command], { encoding: "utf8" });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
@@ -115,24 +122,42 @@ async function main(): Promise<void> {
     const { paths, bytes } = generateStore(root, options.sizeMb);
     const ours: number[] = [];
     const theirs: number[] = [];
+    const oursZstd: number[] = [];
+    const theirsZstd: number[] = [];
     let tarBytes = 0;
-    let sizes = [0, 0];
+    let sizes = [0, 0, 0, 0];
     await timeOurs(root, paths, join(base, "warm.tar.gz")); // warm the page cache
+    // Alternated per run (A B A B), so load changes on a shared machine hit all of them.
     for (let i = 0; i < options.runs; i++) {
       const a = await timeOurs(root, paths, join(base, "ours.tar.gz"));
       const b = timePeer(root, paths, join(base, "peer.tar.gz"));
       ours.push(a.seconds);
       theirs.push(b.seconds);
       tarBytes = a.tarBytes;
-      sizes = [a.size, b.size];
+      sizes[0] = a.size;
+      sizes[1] = b.size;
+      if (options.zstd) {
+        const c = await timeOurs(root, paths, join(base, "ours.tar.zst"), ZSTD);
+        const d = timePeer(root, paths, join(base, "peer.tar.zst"), "zstd -3 -T0 -q -c");
+        oursZstd.push(c.seconds);
+        theirsZstd.push(d.seconds);
+        sizes[2] = c.size;
+        sizes[3] = d.size;
+      }
     }
     const mb = tarBytes / 1e6;
-    const oursRate = mb / median(ours);
-    const peerRate = mb / median(theirs);
+    const row = (name: string, seconds: number[], size: number) =>
+      console.log(`  ${name.padEnd(16)} ${median(seconds).toFixed(2)} s  ${(mb / median(seconds)).toFixed(1)} MB/s  compressed ${(size / 1e6).toFixed(1)} MB`);
     console.log(`layer-write: ${paths.length} store paths, ${(bytes / 1e6).toFixed(0)} MB of files, tar ${mb.toFixed(0)} MB, ${options.runs} runs, medians`);
-    console.log(`  lading  ${median(ours).toFixed(2)} s  ${oursRate.toFixed(1)} MB/s  gzip ${(sizes[0]! / 1e6).toFixed(1)} MB`);
-    console.log(`  tar|gzip -6  ${median(theirs).toFixed(2)} s  ${peerRate.toFixed(1)} MB/s  gzip ${(sizes[1]! / 1e6).toFixed(1)} MB`);
-    console.log(`  ratio lading/peer throughput ${(oursRate / peerRate).toFixed(2)} (target > 1)`);
+    row("lading gzip-6", ours, sizes[0]!);
+    row("tar|gzip -6", theirs, sizes[1]!);
+    console.log(`  ratio lading/peer throughput ${(median(theirs) / median(ours)).toFixed(2)} (target > 1)`);
+    if (options.zstd) {
+      row("lading zstd-3", oursZstd, sizes[2]!);
+      row("tar|zstd -3 -T0", theirsZstd, sizes[3]!);
+      console.log(`  zstd ratio lading/peer throughput ${(median(theirsZstd) / median(oursZstd)).toFixed(2)}; lading zstd-3 vs lading gzip-6 ${(median(ours) / median(oursZstd)).toFixed(2)}x`);
+    }
+    console.log(`  load average: ${readFileSync("/proc/loadavg", "utf8").trim()}`);
   } finally {
     rmSync(base, { recursive: true, force: true });
   }
