@@ -1,11 +1,9 @@
 import {
   Castore,
-  encodePathInfo,
   ingestNar,
   parseContentAddress,
   parseHash,
   parseStorePath,
-  pathInfoKey,
   renderContentAddress,
   sortStorePaths,
   dumpNarSync,
@@ -28,13 +26,6 @@ export interface CastorePathInfo {
   deriver?: StorePath;
   sigs: string[];
   ca?: PathInfo["ca"];
-}
-
-/** Optional fields a path record may carry (see CasPathInfo; absent in older records). */
-interface RecordExtras {
-  deriver?: string;
-  sigs?: readonly string[];
-  ca?: string;
 }
 
 /**
@@ -68,7 +59,7 @@ export class CastorePaths implements PathInfoSource {
    */
   async record(info: CastorePathInfo, root: CasNode): Promise<void> {
     const storePath = info.path.render(this.storeDir);
-    const record: CasPathInfo & RecordExtras = {
+    const record: CasPathInfo = {
       storePath,
       root,
       narHash: `sha256:${info.narHash.toBase32()}`,
@@ -78,7 +69,7 @@ export class CastorePaths implements PathInfoSource {
       ...(info.sigs.length > 0 ? { sigs: [...info.sigs].sort() } : {}),
       ...(info.ca ? { ca: renderContentAddress(info.ca) } : {}),
     };
-    await this.castore.backend.put("path", pathInfoKey(storePath), encodePathInfo(record));
+    await this.castore.putRecord(record);
     this.records.set(info.path.baseName, info);
   }
 
@@ -86,7 +77,7 @@ export class CastorePaths implements PathInfoSource {
   async lookup(path: StorePath): Promise<CastorePathInfo | undefined> {
     const known = this.records.get(path.baseName);
     if (known) return known;
-    const record = (await this.castore.pathInfo(path.render(this.storeDir))) as (CasPathInfo & RecordExtras) | undefined;
+    const record = await this.castore.pathInfo(path.render(this.storeDir));
     if (!record) return undefined;
     const info: CastorePathInfo = {
       path,

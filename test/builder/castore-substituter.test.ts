@@ -131,6 +131,10 @@ describe("substitution with a shared castore", { skip }, () => {
       for (const path of closure.all) {
         assert.ok(b.store.isValid(path));
         assert.equal(b.store.queryPathInfo(path)!.narHash.format("base32"), nixQuery("--hash", path)[0]);
+        // Registered as the replica that substituted it did: deriver and signatures kept.
+        const deriver = nixQuery("--deriver", path)[0];
+        assert.equal(b.store.queryPathInfo(path)!.deriver?.render(), deriver === "unknown-deriver" ? undefined : deriver);
+        assert.ok(b.store.queryPathInfo(path)!.sigs.length > 0, "signatures carried over");
       }
       assert.ok(events.some((e) => e.type === "path-start" && e.url === "castore:"));
     } finally {
