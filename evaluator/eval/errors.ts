@@ -92,6 +92,12 @@ export function typeErrorAt(value: Lazy, expected: string, pos: number, ctx?: st
   return ctx === undefined ? err : err.addTrace(pos, ctx);
 }
 
+/** Adds the frame `ctx` at `pos` to an evaluation error (any other error passes through); returns it for `throw`. */
+export function inFrame(err: unknown, pos: number, ctx: string): unknown {
+  if (err instanceof EvalError) err.addTrace(pos, ctx);
+  return err;
+}
+
 /** True for the errors `builtins.tryEval` turns into `{ success = false; }`. */
 export function isCatchable(err: unknown): boolean {
   return err instanceof AssertionError;

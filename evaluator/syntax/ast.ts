@@ -255,8 +255,8 @@ export interface NotExpr {
 }
 
 /**
- * Binary operators CppNix keeps as their own node kinds. `==` and `!=` carry no
- * position in CppNix (`pos` is NO_POS); the others carry the left operand's start.
+ * Binary operators CppNix keeps as their own node kinds; `pos` is the operator
+ * token's (current CppNix; 2.8 had none for `==`/`!=` and the left operand's start for the others).
  * Associativity as in CppNix: `->`, `//`, `++` right; `||`, `&&` left;
  * `==`, `!=` non-associative.
  */

@@ -357,6 +357,8 @@ class Parser {
       const prec = type < 256 ? PREC[type]! : 0;
       if (prec === 0 || prec < minPrec) return left;
       if (prec === lastNonassoc) this.unexpected(this.tok);
+      // Current CppNix places binary operators at the operator token (2.8: at the left operand).
+      const opPos = this.at(this.tok.start);
       this.advance();
       const pos = this.at(start);
       if (type === C_QUESTION) {
@@ -364,18 +366,18 @@ class Parser {
       } else {
         const rightStart = this.tok.start;
         const right = this.parseOp(RIGHT[type] ? prec : prec + 1);
-        left = this.binary(type, pos, left, right, rightStart);
+        left = this.binary(type, opPos, pos, left, right, rightStart);
       }
       lastNonassoc = NONASSOC[type] ? prec : -1;
     }
   }
 
-  private binary(type: number, pos: number, left: Expr, right: Expr, rightStart: number): Expr {
+  private binary(type: number, pos: number, leftPos: number, left: Expr, right: Expr, rightStart: number): Expr {
     switch (type) {
       case T.EQ:
-        return { kind: "binary", op: "==", pos: NO_POS, left, right };
+        return { kind: "binary", op: "==", pos, left, right };
       case T.NEQ:
-        return { kind: "binary", op: "!=", pos: NO_POS, left, right };
+        return { kind: "binary", op: "!=", pos, left, right };
       case T.AND:
         return { kind: "binary", op: "&&", pos, left, right };
       case T.OR:
@@ -392,7 +394,7 @@ class Parser {
           pos,
           forceString: false,
           parts: [left, right],
-          partPos: [pos, this.at(rightStart)],
+          partPos: [leftPos, this.at(rightStart)],
         };
         return e;
       }

@@ -21,7 +21,8 @@ import {
   type ThunkCode,
   type Value,
 } from "../value.js";
-import { AssertionError, EvalError, typeError } from "../errors.js";
+import { EvalError, inFrame, typeError, typeErrorAt } from "../errors.js";
+import { assertionFailure } from "../assert-eq.js";
 import { eqValues, forceStringNoCtx, addInts, subIntsCall } from "../operations.js";
 import { showExpr } from "../../syntax/show.js";
 import {
@@ -87,7 +88,7 @@ function build(e: Expr): Code {
     case "select":
       return compileSelect(e);
     case "if": {
-      const cond = compileBool(e.cond, e.pos);
+      const cond = compileBool(e.cond, "while evaluating a branch condition");
       const then = build(e.then);
       const otherwise = build(e.else);
       return (env) => (cond(env) ? then(env) : otherwise(env));
@@ -116,7 +117,7 @@ function build(e: Expr): Code {
     case "binary":
       return compileBinary(e);
     case "not": {
-      const cond = compileBool(e.expr, 0);
+      const cond = compileBool(e.expr, "in the argument of '!'");
       return (env) => !cond(env);
     }
     case "hasAttr":
@@ -128,12 +129,16 @@ function build(e: Expr): Code {
       return (env) => body(new Env(env, [attrs(env)], prevWith));
     }
     case "assert": {
-      const cond = compileBool(e.cond, e.pos);
+      const cond = compileBool(e.cond, "in the condition of the assert statement");
       const body = build(e.body);
       const pos = e.pos;
       const condExpr = e.cond;
       return (env) => {
-        if (!cond(env)) throw new AssertionError(`assertion '${showExpr(condExpr)}' failed`, pos);
+        if (!cond(env)) {
+          // Failure path only: `a == b` is evaluated again to say where the sides differ.
+          const eq = condExpr.kind === "binary" && condExpr.op === "==" ? { left: () => build(condExpr.left)(env), right: () => build(condExpr.right)(env), pos: condExpr.pos } : undefined;
+          throw assertionFailure(showExpr(condExpr), pos, eq);
+        }
         return body(env);
       };
     }
@@ -232,13 +237,34 @@ function buildLazy(e: Expr): LazyCode {
   return (env) => new Thunk(code, env);
 }
 
-function compileBool(e: Expr, pos: number): (env: Env) => boolean {
+/** A condition (current CppNix's evalBool): any error gets the frame `ctx` at the expression's position. */
+function compileBool(e: Expr, ctx: string): (env: Env) => boolean {
   const code = build(e);
+  const pos = posOf(e);
   return (env) => {
-    const v = code(env);
-    if (typeof v !== "boolean") throw typeError(v, "a Boolean", pos);
+    let v: Value;
+    try {
+      v = code(env);
+    } catch (err) {
+      throw inFrame(err, pos, ctx);
+    }
+    if (typeof v !== "boolean") throw typeErrorAt(v, "a Boolean", pos, ctx);
     return v;
   };
+}
+
+/** An expression's position (CppNix's getPos: literals have none). */
+function posOf(e: Expr): number {
+  return "pos" in e ? e.pos : 0;
+}
+
+/** An operand: any error gets the frame `ctx` at the operand's position (current CppNix's Expr::eval with errorCtx). */
+function evalIn(code: Code, env: Env, pos: number, ctx: string): Value {
+  try {
+    return code(env);
+  } catch (err) {
+    throw inFrame(err, pos, ctx);
+  }
 }
 
 // ---------------------------------------------------------------- calls
@@ -475,48 +501,57 @@ function compileBinary(e: BinaryExpr): Code {
     case "==": {
       const l = build(e.left);
       const r = build(e.right);
-      return (env) => eqValues(l(env), r(env));
+      const lp = posOf(e.left);
+      const rp = posOf(e.right);
+      return (env) => eqValues(evalIn(l, env, lp, "in the left operand of '=='"), evalIn(r, env, rp, "in the right operand of '=='"));
     }
     case "!=": {
       const l = build(e.left);
       const r = build(e.right);
-      return (env) => !eqValues(l(env), r(env));
+      const lp = posOf(e.left);
+      const rp = posOf(e.right);
+      return (env) => !eqValues(evalIn(l, env, lp, "in the left operand of '!='"), evalIn(r, env, rp, "in the right operand of '!='"));
     }
     case "&&": {
-      const l = compileBool(e.left, pos);
-      const r = compileBool(e.right, pos);
+      const l = compileBool(e.left, "in the left operand of '&&'");
+      const r = compileBool(e.right, "in the right operand of '&&'");
       return (env) => l(env) && r(env);
     }
     case "||": {
-      const l = compileBool(e.left, pos);
-      const r = compileBool(e.right, pos);
+      const l = compileBool(e.left, "in the left operand of '||'");
+      const r = compileBool(e.right, "in the right operand of '||'");
       return (env) => l(env) || r(env);
     }
     case "->": {
-      const l = compileBool(e.left, pos);
-      const r = compileBool(e.right, pos);
+      const l = compileBool(e.left, "in the left operand of '->'");
+      const r = compileBool(e.right, "in the right operand of '->'");
       return (env) => !l(env) || r(env);
     }
     case "//": {
       const l = build(e.left);
       const r = build(e.right);
+      const lp = posOf(e.left);
+      const rp = posOf(e.right);
       return (env) => {
-        // CppNix forces both sides without a position.
-        const a = l(env);
-        if (!(a instanceof NixAttrs)) throw typeError(a, "a set");
-        const b = r(env);
-        if (!(b instanceof NixAttrs)) throw typeError(b, "a set");
+        // Current CppNix evaluates the right side first; a non-set gets the operand's frame.
+        const b = evalIn(r, env, rp, "in the right operand of '//'");
+        if (!(b instanceof NixAttrs)) throw typeError(b, "a set", rp, "in the right operand of '//'");
+        const a = evalIn(l, env, lp, "in the left operand of '//'");
+        if (!(a instanceof NixAttrs)) throw typeError(a, "a set", lp, "in the left operand of '//'");
         return a.update(b);
       };
     }
     case "++": {
       const l = build(e.left);
       const r = build(e.right);
+      const lp = posOf(e.left);
+      const rp = posOf(e.right);
+      const ctx = "while evaluating one of the elements to concatenate";
       return (env) => {
-        const a = l(env);
-        if (!Array.isArray(a)) throw typeError(a, "a list", pos);
-        const b = r(env);
-        if (!Array.isArray(b)) throw typeError(b, "a list", pos);
+        const a = evalIn(l, env, lp, "in the left operand of '++'");
+        const b = evalIn(r, env, rp, "in the right operand of '++'");
+        if (!Array.isArray(a)) throw typeError(a, "a list", pos, ctx);
+        if (!Array.isArray(b)) throw typeError(b, "a list", pos, ctx);
         if (a.length === 0) return b;
         if (b.length === 0) return a;
         return a.concat(b);
