@@ -1,5 +1,5 @@
 import { lstat, readdir } from "node:fs/promises";
-import type { TarEntry } from "./tar/index.js";
+import type { StoreTreeInspector, TarEntry } from "./tar/index.js";
 
 /** The package folders merged under `/`, as symlinks into the store. */
 export const MERGED_FOLDERS = ["bin", "etc", "lib", "libexec", "sbin", "share"] as const;
@@ -23,6 +23,8 @@ export const CERT_BUNDLE = "/etc/ssl/certs/ca-bundle.crt";
 export interface CustomisationInput {
   /** Physical directory holding `nix/store/…`. */
   storeRoot: string;
+  /** Looks into store paths instead of `storeRoot` (the castore: paths not on this disk). */
+  tree?: StoreTreeInspector;
   /** The requested packages' output paths, in request order (the first wins a conflict). */
   packages: readonly string[];
   /** Every path of the runtime closure, searched for coreutils, cacert and iana-etc; defaults to `packages`. */
@@ -58,6 +60,7 @@ interface Source {
  */
 export async function buildCustomisation(input: CustomisationInput): Promise<Customisation> {
   const root = dir(0o755);
+  const fs = inspector(input);
   const source = (storePath: string, sub = ""): Source => ({
     physical: Buffer.from(`${input.storeRoot}${storePath}${sub}`),
     logical: Buffer.from(`${storePath}${sub}`),
@@ -67,7 +70,7 @@ export async function buildCustomisation(input: CustomisationInput): Promise<Cus
   const find = async (namePattern: RegExp, file: string): Promise<string | undefined> => {
     for (const path of candidates) {
       if (!namePattern.test(storeName(path))) continue;
-      const kind = await kindOf(source(path, file).physical);
+      const kind = await fs.kind(source(path, file));
       if (kind === "file" || kind === "link") return `${path}${file}`;
     }
     return undefined;
@@ -93,12 +96,12 @@ export async function buildCustomisation(input: CustomisationInput): Promise<Cus
     const providers: Source[] = [];
     for (const pkg of input.packages) {
       const candidate = source(pkg, `/${folder}`);
-      if ((await kindOf(candidate.physical)) === "dir") providers.push(candidate);
+      if ((await fs.kind(candidate)) === "dir") providers.push(candidate);
     }
     if (providers.length === 0) continue;
     let target = root.children.get(folder);
     if (!target) root.children.set(folder, (target = dir(0o755)));
-    if (target.kind === "dir") await mergeInto(target, providers);
+    if (target.kind === "dir") await mergeInto(fs, target, providers);
   }
 
   const bin = root.children.get("bin");
@@ -107,35 +110,47 @@ export async function buildCustomisation(input: CustomisationInput): Promise<Cus
 }
 
 /** Merges the directories `providers` (in precedence order) into `target`. */
-async function mergeInto(target: Extract<Node, { kind: "dir" }>, providers: readonly Source[]): Promise<void> {
-  const listings = await Promise.all(providers.map((p) => readdir(p.physical, { encoding: "buffer" })));
+async function mergeInto(fs: Inspector, target: Extract<Node, { kind: "dir" }>, providers: readonly Source[]): Promise<void> {
+  const listings = await Promise.all(providers.map((p) => fs.list(p)));
   const names = new Map<string, Buffer>();
   for (const listing of listings) for (const name of listing) names.set(name.toString("latin1"), name);
   for (const [key, name] of [...names].sort((a, b) => Buffer.compare(a[1], b[1]))) {
     const having = providers
       .filter((_, i) => listings[i]!.some((n) => n.equals(name)))
       .map((p) => ({ physical: joinBytes(p.physical, name), logical: joinBytes(p.logical, name) }));
-    const firstIsDir = (await kindOf(having[0]!.physical)) === "dir";
+    const firstIsDir = (await fs.kind(having[0]!)) === "dir";
     const existing = target.children.get(key);
     if (existing) {
       // Generated entries win; a generated directory still takes package contents.
-      if (existing.kind === "dir" && firstIsDir) await mergeInto(existing, await onlyDirs(having));
+      if (existing.kind === "dir" && firstIsDir) await mergeInto(fs, existing, await onlyDirs(fs, having));
       continue;
     }
-    const dirs = firstIsDir ? await onlyDirs(having) : [];
+    const dirs = firstIsDir ? await onlyDirs(fs, having) : [];
     if (dirs.length > 1) {
       const sub = dir(0o755);
       target.children.set(key, sub);
-      await mergeInto(sub, dirs);
+      await mergeInto(fs, sub, dirs);
     } else {
       target.children.set(key, { kind: "link", target: having[0]!.logical });
     }
   }
 }
 
-async function onlyDirs(sources: readonly Source[]): Promise<Source[]> {
-  const kinds = await Promise.all(sources.map((s) => kindOf(s.physical)));
+async function onlyDirs(fs: Inspector, sources: readonly Source[]): Promise<Source[]> {
+  const kinds = await Promise.all(sources.map((s) => fs.kind(s)));
   return sources.filter((_, i) => kinds[i] === "dir");
+}
+
+/** lstat / readdir of a store entry: through `tree` when given (by logical path), else on disk. */
+interface Inspector {
+  kind(source: Source): Promise<"dir" | "file" | "link" | undefined>;
+  list(source: Source): Promise<Buffer[]>;
+}
+
+function inspector(input: CustomisationInput): Inspector {
+  const tree = input.tree;
+  if (tree) return { kind: (s) => tree.kind(s.logical), list: (s) => tree.list(s.logical) };
+  return { kind: (s) => kindOf(s.physical), list: (s) => readdir(s.physical, { encoding: "buffer" }) };
 }
 
 async function kindOf(path: Buffer): Promise<"dir" | "file" | "link" | undefined> {

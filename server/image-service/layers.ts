@@ -1,5 +1,13 @@
 import { PassThrough } from "node:stream";
-import { layerKey, writeEntriesLayer, writeStorePathsLayer, type CompressionSettings, type LayerDigests, type TarEntry } from "../../layering/index.js";
+import {
+  layerKey,
+  writeEntriesLayer,
+  writeStorePathsLayer,
+  type CompressionSettings,
+  type LayerDigests,
+  type StoreTreeSource,
+  type TarEntry,
+} from "../../layering/index.js";
 import { LAYERS, parseDigest, type BlobStore, type MetadataCache } from "../../storage/index.js";
 import { metrics } from "../operations/index.js";
 import { KeyedFlight } from "./single-flight.js";
@@ -39,7 +47,7 @@ export class LayerWriter {
   constructor(
     private readonly blobs: BlobStore,
     private readonly cache: MetadataCache,
-    private readonly storeRoot: string,
+    private readonly storeRoot: string | StoreTreeSource,
     readonly compression: CompressionSettings,
   ) {}
 
