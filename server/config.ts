@@ -13,6 +13,12 @@ export interface ServerConfig {
   channel: string;
   /** `LADING_POPULARITY_URL` [`NIX_POPULARITY_URL`]: a file or http(s) URL of popularity JSON. */
   popularityUrl: string | undefined;
+  /**
+   * `LADING_POPULARITY_SET_LIMIT`: without a popularity URL, sets with at most this many
+   * top-level attributes get package-set-wide popularity (default 2000); larger ones
+   * in-closure popularity.
+   */
+  popularitySetLimit: number | undefined;
   /** `LADING_LAYER_BUDGET`: store-path layers per image (default leaves room for child images). */
   layerBudget: number | undefined;
   /** `LADING_ARCHITECTURES` (e.g. `amd64 arm64`): what to build when the package set does not say. */
@@ -45,6 +51,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
     pkgsRepo: pick(env, "LADING_PKGS_REPO", "NIXERY_PKGS_REPO"),
     channel: pick(env, "LADING_CHANNEL", "NIXERY_CHANNEL") ?? "nixos-unstable",
     popularityUrl: pick(env, "LADING_POPULARITY_URL", "NIX_POPULARITY_URL"),
+    popularitySetLimit: positive(env, "LADING_POPULARITY_SET_LIMIT"),
     layerBudget: positive(env, "LADING_LAYER_BUDGET"),
     architectures: architectures(pick(env, "LADING_ARCHITECTURES")),
     clientWaitSeconds: positive(env, "LADING_CLIENT_WAIT") ?? 300,

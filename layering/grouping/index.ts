@@ -11,3 +11,4 @@ export {
 export { parsePopularity, popularityFromGraph, popularityThreshold, scoreOf, packageNameOf } from "./popularity.js";
 export { immediateDominators } from "./dominators.js";
 export { measureSharing, type SharingReport } from "./sharing.js";
+export { popularityFromBuildClosures, popularityJson, type DerivationEdges } from "./set-popularity.js";

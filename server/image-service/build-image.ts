@@ -21,6 +21,7 @@ import type { EvaluationWorker } from "./eval-worker.js";
 import type { ImageRecord, ManifestRef, PlatformRecord } from "./image-record.js";
 import type { LayerWriter } from "./layers.js";
 import type { PackageSetRevision } from "./package-set.js";
+import type { SetPopularity } from "./set-popularity.js";
 
 /** Milliseconds spent in each stage of one cold image build. */
 export interface BuildTimings {
@@ -38,6 +39,8 @@ export interface PipelineContext {
   /** Where evaluation stages new store paths. */
   stagingRoot: string;
   popularity: Popularity | undefined;
+  /** Without `popularity`: package-set-wide counts, computed once per revision (undefined for sets over its limit). */
+  setPopularity?: SetPopularity;
   layerBudget: number;
   /** Evaluates in a worker thread (the server) rather than on the calling thread (tests). */
   evaluator?: EvaluationWorker;
@@ -105,6 +108,7 @@ async function buildPlatform(
   const stagingDir = await mkdtemp(join(ctx.stagingRoot, "eval-"));
   let packages: ResolvedPackage[];
   let architectures: Architecture[] | undefined;
+  let popularity: Popularity | undefined;
   try {
     const input = { dir: pkgs.dir, architecture, packages: request.packages, shell: request.shell, nixpkgs: pkgs.nixpkgs, stagingDir };
     const evaluation = ctx.evaluator
@@ -113,6 +117,7 @@ async function buildPlatform(
     packages = evaluation.packages;
     architectures = evaluation.architectures;
     await commitStaged(ctx.store, evaluation.staged);
+    popularity = ctx.popularity ?? (await ctx.setPopularity?.get(pkgs, architecture));
   } catch (err) {
     // Evaluation is deterministic, so leaving the platform out gives the same image every time.
     if (optional && err instanceof RegistryError) return undefined;
@@ -144,7 +149,7 @@ async function buildPlatform(
     const deriver = ctx.store.queryPathInfo(node)?.deriver;
     if (deriver) derivers.set(node.render(ctx.store.storeDir), deriver.render(ctx.store.storeDir));
   }
-  const groups = groupLayers(nodes, roots, { budget: ctx.layerBudget, ...(ctx.popularity ? { popularity: ctx.popularity } : {}) });
+  const groups = groupLayers(nodes, roots, { budget: ctx.layerBudget, ...(popularity ? { popularity } : {}) });
   const layers: ImageLayer[] = [];
   for (const group of groups) {
     const { layer, reused } = await ctx.layers.storePathsLayer(group.paths);

@@ -49,6 +49,12 @@ export interface EvaluationInput {
   /** An empty directory of the caller's where new store paths (.drv files, sources) are staged. */
   stagingDir: string;
   isValidInStore(storePath: string): boolean;
+  /**
+   * Instead of `packages`: every top-level attribute of the set that evaluates to an
+   * available package (for package-set popularity), unless the set has more than
+   * `limit` top-level attributes.
+   */
+  allPackages?: { limit: number };
 }
 
 export interface Evaluation {
@@ -57,6 +63,8 @@ export interface Evaluation {
   staged: StagedPath[];
   /** Architectures the set declares (`metaPackages.architectures`), or undefined. */
   architectures: Architecture[] | undefined;
+  /** With `allPackages`: how many top-level attributes the set has (packages is empty when over the limit). */
+  setAttributes?: number;
 }
 
 /**
@@ -86,6 +94,11 @@ export function evaluatePackages(input: EvaluationInput): Evaluation {
   });
   if (!(root instanceof NixAttrs)) throw new RegistryError("MANIFEST_UNKNOWN", "the package set is not an attribute set", undefined, 500);
 
+  if (input.allPackages) {
+    const all = setPackages(root, input.allPackages.limit);
+    return { packages: all.packages, staged: writer.stagedPaths(), architectures: undefined, setAttributes: all.attributes };
+  }
+
   const packages: ResolvedPackage[] = [];
   const missing: string[] = [];
   for (const name of input.packages) {
@@ -104,6 +117,26 @@ export function evaluatePackages(input: EvaluationInput): Evaluation {
   if (input.shell) packages.push(...guard("the shell meta-package failed to evaluate", () => shellPackages(root, input.nixpkgs)));
   const architectures = guard("metaPackages.architectures failed to evaluate", () => declaredArchitectures(root));
   return { packages, staged: writer.stagedPaths(), architectures };
+}
+
+/**
+ * Every top-level attribute that is an available package, in name order. One that
+ * fails to evaluate, is not a derivation or is unavailable on this architecture is
+ * left out: evaluation is deterministic, so the same set always gives the same list.
+ */
+function setPackages(root: NixAttrs, limit: number): { packages: ResolvedPackage[]; attributes: number } {
+  const names = root.names;
+  if (names.length > limit) return { packages: [], attributes: names.length };
+  const packages: ResolvedPackage[] = [];
+  for (const name of names) {
+    try {
+      const value = force(root.getAttr(name)!.value);
+      if (isDerivation(value)) packages.push(asPackage(name, name, value));
+    } catch {
+      // Not a package of this set on this architecture.
+    }
+  }
+  return { packages, attributes: names.length };
 }
 
 /** `segments` looked up one by one, each case-insensitively when that is unambiguous. */

@@ -7,3 +7,4 @@ export { buildImageRecord, type BuildTimings, type PipelineContext } from "./bui
 export { RecentBuilds, type BuildEntry } from "./recent-builds.js";
 export { KeyedFlight, type BuildFlight } from "./single-flight.js";
 export { EvaluationWorker } from "./eval-worker.js";
+export { SetPopularity, DEFAULT_SET_POPULARITY_LIMIT } from "./set-popularity.js";

@@ -9,6 +9,7 @@ import { EvaluationWorker } from "./eval-worker.js";
 import { LayerWriter } from "./layers.js";
 import { openPackageSet } from "./package-set.js";
 import { ImageService } from "./service.js";
+import { DEFAULT_SET_POPULARITY_LIMIT, SetPopularity } from "./set-popularity.js";
 
 /** Reads popularity JSON from a file path, `file://` or `http(s)://` URL. */
 export async function loadPopularity(url: string): Promise<Popularity> {
@@ -58,6 +59,14 @@ export async function openImageService(
   const compression = config.layerCompression;
   if (compression.algorithm === "zstd") checkZstdAvailable(); // fail at start-up, not at the first layer
   const evaluator = options.evaluateInWorker === false ? undefined : new EvaluationWorker();
+  const setLimit = config.popularitySetLimit ?? DEFAULT_SET_POPULARITY_LIMIT;
+  const setPopularity = new SetPopularity({
+    store,
+    cache: storage.cache,
+    stagingRoot: join(dataDir, "staging", "popularity"),
+    limit: setLimit,
+    ...(evaluator ? { evaluator } : {}),
+  });
   const service = new ImageService({
     pkgs: openPackageSet({ pkgsPath: config.pkgsPath, pkgsRepo: config.pkgsRepo, channel: config.channel, dataDir }),
     pipeline: {
@@ -67,6 +76,7 @@ export async function openImageService(
       layers: new LayerWriter(storage.blobs, storage.cache, store.root, compression),
       stagingRoot: join(dataDir, "staging", "image"),
       popularity,
+      ...(popularity ? {} : { setPopularity }),
       layerBudget: config.layerBudget ?? DEFAULT_LAYER_BUDGET,
       defaultArchitectures: config.architectures,
       ...(evaluator ? { evaluator } : {}),
@@ -75,7 +85,7 @@ export async function openImageService(
     cache: storage.cache,
     flight: { run: (key, work) => storage.builds.run(key, () => work()) },
     compression,
-    popularitySource: config.popularityUrl ?? "computed",
+    popularitySource: config.popularityUrl ?? `package-set-${setLimit}`,
     clientWaitMs: config.clientWaitSeconds * 1000,
   });
   return {

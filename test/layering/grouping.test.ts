@@ -7,7 +7,10 @@ import {
   immediateDominators,
   layerKey,
   measureSharing,
+  popularityFromBuildClosures,
+  popularityJson,
   type ClosureNode,
+  type DerivationEdges,
   type LayerGroup,
 } from "../../layering/index.js";
 import { closureOf, fakeStorePath } from "./fake-store.js";
@@ -205,5 +208,79 @@ describe("layerKey", () => {
     assert.equal(layerKey(paths, gzip6), layerKey([...paths].reverse(), gzip6));
     assert.notEqual(layerKey(paths, gzip6), layerKey(paths, { algorithm: "gzip", level: 9 }));
     assert.notEqual(layerKey(paths, gzip6), layerKey(paths.slice(1), gzip6));
+  });
+});
+
+describe("popularityFromBuildClosures", () => {
+  /** A random derivation DAG (drv i depends only on later ones), each with one or two outputs. */
+  function randomSet(seed: number, count: number) {
+    const random = seededRandom(seed);
+    const drvs = Array.from({ length: count }, (_, i) => fakeStorePath(`d${seed}-${i}.drv`));
+    const edges = new Map<string, DerivationEdges>();
+    drvs.forEach((drv, i) => {
+      const inputs = new Set<string>();
+      for (let k = Math.floor(random() * 4); k > 0 && i + 1 < count; k--) inputs.add(drvs[i + 1 + Math.floor(random() * (count - i - 1))]!);
+      const outputs = [fakeStorePath(`o${seed}-${i}`)];
+      if (random() < 0.3) outputs.push(fakeStorePath(`o${seed}-${i}-dev`));
+      edges.set(drv, { outputs, inputDrvs: [...inputs] });
+    });
+    return { drvs, edges };
+  }
+
+  it("counts, per output path, the packages whose build closure holds it (checked by per-package reachability)", () => {
+    for (const seed of [1, 2, 3]) {
+      const { drvs, edges } = randomSet(seed, 60);
+      const packages = drvs.filter((_, i) => i % 3 === 0);
+      const popularity = popularityFromBuildClosures([...packages, packages[0]!], (d) => edges.get(d)!);
+      const expected = new Map<string, number>();
+      for (const pkg of packages) {
+        const reach = new Set<string>();
+        const visit = (d: string) => {
+          if (reach.has(d)) return;
+          reach.add(d);
+          edges.get(d)!.inputDrvs.forEach(visit);
+        };
+        visit(pkg);
+        for (const d of reach) for (const out of edges.get(d)!.outputs) expected.set(out, (expected.get(out) ?? 0) + 1);
+      }
+      assert.deepEqual(new Map([...popularity].sort()), new Map([...expected].sort()));
+      // Order of the packages does not matter, and the cached JSON form is canonical.
+      const again = popularityFromBuildClosures(shuffled(packages, seed), (d) => edges.get(d)!);
+      assert.equal(popularityJson(again), popularityJson(popularity));
+    }
+  });
+
+  it("changes grouping: only paths many packages of the set use are promoted, not every path this image shares", () => {
+    // The image: app → libfoo → libc. Within this closure every referenced path looks popular.
+    const nodes = closureOf({ app: { size: MB, refs: ["libfoo"] }, libfoo: { size: MB, refs: ["libc"] }, libc: { size: MB } });
+    const roots = [fakeStorePath("app")];
+    assert.deepEqual(
+      groupLayers(nodes, roots, {}).map((g) => g.paths.length),
+      [1, 1, 1],
+    );
+    // The set: 30 other packages use libc, 20 zlib, 10 ssl, 5 pcre; libfoo and app are used once.
+    const out = (name: string) => fakeStorePath(name);
+    const drv = (name: string) => fakeStorePath(`${name}.drv`);
+    const edges = new Map<string, DerivationEdges>([
+      [drv("libfoo"), { outputs: [out("libfoo")], inputDrvs: [drv("libc")] }],
+      [drv("app"), { outputs: [out("app")], inputDrvs: [drv("libfoo")] }],
+    ]);
+    for (const lib of ["libc", "zlib", "ssl", "pcre"]) edges.set(drv(lib), { outputs: [out(lib)], inputDrvs: [] });
+    const packages = [drv("app")];
+    for (let i = 0; i < 30; i++) {
+      const inputs = [drv("libc"), ...(i < 20 ? [drv("zlib")] : []), ...(i < 10 ? [drv("ssl")] : []), ...(i < 5 ? [drv("pcre")] : [])];
+      edges.set(drv(`other${i}`), { outputs: [out(`other${i}`)], inputDrvs: inputs });
+      packages.push(drv(`other${i}`));
+    }
+    const popularity = popularityFromBuildClosures(packages, (d) => edges.get(d)!);
+    assert.equal(popularity.get(out("libc")), 31);
+    const setWide = groupLayers(nodes, roots, { popularity });
+    assert.deepEqual(
+      setWide.map((g) => g.paths),
+      [[out("libc")], [out("app"), out("libfoo")].sort()],
+    );
+    // Deterministic: the same inputs in another order give the same layers.
+    const reordered = popularityFromBuildClosures(shuffled(packages, 9), (d) => edges.get(d)!);
+    assert.deepEqual(groupLayers(shuffled(nodes, 4), roots, { popularity: reordered }), setWide);
   });
 });
