@@ -1,0 +1,89 @@
+/**
+ * Issue 8's check: two `lading serve` replicas sharing S3 (s3rver) and Redis
+ * (redis-server). Replica A realises a closure from a binary cache (the test's HTTP
+ * server counts requests); replica B then serves an image of paths from that closure
+ * without one request to the cache and without the closure on its disk (its layers
+ * and customisation layer are read from the castore), and the image pulled from B
+ * runs.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { nixSkipReason } from "../helpers/nix.js";
+import { CacheServer } from "../builder/fixture.js";
+import { peerSkipReason, replicaEnv, startRedis, startS3rver, type Peer } from "../storage/peers.js";
+import { prepareDevPackageSet, type DevPackageSet } from "./dev-pkgs.js";
+import { startRegistry, toolsSkipReason, type RunningRegistry } from "./registry-process.js";
+
+const skip = nixSkipReason() || peerSkipReason("redis-server", "s3rver") || toolsSkipReason(["skopeo", "umoci", "chroot", "gcc"]);
+const ACCEPT = "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json";
+
+let pkgs: DevPackageSet;
+let cache: CacheServer;
+let redis: Peer & { url: string };
+let s3: Peer & { endpoint: string };
+const registries: RunningRegistry[] = [];
+
+before(async () => {
+  if (skip) return;
+  pkgs = prepareDevPackageSet();
+  cache = await CacheServer.start(pkgs.substituters.replace(/^file:\/\//, ""));
+  [redis, s3] = await Promise.all([startRedis(), startS3rver()]);
+});
+
+after(async () => {
+  await Promise.allSettled(registries.map((r) => r.stop()));
+  await Promise.allSettled([cache?.close(), redis?.stop(), s3?.stop()]);
+});
+
+async function replica(): Promise<RunningRegistry> {
+  const env = replicaEnv(redis.url, s3.endpoint, {
+    LADING_PKGS_PATH: pkgs.dir,
+    LADING_SUBSTITUTERS: cache.url,
+    LADING_TRUSTED_KEYS: pkgs.trustedKeys,
+  });
+  const registry = await startRegistry(env);
+  registries.push(registry);
+  return registry;
+}
+
+async function getManifest(registry: RunningRegistry, name: string): Promise<string> {
+  const res = await fetch(`${registry.url}/v2/${name}/manifests/latest`, { headers: { accept: ACCEPT } });
+  const body = await res.text();
+  assert.equal(res.status, 200, `${name} on ${registry.host}: ${body}\n${registry.stderr()}`);
+  return res.headers.get("docker-content-digest")!;
+}
+
+/** Store objects on a replica's own disk (its local store under the data dir). */
+function localObjects(registry: RunningRegistry): string[] {
+  const dir = join(registry.dataDir, "store", "nix", "store");
+  return existsSync(dir) ? readdirSync(dir) : [];
+}
+
+test("a closure replica A realised is used by replica B without any request to the binary cache", { skip }, async () => {
+  const a = await replica();
+  await getManifest(a, "welcome");
+  const narRequests = cache.count((p) => p.startsWith("/nar/"));
+  assert.ok(narRequests >= 4, `A substituted welcome's closure from the cache (${narRequests} NARs)`);
+  const aObjects = localObjects(a);
+  assert.ok(aObjects.some((name) => name.endsWith("-hello-2.12")), "A has hello on its disk");
+
+  const b = await replica();
+  const before = cache.requests.length;
+  // Not an image A built (B cannot take it from the shared manifest cache): B must realise it.
+  await getManifest(b, "greet/hello");
+  assert.deepEqual(cache.requests.slice(before), [], "B asked the binary cache nothing");
+  const outputs = localObjects(b).filter((name) => !name.endsWith(".drv") && !name.includes("-dev-tools") && !name.includes("-source"));
+  assert.deepEqual(outputs, [], "B never had the closure's outputs on its disk");
+
+  // The image B assembled from the castore runs.
+  const dir = mkdtempSync(join(tmpdir(), "lading-e2e-castore-"));
+  execFileSync("skopeo", ["copy", "--src-tls-verify=false", `docker://${b.host}/greet/hello`, `oci:${dir}/layout:latest`], { stdio: "pipe" });
+  execFileSync("umoci", ["unpack", "--rootless", "--image", `${dir}/layout:latest`, `${dir}/bundle`], { stdio: "pipe" });
+  const rootfs = join(dir, "bundle", "rootfs");
+  assert.equal(execFileSync("chroot", [rootfs, "/bin/greet"]).toString(), "greetings\n");
+  assert.equal(execFileSync("chroot", [rootfs, "/bin/hello"]).toString(), "Hello, world!\n");
+});
