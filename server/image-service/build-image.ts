@@ -19,6 +19,7 @@ import type { Architecture, ImageRequest } from "../image-name.js";
 import { evaluatePackages, type ResolvedPackage } from "./evaluate.js";
 import type { EvaluationWorker } from "./eval-worker.js";
 import type { ImageRecord, ManifestRef, PlatformRecord } from "./image-record.js";
+import type { CastoreReading } from "./castore.js";
 import type { LayerWriter } from "./layers.js";
 import type { PackageSetRevision } from "./package-set.js";
 import type { SetPopularity } from "./set-popularity.js";
@@ -38,6 +39,8 @@ export interface PipelineContext {
   layers: LayerWriter;
   /** Where evaluation stages new store paths. */
   stagingRoot: string;
+  /** With a castore: closures and customisation read through it (paths another replica realised are not on this disk). */
+  reading?: CastoreReading;
   popularity: Popularity | undefined;
   /** Without `popularity`: package-set-wide counts, computed once per revision (undefined for sets over its limit). */
   setPopularity?: SetPopularity;
@@ -139,14 +142,15 @@ async function buildPlatform(
   timings.realise += performance.now() - started;
 
   started = performance.now();
-  const graph = closureGraph(ctx.store, roots.map((r) => parseStorePath(r, ctx.store.storeDir)));
+  const pathInfos = ctx.reading?.paths ?? ctx.store;
+  const graph = closureGraph(pathInfos, roots.map((r) => parseStorePath(r, ctx.store.storeDir)));
   const nodes = graph.order.map((p) => {
     const node = graph.nodes.get(p.baseName)!;
     return { path: p.render(ctx.store.storeDir), narSize: node.narSize, references: node.references.map((r) => r.render(ctx.store.storeDir)) };
   });
   const derivers = new Map<string, string>();
   for (const node of graph.order) {
-    const deriver = ctx.store.queryPathInfo(node)?.deriver;
+    const deriver = pathInfos.queryPathInfo(node)?.deriver;
     if (deriver) derivers.set(node.render(ctx.store.storeDir), deriver.render(ctx.store.storeDir));
   }
   const groups = groupLayers(nodes, roots, { budget: ctx.layerBudget, ...(popularity ? { popularity } : {}) });
@@ -157,7 +161,12 @@ async function buildPlatform(
     else counts.written++;
     layers.push({ ...layer, compression: ctx.layers.compression.algorithm, storePaths: group.paths, derivations: derivers });
   }
-  const custom = await buildCustomisation({ storeRoot: ctx.store.root, packages: roots, closure: nodes.map((n) => n.path) });
+  const custom = await buildCustomisation({
+    storeRoot: ctx.store.root,
+    ...(ctx.reading ? { tree: ctx.reading.tree } : {}),
+    packages: roots,
+    closure: nodes.map((n) => n.path),
+  });
   const customLayer = await ctx.layers.entriesLayer(custom.entries);
   layers.push({ ...customLayer, compression: ctx.layers.compression.algorithm, storePaths: [] });
   timings.layer += performance.now() - started;

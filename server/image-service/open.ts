@@ -9,6 +9,7 @@ import { EvaluationWorker } from "./eval-worker.js";
 import { LayerWriter } from "./layers.js";
 import { openPackageSet } from "./package-set.js";
 import { ImageService } from "./service.js";
+import { castoreReading, openImageCastore } from "./castore.js";
 import { DEFAULT_SET_POPULARITY_LIMIT, SetPopularity } from "./set-popularity.js";
 
 /** Reads popularity JSON from a file path, `file://` or `http(s)://` URL. */
@@ -51,9 +52,13 @@ export async function openImageService(
   options: { evaluateInWorker?: boolean } = {},
 ): Promise<OpenedImageService> {
   const builderConfig = builder.builderConfigFromEnv({ ...env, LADING_DATA_DIR: config.dataDir });
-  const { store, substituter } = await builder.openBuilderStore(builderConfig);
+  // The castore (issue 8): realised closures shared by replicas, layers read from it (castore.ts).
+  const openedCastore = await openImageCastore(config.dataDir, env);
+  const { store, substituter, castore } = await builder.openBuilderStore(builderConfig, {}, openedCastore?.backend);
   countSubstitutedBytes(substituter);
-  const realiser = new builder.StoreRealiser(store, substituter, new builder.SandboxedBuilder(store, { logDir: join(resolve(config.dataDir), "logs") }));
+  const shared = castore ? { castore, useInPlace: true, onError: (e: Error) => console.warn(`castore: ${e.message}`) } : undefined;
+  const realiser = new builder.StoreRealiser(store, substituter, new builder.SandboxedBuilder(store, { logDir: join(resolve(config.dataDir), "logs") }), shared);
+  const reading = castore ? castoreReading(store, castore) : undefined;
   const popularity = config.popularityUrl ? await loadPopularity(config.popularityUrl) : undefined;
   const dataDir = resolve(config.dataDir);
   const compression = config.layerCompression;
@@ -73,7 +78,8 @@ export async function openImageService(
       store,
       realiser,
       blobs: storage.blobs,
-      layers: new LayerWriter(storage.blobs, storage.cache, store.root, compression),
+      layers: new LayerWriter(storage.blobs, storage.cache, reading?.tree ?? store.root, compression),
+      ...(reading ? { reading } : {}),
       stagingRoot: join(dataDir, "staging", "image"),
       popularity,
       ...(popularity ? {} : { setPopularity }),
@@ -93,6 +99,7 @@ export async function openImageService(
     async close() {
       await evaluator?.close();
       await store.close();
+      await openedCastore?.close();
     },
   };
 }
