@@ -28,12 +28,13 @@ export interface WorkerLimits {
   youngGenerationMb?: number;
 }
 
+// Only dynamic import(): the source runs as CommonJS, or as an ES module when the
+// process was started with --input-type=module (workers inherit execArgv).
 const WORKER_SOURCE = `
-  const { parentPort, workerData } = require("node:worker_threads");
-  import(workerData.url).then(
-    (m) => parentPort.postMessage({ ok: true, value: m[workerData.name](...workerData.args) }),
-    (e) => parentPort.postMessage({ ok: false, message: String(e && e.message ? e.message : e) }),
-  ).catch((e) => parentPort.postMessage({ ok: false, message: String(e && e.message ? e.message : e) }));`;
+  import("node:worker_threads").then(({ parentPort, workerData }) => {
+    const fail = (e) => parentPort.postMessage({ ok: false, message: String(e && e.message ? e.message : e) });
+    return import(workerData.url).then((m) => parentPort.postMessage({ ok: true, value: m[workerData.name](...workerData.args) }), fail).catch(fail);
+  });`;
 
 /** Calls `moduleUrl`'s export `name` with `args` in a big-stack worker. */
 export function callInWorker<T>(moduleUrl: string, name: string, args: unknown[], limits: WorkerLimits = {}): Promise<T> {

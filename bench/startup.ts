@@ -1,0 +1,130 @@
+/**
+ * Start-up, deep recursion and peak memory of `lading instantiate --eval` against
+ * nix-instantiate, side by side in one run: small expressions (where start-up is all
+ * there is), deep non-tail recursion, and a few large workloads for memory. Each
+ * workload runs, alternately (A B C A B C …):
+ *   tsc     node dist/cli/main.js: the unbundled CLI on V8's default stack, with the
+ *           big-stack worker re-run on overflow (what bin/lading was before the bundle)
+ *   lading  bin/lading: the esbuild bundle, `ulimit -s` raised and a matching --stack-size
+ *   CppNix  nix-instantiate
+ * and, with --flags "…", a fourth column: bin/lading's setup plus those node flags
+ * (to try --max-semi-space-size, --single-threaded-gc, … on the same workloads).
+ * Prints median CPU (user + system) and wall ms, peak RSS, and ratios to CppNix. CPU
+ * times are the figure to compare on a loaded machine; wall times include waiting.
+ *
+ *   node dist/bench/startup.js [--runs N] [--only SUBSTRING] [--flags "--max-semi-space-size=16"]
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const LADING = fileURLToPath(new URL("../../bin/lading", import.meta.url));
+const DIST_MAIN = fileURLToPath(new URL("../cli/main.js", import.meta.url));
+const BUNDLE_MAIN = fileURLToPath(new URL("../bundle/main.js", import.meta.url));
+
+interface Workload {
+  readonly name: string;
+  readonly expr: string;
+}
+
+const nested = (n: number) => `builtins.foldl' (tail: head: { inherit head tail; }) null (builtins.genList (x: x) ${n})`;
+const sum = (n: number) => `let sum = n: if n == 0 then 0 else n + sum (n - 1); in sum ${n}`;
+
+const WORKLOADS: Workload[] = [
+  { name: "start-up: 1", expr: "1" },
+  { name: "small: attrset with a list, strict", expr: "{ a = 1; b = [ 1 2 ]; c = \"x\"; }" },
+  { name: "small: builtins names", expr: "builtins.length (builtins.attrNames builtins)" },
+  { name: "deep: sum 1..10000, not a tail call", expr: sum(10_000) },
+  { name: "deep: sum 1..50000", expr: sum(50_000) },
+  { name: "deep: deepSeq of a 100k-deep attrset list", expr: `let l = ${nested(100_000)}; in builtins.deepSeq l l.head` },
+  { name: "large: foldl' over 1M ints", expr: "builtins.foldl' (a: b: a + b) 0 (builtins.genList (x: x) 1000000)" },
+  { name: "large: 100k-attr set built and merged", expr: "let s = builtins.listToAttrs (builtins.genList (i: { name = toString i; value = i; }) 100000); in builtins.length (builtins.attrNames (s // s))" },
+];
+
+interface Run {
+  wallMs: number;
+  cpuMs: number;
+  rssKb: number;
+  out: string;
+}
+
+function timed(cmd: string, args: string[]): Run {
+  const r = spawnSync("/usr/bin/time", ["-f", "TIME %e %U %S %M", cmd, ...args], { encoding: "latin1", maxBuffer: 1 << 28 });
+  const m = /TIME ([0-9.]+) ([0-9.]+) ([0-9.]+) ([0-9]+)\s*$/.exec(r.stderr);
+  if (!m) throw new Error(`no timing for ${cmd}: ${r.stderr}`);
+  if (r.status !== 0) throw new Error(`${cmd} ${args.slice(-2).join(" ")} failed: ${r.stderr.slice(0, 500)}`);
+  return { wallMs: Number(m[1]) * 1000, cpuMs: (Number(m[2]) + Number(m[3])) * 1000, rssKb: Number(m[4]), out: r.stdout };
+}
+
+type Tool = (file: string) => Run;
+
+const tscCli: Tool = (file) =>
+  timed(process.execPath, ["--input-type=module", "-e", `import(${JSON.stringify(DIST_MAIN)}).then((m) => m.main(process.argv.slice(1))).then((c) => { process.exitCode = c; })`, "--", "instantiate", "--eval", "--strict", file]);
+const lading: Tool = (file) => timed(LADING, ["instantiate", "--eval", "--strict", file]);
+const cppnix: Tool = (file) => timed("nix-instantiate", ["--eval", "--strict", file]);
+
+/** bin/lading's own set-up (see its shell part) with extra node flags. */
+function withFlags(flags: string): Tool {
+  const script = `ulimit -s 150000 2>/dev/null; exec node --stack-size=130000 ${flags} "$@"`;
+  return (file) => timed("sh", ["-c", script, "sh", LADING, "instantiate", "--eval", "--strict", file]);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function main(): void {
+  const args = process.argv.slice(2);
+  const opt = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+  const runs = Number(opt("--runs") ?? 5);
+  const only = opt("--only") ?? "";
+  const flags = opt("--flags");
+  if (!existsSync(BUNDLE_MAIN)) throw new Error("dist/bundle is missing: run npm run build");
+  const tools: [string, Tool][] = [["tsc", tscCli], ["lading", lading], ["CppNix", cppnix]];
+  if (flags !== undefined) tools.push(["+flags", withFlags(flags)]);
+  const dir = mkdtempSync(join(tmpdir(), "lading-bench-startup-"));
+  try {
+    console.log(`load average at start: ${readFileSync("/proc/loadavg", "utf8").trim()}${flags ? `; +flags = ${flags}` : ""}`);
+    const names = tools.map(([n]) => n);
+    const cols = [
+      ...names.map((n) => `${n} cpu`),
+      ...names.filter((n) => n !== "CppNix").map((n) => `${n}/Nix`),
+      ...names.map((n) => `${n} wall`),
+      ...names.map((n) => `${n} MB`),
+      ...names.filter((n) => n !== "CppNix").map((n) => `${n} rss`),
+    ];
+    console.log(["workload".padEnd(44), ...cols.map((c) => c.padStart(11))].join(" "));
+    for (const w of WORKLOADS) {
+      if (only !== "" && !w.name.includes(only)) continue;
+      const file = join(dir, w.name.replace(/[^a-z0-9]+/gi, "-") + ".nix");
+      writeFileSync(file, w.expr);
+      const results = tools.map((): Run[] => []);
+      for (let i = 0; i < runs; i++) tools.forEach(([, tool], t) => results[t]!.push(tool(file)));
+      const nixIndex = names.indexOf("CppNix");
+      const expected = results[nixIndex]![0]!.out;
+      results.forEach((rs, t) => {
+        if (rs.some((r) => r.out !== expected)) throw new Error(`${w.name}: ${names[t]} printed ${rs[0]!.out.slice(0, 200)}, CppNix ${expected.slice(0, 200)}`);
+      });
+      const cpu = results.map((rs) => median(rs.map((r) => r.cpuMs)));
+      const wall = results.map((rs) => median(rs.map((r) => r.wallMs)));
+      const rss = results.map((rs) => Math.max(...rs.map((r) => r.rssKb)) / 1024);
+      const others = names.map((n, t) => t).filter((t) => t !== nixIndex);
+      const cells = [
+        ...cpu.map((c) => c.toFixed(0)),
+        ...others.map((t) => (cpu[t]! / cpu[nixIndex]!).toFixed(2)),
+        ...wall.map((c) => c.toFixed(0)),
+        ...rss.map((m) => m.toFixed(0)),
+        ...others.map((t) => (rss[t]! / rss[nixIndex]!).toFixed(2)),
+      ];
+      console.log([w.name.padEnd(44), ...cells.map((c) => c.padStart(11))].join(" "));
+    }
+    console.log(`load average at end: ${readFileSync("/proc/loadavg", "utf8").trim()}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main();

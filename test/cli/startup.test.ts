@@ -1,0 +1,147 @@
+/**
+ * bin/lading as users run it: the esbuild bundle (npm run build) must behave exactly
+ * like the tsc output it is made from, and the launcher's raised stack must let deep
+ * recursion finish on the main thread, with the worker fallback still there when the
+ * stack cannot be raised.
+ */
+import { spawn } from "node:child_process";
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { mapPool, nixSkipReason } from "../helpers/nix.js";
+
+const ROOT = resolve(fileURLToPath(import.meta.url), "../../../..");
+const LADING = join(ROOT, "bin/lading");
+const DIST_MAIN = join(ROOT, "dist/cli/main.js");
+const BUNDLE_MAIN = join(ROOT, "dist/bundle/main.js");
+
+interface Run {
+  stdout: string;
+  stderr: string;
+  status: number | null;
+}
+
+function run(cmd: string, args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<Run> {
+  return new Promise((done, fail) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (b: Buffer) => out.push(b));
+    child.stderr.on("data", (b: Buffer) => err.push(b));
+    child.on("error", fail);
+    child.on("close", (status) => done({ stdout: Buffer.concat(out).toString("latin1"), stderr: Buffer.concat(err).toString("latin1"), status }));
+  });
+}
+
+/** The tsc output run directly, without bundle or launcher (as the tests in test/evaluator do). */
+function runDist(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<Run> {
+  const script = `import(${JSON.stringify(DIST_MAIN)}).then((m) => m.main(process.argv.slice(1))).then((c) => { process.exitCode = c; })`;
+  return run(process.execPath, ["--input-type=module", "-e", script, "--", ...args], opts);
+}
+
+const sum = (n: number) => `let sum = n: if n == 0 then 0 else n + sum (n - 1); in sum ${n}`;
+/** A `{ head; tail; }` list nested `n` deep, built without recursion. */
+const nested = (n: number) => `builtins.foldl' (tail: head: { inherit head tail; }) null (builtins.genList (x: x) ${n})`;
+
+test("npm run build left a bundle newer than the tsc output", () => {
+  const bundle = statSync(BUNDLE_MAIN, { throwIfNoEntry: false });
+  assert.ok(bundle, `${BUNDLE_MAIN} is missing: run npm run build (tsc, then scripts/build-bundle.mjs)`);
+  assert.ok(
+    bundle.mtimeMs >= statSync(DIST_MAIN).mtimeMs,
+    "dist/bundle is older than dist/cli/main.js (tsc ran since): run npm run build, else bin/lading runs the slower tsc output",
+  );
+});
+
+test("the bundle prints exactly what the tsc output prints", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "lading-startup-"));
+  try {
+    writeFileSync(join(dir, "default.nix"), '{ n ? 2, s ? "x" }: { a = import ./lib.nix n; inherit s; f = x: x; p = ./lib.nix; }\n');
+    writeFileSync(join(dir, "lib.nix"), "n: builtins.genList (i: i * n) 4\n");
+    const cases: string[][] = [
+      ["--eval", "-E", "1 + 2"],
+      ["--eval", "--strict", "-E", '{ a = "é\\n\\${x}"; b = [ 1 2.5 null true ]; c = { d = x: x; }; }'],
+      ["--eval", "--strict", "--json", "-E", "{ b = [ 1 2.5 ]; a = \"s\"; }"],
+      ["--eval", "--strict", "--xml", "-E", "{ a = [ 1 \"x\" ]; }"],
+      ["--eval", "--strict", "default.nix"],
+      ["--eval", "--strict", "--arg", "n", "3", "--argstr", "s", "y", "-A", "a", "default.nix"],
+      ["--eval", "-A", "f", "default.nix"],
+      ["--eval", "--strict", "-E", "let a = { x = 1; }; in [ a a ]"],
+      ["--eval", "--strict", "-E", 'builtins.trace "t" (builtins.map (x: x * x) [ 1 2 3 ])'],
+      ["--eval", "--strict", "-E", 'throw "bye"'],
+      ["--eval", "--strict", "--show-trace", "-E", "let f = x: x.a; in f { b = 1; }"],
+      ["--eval", "--strict", "-E", "{"],
+      ["--eval", "--strict", "-E", "let x = x; in x"],
+      ["--parse", "-E", "let a = 1; in a + 2"],
+      ["--eval", "--strict", "-E", sum(3000)],
+      ["--readonly-mode", "-E", 'derivation { name = "x"; system = "x86_64-linux"; builder = "/bin/sh"; }'],
+      ["--eval", "--strict", "-E", "builtins.unknownBuiltin"],
+      ["--bogus-flag"],
+    ];
+    const env = { LADING_DATA_DIR: join(dir, "data") };
+    await mapPool(cases, 2, async (args) => {
+      const [ours, reference] = await Promise.all([run(LADING, ["instantiate", ...args], { cwd: dir, env }), runDist(["instantiate", ...args], { cwd: dir, env })]);
+      const label = args.join(" ");
+      assert.equal(ours.stdout, reference.stdout, `${label}: stdout`);
+      assert.equal(ours.stderr, reference.stderr, `${label}: stderr`);
+      assert.equal(ours.status, reference.status, `${label}: exit status`);
+    });
+    // Commands other than instantiate go through the same bundle.
+    const [help, helpDist] = await Promise.all([run(LADING, ["--help"]), runDist(["--help"])]);
+    assert.deepEqual(help, helpDist);
+    const hash = await run(LADING, ["store", "hash", join(dir, "lib.nix")]);
+    assert.deepEqual(hash, await runDist(["store", "hash", join(dir, "lib.nix")]));
+    assert.equal(hash.status, 0, hash.stderr);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("deep recursion finishes on the main thread under bin/lading", async () => {
+  // LADING_EVAL_IN_MAIN forbids the worker re-run: only the launcher's stack can do this.
+  const env = { LADING_EVAL_IN_MAIN: "1" };
+  const deep = await run(LADING, ["instantiate", "--eval", "-E", sum(100_000)], { env });
+  assert.equal(deep.stderr, "");
+  assert.equal(deep.stdout, "5000050000\n");
+  const walk = await run(LADING, ["instantiate", "--eval", "--strict", "-E", `let l = ${nested(100_000)}; in builtins.deepSeq l l.head`], { env });
+  assert.equal(walk.stdout, "99999\n", walk.stderr);
+  // The same evaluation without the launcher overflows V8's default stack.
+  const plain = await runDist(["instantiate", "--eval", "-E", sum(100_000)], { env });
+  assert.equal(plain.status, 1);
+  assert.match(plain.stderr, /^error: stack overflow/);
+});
+
+test("`node bin/lading` and a low hard stack limit fall back to the big-stack worker", async () => {
+  const viaNode = await run(process.execPath, [LADING, "instantiate", "--eval", "-E", sum(50_000)]);
+  assert.equal(viaNode.stdout, "1250025000\n", viaNode.stderr);
+  // dash/bash `ulimit -s N` sets the soft and the hard limit.
+  const lowHard = await run("sh", ["-c", 'ulimit -s 8192 && exec "$0" "$@"', LADING, "instantiate", "--eval", "-E", sum(50_000)]);
+  assert.equal(lowHard.stdout, "1250025000\n", lowHard.stderr);
+  const tiny = await run("sh", ["-c", 'ulimit -s 1024 && exec "$0" "$@"', LADING, "instantiate", "--eval", "-E", "[ 1 2 ]"]);
+  assert.equal(tiny.stdout, "[ 1 2 ]\n", tiny.stderr);
+});
+
+test("deep recursion and stack overflows match nix-instantiate", { skip: nixSkipReason() }, async () => {
+  const cases: string[][] = [
+    ["--eval", "-E", sum(50_000)],
+    ["--eval", "--strict", "-E", `builtins.stringLength (builtins.toJSON (${nested(2000)}))`],
+    ["--eval", "--strict", "-E", `let l = ${nested(100_000)}; in builtins.deepSeq l l.head`],
+    // An endless recursion still ends in CppNix's stack overflow error, and in bounded time.
+    ["--eval", "-E", "let f = x: 1 + f x; in f 0"],
+  ];
+  for (const args of cases) {
+    const started = Date.now();
+    const [ours, theirs] = await Promise.all([run(LADING, ["instantiate", ...args]), run("nix-instantiate", args)]);
+    const label = args.join(" ").slice(0, 120);
+    assert.equal(ours.status, theirs.status, `${label}: exit status (stderr: ${ours.stderr.slice(0, 300)})`);
+    assert.equal(ours.stdout, theirs.stdout, label);
+    assert.equal(ours.stderr.split("\n")[0], theirs.stderr.split("\n")[0], label);
+    assert.ok(Date.now() - started < 30_000, `${label}: took ${Date.now() - started} ms`);
+  }
+  // CppNix 2.8 has no --max-call-depth; current CppNix's flag is accepted and the overflow reported alike.
+  const withFlag = await run(LADING, ["instantiate", "--eval", "--max-call-depth", "10000", "-E", "let f = x: 1 + f x; in f 0"]);
+  assert.equal(withFlag.status, 1);
+  assert.match(withFlag.stderr, /^error: stack overflow/);
+});
