@@ -25,7 +25,8 @@ import {
   type Lazy,
   type Value,
 } from "./value.js";
-import { EvalError, InfiniteRecursionError, NixTypeError, UndefinedVarError, typeError } from "./errors.js";
+import { EvalError, InfiniteRecursionError, NixTypeError, UndefinedVarError, inFrame, typeError } from "./errors.js";
+import { printErrorValue } from "./error-format.js";
 import { coerceToString, forceStringNoCtx, addInts } from "./operations.js";
 import { evalState } from "./state.js";
 import { compile, compileLambdaBody, compileLazy, lambdaCodeOf, type LambdaCode } from "./compile/compile.js";
@@ -217,7 +218,7 @@ export function evalConcat(e: ConcatStringsExpr, parts: readonly ((env: Env) => 
   const copyToStore = e.forceString || typeof first === "string" || first instanceof NixString;
   let s = "";
   for (let i = 0; i < parts.length; i++) {
-    const v = i === 0 ? first : parts[i]!(env);
+    const v = i === 0 ? first : concatPart(e, parts, i, env);
     if (typeof v === "string") s += v;
     else if (v instanceof NixString) {
       s += v.s;
@@ -232,7 +233,7 @@ export function evalConcat(e: ConcatStringsExpr, parts: readonly ((env: Env) => 
         context = mergeContext(context, [dst]);
       }
     } else {
-      const r = coerceToString(v, e.partPos[i] ?? e.pos, { coerceMore: false, copyToStore });
+      const r = coerceToString(v, e.partPos[i] ?? e.pos, { coerceMore: false, copyToStore, ctx: "while evaluating a path segment" });
       if (typeof r === "string") s += r;
       else {
         s += r.s;
@@ -245,6 +246,16 @@ export function evalConcat(e: ConcatStringsExpr, parts: readonly ((env: Env) => 
     return new NixPath(canonPath(s));
   }
   return context.length === 0 ? s : new NixString(s, context);
+}
+
+/** Part `i` of a concatenation; an error gets current CppNix's "in an operand of '+'" frame. */
+export function concatPart(e: ConcatStringsExpr, parts: readonly ((env: Env) => Value)[], i: number, env: Env): Value {
+  try {
+    return parts[i]!(env);
+  } catch (err) {
+    const part = e.parts[i]!;
+    throw inFrame(err, "pos" in part ? part.pos : 0, "in an operand of '+'");
+  }
 }
 
 /** `+` over numbers; `second` is the already evaluated second part, if any. */
@@ -261,7 +272,7 @@ export function addNumbers(
   if (typeof first === "bigint") n = first;
   else f = first;
   for (let i = 1; i < e.parts.length; i++) {
-    const v = i === 1 && second !== undefined ? second : parts[i]!(env);
+    const v = i === 1 && second !== undefined ? second : concatPart(e, parts, i, env);
     const pos = e.partPos[i] ?? e.pos;
     if (!isFloat) {
       if (typeof v === "bigint") n = addInts(n, v, pos);
@@ -317,7 +328,7 @@ export function callFunction(fn: Value, args: Lazy[], pos: number): Value {
       cur = callFunction(functor, [cur, args[i]!], pos);
       i++;
     } else {
-      throw new NixTypeError(`attempt to call something which is not a function but ${showType(cur)}`, pos);
+      throw new NixTypeError(`attempt to call something which is not a function but ${showType(cur)}: ${printErrorValue(cur)}`, pos);
     }
   }
   return cur;
@@ -328,7 +339,11 @@ export function callPrimOp(op: PrimOp, args: Lazy[], pos: number): Value {
   try {
     return op.impl(args, pos);
   } catch (err) {
-    if (err instanceof EvalError && op.name !== "__addErrorContext") err.addTrace(pos, `while calling the '${op.name.replace(/^__/, "")}' builtin`);
+    if (err instanceof EvalError && op.name !== "__addErrorContext") {
+      // Current CppNix's builtins report their own errors without a position: the frame has it.
+      if (err.pos === pos && err.traces.length === 0) err.pos = 0;
+      err.addTrace(pos, `while calling the '${op.name.replace(/^__/, "")}' builtin`);
+    }
     throw err;
   }
 }

@@ -19,7 +19,7 @@ import {
   type Value,
 } from "./value.js";
 import { printErrorValue } from "./error-format.js";
-import { EvalError, NixTypeError, typeError, typeErrorAt } from "./errors.js";
+import { EvalError, NixTypeError, inFrame, typeError, typeErrorAt } from "./errors.js";
 import { callFunction, force, forceThunk } from "./interpreter.js";
 import { evalState } from "./state.js";
 import { floatToString } from "../builtins/support/float-format.js";
@@ -108,6 +108,48 @@ export interface CoerceOptions {
   coerceMore?: boolean;
   /** Copy paths to the store and return the store path (with context). */
   copyToStore?: boolean;
+  /**
+   * The caller's frame for a value that cannot be coerced (current CppNix's
+   * errorCtx, e.g. "while evaluating a path segment"): the error then has no
+   * position of its own and the frame has `pos`.
+   */
+  ctx?: string;
+}
+
+function cannotCoerce(x: Value, pos: number, ctx: string | undefined): NixTypeError {
+  const msg = `cannot coerce ${showType(x)} to a string: ${printErrorValue(x)}`;
+  return ctx === undefined ? new NixTypeError(msg, pos) : new NixTypeError(msg).addTrace(pos, ctx);
+}
+
+/** A set's string form through `__toString` or `outPath`, with current CppNix's frames. */
+function peelToString(x: NixAttrs, pos: number, opts: CoerceOptions): string | NixString {
+  const toStr = x.getAttr("__toString");
+  if (toStr !== undefined) {
+    let r: Value;
+    try {
+      r = callFunction(force(toStr.value, toStr.pos), [x], toStr.pos);
+    } catch (err) {
+      throw inFrame(err, toStr.pos, "while calling the `__toString` attribute");
+    }
+    try {
+      return coerceToString(r, pos, opts);
+    } catch (err) {
+      throw inFrame(err, toStr.pos, "while using the result of the `__toString` attribute");
+    }
+  }
+  const out = x.getAttr("outPath");
+  if (out === undefined) throw cannotCoerce(x, pos, opts.ctx);
+  let o: Value;
+  try {
+    o = force(out.value, out.pos);
+  } catch (err) {
+    throw inFrame(err, out.pos, "while evaluating the `outPath` attribute");
+  }
+  try {
+    return coerceToString(o, pos, opts);
+  } catch (err) {
+    throw inFrame(err, out.pos, "while using the `outPath` attribute");
+  }
 }
 
 /** CppNix's coerceToString. Returns a plain string when the context is empty. */
@@ -122,16 +164,7 @@ export function coerceToString(v: Lazy, pos = 0, opts: CoerceOptions = {}): stri
     const dst = evalState().copyPathToStore(p);
     return new NixString(dst, [dst]);
   }
-  if (x instanceof NixAttrs) {
-    const toStr = x.getAttr("__toString");
-    if (toStr !== undefined) {
-      const r = callFunction(force(toStr.value, pos), [x], pos);
-      return coerceToString(r, pos, opts);
-    }
-    const out = x.getAttr("outPath");
-    if (out === undefined) throw new NixTypeError("cannot coerce a set to a string", pos);
-    return coerceToString(out.value, pos, opts);
-  }
+  if (x instanceof NixAttrs) return peelToString(x, pos, opts);
   if (coerceMore) {
     if (x === true) return "1";
     if (x === false || x === null) return "";
@@ -140,8 +173,14 @@ export function coerceToString(v: Lazy, pos = 0, opts: CoerceOptions = {}): stri
     if (Array.isArray(x)) {
       let s = "";
       let ctx: readonly string[] = EMPTY_CONTEXT;
+      const inner = opts.ctx === undefined ? opts : { ...opts, ctx: "while evaluating one element of the list" };
       for (let i = 0; i < x.length; i++) {
-        const r = coerceToString(x[i]!, pos, opts);
+        let r: string | NixString;
+        try {
+          r = coerceToString(x[i]!, pos, inner);
+        } catch (err) {
+          throw opts.ctx === undefined ? err : inFrame(err, pos, opts.ctx);
+        }
         if (typeof r === "string") s += r;
         else {
           s += r.s;
@@ -155,7 +194,7 @@ export function coerceToString(v: Lazy, pos = 0, opts: CoerceOptions = {}): stri
       return ctx.length === 0 ? s : new NixString(s, ctx);
     }
   }
-  throw new NixTypeError(`cannot coerce ${showType(x)} to a string`, pos);
+  throw cannotCoerce(x, pos, opts.ctx);
 }
 
 /** CppNix's coerceToPath: a string that must be an absolute path; returns the bytes and context. */
@@ -318,8 +357,15 @@ function forceDeepTraced(v: Lazy, seen: Set<object>, pos: number): void {
   const x = force(v, pos);
   if (typeof x !== "object" || x === null || seen.has(x)) return;
   seen.add(x);
-  if (Array.isArray(x)) for (const el of x) forceDeepTraced(el, seen, pos);
-  else if (x instanceof NixAttrs) {
+  if (Array.isArray(x)) {
+    for (let i = 0; i < x.length; i++) {
+      try {
+        forceDeepTraced(x[i]!, seen, pos);
+      } catch (err) {
+        throw inFrame(err, 0, `while evaluating list element at index ${i}`);
+      }
+    }
+  } else if (x instanceof NixAttrs) {
     for (let i = 0; i < x.names.length; i++) {
       const a = x.attrs[i]!;
       try {

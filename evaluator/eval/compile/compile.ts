@@ -38,6 +38,7 @@ import {
   missingAttr,
   traceCallsOn,
   callPrimOp,
+  concatPart,
 } from "../interpreter.js";
 import { getPrimOp } from "../primops.js";
 
@@ -568,14 +569,14 @@ function compileConcat(e: ConcatStringsExpr): Code {
     const pos1 = e.partPos[1] ?? e.pos;
     // `a + b`: integers without the general loop.
     return (env) => {
-      const x = first(env);
+      const x = concatPart(e, parts, 0, env);
       if (typeof x === "bigint") {
-        const y = second(env);
+        const y = concatPart(e, parts, 1, env);
         if (typeof y === "bigint") return addInts(x, y, pos1);
         return addNumbers(x, e, parts, env, y);
       }
       return evalConcat(e, parts, env, x);
     };
   }
-  return (env) => evalConcat(e, parts, env, first(env));
+  return (env) => evalConcat(e, parts, env, concatPart(e, parts, 0, env));
 }
