@@ -55,7 +55,7 @@ export async function instantiateIntoStore(store: LocalStore, dataDir: string, o
   const stagingDir = await makeStagingDir(dataDir);
   try {
     const validPaths = store.allValidPaths().map((p) => p.render(store.storeDir));
-    const staged = await stage(options, { stagingDir, validPaths, storeDir: store.storeDir });
+    const staged = await stage(options, { stagingDir, validPaths, storeDir: store.storeDir, realStoreDir: store.realStoreDir });
     if (staged.result.exitCode === 0) await commitStaged(store, staged.staged);
     return staged;
   } finally {

@@ -16,6 +16,7 @@ import {
   definePrimOp,
   force,
   mkString,
+  realiseContextPath,
   stringBytes,
   stringContext,
   type Lazy,
@@ -23,17 +24,19 @@ import {
 import { fsPath, sysError } from "./fs-errors.js";
 
 /**
- * CppNix's realisePath: an absolute path from a path or string value. (Store
- * paths in the context would be built or checked first; without a store there is
- * nothing to realise, so they are read where they are.)
+ * CppNix's realisePath: an absolute path from a path or string value, after the
+ * store paths in its context are checked to be valid; a path in the store is read
+ * where the store keeps it (realiseContextPath).
  */
 export function realisePath(v: Lazy, pos: number): string {
+  let r: { path: string; context: readonly string[] };
   try {
-    return coerceToPath(v, pos).path;
+    r = coerceToPath(v, pos);
   } catch (err) {
     if (err instanceof EvalError) err.addTrace(pos, "while realising the context of a path");
     throw err;
   }
+  return realiseContextPath(r.path, r.context, pos);
 }
 
 /** A file's bytes, with CppNix's error texts. */

@@ -43,6 +43,11 @@ export interface EvalStore extends StoreBackend {
   queryReferences(storePath: string): readonly string[];
   /** The derivation at a .drv path (one this evaluation wrote, or one in the store). */
   readDerivation(drvPath: string): Derivation;
+  /**
+   * Where the valid store path `storePath` (a path's `<storeDir>/<hash>-<name>` part)
+   * is on disk, for reading it back during evaluation.
+   */
+  realPath(storePath: string): string;
 }
 
 /** Turns a store-module name error into the evaluation error CppNix raises. */
@@ -95,6 +100,11 @@ export class ComputingEvalStore implements EvalStore {
   /** Computing only: a path is valid when it exists on disk (e.g. in /nix/store). */
   isValidPath(storePath: string): boolean {
     return existsSync(latin1(storePath));
+  }
+
+  /** Computing only: a valid path is where its name says. */
+  realPath(storePath: string): string {
+    return storePath;
   }
 
   /** Every derivation written or read in this store so far, by .drv path. */
@@ -178,6 +188,10 @@ export class CachingEvalStore implements EvalStore {
 
   readDerivation(drvPath: string): Derivation {
     return this.inner.readDerivation(drvPath);
+  }
+
+  realPath(storePath: string): string {
+    return this.inner.realPath(storePath);
   }
 }
 

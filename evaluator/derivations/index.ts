@@ -7,6 +7,7 @@ import "./derivation-strict.js";
 import "./derivation-nix.js";
 import "./sources.js";
 import "./fetchers.js";
+import "./realise-path.js";
 
 export { instantiateDerivation } from "./derivation-strict.js";
 export { CachingEvalStore, ComputingEvalStore, isEvalStore, type EvalStore } from "./eval-store.js";

@@ -22,11 +22,14 @@ export interface StagingOptions {
   /** Paths the store already holds (full store paths); they are not staged again. */
   readonly validPaths: readonly string[];
   readonly storeDir?: string;
+  /** Where the store keeps valid paths on disk (`<root><storeDir>`), for reading them during evaluation. */
+  readonly realStoreDir?: string;
 }
 
 export function instantiateDrvsStaged(opts: InstantiateOptions, staging: StagingOptions): StagedInstantiation {
   const valid = new Set(staging.validPaths);
-  const writer = new StagingStoreWriter(staging.storeDir ?? DEFAULT_STORE_DIR, staging.stagingDir, (p) => valid.has(p));
+  const storeDir = staging.storeDir ?? DEFAULT_STORE_DIR;
+  const writer = new StagingStoreWriter(storeDir, staging.stagingDir, (p) => valid.has(p), staging.realStoreDir ?? storeDir);
   const result = instantiateDrvs(opts, new WritingEvalStore(writer));
   return { result, staged: result.exitCode === 0 ? writer.stagedPaths() : [] };
 }

@@ -7,7 +7,7 @@
  * staged is visible in the store until that commit, so an evaluation that fails or a
  * process that dies leaves only a staging directory behind.
  */
-import { chmodSync, copyFileSync, lstatSync, mkdirSync, readdirSync, readlinkSync, symlinkSync } from "node:fs";
+import { chmodSync, copyFileSync, lstatSync, mkdirSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { HashSink, narHashAndSize, renderContentAddress, type ContentAddress, type Hash } from "../../store/index.js";
 import type { StoreWriter } from "./writing-store.js";
@@ -83,7 +83,24 @@ export class StagingStoreWriter implements StoreWriter {
     readonly storeDir: string,
     private readonly stagingDir: string,
     private readonly isValidInStore: (storePath: string) => boolean,
+    /** Where the store keeps its valid paths on disk (`<root><storeDir>`), if not at storeDir. */
+    private readonly realStoreDir: string = storeDir,
   ) {}
+
+  /**
+   * A staged path's copy (a text is written out now, so evaluation can read what it
+   * has just made, and is then committed as it is), else the store's copy.
+   */
+  realPath(storePath: string): string {
+    const staged = this.staged.get(storePath);
+    if (staged === undefined) return this.realStoreDir + storePath.slice(this.storeDir.length);
+    if (staged.contents !== undefined) {
+      writeFileSync(staged.file, Buffer.from(staged.contents, "latin1"), { flag: "wx" });
+      const { contents: _written, ...rest } = staged;
+      this.staged.set(storePath, rest);
+    }
+    return staged.file;
+  }
 
   isValidPath(storePath: string): boolean {
     return this.staged.has(storePath) || this.isValidInStore(storePath);

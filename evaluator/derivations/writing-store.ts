@@ -34,6 +34,8 @@ export interface StoreWriter {
    * with no references and the content address `ca`.
    */
   addTree(storePath: string, sourcePath: string, ca: ContentAddress): void;
+  /** Where a valid path is on disk (default: its logical path). */
+  realPath?(storePath: string): string;
 }
 
 function bytes(s: string): Buffer {
@@ -131,5 +133,9 @@ export class WritingEvalStore implements EvalStore {
 
   readDerivation(drvPath: string): Derivation {
     return this.computing.readDerivation(drvPath);
+  }
+
+  realPath(storePath: string): string {
+    return this.writer.realPath?.(storePath) ?? storePath;
   }
 }

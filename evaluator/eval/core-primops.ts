@@ -22,7 +22,7 @@ import {
   subInts,
 } from "./operations.js";
 import { evalFile, evalFileScoped, findFile } from "./files.js";
-import { evalState, type SearchPathEntry } from "./state.js";
+import { evalState, realiseContextPath, type SearchPathEntry } from "./state.js";
 
 /** The names registered here; evaluator/builtins must not register them again. */
 export const CORE_PRIMOPS: readonly string[] = [
@@ -71,12 +71,14 @@ definePrimOp("__lessThan", 2, (args, pos) => {
 function importPath(v: Parameters<typeof force>[0], pos: number): string {
   const x = force(v, pos);
   if (x instanceof NixPath) return x.path;
+  let r: { path: string; context: readonly string[] };
   try {
-    return coerceToPath(x, pos).path;
+    r = coerceToPath(x, pos);
   } catch (err) {
     if (err instanceof EvalError) err.addTrace(pos, "while realising the context of a path");
     throw err;
   }
+  return realiseContextPath(r.path, r.context, pos);
 }
 
 definePrimOp("import", 1, ([p], pos) => evalFile(importPath(p!, pos)));

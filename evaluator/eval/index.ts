@@ -72,6 +72,7 @@ export {
   type CoerceOptions,
 } from "./operations.js";
 export { EvalState, evalState, parseSearchPath, computingStore, type EvalOptions, type SearchPathEntry, type StoreBackend } from "./state.js";
+export { realiseContextPath, setPathRealiser, type PathRealiser } from "./state.js";
 export { floatToString as formatFloatFixed } from "../builtins/support/float-format.js";
 /** C++ `ostream << double` (%g): the parser module's formatter. */
 export { formatFloat as formatFloatShort } from "../syntax/show.js";

@@ -138,3 +138,22 @@ function splitSearchPath(text: string): string[] {
   res.push(cur);
   return res;
 }
+
+/**
+ * CppNix's realiseContext + toRealPath for a path about to be read (readFile,
+ * readDir, pathExists, import): checks that the store paths in its string context
+ * are valid and says where the path is on disk (Lading's store keeps its objects
+ * elsewhere than their logical /nix/store paths). The derivations layer, which knows
+ * the store, sets the realiser; a path without context is read where it is.
+ */
+export type PathRealiser = (path: string, context: readonly string[], pos: number) => string;
+
+let pathRealiser: PathRealiser | undefined;
+
+export function setPathRealiser(realiser: PathRealiser | undefined): void {
+  pathRealiser = realiser;
+}
+
+export function realiseContextPath(path: string, context: readonly string[], pos = 0): string {
+  return context.length === 0 || pathRealiser === undefined ? path : pathRealiser(path, context, pos);
+}
