@@ -4,8 +4,8 @@ import { defineConstant, definePrimOp, evalState, forceStringNoCtx, fromFsPath, 
 /** The CppNix release whose behaviour this evaluator reproduces. */
 export const NIX_VERSION = "2.8.0";
 
-definePrimOp("__getEnv", 1, ([name], pos) => {
-  const value = process.env[toFsPath(forceStringNoCtx(name!, pos))];
+definePrimOp("__getEnv", 1, ([name]) => {
+  const value = process.env[toFsPath(forceStringNoCtx(name!, 0, "while evaluating the first argument passed to builtins.getEnv"))];
   return value === undefined ? "" : fromFsPath(value);
 });
 

@@ -7,14 +7,15 @@ import { readFileBytes, realisePath } from "./files.js";
 const ALGORITHMS = new Set(["md5", "sha1", "sha256", "sha512"]);
 
 function hashAlgorithm(name: string, pos: number): string {
-  if (!ALGORITHMS.has(name)) throw new EvalError(`unknown hash algorithm '${name}'`, pos);
+  // Current CppNix lists the algorithms it knows (blake3 too, which it hashes but this evaluator does not).
+  if (!ALGORITHMS.has(name)) throw new EvalError(`unknown hash algorithm '${name}', expect 'blake3', 'md5', 'sha1', 'sha256', or 'sha512'`, pos);
   return name;
 }
 
-definePrimOp("__hashString", 2, ([type, s], pos) => {
-  const algo = hashAlgorithm(forceStringNoCtx(type!, pos), pos);
+definePrimOp("__hashString", 2, ([type, s]) => {
+  const algo = hashAlgorithm(forceStringNoCtx(type!, 0, "while evaluating the first argument passed to builtins.hashString"), 0);
   // The string's context is discarded.
-  const bytes = nixToBytes(stringBytes(forceString(s!, pos)));
+  const bytes = nixToBytes(stringBytes(forceString(s!, 0, "while evaluating the second argument passed to builtins.hashString")));
   return createHash(algo).update(bytes).digest("hex");
 });
 

@@ -16,15 +16,15 @@ function withRegex<T>(pattern: string, pos: number, run: () => T): T {
   }
 }
 
-definePrimOp("__match", 2, ([re, s], pos) => {
-  const pattern = forceStringNoCtx(re!, pos);
-  return withRegex(pattern, pos, () => regexMatch(pattern, stringBytes(forceString(s!, pos))));
+definePrimOp("__match", 2, ([re, s]) => {
+  const pattern = forceStringNoCtx(re!, 0, "while evaluating the first argument passed to builtins.match");
+  return withRegex(pattern, 0, () => regexMatch(pattern, stringBytes(forceString(s!, 0, "while evaluating the second argument passed to builtins.match"))));
 });
 
-definePrimOp("__split", 2, ([re, s], pos) => {
-  const pattern = forceStringNoCtx(re!, pos);
-  return withRegex(pattern, pos, () => {
-    const parts = regexSplit(pattern, stringBytes(forceString(s!, pos)));
+definePrimOp("__split", 2, ([re, s]) => {
+  const pattern = forceStringNoCtx(re!, 0, "while evaluating the first argument passed to builtins.split");
+  return withRegex(pattern, 0, () => {
+    const parts = regexSplit(pattern, stringBytes(forceString(s!, 0, "while evaluating the second argument passed to builtins.split")));
     // Without a match CppNix returns the subject itself, context included.
     if (parts.length === 1) return [s!];
     return parts.map((p): Lazy => (typeof p === "string" ? p : p.slice()));

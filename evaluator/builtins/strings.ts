@@ -21,48 +21,49 @@ function cInt(n: bigint): number {
   return Number(BigInt.asIntN(32, n));
 }
 
-definePrimOp("toString", 1, ([x], pos) => coerceToString(x!, pos, { coerceMore: true, copyToStore: false }));
+definePrimOp("toString", 1, ([x]) => coerceToString(x!, 0, { coerceMore: true, copyToStore: false, ctx: "while evaluating the first argument passed to builtins.toString" }));
 
-definePrimOp("__substring", 3, ([start, len, s], pos) => {
-  const from = cInt(forceInt(start!, pos));
-  const n = cInt(forceInt(len!, pos));
-  const str = coerceToString(s!, pos);
-  if (from < 0) throw new EvalError("negative start position in 'substring'", pos);
+definePrimOp("__substring", 3, ([start, len, s]) => {
+  const from = cInt(forceInt(start!, 0, "while evaluating the first argument (the start offset) passed to builtins.substring"));
+  if (from < 0) throw new EvalError("negative start position in 'substring'");
+  const n = cInt(forceInt(len!, 0, "while evaluating the second argument (the substring length) passed to builtins.substring"));
+  const str = coerceToString(s!, 0, { ctx: "while evaluating the third argument (the string) passed to builtins.substring" });
   const bytes = stringBytes(str);
   // A negative length converts to a huge size_t: everything to the end.
   const out = from >= bytes.length ? "" : n < 0 ? bytes.slice(from) : bytes.slice(from, from + n);
   return mkString(out, stringContext(str));
 });
 
-definePrimOp("__stringLength", 1, ([s], pos) => BigInt(stringBytes(coerceToString(s!, pos)).length));
+definePrimOp("__stringLength", 1, ([s]) => BigInt(stringBytes(coerceToString(s!, 0, { ctx: "while evaluating the argument passed to builtins.stringLength" })).length));
 
-definePrimOp("__concatStringsSep", 2, ([sep, xs], pos) => {
+definePrimOp("__concatStringsSep", 2, ([sep, xs]) => {
   const ctx = new ContextBuilder();
-  const separator = ctx.take(forceString(sep!, pos));
-  const list = forceList(xs!, pos);
+  const separator = ctx.take(forceString(sep!, 0, "while evaluating the first argument (the separator string) passed to builtins.concatStringsSep"));
+  const list = forceList(xs!, 0, "while evaluating the second argument (the list of strings to concat) passed to builtins.concatStringsSep");
+  const element = { ctx: "while evaluating one element of the list of strings to concat passed to builtins.concatStringsSep" };
   let out = "";
   for (let i = 0; i < list.length; i++) {
     if (i > 0) out += separator;
-    out += ctx.take(coerceToString(list[i]!, pos));
+    out += ctx.take(coerceToString(list[i]!, 0, element));
   }
   return ctx.make(out);
 });
 
-definePrimOp("__replaceStrings", 3, ([fromList, toList, s], pos) => {
-  const froms = forceList(fromList!, pos);
-  const tos = forceList(toList!, pos);
+definePrimOp("__replaceStrings", 3, ([fromList, toList, s]) => {
+  const froms = forceList(fromList!, 0, "while evaluating the first argument passed to builtins.replaceStrings");
+  const tos = forceList(toList!, 0, "while evaluating the second argument passed to builtins.replaceStrings");
   if (froms.length !== tos.length) {
-    throw new EvalError("'from' and 'to' arguments to 'replaceStrings' have different lengths", pos);
+    throw new EvalError("'from' and 'to' arguments passed to builtins.replaceStrings have different lengths");
   }
-  const from = froms.map((x: Lazy) => stringBytes(forceString(x, pos)));
+  const from = froms.map((x: Lazy) => stringBytes(forceString(x, 0, "while evaluating one of the strings to replace passed to builtins.replaceStrings")));
   // Current CppNix forces a replacement only when its pattern matches
   // (upstream eval-okay-replacestrings: an unused `throw` is never evaluated).
   const to: ReturnType<typeof forceString>[] = [];
-  const replacementAt = (i: number): ReturnType<typeof forceString> => (to[i] ??= forceString(tos[i]!, pos));
+  const replacementAt = (i: number): ReturnType<typeof forceString> => (to[i] ??= forceString(tos[i]!, 0, "while evaluating one of the replacement strings passed to builtins.replaceStrings"));
   // A replacement's context is added the first time it is used (CppNix clears it after).
   const toContextUsed = new Array<boolean>(to.length).fill(false);
   const ctx = new ContextBuilder();
-  const str = forceString(s!, pos);
+  const str = forceString(s!, 0, "while evaluating the third argument passed to builtins.replaceStrings");
   const input = ctx.take(str);
   const hasEmpty = from.some((f) => f.length === 0);
   // Bytes that can start a pattern: other positions are copied in runs.

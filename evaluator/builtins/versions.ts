@@ -2,15 +2,15 @@
 import { NixAttrs, definePrimOp, forceStringNoCtx } from "../eval/index.js";
 import { compareVersions, parseDrvName, splitVersion } from "./support/index.js";
 
-definePrimOp("__parseDrvName", 1, ([s], pos) => {
-  const { name, version } = parseDrvName(forceStringNoCtx(s!, pos));
+definePrimOp("__parseDrvName", 1, ([s]) => {
+  const { name, version } = parseDrvName(forceStringNoCtx(s!, 0, "while evaluating the first argument passed to builtins.parseDrvName"));
   return NixAttrs.of({ name, version });
 });
 
-definePrimOp("__compareVersions", 2, ([a, b], pos) => {
-  const v1 = forceStringNoCtx(a!, pos);
-  const v2 = forceStringNoCtx(b!, pos);
+definePrimOp("__compareVersions", 2, ([a, b]) => {
+  const v1 = forceStringNoCtx(a!, 0, "while evaluating the first argument passed to builtins.compareVersions");
+  const v2 = forceStringNoCtx(b!, 0, "while evaluating the second argument passed to builtins.compareVersions");
   return BigInt(compareVersions(v1, v2));
 });
 
-definePrimOp("__splitVersion", 1, ([s], pos) => splitVersion(forceStringNoCtx(s!, pos)));
+definePrimOp("__splitVersion", 1, ([s]) => splitVersion(forceStringNoCtx(s!, 0, "while evaluating the first argument passed to builtins.splitVersion")));
