@@ -125,7 +125,7 @@ async function main(): Promise<void> {
     const oursZstd: number[] = [];
     const theirsZstd: number[] = [];
     let tarBytes = 0;
-    let sizes = [0, 0, 0, 0];
+    const sizes = [0, 0, 0, 0];
     await timeOurs(root, paths, join(base, "warm.tar.gz")); // warm the page cache
     // Alternated per run (A B A B), so load changes on a shared machine hit all of them.
     for (let i = 0; i < options.runs; i++) {
