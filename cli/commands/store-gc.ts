@@ -43,7 +43,7 @@ export const storeGcCommand: Command = {
     const opened: OpenedCastore =
       options.castore === undefined
         ? await openCastoreBackend(castoreConfigFromEnv(process.env))
-        : { backend: new FsCastoreBackend(options.castore), description: "filesystem", close: async () => undefined };
+        : { backend: new FsCastoreBackend(options.castore), ingest: {}, description: "filesystem", close: async () => undefined };
     let report;
     try {
       report = await gcCastore(opened.backend, options.keep ?? "all", { graceMs: options.graceSeconds * 1000, dryRun: options.dryRun });

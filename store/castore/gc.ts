@@ -40,7 +40,7 @@ async function mark(backend: CastoreBackend, roots: CasNode[], live: Set<string>
     const dirs: string[] = [];
     const lists: string[] = [];
     for (const node of level) {
-      if (node.kind === "symlink") continue;
+      if (node.kind === "symlink" || (node.kind === "file" && node.contents)) continue;
       if (node.kind === "file" && node.size <= SINGLE_BLOB_MAX) live.add(`blob:${node.digest}`);
       else {
         const id = `${node.kind === "file" ? "list" : "dir"}:${node.digest}`;

@@ -47,9 +47,11 @@ export { ingestNar, ingestPath, type IngestOptions, type IngestResult } from "./
 export { materialise } from "./materialise.js";
 export {
   CastoreFormatError,
+  INLINE_LIMIT,
   decodeDirectory,
   directoryNode,
   encodeDirectory,
+  inlineFile,
   narNodeSize,
   narSizeOf,
   type CasDirectory,

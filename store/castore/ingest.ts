@@ -4,11 +4,20 @@ import type { CastoreBackend } from "./backend.js";
 import { SINGLE_BLOB_MAX, createChunker, encodeChunkList, type ChunkRef, type Chunker, type ChunkingMethod } from "./chunker.js";
 import { blake3Hex } from "./digest.js";
 import { InFlight } from "./in-flight.js";
-import { directoryNode, type CasEntry, type CasFile, type CasNode } from "./nodes.js";
+import { INLINE_LIMIT, directoryNode, inlineFile, type CasEntry, type CasFile, type CasNode } from "./nodes.js";
 
 export interface IngestOptions {
   /** How files larger than SINGLE_BLOB_MAX are cut (default content-defined). */
   chunking?: ChunkingMethod;
+  /**
+   * Files up to this many bytes (at most INLINE_LIMIT) are kept inside their directory
+   * node instead of as blobs of their own (default 0: none). Most files of a store
+   * path are small, and each blob is a file to create and open (or an S3 request):
+   * inlining them makes ingestion and rendering several times cheaper, for a little
+   * dedup (a changed small file rewrites its directory's node). One deployment should
+   * keep one setting: the same tree ingested with another gets other directory digests.
+   */
+  inlineMax?: number;
 }
 
 export interface IngestResult {
@@ -36,6 +45,7 @@ class FileIngester {
     private readonly executable: boolean,
     private readonly size: number,
     chunking: ChunkingMethod,
+    private readonly inline: boolean,
   ) {
     if (size > SINGLE_BLOB_MAX) this.chunker = createChunker(chunking);
   }
@@ -54,6 +64,7 @@ class FileIngester {
     let node: CasFile;
     if (!this.chunker) {
       const contents = this.pieces.length === 1 ? this.pieces[0]! : Buffer.concat(this.pieces, this.received);
+      if (this.inline) return inlineFile(this.executable, contents);
       const digest = blake3Hex(contents);
       await this.sink.store("blob", digest, contents);
       node = { kind: "file", executable: this.executable, size: this.size, digest };
@@ -96,6 +107,7 @@ class CastoreSink implements NarSink {
   constructor(
     private readonly backend: CastoreBackend,
     private readonly chunking: ChunkingMethod,
+    private readonly inlineMax: number,
   ) {
     const parallelism = backend.parallelism ?? 1;
     if (parallelism > 1) this.inFlight = new InFlight(parallelism);
@@ -138,7 +150,9 @@ class CastoreSink implements NarSink {
   }
 
   file(path: NarPath, executable: boolean, size: number): NarFileSink {
-    const ingester = new FileIngester(this, executable, size, this.chunking);
+    // Never the root: a path record names its root by digest.
+    const inline = path.length > 0 && this.inlineMax > 0 && size <= this.inlineMax;
+    const ingester = new FileIngester(this, executable, size, this.chunking, inline);
     return {
       write: (piece) => ingester.write(piece),
       end: async () => this.finishNode(path, await ingester.end()),
@@ -164,7 +178,8 @@ async function* hashing(source: ByteSource, sink: HashSink): AsyncGenerator<Uint
  */
 export async function ingestNar(backend: CastoreBackend, source: ByteSource, options: IngestOptions = {}): Promise<IngestResult> {
   const narHash = new HashSink("sha256");
-  const sink = new CastoreSink(backend, options.chunking ?? "cdc");
+  const inlineMax = Math.min(options.inlineMax ?? 0, INLINE_LIMIT);
+  const sink = new CastoreSink(backend, options.chunking ?? "cdc", inlineMax);
   let size: number;
   try {
     ({ size } = await parseNar(hashing(source, narHash), sink));

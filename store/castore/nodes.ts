@@ -14,7 +14,31 @@ export interface CasFile {
   readonly kind: "file";
   readonly executable: boolean;
   readonly size: number;
+  /** For an inline file, computed from `contents` when first read. */
   readonly digest: Digest;
+  /**
+   * Set for a small file kept inside its directory node (ingestion with `inlineMax`):
+   * no blob of its own, so no object to create, fetch or collect. Read contents with
+   * `fileContents`, which handles both.
+   */
+  readonly contents?: Buffer;
+}
+
+/** The largest file a directory node may hold inline. */
+export const INLINE_LIMIT = 16 << 10;
+
+/** A file node whose contents live in its directory node. */
+export function inlineFile(executable: boolean, contents: Buffer): CasFile {
+  let digest: Digest | undefined;
+  return {
+    kind: "file",
+    executable,
+    size: contents.length,
+    contents,
+    get digest() {
+      return (digest ??= blake3Hex(contents));
+    },
+  };
 }
 
 export interface CasSymlink {
@@ -44,12 +68,14 @@ export class CastoreFormatError extends Error {
  *   magic      4 bytes  "LCD1"
  *   count      u32      number of entries
  *   entries, sorted by name as raw bytes, names unique:
- *     kind     u8       1 regular file, 2 executable file, 3 symlink, 4 directory
+ *     kind     u8       1 regular file, 2 executable file, 3 symlink, 4 directory,
+ *                       5 inline regular file, 6 inline executable file
  *     nameLen  u32      1..4096; the name: no "/" or NUL, not "." or ".."
  *     name     nameLen bytes
  *     file:      size u64, digest 32 bytes (BLAKE3 of the contents, or of the chunk list)
  *     symlink:   targetLen u32 (1..4096), target bytes (no NUL)
  *     directory: size u64 (the NAR size of its node), digest 32 bytes (BLAKE3 of its encoding)
+ *     inline:    size u32 (0..INLINE_LIMIT), the contents
  *
  * There is exactly one encoding of each directory: the decoder rejects anything
  * `encodeDirectory` would not write, so the digest names the tree, not a spelling.
@@ -59,6 +85,8 @@ const KIND_FILE = 1;
 const KIND_EXECUTABLE = 2;
 const KIND_SYMLINK = 3;
 const KIND_DIRECTORY = 4;
+const KIND_INLINE = 5;
+const KIND_INLINE_EXECUTABLE = 6;
 const MAX_NAME = 4096;
 const MAX_TARGET = 4096;
 const MAX_SIZE = Number.MAX_SAFE_INTEGER;
@@ -84,7 +112,8 @@ function encodedLength(entries: readonly CasEntry[]): number {
   let length = MAGIC.length + 4;
   for (const { name, node } of entries) {
     length += 1 + 4 + name.length;
-    length += node.kind === "symlink" ? 4 + node.target.length : 8 + DIGEST_SIZE;
+    if (node.kind === "file" && node.contents) length += 4 + node.contents.length;
+    else length += node.kind === "symlink" ? 4 + node.target.length : 8 + DIGEST_SIZE;
   }
   return length;
 }
@@ -99,12 +128,27 @@ export function encodeDirectory(entries: readonly CasEntry[]): Buffer {
     checkEntryName(name);
     if (previous && Buffer.compare(previous, name) >= 0) throw new CastoreFormatError("directory entries must be sorted and unique");
     previous = name;
+    const inline = node.kind === "file" ? node.contents : undefined;
     const kind =
-      node.kind === "file" ? (node.executable ? KIND_EXECUTABLE : KIND_FILE) : node.kind === "symlink" ? KIND_SYMLINK : KIND_DIRECTORY;
+      node.kind === "file"
+        ? inline
+          ? node.executable
+            ? KIND_INLINE_EXECUTABLE
+            : KIND_INLINE
+          : node.executable
+            ? KIND_EXECUTABLE
+            : KIND_FILE
+        : node.kind === "symlink"
+          ? KIND_SYMLINK
+          : KIND_DIRECTORY;
     out[pos++] = kind;
     pos = out.writeUInt32LE(name.length, pos);
     pos += name.copy(out, pos);
-    if (node.kind === "symlink") {
+    if (inline) {
+      if (inline.length > INLINE_LIMIT || inline.length !== (node as CasFile).size) throw new CastoreFormatError("invalid inline file");
+      pos = out.writeUInt32LE(inline.length, pos);
+      pos += inline.copy(out, pos);
+    } else if (node.kind === "symlink") {
       checkTarget(node.target);
       pos = out.writeUInt32LE(node.target.length, pos);
       pos += node.target.copy(out, pos);
@@ -138,7 +182,7 @@ export function decodeDirectory(bytes: Buffer): CasEntry[] {
     const nameLength = bytes.readUInt32LE(pos);
     pos += 4;
     need(nameLength);
-    const name = Buffer.from(bytes.subarray(pos, pos + nameLength));
+    const name = bytes.subarray(pos, pos + nameLength);
     pos += nameLength;
     checkEntryName(name);
     if (previous && Buffer.compare(previous, name) >= 0) throw new CastoreFormatError("directory entries must be sorted and unique");
@@ -152,6 +196,17 @@ export function decodeDirectory(bytes: Buffer): CasEntry[] {
       pos += length;
       checkTarget(target);
       entries.push({ name, node: { kind: "symlink", target } });
+      continue;
+    }
+    if (kind === KIND_INLINE || kind === KIND_INLINE_EXECUTABLE) {
+      need(4);
+      const size = bytes.readUInt32LE(pos);
+      pos += 4;
+      if (size > INLINE_LIMIT) throw new CastoreFormatError("inline file too large");
+      need(size);
+      // A view, not a copy: the directory's bytes stay alive as long as a node does.
+      entries.push({ name, node: inlineFile(kind === KIND_INLINE_EXECUTABLE, bytes.subarray(pos, pos + size)) });
+      pos += size;
       continue;
     }
     need(8 + DIGEST_SIZE);

@@ -36,6 +36,7 @@ type NodeJson =
 function nodeToJson(node: CasNode): NodeJson {
   switch (node.kind) {
     case "file":
+      if (node.contents) throw new CastoreFormatError("a path record's root cannot be an inline file");
       return { kind: "file", executable: node.executable, size: node.size, digest: node.digest };
     case "symlink":
       return { kind: "symlink", target: node.target.toString("base64") };

@@ -31,6 +31,10 @@ function checkSize(file: CasFile, actual: number): void {
 
 /** The contents of a file node, piece by piece (its blob, or its chunks in order). */
 export async function* fileContents(backend: CastoreBackend, file: CasFile): AsyncGenerator<Buffer> {
+  if (file.contents) {
+    yield file.contents;
+    return;
+  }
   if (file.size <= SINGLE_BLOB_MAX) {
     const blob = await loadObject(backend, "blob", file.digest);
     checkSize(file, blob.length);
@@ -159,7 +163,7 @@ class Prefetcher {
   requestFiles(entries: readonly CasEntry[], from: number, to: number): void {
     for (let i = from; i < Math.min(to, entries.length); i++) {
       const node = entries[i]!.node;
-      if (node.kind === "file" && node.size <= SINGLE_BLOB_MAX) this.request("blob", node.digest);
+      if (node.kind === "file" && !node.contents && node.size <= SINGLE_BLOB_MAX) this.request("blob", node.digest);
     }
   }
 
@@ -192,7 +196,8 @@ export async function* renderNar(backend: CastoreBackend, root: CasNode): AsyncG
         if (node.executable) out.bytes(T_EXECUTABLE);
         out.bytes(T_CONTENTS);
         out.u64(node.size);
-        if (node.size <= SINGLE_BLOB_MAX) {
+        if (node.contents) out.bytes(node.contents);
+        else if (node.size <= SINGLE_BLOB_MAX) {
           const loaded = load("blob", node.digest);
           const blob = loaded instanceof Promise ? await loaded : loaded;
           checkSize(node, blob.length);

@@ -11,6 +11,8 @@ import {
   CastoreCorruptionError,
   CastoreFormatError,
   FsCastoreBackend,
+  INLINE_LIMIT,
+  blake3Hex,
   decodeDirectory,
   decodePathInfo,
   directoryNode,
@@ -19,6 +21,7 @@ import {
   encodePathInfo,
   gcCastore,
   ingestNar,
+  inlineFile,
   narSizeOf,
   renderNar,
   type CasEntry,
@@ -305,4 +308,51 @@ test("path records carry deriver, signatures and CA only when given", async (t) 
   await castore.putRecord(record);
   assert.deepEqual(await castore.pathInfo(separate), record);
   assert.throws(() => decodePathInfo(Buffer.from(JSON.stringify({ ...JSON.parse(encodePathInfo(info).toString()), sigs: [1] }))), CastoreFormatError);
+});
+
+test("small files kept inline in directory nodes render, materialise and collect like blobs", { skip }, async (t) => {
+  const dir = scratch(t);
+  const cas = join(dir, "cas");
+  const backend = new FsCastoreBackend(cas);
+  const castore = new Castore(backend, { inlineMax: 4096 });
+  const plain = new Castore(new FsCastoreBackend(join(dir, "plain")));
+  const root = join(dir, "tree");
+  writeTree(root, 71);
+  writeFileSync(join(root, "empty"), "");
+  writeFileSync(join(root, "exactly-4096"), Buffer.alloc(4096, 1), { mode: 0o755 });
+  writeFileSync(join(root, "just-over"), Buffer.alloc(4097, 2));
+  const nar = runNix("nix-store", ["--dump", root]);
+  const inlined = path("inlined", "f".repeat(32));
+  const { info } = await castore.addNar(inlined, [nar]);
+  const other = await plain.addNar(inlined, [nar]);
+  assert.equal(info.narHash, other.info.narHash);
+  assert.ok((await collect(castore.nar(inlined))).equals(nar));
+  const copy = join(dir, "copy");
+  await castore.materialise(inlined, copy);
+  assert.ok(runNix("nix-store", ["--dump", copy]).equals(nar));
+  // Far fewer objects than with a blob per file.
+  const count = async (b: FsCastoreBackend) => {
+    let n = 0;
+    for (const kind of ["blob", "list", "dir"] as const) for await (const _ of b.list(kind)) n++;
+    return n;
+  };
+  const inlineObjects = await count(backend);
+  const blobObjects = await count(plain.backend as FsCastoreBackend);
+  assert.ok(inlineObjects * 1.5 < blobObjects, `${inlineObjects} objects inline, ${blobObjects} without`);
+  // The node of the root directory holds the small files; only the larger one is a blob.
+  assert.equal(info.root.kind, "directory");
+  const entries = decodeDirectory((await backend.get("dir", (info.root as { digest: string }).digest))!);
+  const byName = new Map(entries.map((e) => [e.name.toString(), e.node]));
+  assert.ok((byName.get("exactly-4096") as { contents?: Buffer }).contents?.equals(Buffer.alloc(4096, 1)));
+  assert.equal((byName.get("just-over") as { contents?: Buffer }).contents, undefined);
+  assert.equal((byName.get("empty") as { digest: string }).digest, blake3Hex(Buffer.alloc(0)));
+  // GC keeps what the inline tree needs, and nothing is missing afterwards.
+  const later = Date.now() + 3_600_001;
+  const report = await gcCastore(backend, [inlined], { graceMs: 3_600_000, now: later });
+  assert.equal(report.deleted.blob + report.deleted.dir + report.deleted.list, 0);
+  assert.ok((await collect(castore.nar(inlined))).equals(nar));
+  // Strict decoding: an inline file past the limit is refused.
+  const big = encodeDirectory([{ name: Buffer.from("f"), node: inlineFile(false, Buffer.alloc(10)) }]);
+  big.writeUInt32LE(INLINE_LIMIT + 1, big.length - 10 - 4);
+  assert.throws(() => decodeDirectory(Buffer.concat([big, Buffer.alloc(INLINE_LIMIT - 9)])), CastoreFormatError);
 });
