@@ -113,7 +113,15 @@ async function buildPlatform(
   let architectures: Architecture[] | undefined;
   let popularity: Popularity | undefined;
   try {
-    const input = { dir: pkgs.dir, architecture, packages: request.packages, shell: request.shell, nixpkgs: pkgs.nixpkgs, stagingDir };
+    const input = {
+      dir: pkgs.dir,
+      architecture,
+      packages: request.packages,
+      shell: request.shell,
+      nixpkgs: pkgs.nixpkgs,
+      stagingDir,
+      realStoreDir: ctx.store.realStoreDir,
+    };
     const evaluation = ctx.evaluator
       ? await ctx.evaluator.evaluate(input)
       : evaluatePackages({ ...input, isValidInStore: (p) => ctx.store.isValid(parseStorePath(p, ctx.store.storeDir)) });

@@ -49,6 +49,8 @@ export interface EvaluationInput {
   /** An empty directory of the caller's where new store paths (.drv files, sources) are staged. */
   stagingDir: string;
   isValidInStore(storePath: string): boolean;
+  /** Where the local store keeps valid paths on disk, so evaluation reads them there (default: the logical /nix/store). */
+  realStoreDir?: string;
   /**
    * Instead of `packages`: every top-level attribute of the set that evaluates to an
    * available package (for package-set popularity), unless the set has more than
@@ -73,7 +75,7 @@ export interface Evaluation {
  * can inject code. Every missing package is reported at once.
  */
 export function evaluatePackages(input: EvaluationInput): Evaluation {
-  const writer = new StagingStoreWriter("/nix/store", input.stagingDir, (p) => input.isValidInStore(p));
+  const writer = new StagingStoreWriter("/nix/store", input.stagingDir, (p) => input.isValidInStore(p), input.realStoreDir ?? "/nix/store");
   const system = NIX_SYSTEMS[input.architecture];
   // builtins.currentSystem is where builds run (a set's `buildSystem` default); `system` is the image's.
   new EvalState({ store: new WritingEvalStore(writer), system: HOST_SYSTEM, cwd: input.dir, readOnly: false });

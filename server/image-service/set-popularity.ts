@@ -59,7 +59,16 @@ export class SetPopularity {
     await mkdir(stagingRoot, { recursive: true });
     const stagingDir = await mkdtemp(join(stagingRoot, "popularity-"));
     try {
-      const input = { dir: pkgs.dir, architecture, packages: [], shell: false, nixpkgs: pkgs.nixpkgs, stagingDir, allPackages: { limit } };
+      const input = {
+        dir: pkgs.dir,
+        architecture,
+        packages: [],
+        shell: false,
+        nixpkgs: pkgs.nixpkgs,
+        stagingDir,
+        realStoreDir: store.realStoreDir,
+        allPackages: { limit },
+      };
       const evaluation = evaluator
         ? await evaluator.evaluate(input)
         : evaluatePackages({ ...input, isValidInStore: (p) => store.isValid(parseStorePath(p, store.storeDir)) });
