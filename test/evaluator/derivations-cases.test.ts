@@ -12,9 +12,16 @@ import assert from "node:assert/strict";
 import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ours as oursEval, pool, theirs as theirsEval } from "./eval-harness.js";
-import { oursWithDrvs, theirs } from "./derivations-harness.js";
+import { ours as oursRaw, pool, theirs as theirsRaw, type Run } from "./eval-harness.js";
+import { messageAndPosition, messageLine, oursWithDrvs, theirs } from "./derivations-harness.js";
 import { nixSkipReason } from "../helpers/nix.js";
+
+/** Error reports compare by message (and its position): our layout is current CppNix's, the oracle is 2.8. */
+function withMessage(r: Run): Run {
+  return { ...r, error: messageLine(r.stderr), stderr: messageAndPosition(r.stderr) };
+}
+const oursEval = (args: string[], cwd: string): Run => withMessage(oursRaw(args, cwd));
+const theirsEval = async (args: string[], cwd: string): Promise<Run> => withMessage(await theirsRaw(args, cwd));
 
 const dir = mkdtempSync(join(tmpdir(), "lading-drv-cases-"));
 mkdirSync(join(dir, "src/sub/deeper"), { recursive: true });
@@ -168,7 +175,7 @@ const errors = [
  */
 const FIRST_LINE_ONLY = ['outputHash = "foo:', "x = (a: a); })"];
 
-/** Like eval-harness's differential (full error reports), with FIRST_LINE_ONLY. */
+/** Like eval-harness's differential (message and its position), with FIRST_LINE_ONLY. */
 function differential(name: string, cases: string[][], cwd: () => string): void {
   test(name, { skip: nixSkipReason() }, async (t) => {
     const expected = await pool(cases.map((c) => () => theirsEval(c, cwd())));
@@ -178,7 +185,9 @@ function differential(name: string, cases: string[][], cwd: () => string): void 
         const got = oursEval(c, cwd());
         const want = expected[i]!;
         assert.equal(got.error, want.error, "error differs");
-        if (!FIRST_LINE_ONLY.some((k) => c.join(" ").includes(k))) assert.equal(got.stderr, want.stderr, "full error report differs");
+        // Current CppNix moved some positions from the message to a trace frame: compare positions both give.
+        const bothPositioned = got.stderr.includes("\n") && want.stderr.includes("\n");
+        if (bothPositioned && !FIRST_LINE_ONLY.some((k) => c.join(" ").includes(k))) assert.equal(got.stderr, want.stderr, "message position differs");
         if (want.exitCode === 0) assert.equal(got.stdout, want.stdout);
         assert.equal(got.exitCode, want.exitCode, "exit code");
       });
@@ -187,7 +196,7 @@ function differential(name: string, cases: string[][], cwd: () => string): void 
 }
 
 differential("derivation values against CppNix (--readonly-mode --eval --strict)", values.map((e) => ["--readonly-mode", "--eval", "--strict", "-E", e]), () => dir);
-differential("derivation errors against CppNix (full report)", errors.map((e) => ["--readonly-mode", "--eval", "--strict", "-E", e]), () => dir);
+differential("derivation errors against CppNix (message and position)", errors.map((e) => ["--readonly-mode", "--eval", "--strict", "-E", e]), () => dir);
 differential(
   "derivation errors against CppNix (--show-trace)",
   // Selected attributes only: traces of --strict deep forcing are the printer's (core).

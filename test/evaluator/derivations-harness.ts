@@ -21,9 +21,35 @@ export interface Outcome {
   exitCode: number;
 }
 
-function firstError(stderr: string): string {
-  return stderr.split("\n").find((l) => l !== "" && !l.startsWith("warning:")) ?? "";
+/**
+ * The error message of a report as one `error: …` line, whichever layout printed it:
+ * CppNix 2.8's (the message first, its trace after) or current CppNix's, which ours
+ * follows (a bare `error:`, the trace outermost first, then the message).
+ */
+export function messageLine(stderr: string): string {
+  const lines = stderr.split("\n").filter((l) => l !== "" && !l.startsWith("warning:"));
+  if (lines[0] !== "error:") return in28Words(lines[0] ?? "");
+  const last = lines.filter((l) => /^\s*error: /.test(l)).pop();
+  return last === undefined ? "error:" : in28Words(last.trim());
 }
+
+/** Current CppNix's wording of the messages whose text changed since 2.8, in 2.8's words. */
+function in28Words(line: string): string {
+  const typeError = /^error: expected (an? [^:]+?) but found (an? [^:]+?)(?:: .*)?$/.exec(line);
+  if (typeError) return `error: value is ${typeError[2]} while ${typeError[1]} was expected`;
+  return line.replace(/^error: (?:anonymous function at \S+|function '[^']*') called/, "error: function called");
+}
+
+/** The message line and the position it is reported at (the `at FILE:LINE:COL:` after it), if any. */
+export function messageAndPosition(stderr: string): string {
+  const message = messageLine(stderr);
+  const lines = stderr.split("\n");
+  const i = lines.findIndex((l) => l.trim() === message);
+  const at = lines.slice(i + 1, i + 3).find((l) => /^\s*at .*:$/.test(l));
+  return at === undefined ? message : `${message}\n${at.trim()}`;
+}
+
+const firstError = messageLine;
 
 /** CppNix's nix-instantiate with `args` (run in `cwd`). */
 export async function theirs(args: string[], cwd: string): Promise<Outcome> {

@@ -33,15 +33,35 @@ export function jsonQuote(bytes: string): string {
 
 /** Compact JSON text, numbers as CppNix prints them (floats with `%g`, so `inf` and `nan` appear raw). */
 export function renderJson(value: JsonValue): string {
-  if (value === null) return "null";
-  if (typeof value === "boolean") return value ? "true" : "false";
-  if (typeof value === "bigint") return value.toString();
-  if (typeof value === "number") return showFloat(value);
-  if (typeof value === "string") return jsonQuote(value);
-  if (Array.isArray(value)) return "[" + value.map(renderJson).join(",") + "]";
-  const parts: string[] = [];
-  for (const [k, v] of value) parts.push(jsonQuote(k) + ":" + renderJson(v));
-  return "{" + parts.join(",") + "}";
+  const out: string[] = [];
+  renderInto(value, out);
+  return out.join("");
+}
+
+/** Appends the pieces of `value`'s text: one join at the top, so deep nesting is not copied once per level. */
+function renderInto(value: JsonValue, out: string[]): void {
+  if (value === null) out.push("null");
+  else if (typeof value === "boolean") out.push(value ? "true" : "false");
+  else if (typeof value === "bigint") out.push(value.toString());
+  else if (typeof value === "number") out.push(showFloat(value));
+  else if (typeof value === "string") out.push(jsonQuote(value));
+  else if (Array.isArray(value)) {
+    out.push("[");
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out.push(",");
+      renderInto(value[i]!, out);
+    }
+    out.push("]");
+  } else {
+    out.push("{");
+    let first = true;
+    for (const [k, v] of value) {
+      out.push(first ? jsonQuote(k) + ":" : "," + jsonQuote(k) + ":");
+      first = false;
+      renderInto(v, out);
+    }
+    out.push("}");
+  }
 }
 
 // ---------------------------------------------------------------------------
