@@ -3,7 +3,7 @@
  * pathExists, baseNameOf, dirOf, toPath. Paths are byte strings handed to the
  * kernel unchanged (as Buffers), so names that are not UTF-8 survive.
  */
-import { lstatSync, readFileSync, readdirSync, type Dirent, type Stats } from "node:fs";
+import { lstatSync, readFileSync, readdirSync, realpathSync, type Dirent, type Stats } from "node:fs";
 import { canonPath, dirOf } from "../syntax/index.js";
 import {
   Attr,
@@ -29,14 +29,24 @@ import { fsPath, sysError } from "./fs-errors.js";
  * where the store keeps it (realiseContextPath).
  */
 export function realisePath(v: Lazy, pos: number): string {
-  let r: { path: string; context: readonly string[] };
-  try {
-    r = coerceToPath(v, pos);
-  } catch (err) {
-    if (err instanceof EvalError) err.addTrace(pos, "while realising the context of a path");
-    throw err;
-  }
+  const r = coerceToPath(v, 0, "while realising the context of a path");
   return realiseContextPath(r.path, r.context, pos);
+}
+
+/** Current CppNix's messages for a path that is missing or is not a directory. */
+function pathError(path: string, err: unknown, fallback: string, pos: number): EvalError {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  if (code === "ENOENT") return new EvalError(`path '${path}' does not exist`, pos);
+  if (code === "ENOTDIR") {
+    let resolved = path;
+    try {
+      resolved = realpathSync(fsPath(path), { encoding: "buffer" }).toString("latin1");
+    } catch {
+      // keep the path as given
+    }
+    return new EvalError(`'${resolved}' is not a directory`, pos);
+  }
+  return sysError(fallback, err, pos);
 }
 
 /** A file's bytes, with CppNix's error texts. */
@@ -45,7 +55,7 @@ export function readFileBytes(path: string, pos: number): Buffer {
     return readFileSync(fsPath(path));
   } catch (err) {
     const syscall = (err as NodeJS.ErrnoException).syscall;
-    throw sysError(syscall === "open" ? `opening file '${path}'` : "reading from file", err, pos);
+    throw pathError(path, err, syscall === "open" ? `opening file '${path}'` : "reading from file", pos);
   }
 }
 
@@ -69,7 +79,7 @@ definePrimOp("__readDir", 1, ([p], pos) => {
   try {
     entries = readdirSync(fsPath(path), { withFileTypes: true, encoding: "buffer" }) as unknown as Dirent[];
   } catch (err) {
-    throw sysError(`opening directory '${path}'`, err, pos);
+    throw pathError(path, err, `opening directory '${path}'`, pos);
   }
   const m = new Map<string, Attr>();
   for (const ent of entries) {
@@ -85,7 +95,7 @@ definePrimOp("__readFileType", 1, ([p], pos) => {
   try {
     return fileTypeName(lstatSync(fsPath(path)));
   } catch (err) {
-    throw sysError(`getting status of '${path}'`, err, pos);
+    throw pathError(path, err, `getting status of '${path}'`, pos);
   }
 });
 
@@ -109,19 +119,19 @@ export function baseNameOf(path: string): string {
   return path.slice(slash + 1, last + 1);
 }
 
-definePrimOp("baseNameOf", 1, ([p], pos) => {
-  const s = coerceToString(p!, pos, { coerceMore: false, copyToStore: false });
+definePrimOp("baseNameOf", 1, ([p]) => {
+  const s = coerceToString(p!, 0, { coerceMore: false, copyToStore: false, ctx: "while evaluating the first argument passed to builtins.baseNameOf" });
   return mkString(baseNameOf(stringBytes(s)), stringContext(s));
 });
 
 definePrimOp("dirOf", 1, ([p], pos) => {
   const v = force(p!, pos);
-  const s = coerceToString(v, pos, { coerceMore: false, copyToStore: false });
+  const s = coerceToString(v, 0, { coerceMore: false, copyToStore: false, ctx: "while evaluating the first argument passed to 'builtins.dirOf'" });
   const dir = dirOf(stringBytes(s));
   return v instanceof NixPath ? new NixPath(dir) : mkString(dir, stringContext(s));
 });
 
-definePrimOp("__toPath", 1, ([p], pos) => {
-  const { path, context } = coerceToPath(p!, pos);
+definePrimOp("__toPath", 1, ([p]) => {
+  const { path, context } = coerceToPath(p!, 0, "while evaluating the first argument passed to builtins.toPath");
   return mkString(canonPath(path), context);
 });

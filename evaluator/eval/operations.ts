@@ -123,6 +123,11 @@ function cannotCoerce(x: Value, pos: number, ctx: string | undefined): NixTypeEr
 
 /** A set's string form through `__toString` or `outPath`, with current CppNix's frames. */
 function peelToString(x: NixAttrs, pos: number, opts: CoerceOptions): string | NixString {
+  return peel(x, (v) => coerceToString(v, pos, opts), () => cannotCoerce(x, pos, opts.ctx));
+}
+
+/** Current CppNix's peelToStringOutPath: `finish` gets the value behind `__toString`/`outPath`. */
+function peel<T>(x: NixAttrs, finish: (v: Value) => T, none: () => EvalError): T {
   const toStr = x.getAttr("__toString");
   if (toStr !== undefined) {
     let r: Value;
@@ -132,13 +137,13 @@ function peelToString(x: NixAttrs, pos: number, opts: CoerceOptions): string | N
       throw inFrame(err, toStr.pos, "while calling the `__toString` attribute");
     }
     try {
-      return coerceToString(r, pos, opts);
+      return finish(r);
     } catch (err) {
       throw inFrame(err, toStr.pos, "while using the result of the `__toString` attribute");
     }
   }
   const out = x.getAttr("outPath");
-  if (out === undefined) throw cannotCoerce(x, pos, opts.ctx);
+  if (out === undefined) throw none();
   let o: Value;
   try {
     o = force(out.value, out.pos);
@@ -146,7 +151,7 @@ function peelToString(x: NixAttrs, pos: number, opts: CoerceOptions): string | N
     throw inFrame(err, out.pos, "while evaluating the `outPath` attribute");
   }
   try {
-    return coerceToString(o, pos, opts);
+    return finish(o);
   } catch (err) {
     throw inFrame(err, out.pos, "while using the `outPath` attribute");
   }
@@ -198,10 +203,16 @@ export function coerceToString(v: Lazy, pos = 0, opts: CoerceOptions = {}): stri
 }
 
 /** CppNix's coerceToPath: a string that must be an absolute path; returns the bytes and context. */
-export function coerceToPath(v: Lazy, pos = 0): { path: string; context: readonly string[] } {
-  const r = coerceToString(v, pos, { coerceMore: false, copyToStore: false });
+export function coerceToPath(v: Lazy, pos = 0, ctx?: string): { path: string; context: readonly string[] } {
+  const x = force(v, pos);
+  // The absolute-path check happens behind `__toString`/`outPath` frames, as in CppNix.
+  if (x instanceof NixAttrs) return peel(x, (inner) => coerceToPath(inner, pos, ctx), () => cannotCoerce(x, pos, ctx));
+  const r = coerceToString(x, pos, { coerceMore: false, copyToStore: false, ctx });
   const path = typeof r === "string" ? r : r.s;
-  if (path === "" || path[0] !== "/") throw new EvalError(`string '${path}' doesn't represent an absolute path`, pos);
+  if (path === "" || path[0] !== "/") {
+    const msg = `string '${path}' doesn't represent an absolute path`;
+    throw ctx === undefined ? new EvalError(msg, pos) : new EvalError(msg).addTrace(pos, ctx);
+  }
   return { path, context: typeof r === "string" ? EMPTY_CONTEXT : r.context };
 }
 
