@@ -4,13 +4,17 @@
  *
  * Two versions of a package set are ingested; version 2 differs slightly (store-path
  * hashes rewritten in place in some binaries, a few bytes inserted in some libraries,
- * edited text files, a new file). Reported:
- * - stored bytes versus the sum of NAR sizes, for content-defined and fixed chunking;
+ * edited text files, a new file). Three layouts: content-defined chunks with a blob
+ * per file (`cdc`, the default), the same with files up to 4 KiB inline in their
+ * directory node (`inline`, LADING_CASTORE_INLINE=4096), fixed-size chunks (`fixed`,
+ * dedup only). Reported:
+ * - stored bytes versus the sum of NAR sizes;
  * - ingestion MB/s (NAR stream → castore, NAR hash included) versus `restoreNar`
  *   (plain unpacking of the same NAR stream to disk); target ≥ 0.8×;
- * - rendering MB/s (castore → NAR, with and without verifying every object read)
+ * - rendering MB/s (castore → NAR, verifying every object read, and unverified)
  *   versus `nix-store --dump` of the original tree to /dev/null; target ≥ 1.0×.
- * Medians of alternated runs.
+ * Runs alternate (restore, cdc, inline, … and render, dump, …); medians, with the
+ * load average before and after (the machine is shared: compare ratios, not MB/s).
  *
  *   node dist/bench/castore.js [--size-mb N] [--runs N]
  */
@@ -19,11 +23,11 @@ import { randomFillSync } from "node:crypto";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Castore, FsCastoreBackend, dumpNarSync, restoreNar, type ChunkingMethod } from "../store/index.js";
+import { Castore, FsCastoreBackend, dumpNarSync, restoreNar, type IngestOptions } from "../store/index.js";
 import { mulberry32 as prng } from "../test/helpers/random.js";
 
 function parseOptions(argv: string[]): { sizeMb: number; runs: number } {
-  const options = { sizeMb: 120, runs: 5 };
+  const options = { sizeMb: 60, runs: 5 };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--size-mb" && argv[i + 1]) options.sizeMb = Number(argv[++i]);
     else if (argv[i] === "--runs" && argv[i + 1]) options.runs = Number(argv[++i]);
@@ -96,9 +100,17 @@ function narsOf(root: string, version: number): Path[] {
   });
 }
 
-async function ingestAll(dir: string, chunking: ChunkingMethod, paths: Path[]): Promise<{ seconds: number; stored: number }> {
+const LAYOUTS = {
+  cdc: { chunking: "cdc" },
+  inline: { chunking: "cdc", inlineMax: 4096 },
+  fixed: { chunking: "fixed" },
+} satisfies Record<string, IngestOptions>;
+type Layout = keyof typeof LAYOUTS;
+const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+
+async function ingestAll(dir: string, layout: Layout, paths: Path[]): Promise<{ seconds: number; stored: number }> {
   rmSync(dir, { recursive: true, force: true });
-  const castore = new Castore(new FsCastoreBackend(dir), { chunking });
+  const castore = new Castore(new FsCastoreBackend(dir), LAYOUTS[layout]);
   const start = performance.now();
   let stored = 0;
   for (const path of paths) stored += (await castore.addNar(path.storePath, path.nar)).storedBytes;
@@ -125,64 +137,71 @@ async function main(): Promise<void> {
     writeSecondVersion(v1, v2);
     const paths = [...narsOf(v1, 1), ...narsOf(v2, 2)];
     const narBytes = paths.reduce((n, p) => n + p.size, 0);
-    console.log(`castore: ${paths.length / 2} packages × 2 versions, NARs ${mb(narBytes).toFixed(0)} MB, ${options.runs} runs, medians`);
+    console.log(`castore: ${paths.length / 2} packages × 2 versions, NARs ${mb(narBytes).toFixed(0)} MB, ${options.runs} runs, medians; load ${loadavg()}`);
 
     // Dedup and ingestion speed, alternating with plain unpacking.
-    const ingest: Record<ChunkingMethod, number[]> = { cdc: [], fixed: [] };
-    const stored: Record<ChunkingMethod, number> = { cdc: 0, fixed: 0 };
+    const timed = ["cdc", "inline"] as const;
+    const ingest: Record<Layout, number[]> = { cdc: [], inline: [], fixed: [] };
+    const stored: Record<Layout, number> = { cdc: 0, inline: 0, fixed: 0 };
     const restore: number[] = [];
     for (let run = 0; run < options.runs; run++) {
       restore.push(await restoreAll(join(base, "unpacked"), paths));
-      for (const method of ["cdc", "fixed"] as const) {
-        const result = await ingestAll(join(base, `cas-${method}`), method, paths);
-        ingest[method].push(result.seconds);
-        stored[method] = result.stored;
+      for (const layout of timed) {
+        const result = await ingestAll(join(base, `cas-${layout}`), layout, paths);
+        ingest[layout].push(result.seconds);
+        stored[layout] = result.stored;
       }
     }
-    for (const method of ["cdc", "fixed"] as const) {
+    stored.fixed = (await ingestAll(join(base, "cas-fixed"), "fixed", paths)).stored;
+    rmSync(join(base, "cas-fixed"), { recursive: true, force: true });
+    for (const layout of ["cdc", "inline", "fixed"] as const) {
       console.log(
-        `dedup (${method.padEnd(5)}) stored ${mb(stored[method]).toFixed(1)} MB of ${mb(narBytes).toFixed(1)} MB of NARs = ${(stored[method] / narBytes).toFixed(3)}`,
+        `dedup (${layout.padEnd(6)}) stored ${mb(stored[layout]).toFixed(1)} MB of ${mb(narBytes).toFixed(1)} MB of NARs = ${(stored[layout] / narBytes).toFixed(3)}`,
       );
     }
     const restoreRate = mb(narBytes) / median(restore);
-    for (const method of ["cdc", "fixed"] as const) {
-      const rate = mb(narBytes) / median(ingest[method]);
+    for (const layout of timed) {
+      const rate = mb(narBytes) / median(ingest[layout]);
       console.log(
-        `ingest (${method.padEnd(5)}) ${rate.toFixed(0)} MB/s   restoreNar ${restoreRate.toFixed(0)} MB/s   ratio ${(rate / restoreRate).toFixed(2)} (target ≥ 0.8)`,
+        `ingest (${layout.padEnd(6)}) ${rate.toFixed(0)} MB/s   restoreNar ${restoreRate.toFixed(0)} MB/s   ratio ${(rate / restoreRate).toFixed(2)} (target ≥ 0.8)`,
       );
     }
 
     // Rendering: the whole version-1 set as one path, against nix-store --dump of it.
-    const castore = new Castore(new FsCastoreBackend(join(base, "cas-cdc")));
     const whole = "/nix/store/00000000000000000000000000000000-whole-set";
-    const { info } = await castore.addNar(whole, dumpNarSync(v1));
-    const trusted = new Castore(new FsCastoreBackend(join(base, "cas-cdc"), { verifyReads: false }));
-    const render: number[] = [];
-    const renderTrusted: number[] = [];
+    const renderers: Record<string, Castore> = {};
+    let narSize = 0;
+    for (const layout of timed) {
+      const { info } = await new Castore(new FsCastoreBackend(join(base, `cas-${layout}`)), LAYOUTS[layout]).addNar(whole, dumpNarSync(v1));
+      narSize = info.narSize;
+      renderers[`${layout} verified`] = new Castore(new FsCastoreBackend(join(base, `cas-${layout}`)));
+    }
+    renderers["cdc unverified"] = new Castore(new FsCastoreBackend(join(base, "cas-cdc"), { verifyReads: false }));
+    const render: Record<string, number[]> = Object.fromEntries(Object.keys(renderers).map((k) => [k, []]));
     const dump: number[] = [];
     const timeRender = async (from: Castore) => {
       const start = performance.now();
       let rendered = 0;
       for await (const chunk of from.nar(whole)) rendered += chunk.length;
-      if (rendered !== info.narSize) throw new Error("rendered NAR has the wrong size");
+      if (rendered !== narSize) throw new Error("rendered NAR has the wrong size");
       return (performance.now() - start) / 1000;
     };
     for (let run = 0; run < options.runs; run++) {
-      render.push(await timeRender(castore));
-      renderTrusted.push(await timeRender(trusted));
+      for (const [label, from] of Object.entries(renderers)) render[label]!.push(await timeRender(from));
       if (!haveNix) continue;
       const start = performance.now();
       const result = spawnSync("sh", ["-c", `nix-store --dump '${v1}' > /dev/null`]);
       dump.push((performance.now() - start) / 1000);
       if (result.status !== 0) throw new Error(`nix-store --dump failed: ${result.stderr}`);
     }
-    for (const [label, times] of [["verified", render], ["unverified", renderTrusted]] as const) {
-      const rate = mb(info.narSize) / median(times);
+    for (const [label, times] of Object.entries(render)) {
+      const rate = mb(narSize) / median(times);
       const peer = haveNix
-        ? `   nix-store --dump ${(mb(info.narSize) / median(dump)).toFixed(0)} MB/s   ratio ${(median(dump) / median(times)).toFixed(2)} (target ≥ 1.0)`
+        ? `   nix-store --dump ${(mb(narSize) / median(dump)).toFixed(0)} MB/s   ratio ${(median(dump) / median(times)).toFixed(2)} (target ≥ 1.0)`
         : "   (nix-store not installed)";
-      console.log(`render ${label.padEnd(10)} ${mb(info.narSize).toFixed(0)} MB: ${rate.toFixed(0)} MB/s${peer}`);
+      console.log(`render ${label.padEnd(17)} ${mb(narSize).toFixed(0)} MB: ${rate.toFixed(0)} MB/s${peer}`);
     }
+    console.log(`load ${loadavg()}`);
   } finally {
     rmSync(base, { recursive: true, force: true });
   }
