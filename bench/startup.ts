@@ -35,7 +35,7 @@ const sum = (n: number) => `let sum = n: if n == 0 then 0 else n + sum (n - 1); 
 const WORKLOADS: Workload[] = [
   { name: "start-up: 1", expr: "1" },
   { name: "small: attrset with a list, strict", expr: "{ a = 1; b = [ 1 2 ]; c = \"x\"; }" },
-  { name: "small: builtins names", expr: "builtins.length (builtins.attrNames builtins)" },
+  { name: "small: mapAttrs, concatStringsSep", expr: "builtins.concatStringsSep \",\" (builtins.attrValues (builtins.mapAttrs (n: v: n + toString v) { a = 1; b = 2; c = 3; }))" },
   { name: "deep: sum 1..10000, not a tail call", expr: sum(10_000) },
   { name: "deep: sum 1..50000", expr: sum(50_000) },
   { name: "deep: deepSeq of a 100k-deep attrset list", expr: `let l = ${nested(100_000)}; in builtins.deepSeq l l.head` },
