@@ -28,6 +28,13 @@ export interface ShowOptions {
    * comparing with CppNix where its symbol addresses make the order arbitrary.
    */
   readonly order?: "symbol" | "name";
+  /**
+   * "current" (the default) prints as current CppNix: bindings sorted by name with
+   * `inherit` clauses grouped first, formals sorted by name, empty literal parts of
+   * indented strings dropped (upstream parse-okay-inherits, -subversion, -ind-string).
+   * "2.8" prints as CppNix 2.8, the differential tests' oracle.
+   */
+  readonly style?: "current" | "2.8";
 }
 
 /**
@@ -73,11 +80,14 @@ export const defaultPreInterned: ReadonlyMap<string, number> = new Map(DEFAULT_P
 export function showExpr(e: Expr, options: ShowOptions = {}): string {
   const printer = new Printer(options.preInterned ?? defaultPreInterned, e);
   if (options.order === "name") printer.bySymbol = compareBytes;
+  printer.current = options.style !== "2.8";
   return printer.show(e);
 }
 
 class Printer {
   private readonly rank = new Map<string, number>();
+  /** Current CppNix's format (see ShowOptions.style). */
+  current = true;
 
   constructor(
     preInterned: ReadonlyMap<string, number>,
@@ -198,6 +208,7 @@ class Printer {
       case "hasAttr":
         return `((${this.show(e.expr)}) ? ${this.path(e.path)})`;
       case "attrs": {
+        if (this.current) return `${e.rec ? "rec " : ""}{ ${this.bindings(e)}}`;
         let out = e.rec ? "rec { " : "{ ";
         const names = [...e.defs.keys()].sort(compareBytes);
         for (const name of names) {
@@ -216,7 +227,8 @@ class Printer {
       case "lambda": {
         let out = "(";
         if (e.formals) {
-          const entries = [...e.formals.entries].sort((a: Formal, b: Formal) => this.bySymbol(a.name, b.name) || a.pos - b.pos);
+          const order = this.current ? compareBytes : this.bySymbol;
+          const entries = [...e.formals.entries].sort((a: Formal, b: Formal) => order(a.name, b.name) || a.pos - b.pos);
           const shown = entries.map((f) => showId(f.name) + (f.default ? ` ? ${this.show(f.default)}` : ""));
           if (e.formals.ellipsis) shown.push("...");
           out += `{ ${shown.join(", ")} }`;
@@ -228,6 +240,7 @@ class Printer {
       case "call":
         return `(${this.show(e.fn)}${e.args.map((a) => " " + this.show(a)).join("")})`;
       case "let": {
+        if (this.current) return `(let ${this.bindings(e.attrs)}in ${this.show(e.body)})`;
         let out = "(let ";
         const names = [...e.attrs.defs.keys()].sort(this.bySymbol);
         for (const name of names) {
@@ -247,9 +260,37 @@ class Printer {
         return `(! ${this.show(e.expr)})`;
       case "binary":
         return `(${this.show(e.left)} ${e.op} ${this.show(e.right)})`;
-      case "concatStrings":
-        return `(${e.parts.map((p) => this.show(p)).join(" + ")})`;
+      case "concatStrings": {
+        let parts = e.parts;
+        if (this.current && e.forceString) {
+          const kept = parts.filter((p) => !(p.kind === "string" && p.value === ""));
+          if (kept.length > 0) parts = kept;
+        }
+        return `(${parts.map((p) => this.show(p)).join(" + ")})`;
+      }
     }
+  }
+
+  /** Current CppNix's showBindings: `inherit a b; inherit (src) c; name = value; "${dyn}" = value; `. */
+  private bindings(e: Expr & { kind: "attrs" }): string {
+    const names = [...e.defs.keys()].sort(compareBytes);
+    const inherits: string[] = [];
+    const from = new Map<number, string[]>();
+    let plain = "";
+    for (const name of names) {
+      const def = e.defs.get(name)!;
+      if (def.kind === "inherit") inherits.push(name);
+      else if (def.kind === "inheritFrom") {
+        const list = from.get(def.fromIndex) ?? [];
+        from.set(def.fromIndex, list);
+        list.push(name);
+      } else plain += `${name} = ${this.show(def.value)}; `;
+    }
+    let out = inherits.length > 0 ? `inherit ${inherits.join(" ")}; ` : "";
+    for (const [i, list] of [...from].sort((a, b) => a[0] - b[0])) out += `inherit (${this.show(e.inheritFrom[i]!)}) ${list.join(" ")}; `;
+    out += plain;
+    for (const d of e.dynamic) out += `"\${${this.show(d.name)}}" = ${this.show(d.value)}; `;
+    return out;
   }
 }
 

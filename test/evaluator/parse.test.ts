@@ -44,12 +44,12 @@ async function cppParse(args: string[]): Promise<CppResult> {
  * `let` bindings and formals: parse the printed text and print it sorted by name.
  */
 function canonical(printed: string): string {
-  return showExpr(parse(printed), { order: "name" });
+  return showExpr(parse(printed), { order: "name", style: "2.8" });
 }
 
 // Test inputs are ordinary JS strings (the evaluator passes latin1 byte strings).
 function oursPrinted(text: string, file?: string): string {
-  return showExpr(parse(text, file, { encoding: "utf16" }));
+  return showExpr(parse(text, file, { encoding: "utf16" }), { style: "2.8" });
 }
 
 /** Our text matches CppNix's exactly, or up to the order CppNix leaves to its heap. */
