@@ -34,8 +34,9 @@ export interface RealiserCastoreOptions {
   castore: CastorePaths;
   /**
    * true (the registry): outputs whose closure the castore has are returned as they
-   * are, not put on this disk (layers are read from the castore); only a local build
-   * that needs them as inputs materialises them. false (`lading build`): materialised.
+   * are, and substituted ones go into the castore only, not onto this disk (layers are
+   * read from the castore); only a local build that needs them as inputs materialises
+   * them. false (`lading build`): outputs end up valid in the local store.
    */
   useInPlace: boolean;
   /** The castore failed while publishing; realisation goes on without it. */
@@ -93,8 +94,15 @@ export class StoreRealiser implements Realiser {
       await this.publish(outputs);
       return outputs;
     }
-    // Another replica realised them: no binary cache is asked.
-    if (this.shared?.useInPlace && (await this.shared.castore.closure(missing))) return outputs;
+    if (this.shared?.useInPlace) {
+      // Another replica realised them: no binary cache is asked.
+      if (await this.shared.castore.closure(missing)) return outputs;
+      // Else into the castore only: layers are read from there, a local copy would be a second one.
+      if (this.substituter && (await this.substituter.planIntoCastore(missing)).missing.length === 0) {
+        await this.substituter.substituteIntoCastore(missing);
+        return outputs;
+      }
+    }
 
     if (this.substituter) {
       // The plan takes what the castore has from it and the rest from binary caches.

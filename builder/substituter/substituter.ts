@@ -110,6 +110,7 @@ export class Substituter extends EventEmitter<{ event: [SubstitutionEvent] }> {
   private readonly downloadLimiter: Limiter;
   private readonly cacheStates = new Map<string, { cache?: BinaryCache; opening?: Promise<void>; failedAt?: number }>();
   private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly inFlightCastore = new Map<string, Promise<void>>();
   private readonly committer: GroupCommitter;
   readonly stats: SubstitutionStats = {
     pathsTotal: 0,
@@ -266,6 +267,168 @@ export class Substituter extends EventEmitter<{ event: [SubstitutionEvent] }> {
     } finally {
       releaseRequested();
     }
+  }
+
+  /**
+   * Which paths of the closure of `paths` the castore lacks and where they would come
+   * from; nothing local counts as present except by being published (see
+   * `substituteIntoCastore`). Downloads nothing.
+   */
+  async planIntoCastore(paths: Iterable<StorePath>): Promise<SubstitutionPlan & { local: StorePath[] }> {
+    const castore = this.requireCastore();
+    const seen = new Set<string>();
+    const planned = new Map<string, PlannedPath>();
+    const present: StorePath[] = [];
+    const local: StorePath[] = [];
+    const missing: { path: StorePath; reasons: string[] }[] = [];
+    const visit = async (path: StorePath): Promise<void> => {
+      if (seen.has(path.baseName)) return;
+      seen.add(path.baseName);
+      const record = await castore.lookup(path);
+      if (record) {
+        present.push(path);
+        await Promise.all(record.references.filter((r) => !r.equals(path)).map(visit));
+        return;
+      }
+      if (this.store.isValid(path)) {
+        local.push(path); // published from disk, with its closure
+        return;
+      }
+      const reasons: string[] = [];
+      const choice = await this.choose(path, reasons);
+      if (!choice) {
+        missing.push({ path, reasons });
+        return;
+      }
+      planned.set(path.baseName, choice);
+      await Promise.all(choice.info.references.filter((r) => !r.equals(path)).map(visit));
+    };
+    await Promise.all(sortStorePaths(paths).map(visit));
+    return { paths: orderByReferences(planned), present: sortStorePaths(present), local: sortStorePaths(local), missing };
+  }
+
+  /**
+   * Puts the closure of `paths` into the castore without unpacking it on this disk —
+   * the registry reads layers from the castore, so a local copy would only be a second
+   * one. Paths valid locally are published from disk; the rest are downloaded,
+   * verified and ingested in one pass, each recorded after its references.
+   */
+  async substituteIntoCastore(paths: Iterable<StorePath>): Promise<SubstitutionResult> {
+    const castore = this.requireCastore();
+    const plan = await this.planIntoCastore(paths);
+    if (plan.missing.length > 0) {
+      const lines = plan.missing.map(({ path, reasons }) => [`  ${path.render(this.store.storeDir)}`, ...reasons.map((r) => `    ${r}`)].join("\n"));
+      throw new SubstitutionError(
+        `cannot substitute ${plan.missing.length} path(s): no trusted binary cache has them\n${lines.join("\n")}`,
+        plan.missing.map(({ path, reasons }) => ({ path, error: new Error(reasons.join("; ") || "not in any cache") })),
+      );
+    }
+    const release = this.store.protect(plan.local);
+    try {
+      await castore.publish(this.store, plan.local);
+    } finally {
+      release();
+    }
+    this.stats.pathsTotal += plan.paths.length;
+    const recorded = new Map<string, Promise<void>>();
+    for (const p of plan.paths) {
+      let task = this.inFlightCastore.get(p.path.baseName);
+      if (!task) {
+        task = this.ingestOne(castore, p, (ref) => recorded.get(ref.baseName) ?? this.inFlightCastore.get(ref.baseName));
+        const key = p.path.baseName;
+        this.inFlightCastore.set(key, task);
+        const forget = () => {
+          if (this.inFlightCastore.get(key) === task) this.inFlightCastore.delete(key);
+        };
+        task.then(forget, forget);
+      }
+      recorded.set(p.path.baseName, task);
+    }
+    const outcomes = await Promise.allSettled(recorded.values());
+    const failures: { path: StorePath; error: Error }[] = [];
+    outcomes.forEach((o, i) => {
+      if (o.status === "rejected") failures.push({ path: plan.paths[i]!.path, error: o.reason as Error });
+    });
+    if (failures.length > 0) {
+      const root = failures.filter((f) => !(f.error instanceof DependencyFailedError));
+      const shown = (root.length > 0 ? root : failures).map((f) => `  ${f.path.render(this.store.storeDir)}: ${f.error.message}`);
+      throw new SubstitutionError(`substitution failed for ${failures.length} path(s):\n${shown.join("\n")}`, failures);
+    }
+    return { substituted: plan.paths.map((p) => p.path), present: [...plan.present, ...plan.local] };
+  }
+
+  private requireCastore(): CastorePaths {
+    if (!this.options.castore) throw new Error("this substituter has no castore");
+    return this.options.castore;
+  }
+
+  /** Downloads one NAR into the castore (falling back to other caches) and records it after its references. */
+  private async ingestOne(castore: CastorePaths, first: PlannedPath, recording: (ref: StorePath) => Promise<void> | undefined): Promise<void> {
+    const path = first.path;
+    try {
+      let source = first;
+      let root: CasNode;
+      const tried = new Set<BinaryCache>();
+      for (;;) {
+        if (source.cache) tried.add(source.cache);
+        try {
+          const current = source;
+          root = await this.downloadLimiter.run(() => this.downloadIntoCastore(castore, current));
+          break;
+        } catch (error) {
+          const next = await this.choose(path, [], tried);
+          if (!next) throw error;
+          this.emitEvent({ type: "retry", url: next.cache.url, attempt: tried.size, error: error as Error });
+          source = next;
+        }
+      }
+      for (const ref of source.info.references) {
+        if (ref.equals(path)) continue;
+        await recording(ref)?.catch((error: Error) => {
+          throw new DependencyFailedError(`its reference '${ref.render(this.store.storeDir)}' failed: ${error.message}`);
+        });
+      }
+      const { info } = source;
+      await castore.record({ path, narHash: info.narHash, narSize: info.narSize, references: info.references, deriver: info.deriver, sigs: info.sigs, ca: info.ca }, root);
+      this.stats.pathsDone++;
+      this.emitEvent({ type: "path-done", path });
+    } catch (error) {
+      this.stats.pathsFailed++;
+      this.emitEvent({ type: "path-failed", path, error: error as Error });
+      throw error;
+    }
+  }
+
+  /** Downloads, decompresses and ingests one NAR, checking its hash and size; retries broken transfers. */
+  private async downloadIntoCastore(castore: CastorePaths, { path, cache, info }: PlannedPath): Promise<CasNode> {
+    if (!cache) throw new Error(`'${path.render(this.store.storeDir)}' is in the castore already`);
+    this.emitEvent({ type: "path-start", path, url: cache.url, downloadSize: info.fileSize, narSize: info.narSize });
+    return withRetries(
+      this.retry,
+      async () => {
+        let downloaded = 0;
+        const stats = this.stats;
+        const emit = (event: SubstitutionEvent) => this.emitEvent(event);
+        const counted = (async function* () {
+          for await (const chunk of await cache.fetchNar(info)) {
+            downloaded += chunk.length;
+            stats.bytesDownloaded += chunk.length;
+            emit({ type: "path-progress", path, downloaded, narBytes: 0 });
+            yield chunk;
+          }
+        })();
+        const ingested = await castore.ingest(decompress(info.compression, counted, { expectedSize: info.narSize }));
+        if (ingested.narSize !== info.narSize || !ingested.narHash.equals(info.narHash)) {
+          // What was stored stays unrecorded; castore GC takes it.
+          throw new HashMismatchError(
+            `NAR of '${path.render(this.store.storeDir)}' from '${cache.url}' does not match its narinfo: ` +
+              `expected ${info.narHash.format("base32")} (${info.narSize} bytes), got ${ingested.narHash.format("base32")} (${ingested.narSize} bytes)`,
+          );
+        }
+        return ingested.root;
+      },
+      (error, attempt) => this.emitEvent({ type: "retry", url: cache.url, attempt, error }),
+    );
   }
 
   private async fetchPlanned(planned: PlannedPath[]): Promise<StorePath[]> {

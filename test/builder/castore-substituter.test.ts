@@ -158,6 +158,40 @@ describe("substitution with a shared castore", { skip }, () => {
     }
   });
 
+  test("substituteIntoCastore: the closure goes into the castore only, nothing is unpacked locally", async () => {
+    const store = await LocalStore.open({ root: join(tempDir("store"), "root") });
+    const castore = new CastorePaths(new Castore(new FsCastoreBackend(tempDir("castore-only"))));
+    try {
+      const sub = new Substituter(store, { urls: [server.url], trustedKeys: [cache.key.publicKey], castore });
+      const plan = await sub.planIntoCastore([closure.top]);
+      assert.equal(plan.paths.length, closure.all.length);
+      const result = await sub.substituteIntoCastore([closure.top]);
+      assert.equal(result.substituted.length, closure.all.length);
+      assert.deepEqual(store.allValidPaths(), [], "nothing registered locally");
+      const fresh = new CastorePaths(new Castore(castore.castore.backend));
+      const records = await fresh.closure([closure.top]);
+      assert.ok(records, "the whole closure is recorded");
+      for (const info of records) {
+        const nixHash = nixQuery("--hash", info.path)[0];
+        assert.equal(info.narHash.format("base32"), nixHash);
+        assert.equal(await sha256Of(fresh.nar(info.path)), nixHash, `castore NAR of ${info.path.baseName}`);
+      }
+      const before = server.requests.length;
+      await sub.substituteIntoCastore([closure.top]);
+      assert.equal(server.requests.length, before, "a second call asks the cache nothing");
+      // A path valid locally is published from disk rather than downloaded.
+      const other = new CastorePaths(new Castore(new FsCastoreBackend(tempDir("castore-publish"))));
+      await sub.substitute([closure.leaf]);
+      const withLocal = new Substituter(store, { urls: [server.url], trustedKeys: [cache.key.publicKey], castore: other });
+      const narsBefore = server.count((p) => p.startsWith("/nar/"));
+      await withLocal.substituteIntoCastore([closure.leaf]);
+      assert.equal(server.count((p) => p.startsWith("/nar/")), narsBefore, "leaf's closure came from the local store");
+      assert.ok(await other.closure([closure.leaf]));
+    } finally {
+      await store.close();
+    }
+  });
+
   test("a built output is recorded in the castore after the build, and its inputs are materialised for it", async () => {
     const store = await LocalStore.open({ root: join(tempDir("store"), "root") });
     const castore = new CastorePaths(new Castore(new FsCastoreBackend(tempDir("castore-build"))));
