@@ -1,5 +1,6 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { randomBytes, randomFillSync } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,7 +10,7 @@ import { Castore, CastoreCorruptionError, blake3Hex, dumpNarSync, gcCastore, typ
 import { S3CastoreBackend, castoreConfigFromEnv, openCastoreBackend, type OpenedCastore, type S3CastoreOptions } from "../../storage/index.js";
 import { nixSkipReason, runNix } from "../helpers/nix.js";
 import { writeRandomTree } from "../helpers/random-tree.js";
-import { S3RVER_CREDENTIALS, peerSkipReason, startRedis, startS3rver } from "./peers.js";
+import { REPO_ROOT, S3RVER_CREDENTIALS, peerSkipReason, startRedis, startS3rver } from "./peers.js";
 
 const skip = peerSkipReason("s3rver", "redis-server") || nixSkipReason();
 const overrides = { credentials: S3RVER_CREDENTIALS, maxAttempts: 1, requestHandler: { connectionTimeout: 2_000, requestTimeout: 20_000 } };
@@ -154,9 +155,9 @@ test("GC on the shared castore while another replica ingests never deletes what 
   const castoreA = new Castore(a.backend);
   const castoreB = new Castore(b.backend);
   const old = join(scratch, "gc-old");
-  writeTree(old, 31, 60);
+  writeTree(old, 31, 40);
   const dead = join(scratch, "gc-dead");
-  writeTree(dead, 32, 20);
+  writeTree(dead, 32, 15);
   await castoreA.addPath(storePath("old", "6"), old);
   await castoreA.addPath(storePath("dead", "7"), dead);
   // S3 times have a resolution of one second: let both trees age past a 2 s grace period.
@@ -165,7 +166,7 @@ test("GC on the shared castore while another replica ingests never deletes what 
   // collects with only B's new path live: every shared object is condemned unless B's
   // touch reaches GC in time.
   const fresh = join(scratch, "gc-fresh");
-  writeTree(fresh, 31, 60);
+  writeTree(fresh, 31, 40);
   writeFileSync(join(fresh, "extra"), "new in fresh\n");
   const freshPath = storePath("fresh", "8");
   let writing = true;
@@ -182,4 +183,22 @@ test("GC on the shared castore while another replica ingests never deletes what 
   assert.ok((await collect(castoreB.nar(freshPath))).equals(runNix("nix-store", ["--dump", fresh])));
   const s3Backend = (a.backend as unknown as { objects: S3CastoreBackend }).objects;
   assert.deepEqual(await keysUnder(s3Backend, "gc/castore/trash/"), []);
+  // `lading store gc` collects the configured shared castore; fresh survives it too.
+  const cli = spawnSync(join(REPO_ROOT, "bin", "lading"), ["store", "gc", "--keep", freshPath, "--grace", "2"], {
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      LADING_DATA_DIR: join(scratch, "cli"),
+      LADING_S3_BUCKET: "lading",
+      LADING_S3_ENDPOINT: s3.endpoint,
+      LADING_S3_PREFIX: "gc",
+      LADING_REDIS_URL: redis.url,
+      LADING_REDIS_PREFIX: "gc:",
+      AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+    },
+  });
+  assert.equal(cli.status, 0, cli.stderr);
+  assert.match(cli.stdout, /^deleted 0 blobs, 0 chunk lists, 0 directories, 0 path records \(0 bytes\); [1-9]\d* live objects; .*\(s3\+redis\)\n$/);
+  assert.ok((await collect(castoreB.nar(freshPath))).equals(runNix("nix-store", ["--dump", fresh])));
 });
