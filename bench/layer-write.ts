@@ -124,6 +124,7 @@ async function main(): Promise<void> {
     const theirs: number[] = [];
     const oursZstd: number[] = [];
     const theirsZstd: number[] = [];
+    const tarOnly: number[] = [];
     let tarBytes = 0;
     const sizes = [0, 0, 0, 0];
     await timeOurs(root, paths, join(base, "warm.tar.gz")); // warm the page cache
@@ -140,6 +141,7 @@ async function main(): Promise<void> {
         const c = await timeOurs(root, paths, join(base, "ours.tar.zst"), ZSTD);
         const d = timePeer(root, paths, join(base, "peer.tar.zst"), "zstd -3 -T0 -q -c");
         oursZstd.push(c.seconds);
+        tarOnly.push((await timeOurs(root, paths, join(base, "ours.tar"), { algorithm: "none", level: 0 })).seconds);
         theirsZstd.push(d.seconds);
         sizes[2] = c.size;
         sizes[3] = d.size;
@@ -155,6 +157,7 @@ async function main(): Promise<void> {
     if (options.zstd) {
       row("lading zstd-3", oursZstd, sizes[2]!);
       row("tar|zstd -3 -T0", theirsZstd, sizes[3]!);
+      row("lading tar only", tarOnly, tarBytes);
       console.log(`  zstd ratio lading/peer throughput ${(median(theirsZstd) / median(oursZstd)).toFixed(2)}; lading zstd-3 vs lading gzip-6 ${(median(ours) / median(oursZstd)).toFixed(2)}x`);
     }
     console.log(`  load average: ${readFileSync("/proc/loadavg", "utf8").trim()}`);
