@@ -21,9 +21,29 @@ import { utf8Problem } from "../builtins/index.js";
 
 const NON_ASCII = /[\x80-\uffff]/;
 
+/**
+ * `{"name":` and `,"name":` by attribute name: the same names recur in every
+ * element of a list of sets, and one piece per attribute keeps the join short.
+ */
+const firstKeys = new Map<string, string>();
+const nextKeys = new Map<string, string>();
+
+function keyPiece(name: string, first: boolean): string {
+  const cache = first ? firstKeys : nextKeys;
+  let piece = cache.get(name);
+  if (piece === undefined) {
+    piece = (first ? "{" : ",") + jsonQuote(name) + ":";
+    if (cache.size > 10000) cache.clear();
+    cache.set(name, piece);
+  }
+  return piece;
+}
+
+/** Writes the pieces of the text into one array, joined once at the end (no string per level). */
 class JsonWriter {
   /** toJSON reports the first string that is not UTF-8 only after forcing the whole value. */
   utf8Error: string | undefined;
+  readonly out: string[] = [];
 
   constructor(private readonly context: Set<string>) {}
 
@@ -33,54 +53,64 @@ class JsonWriter {
     return v.s;
   }
 
-  private str(s: string): string {
+  private checkUtf8(s: string): void {
     if (this.utf8Error === undefined && NON_ASCII.test(s)) this.utf8Error = utf8Problem(s);
-    return jsonQuote(s);
   }
 
-  write(v: Lazy, pos: number): string {
+  private str(s: string): void {
+    this.checkUtf8(s);
+    this.out.push(jsonQuote(s));
+  }
+
+  write(v: Lazy, pos: number): void {
     const x = force(v, pos);
-    if (typeof x === "bigint") return x.toString();
-    if (typeof x === "number") return showFloat(x);
-    if (typeof x === "boolean") return x ? "true" : "false";
-    if (x === null) return "null";
-    if (typeof x === "string") return this.str(x);
-    if (x instanceof NixString) return this.str(this.take(x));
-    if (x instanceof NixPath) {
+    const out = this.out;
+    if (typeof x === "bigint") out.push(x.toString());
+    else if (typeof x === "number") out.push(showFloat(x));
+    else if (typeof x === "boolean") out.push(x ? "true" : "false");
+    else if (x === null) out.push("null");
+    else if (typeof x === "string") this.str(x);
+    else if (x instanceof NixString) this.str(this.take(x));
+    else if (x instanceof NixPath) {
       const dst = evalState().copyPathToStore(x.path);
       this.context.add(dst);
-      return this.str(dst);
-    }
-    if (Array.isArray(x)) {
-      if (x.length === 0) return "[]";
-      let out = "[" + this.write(x[0]!, pos);
-      for (let i = 1; i < x.length; i++) out += "," + this.write(x[i]!, pos);
-      return out + "]";
-    }
-    if (x instanceof NixAttrs) {
+      this.str(dst);
+    } else if (Array.isArray(x)) {
+      out.push("[");
+      for (let i = 0; i < x.length; i++) {
+        if (i > 0) out.push(",");
+        this.write(x[i]!, pos);
+      }
+      out.push("]");
+    } else if (x instanceof NixAttrs) {
       if (x.has("__toString")) {
         const s = coerceToString(x, pos, { coerceMore: false, copyToStore: false });
-        return this.str(typeof s === "string" ? s : this.take(s));
+        this.str(typeof s === "string" ? s : this.take(s));
+        return;
       }
-      const out = x.getAttr("outPath");
-      if (out !== undefined) return this.write(out.value, out.pos || pos);
+      const outPath = x.getAttr("outPath");
+      if (outPath !== undefined) {
+        this.write(outPath.value, outPath.pos || pos);
+        return;
+      }
       const names = x.names;
-      if (names.length === 0) return "{}";
-      let text = "{";
+      if (names.length === 0) out.push("{");
       for (let i = 0; i < names.length; i++) {
+        const name = names[i]!;
+        this.checkUtf8(name);
+        out.push(keyPiece(name, i === 0));
         const a = x.attrs[i]!;
-        text += (i === 0 ? "" : ",") + this.str(names[i]!) + ":" + this.write(a.value, a.pos || pos);
+        this.write(a.value, a.pos || pos);
       }
-      return text + "}";
-    }
-    throw new NixTypeError(`cannot convert ${showType(x)} to JSON`, pos);
+      out.push("}");
+    } else throw new NixTypeError(`cannot convert ${showType(x)} to JSON`, pos);
   }
 }
 
 /** `builtins.toJSON v` as text, its string context added to `context`. */
 export function structuredJson(v: Lazy, pos: number, context: Set<string>): string {
   const w = new JsonWriter(context);
-  const text = w.write(v, pos);
+  w.write(v, pos);
   if (w.utf8Error !== undefined) throw new EvalError(`JSON serialization error: [json.exception.type_error.316] ${w.utf8Error}`, pos);
-  return text;
+  return w.out.join("");
 }
