@@ -61,7 +61,11 @@ export class NixTypeError extends EvalError {}
 export class MissingArgumentError extends EvalError {}
 
 export class InfiniteRecursionError extends EvalError {
-  constructor(pos = 0) {
+  constructor(
+    pos = 0,
+    /** The thunk found under evaluation: where it was first forced gets the "entering the infinite recursion" frame. */
+    readonly thunk?: object,
+  ) {
     super("infinite recursion encountered", pos);
   }
 }

@@ -43,7 +43,7 @@ export function forceThunk(t: Thunk, pos: number): Value {
   const done = t.value;
   if (done !== undefined) return done;
   const code = t.code;
-  if (code === null) throw new InfiniteRecursionError(pos);
+  if (code === null) throw new InfiniteRecursionError(pos, t);
   const env = t.env;
   t.code = null; // blackhole
   t.env = null;
@@ -55,6 +55,8 @@ export function forceThunk(t: Thunk, pos: number): Value {
   } catch (e) {
     t.code = code;
     t.env = env;
+    // Current CppNix marks where the cycle starts (shown even in a truncated trace).
+    if (e instanceof InfiniteRecursionError && e.thunk === t) e.addTrace(0, "entering the infinite recursion", true);
     throw e;
   }
 }

@@ -512,12 +512,14 @@ class Parser {
         return e;
       }
       case T.LET: {
+        // `let { … }` is `(rec { … }).body`, both at the `let` token (current CppNix; 2.8 had no position).
+        const letPos = this.at(t.start);
         this.advance();
         const open = this.expect(C_LBRACE);
-        const attrs = this.parseBinds(this.at(open.start), open.end, C_RBRACE);
+        const attrs = this.parseBinds(letPos, open.end, C_RBRACE);
         this.expect(C_RBRACE);
         attrs.rec = true;
-        return { kind: "select", pos: NO_POS, expr: attrs, path: ["body"], default: null };
+        return { kind: "select", pos: letPos, expr: attrs, path: ["body"], default: null };
       }
       case T.REC: {
         this.advance();

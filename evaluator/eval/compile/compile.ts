@@ -418,8 +418,39 @@ function compileNames(path: AttrName[]): NameCode[] {
   return path.map((p) => (typeof p === "string" ? p : build(p)));
 }
 
-function nameOf(n: NameCode, env: Env): string {
-  return typeof n === "string" ? n : forceStringNoCtx(n(env), 0);
+function nameOf(n: NameCode, env: Env, pos = 0): string {
+  return typeof n === "string" ? n : forceStringNoCtx(n(env), pos, "while evaluating an attribute name");
+}
+
+/** `a.b."${e}"` as current CppNix names a selection in traces: dynamic names evaluated when they can be. */
+function selectionPath(path: readonly AttrName[], names: readonly NameCode[], env: Env, upTo: number): string {
+  let out = "";
+  for (let i = 0; i < upTo; i++) {
+    if (i > 0) out += ".";
+    const p = path[i]!;
+    if (typeof p === "string") out += p;
+    else {
+      try {
+        out += nameOf(names[i]!, env);
+      } catch {
+        out += `"\${${showExpr(p)}}"`;
+      }
+    }
+  }
+  return out;
+}
+
+/** Current CppNix's frames for a failed selection: where the attribute was defined, and the selection itself. */
+function selectFailed(err: unknown, e: SelectExpr, names: readonly NameCode[], env: Env, attrPos: number, resolved: number): unknown {
+  if (!(err instanceof EvalError)) return err;
+  if (attrPos !== 0) err.addTrace(attrPos, `from the definition of '${selectionPath(e.path, names, env, resolved)}'`);
+  err.addTrace(e.pos, `while evaluating the attribute '${selectionPath(e.path, names, env, e.path.length)}'`);
+  return err;
+}
+
+/** `attribute 'x' missing` (current CppNix: the frames carry the position). */
+function attrMissing(name: string, attrs: NixAttrs): EvalError {
+  return missingAttr(name, attrs, 0);
 }
 
 function compileSelect(e: SelectExpr): Code {
@@ -430,49 +461,61 @@ function compileSelect(e: SelectExpr): Code {
   const path = e.path;
   const n = names.length;
   const first = names[0]!;
+  const objPos = posOf(e.expr);
+  const selecting = "while selecting an attribute";
+  const namePos = path.map((p) => (typeof p === "string" ? 0 : posOf(p)));
   if (n === 1 && typeof first === "string" && dflt === null) {
     // `x.a`: the common case, without the loop.
     return (env) => {
-      const v = obj(env);
-      if (!(v instanceof NixAttrs)) throw typeError(v, "a set", pos);
-      const a = v.getAttr(first);
-      if (a === undefined) throw missingAttr(first, v, pos);
-      const x = a.value;
-      if (!(x instanceof Thunk)) return x;
-      const apos = a.pos;
+      let v: Value;
       try {
+        v = obj(env);
+      } catch (err) {
+        throw inFrame(err, objPos, selecting);
+      }
+      let apos = 0;
+      try {
+        if (!(v instanceof NixAttrs)) throw typeError(v, "a set", pos, selecting);
+        const a = v.getAttr(first);
+        if (a === undefined) throw attrMissing(first, v);
+        const x = a.value;
+        if (!(x instanceof Thunk)) return x;
+        apos = a.pos;
         return forceThunk(x, apos !== 0 ? apos : pos);
       } catch (err) {
-        if (apos !== 0 && err instanceof EvalError) err.addTrace(apos, `while evaluating the attribute '${first}'`);
-        throw err;
+        throw selectFailed(err, e, names, env, apos, 1);
       }
     };
   }
   return (env) => {
-    let v = obj(env);
+    let v: Value;
+    try {
+      v = obj(env);
+    } catch (err) {
+      throw inFrame(err, objPos, selecting);
+    }
     let pos2 = 0;
+    let resolved = 0;
     try {
       for (let i = 0; i < n; i++) {
-        const name = nameOf(names[i]!, env);
+        const name = nameOf(names[i]!, env, namePos[i]);
         if (!(v instanceof NixAttrs)) {
           if (dflt !== null) return dflt(env);
-          throw typeError(v, "a set", pos);
+          throw typeError(v, "a set", pos, selecting);
         }
         const a = v.getAttr(name);
         if (a === undefined) {
           if (dflt !== null) return dflt(env);
-          throw missingAttr(name, v, pos);
+          throw attrMissing(name, v);
         }
         pos2 = a.pos;
+        resolved = i + 1;
         const x = a.value;
         v = x instanceof Thunk ? forceThunk(x, pos2 !== 0 ? pos2 : pos) : x;
       }
       return v;
     } catch (err) {
-      if (pos2 !== 0 && err instanceof EvalError) {
-        err.addTrace(pos2, `while evaluating the attribute '${path.map((p) => (typeof p === "string" ? p : "${…}")).join(".")}'`);
-      }
-      throw err;
+      throw selectFailed(err, e, names, env, pos2, resolved);
     }
   };
 }
