@@ -4,8 +4,9 @@
  * ~2000 packages over a deep shared dependency graph; and derivations with large
  * `__structuredAttrs`) printed as .drv paths by `nix-instantiate --readonly-mode`
  * and by Lading. Lading runs in a worker with a big stack (as `lading instantiate`
- * does), a fresh EvalState per run; CppNix's time has its start-up (`-E 1`)
- * subtracted. Prints medians and the ratio lading/CppNix (lower is better).
+ * does), a fresh EvalState per run after one warm-up; CppNix's time has its start-up
+ * (`-E 1`) subtracted. Runs alternate between the two; prints medians, the ratio
+ * lading/CppNix (lower is better) and the load average.
  *
  * Then the same package set written into a fresh store, as whole processes:
  * `lading instantiate` into an empty LADING_DATA_DIR against `nix-instantiate
@@ -15,7 +16,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -83,26 +84,42 @@ const { parentPort, workerData } = require("node:worker_threads");
 import(workerData.url).then((m) => {
   const opts = { inputs: [workerData.file], fromArgs: false, attrPaths: [], args: [], eval: false, strict: false,
     output: "plain", includes: [], showTrace: false, readOnly: true, nixPath: "" };
-  const results = [];
-  for (let i = 0; i < workerData.runs + 1; i++) {
+  const run = () => {
     const t0 = performance.now();
     const r = m.instantiateDrvs(opts);
-    results.push({ ms: performance.now() - t0, out: r.stdout, err: r.stderr });
-  }
-  parentPort.postMessage(results.slice(1));
+    return { ms: performance.now() - t0, out: r.stdout, err: r.stderr };
+  };
+  run(); // warm-up
+  parentPort.on("message", () => parentPort.postMessage(run()));
+  parentPort.postMessage(null);
 });`;
 
-/** Runs `runs` timed instantiations (after one warm-up) in a big-stack worker. */
-function timeLading(file: string, runs: number): Promise<{ ms: number; out: string; err: string }[]> {
+interface Run {
+  ms: number;
+  out: string;
+  err: string;
+}
+
+/** A big-stack worker that has run one warm-up instantiation of `file`; `next()` times one more. */
+async function ladingWorker(file: string): Promise<{ next: () => Promise<Run>; close: () => Promise<number> }> {
   const url = new URL("../evaluator/index.js", import.meta.url).href;
-  return new Promise((resolve, reject) => {
-    const w = new Worker(WORKER, { eval: true, workerData: { url, file, runs }, resourceLimits: { stackSizeMb: 1024 } });
-    w.once("message", (r: { ms: number; out: string; err: string }[]) => {
-      resolve(r);
-      void w.terminate();
+  const w = new Worker(WORKER, { eval: true, workerData: { url, file }, resourceLimits: { stackSizeMb: 1024 } });
+  const replies: ((r: Run | null) => void)[] = [];
+  w.on("message", (r: Run | null) => replies.shift()?.(r));
+  const reply = (): Promise<Run | null> =>
+    new Promise((resolve, reject) => {
+      replies.push(resolve);
+      w.once("error", reject);
     });
-    w.once("error", reject);
-  });
+  await reply();
+  return {
+    next: async () => {
+      const r = reply();
+      w.postMessage("run");
+      return (await r)!;
+    },
+    close: () => w.terminate(),
+  };
 }
 
 async function main(): Promise<void> {
@@ -122,14 +139,25 @@ async function main(): Promise<void> {
         return performance.now() - t0;
       }),
     );
+    console.log(`load average: ${readFileSync("/proc/loadavg", "utf8").trim()}`);
     console.log(`CppNix start-up (nix-instantiate --eval -E 1): ${startupMs.toFixed(1)} ms, subtracted below`);
     console.log("workload".padEnd(64), "lading ms".padStart(10), "CppNix ms".padStart(10), "ratio".padStart(7));
     for (const w of workloads) {
       writeFileSync(w.file, w.text);
     }
     for (const w of workloads) {
-      const ours = await timeLading(w.file, runs);
-      const theirs = Array.from({ length: runs }, () => timeNix(w.file));
+      // Alternated (Lading, CppNix, Lading, …) so that load changes hit both sides alike.
+      const worker = await ladingWorker(w.file);
+      const ours: Run[] = [];
+      const theirs: { ms: number; out: string }[] = [];
+      try {
+        for (let i = 0; i < runs; i++) {
+          ours.push(await worker.next());
+          theirs.push(timeNix(w.file));
+        }
+      } finally {
+        await worker.close();
+      }
       if (ours[0]!.out !== theirs[0]!.out) {
         throw new Error(`${w.name}: .drv paths differ (${ours[0]!.err.slice(0, 300)})`);
       }
@@ -139,6 +167,7 @@ async function main(): Promise<void> {
       console.log(`${w.name} [${drvs} printed]`.padEnd(64), a.toFixed(1).padStart(10), b.toFixed(1).padStart(10), (a / b).toFixed(2).padStart(7));
     }
     writing(workloads[0]!.file, dir, Math.min(runs, 3));
+    console.log(`load average: ${readFileSync("/proc/loadavg", "utf8").trim()}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
