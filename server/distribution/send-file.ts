@@ -39,7 +39,6 @@ export function sendFileRange(file: FileHandle, start: number, end: number, res:
     let position = start;
     let free = CHUNKS_PER_RESPONSE;
     let reading = false;
-    let waitingForDrain = false;
     let settled = false;
     const fail = (err: Error) => {
       if (settled) return;
@@ -52,7 +51,9 @@ export function sendFileRange(file: FileHandle, start: number, end: number, res:
     };
     res.on("close", onClose);
     const pump = () => {
-      if (settled || reading || waitingForDrain || free === 0) return;
+      // Back-pressure is the buffer count, not 'drain': the next chunk is read while the
+      // socket still sends the last one (waiting for 'drain' would serialise the two).
+      if (settled || reading || free === 0) return;
       if (position > end) {
         settled = true;
         res.off("close", onClose);
@@ -69,18 +70,11 @@ export function sendFileRange(file: FileHandle, start: number, end: number, res:
           if (settled) return giveBack(buffer);
           if (bytesRead === 0) return fail(new Error("blob file is shorter than its size"));
           position += bytesRead;
-          const more = res.write(bytesRead === CHUNK ? buffer : buffer.subarray(0, bytesRead), () => {
+          res.write(bytesRead === CHUNK ? buffer : buffer.subarray(0, bytesRead), () => {
             giveBack(buffer);
             free++;
             pump();
           });
-          if (!more) {
-            waitingForDrain = true;
-            res.once("drain", () => {
-              waitingForDrain = false;
-              pump();
-            });
-          }
           pump();
         },
         (err: Error) => {
