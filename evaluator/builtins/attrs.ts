@@ -34,7 +34,7 @@ export function posValue(pos: number): Value {
   if (p === undefined) return null;
   const source = sourceOf(pos)!;
   const file = source.origin === "file" ? p.file : source.text;
-  return NixAttrs.of({ column: BigInt(p.column), file, line: BigInt(p.line) });
+  return NixAttrs.of({ column: p.column, file, line: p.line });
 }
 
 definePrimOp("__isAttrs", 1, ([x], pos) => force(x!, pos) instanceof NixAttrs);

@@ -44,15 +44,15 @@ definePrimOp("__deepSeq", 2, ([a, b], pos) => {
  */
 class KeySet {
   private mode: "empty" | "int" | "string" | "sorted" = "empty";
-  private readonly fast = new Set<bigint | string>();
+  private readonly fast = new Set<number | bigint | string>();
   private sorted: Value[] = [];
 
   /** Adds `key`; false when an equal key is present. */
   insert(key: Value, pos: number): boolean {
-    const kind = typeof key === "bigint" ? "int" : typeof key === "string" || key instanceof NixString ? "string" : null;
+    const kind = typeof key === "number" || typeof key === "bigint" ? "int" : typeof key === "string" || key instanceof NixString ? "string" : null;
     if (this.mode === "empty" && kind !== null) this.mode = kind;
     if (this.mode === kind) {
-      const k = typeof key === "bigint" ? key : stringBytes(key as string | NixString);
+      const k = typeof key === "number" || typeof key === "bigint" ? key : stringBytes(key as string | NixString);
       if (this.fast.has(k)) return false;
       this.fast.add(k);
       return true;

@@ -10,7 +10,7 @@ definePrimOp("__getEnv", 1, ([name]) => {
 });
 
 defineConstant("__currentSystem", () => evalState().system);
-defineConstant("__currentTime", () => BigInt(Math.floor(Date.now() / 1000)));
+defineConstant("__currentTime", () => Math.floor(Date.now() / 1000));
 defineConstant("__nixVersion", NIX_VERSION);
-defineConstant("__langVersion", 6n);
+defineConstant("__langVersion", 6);
 defineConstant("__storeDir", () => evalState().store.storeDir);

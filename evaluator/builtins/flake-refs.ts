@@ -60,8 +60,8 @@ definePrimOp("__flakeRefToString", 1, ([a], pos) => {
   const fields = new Map<string, string>();
   for (const k of attrs.keys()) {
     const v = force(attrs.getAttr(k)!.value, pos);
-    if (typeof v === "bigint") {
-      if (v < 0n) throw new EvalError(`negative value given for flake ref attr ${k}: ${v}`, pos);
+    if (typeof v === "number" || typeof v === "bigint") {
+      if (v < 0) throw new EvalError(`negative value given for flake ref attr ${k}: ${v}`, pos);
       fields.set(k, v.toString());
     } else if (typeof v === "boolean") fields.set(k, v ? "1" : "0");
     else if (typeof v === "string" || (typeof v === "object" && v !== null && "s" in v)) fields.set(k, forceStringNoCtx(v, pos));

@@ -6,10 +6,12 @@
 import {
   Attr,
   NixAttrs,
+  NixFloat,
   NixPath,
   NixString,
   NixTypeError,
-
+  intToBigInt,
+  mkInt,
   coerceToString,
   definePrimOp,
   evalState,
@@ -49,7 +51,9 @@ export function attrsToString(attrs: NixAttrs, pos: number, ctx: ContextBuilder)
 /** CppNix's printValueAsJSON (strict): forces as it goes, collecting string context. */
 export function valueToJson(v: Lazy, pos: number, ctx: ContextBuilder): JsonValue {
   const x = force(v, pos);
-  if (typeof x === "bigint" || typeof x === "number" || typeof x === "boolean" || x === null) return x;
+  if (typeof x === "number") return BigInt(x); // support/json.ts: ints are bigint, floats number
+  if (typeof x === "bigint" || typeof x === "boolean" || x === null) return x;
+  if (x instanceof NixFloat) return x.value;
   if (typeof x === "string") return x;
   if (x instanceof NixString) return ctx.take(x);
   if (x instanceof NixPath) {
@@ -134,7 +138,9 @@ definePrimOp("__toJSON", 1, ([v], pos) => {
 
 /** A parsed JSON value as a Nix value. */
 export function jsonToValue(j: JsonValue): Value {
-  if (j === null || typeof j === "boolean" || typeof j === "bigint" || typeof j === "number" || typeof j === "string") return j;
+  if (typeof j === "bigint") return mkInt(j);
+  if (typeof j === "number") return new NixFloat(j);
+  if (j === null || typeof j === "boolean" || typeof j === "string") return j;
   if (Array.isArray(j)) return j.map((el): Lazy => jsonToValue(el));
   const m = new Map<string, Attr>();
   for (const [k, el] of j) m.set(k, new Attr(jsonToValue(el), 0));
@@ -173,8 +179,8 @@ function xmlPos(pos: number): XmlPos | undefined {
  */
 export function valueToXml(v: Lazy, pos: number, ctx: ContextBuilder): XmlValue {
   const x = force(v, pos);
-  if (typeof x === "bigint") return { kind: "int", value: x };
-  if (typeof x === "number") return { kind: "float", value: x };
+  if (typeof x === "number" || typeof x === "bigint") return { kind: "int", value: intToBigInt(x) };
+  if (x instanceof NixFloat) return { kind: "float", value: x.value };
   if (typeof x === "boolean") return { kind: "bool", value: x };
   if (x === null) return { kind: "null" };
   if (typeof x === "string" || x instanceof NixString) return { kind: "string", value: ctx.take(x) };

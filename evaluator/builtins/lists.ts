@@ -27,13 +27,13 @@ import { stableSort } from "./stable-sort.js";
 
 definePrimOp("__isList", 1, ([x], pos) => Array.isArray(force(x!, pos)));
 
-definePrimOp("__length", 1, ([xs]) => BigInt(forceList(xs!, 0, "while evaluating the first argument passed to builtins.length").length));
+definePrimOp("__length", 1, ([xs]) => forceList(xs!, 0, "while evaluating the first argument passed to builtins.length").length);
 
 /** CppNix passes the index through a C `int`: only the low 32 bits count. */
 definePrimOp("__elemAt", 2, ([xs, n]) => {
   const i = forceInt(n!, 0, "while evaluating the second argument passed to 'builtins.elemAt'");
   const list = forceList(xs!, 0, "while evaluating the first argument passed to 'builtins.elemAt'");
-  if (i < 0n || i >= BigInt(list.length)) throw new EvalError(`'builtins.elemAt' called with index ${i} on a list of size ${list.length}`);
+  if (i < 0 || i >= list.length) throw new EvalError(`'builtins.elemAt' called with index ${i} on a list of size ${list.length}`);
   return copied(force(list[Number(i)]!));
 });
 
@@ -116,11 +116,11 @@ definePrimOp("__all", 2, ([f, xs]) => anyOrAll(false, f!, xs!));
 
 definePrimOp("__genList", 2, ([f, n]) => {
   const len = forceInt(n!, 0, "while evaluating the second argument passed to builtins.genList");
-  if (len < 0n) throw new EvalError(`cannot create list of size ${len}`);
-  if (len > 0xffffffffn) throw new EvalError(`cannot create list of size ${len}`);
+  if (len < 0) throw new EvalError(`cannot create list of size ${len}`);
+  if (len > 0xffffffff) throw new EvalError(`cannot create list of size ${len}`);
   forceFunction(f!, 0, "while evaluating the first argument passed to builtins.genList");
   const out = new Array<Lazy>(Number(len));
-  for (let i = 0; i < out.length; i++) out[i] = lazyCall(f!, [BigInt(i)], 0);
+  for (let i = 0; i < out.length; i++) out[i] = lazyCall(f!, [i], 0);
   return out;
 });
 

@@ -13,12 +13,13 @@ import {
   stringBytes,
   stringContext,
   type Lazy,
+  type NixInt,
 } from "../eval/index.js";
 import { ContextBuilder } from "./common.js";
 
 /** A C `int` conversion of an int64, as CppNix does for substring's arguments. */
-function cInt(n: bigint): number {
-  return Number(BigInt.asIntN(32, n));
+function cInt(n: NixInt): number {
+  return typeof n === "number" ? n | 0 : Number(BigInt.asIntN(32, n));
 }
 
 definePrimOp("toString", 1, ([x]) => coerceToString(x!, 0, { coerceMore: true, copyToStore: false, ctx: "while evaluating the first argument passed to builtins.toString" }));
@@ -34,7 +35,7 @@ definePrimOp("__substring", 3, ([start, len, s]) => {
   return mkString(out, stringContext(str));
 });
 
-definePrimOp("__stringLength", 1, ([s]) => BigInt(stringBytes(coerceToString(s!, 0, { ctx: "while evaluating the argument passed to builtins.stringLength" })).length));
+definePrimOp("__stringLength", 1, ([s]) => stringBytes(coerceToString(s!, 0, { ctx: "while evaluating the argument passed to builtins.stringLength" })).length);
 
 definePrimOp("__concatStringsSep", 2, ([sep, xs]) => {
   const ctx = new ContextBuilder();

@@ -5,7 +5,7 @@
  * `parse-toml-timestamps` experimental feature makes them
  * `{ _type = "timestamp"; value = …; }` (upstream eval-okay-fromTOML-timestamps).
  */
-import { Attr, EvalError, NixAttrs, definePrimOp, forceStringNoCtx, type Lazy, type Value } from "../eval/index.js";
+import { Attr, EvalError, NixAttrs, NixFloat, definePrimOp, forceStringNoCtx, mkInt, type Lazy, type Value } from "../eval/index.js";
 import { TomlArray, TomlDateTime, TomlError, TomlTable, nulStringError, parseToml, type TomlValue } from "./support/index.js";
 
 let timestamps = false;
@@ -53,6 +53,9 @@ function tomlToValue(t: TomlValue): Value {
     return new NixAttrs(new Map([["_type", new Attr("timestamp", 0)], ["value", new Attr(formatTomlDateTime(t.text), 0)]]));
   }
   if (typeof t === "string" && t.includes("\0")) throw new NulInString(`error: ${nulStringError(t)}`);
+  // support/toml.ts gives ints as bigint and floats as number.
+  if (typeof t === "bigint") return mkInt(t);
+  if (typeof t === "number") return new NixFloat(t);
   return t;
 }
 

@@ -10,7 +10,7 @@ definePrimOp("__parseDrvName", 1, ([s]) => {
 definePrimOp("__compareVersions", 2, ([a, b]) => {
   const v1 = forceStringNoCtx(a!, 0, "while evaluating the first argument passed to builtins.compareVersions");
   const v2 = forceStringNoCtx(b!, 0, "while evaluating the second argument passed to builtins.compareVersions");
-  return BigInt(compareVersions(v1, v2));
+  return compareVersions(v1, v2);
 });
 
 definePrimOp("__splitVersion", 1, ([s]) => splitVersion(forceStringNoCtx(s!, 0, "while evaluating the first argument passed to builtins.splitVersion")));

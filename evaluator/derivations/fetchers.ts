@@ -11,6 +11,7 @@ import { hashBytes, makeFixedOutputPath, type Hash } from "../../store/index.js"
 import {
   EvalError,
   NixAttrs,
+  mkInt,
   NixPath,
   NixString,
   coerceToString,
@@ -189,7 +190,7 @@ function gitInput(arg: Lazy, pos: number): GitInput {
         else if (n === "ref") input.ref = s;
         else if (n === "rev") input.rev = s;
         else throw new EvalError(`unsupported Git input attribute '${n}'`);
-      } else if (typeof x !== "bigint") {
+      } else if (typeof x !== "number" && typeof x !== "bigint") {
         throw new EvalError(`fetchTree argument '${n}' is ${showType(x)} while a string, Boolean or integer is expected`);
       }
     }
@@ -206,10 +207,10 @@ function treeAttrs(path: string, narHash: Hash, rev: string, revCount: bigint | 
     submodules,
     rev,
     shortRev: rev.slice(0, 7),
-    lastModified,
+    lastModified: mkInt(lastModified),
     lastModifiedDate: lastModifiedDate(lastModified),
   };
-  if (revCount !== null) m.revCount = revCount;
+  if (revCount !== null) m.revCount = mkInt(revCount);
   return NixAttrs.of(m);
 }
 

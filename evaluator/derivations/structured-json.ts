@@ -6,6 +6,7 @@
  */
 import {
   NixAttrs,
+  NixFloat,
   NixPath,
   NixString,
   NixTypeError,
@@ -65,8 +66,8 @@ class JsonWriter {
   write(v: Lazy, pos: number): void {
     const x = force(v, pos);
     const out = this.out;
-    if (typeof x === "bigint") out.push(x.toString());
-    else if (typeof x === "number") out.push(showFloat(x));
+    if (typeof x === "number" || typeof x === "bigint") out.push(String(x));
+    else if (x instanceof NixFloat) out.push(showFloat(x.value));
     else if (typeof x === "boolean") out.push(x ? "true" : "false");
     else if (x === null) out.push("null");
     else if (typeof x === "string") this.str(x);

@@ -8,10 +8,10 @@ import { AssertionError, EvalError } from "./errors.js";
 import { printErrorValue } from "./error-format.js";
 import { force } from "./interpreter.js";
 import { eqValues, isDerivation } from "./operations.js";
-import { NixAttrs, NixLambda, NixPath, NixString, PrimOp, PrimOpApp, showType, type Lazy, type Value } from "./value.js";
+import { NixAttrs, NixFloat, NixLambda, NixPath, NixString, PrimOp, PrimOpApp, showType, type Lazy, type NixInt, type Value } from "./value.js";
 
-function isNumber(v: Value): v is bigint | number {
-  return typeof v === "bigint" || typeof v === "number";
+function isNumber(v: Value): v is NixInt | NixFloat {
+  return typeof v === "bigint" || typeof v === "number" || v instanceof NixFloat;
 }
 
 function isFunctionValue(v: Value): boolean {
@@ -110,8 +110,8 @@ export function assertEqValues(a: Lazy, b: Lazy, pos: number): void {
     return;
   }
   if (isFunctionValue(x) || isFunctionValue(y)) throw new AssertionError("distinct functions and immediate comparisons of identical functions compare as unequal");
-  if (typeof x === "number") {
-    if (x !== y) throw new AssertionError(`float '${fixed6(x)}' is not equal to float '${fixed6(y as number)}'`);
+  if (x instanceof NixFloat) {
+    if (x.value !== (y as NixFloat).value) throw new AssertionError(`float '${fixed6(x.value)}' is not equal to float '${fixed6((y as NixFloat).value)}'`);
   }
 }
 

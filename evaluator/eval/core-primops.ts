@@ -4,7 +4,7 @@
  * `addErrorContext`, and the constants `true false null`. Every other builtin
  * lives under evaluator/builtins/.
  */
-import { NixAttrs, NixPath, stringBytes } from "./value.js";
+import { NixAttrs, NixFloat, NixPath, stringBytes } from "./value.js";
 import { AbortError, EvalError, ThrownError, isCatchable } from "./errors.js";
 import { defineConstant, definePrimOp } from "./primops.js";
 import { force } from "./interpreter.js";
@@ -38,15 +38,15 @@ defineConstant("null", null);
 definePrimOp("__sub", 2, (args, pos) => {
   const x = force(args[0]!, pos);
   const y = force(args[1]!, pos);
-  if (typeof x === "bigint" && typeof y === "bigint") return subInts(x, y);
-  if (typeof x === "number" || typeof y === "number") return forceFloat(x, 0, "while evaluating the first argument of the subtraction") - forceFloat(y, 0, "while evaluating the second argument of the subtraction");
+  if (typeof x === "number" && typeof y === "number") return subInts(x, y);
+  if (x instanceof NixFloat || y instanceof NixFloat) return new NixFloat(forceFloat(x, 0, "while evaluating the first argument of the subtraction") - forceFloat(y, 0, "while evaluating the second argument of the subtraction"));
   return subInts(forceInt(x, 0, "while evaluating the first argument of the subtraction"), forceInt(y, 0, "while evaluating the second argument of the subtraction"));
 });
 
 definePrimOp("__mul", 2, (args, pos) => {
   const x = force(args[0]!, pos);
   const y = force(args[1]!, pos);
-  if (typeof x === "number" || typeof y === "number") return forceFloat(x, 0, "while evaluating the first of the multiplication") * forceFloat(y, 0, "while evaluating the second argument of the multiplication");
+  if (x instanceof NixFloat || y instanceof NixFloat) return new NixFloat(forceFloat(x, 0, "while evaluating the first of the multiplication") * forceFloat(y, 0, "while evaluating the second argument of the multiplication"));
   return mulInts(forceInt(x, 0, "while evaluating the first argument of the multiplication"), forceInt(y, 0, "while evaluating the second argument of the multiplication"));
 });
 
@@ -54,7 +54,7 @@ definePrimOp("__div", 2, ([a, b], pos) => {
   const x = force(a!, pos);
   const y = force(b!, pos);
   if (forceFloat(y, 0, "while evaluating the second operand of the division") === 0) throw new EvalError("division by zero");
-  if (typeof x === "number" || typeof y === "number") return forceFloat(x, 0, "while evaluating the first operand of the division") / forceFloat(y, 0, "while evaluating the second operand of the division");
+  if (x instanceof NixFloat || y instanceof NixFloat) return new NixFloat(forceFloat(x, 0, "while evaluating the first operand of the division") / forceFloat(y, 0, "while evaluating the second operand of the division"));
   const i1 = forceInt(x, 0, "while evaluating the first operand of the division");
   const i2 = forceInt(y, 0, "while evaluating the second operand of the division");
   return divInts(i1, i2);
@@ -63,7 +63,7 @@ definePrimOp("__div", 2, ([a, b], pos) => {
 definePrimOp("__lessThan", 2, (args, pos) => {
   const x = force(args[0]!, pos);
   const y = force(args[1]!, pos);
-  if (typeof x === "bigint" && typeof y === "bigint") return x < y;
+  if (typeof x === "number" && typeof y === "number") return x < y;
   return lessThan(x, y, 0);
 });
 

@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import { formatFloat } from "../syntax/show.js";
 import { resolvePos, sourceOf } from "../syntax/source.js";
-import { NixAttrs, NixLambda, NixPath, NixString, PrimOp, PrimOpApp, Thunk, fromFsPath, toFsPath, type Lazy } from "./value.js";
+import { NixAttrs, NixFloat, NixLambda, NixPath, NixString, PrimOp, PrimOpApp, Thunk, fromFsPath, toFsPath, type Lazy } from "./value.js";
 import type { EvalError, TraceFrame } from "./errors.js";
 
 // Printed text is bytes (latin1 chars): these are the UTF-8 bytes of the glyphs.
@@ -185,8 +185,8 @@ function printLimited(v: Lazy, depth: number, st: { attrs: number; items: number
     if (v.value === undefined) return v.code === null ? `${LQ}potential infinite recursion${RQ}` : `${LQ}thunk${RQ}`;
     return printLimited(v.value, depth, st, v);
   }
-  if (typeof v === "bigint") return v.toString();
-  if (typeof v === "number") return formatFloat(v);
+  if (typeof v === "number" || typeof v === "bigint") return String(v);
+  if (v instanceof NixFloat) return formatFloat(v.value);
   if (typeof v === "boolean") return v ? "true" : "false";
   if (v === null) return "null";
   if (typeof v === "string") return literal(v, MAX_STRING);

@@ -12,6 +12,7 @@ import {
   Attr,
   Env,
   NixAttrs,
+  NixFloat,
   NixLambda,
   NixPath,
   NixString,
@@ -23,6 +24,7 @@ import {
   showType,
   setApplyCode,
   type Lazy,
+  type NixInt,
   type Value,
 } from "./value.js";
 import { EvalError, InfiniteRecursionError, NixTypeError, UndefinedVarError, inFrame, typeError } from "./errors.js";
@@ -211,7 +213,7 @@ export function evalAttrsRest(e: AttrsExpr, env: Env): NixAttrs {
 /** `+` and string interpolation (CppNix's ExprConcatStrings). */
 export function evalConcat(e: ConcatStringsExpr, parts: readonly ((env: Env) => Value)[], env: Env, first: Value): Value {
   if (!e.forceString) {
-    if (typeof first === "bigint" || typeof first === "number") return addNumbers(first, e, parts, env);
+    if (typeof first === "number" || typeof first === "bigint" || first instanceof NixFloat) return addNumbers(first, e, parts, env);
   }
   const state = evalState();
   let context: readonly string[] = EMPTY_CONTEXT;
@@ -262,33 +264,33 @@ export function concatPart(e: ConcatStringsExpr, parts: readonly ((env: Env) => 
 
 /** `+` over numbers; `second` is the already evaluated second part, if any. */
 export function addNumbers(
-  first: bigint | number,
+  first: NixInt | NixFloat,
   e: ConcatStringsExpr,
   parts: readonly ((env: Env) => Value)[],
   env: Env,
   second?: Value,
 ): Value {
-  let n: bigint = 0n;
+  let n: NixInt = 0;
   let f = 0;
-  let isFloat = typeof first === "number";
-  if (typeof first === "bigint") n = first;
-  else f = first;
+  let isFloat = first instanceof NixFloat;
+  if (first instanceof NixFloat) f = first.value;
+  else n = first;
   for (let i = 1; i < e.parts.length; i++) {
     const v = i === 1 && second !== undefined ? second : concatPart(e, parts, i, env);
     const pos = e.partPos[i] ?? e.pos;
     if (!isFloat) {
-      if (typeof v === "bigint") n = addInts(n, v, pos);
-      else if (typeof v === "number") {
+      if (typeof v === "number" || typeof v === "bigint") n = addInts(n, v, pos);
+      else if (v instanceof NixFloat) {
         isFloat = true;
-        f = Number(n) + v;
+        f = Number(n) + v.value;
       } else throw new EvalError(`cannot add ${showType(v)} to an integer`, pos);
     } else {
-      if (typeof v === "bigint") f += Number(v);
-      else if (typeof v === "number") f += v;
+      if (typeof v === "number" || typeof v === "bigint") f += Number(v);
+      else if (v instanceof NixFloat) f += v.value;
       else throw new EvalError(`cannot add ${showType(v)} to a float`, pos);
     }
   }
-  return isFloat ? f : n;
+  return isFloat ? new NixFloat(f) : n;
 }
 
 export function curPos(pos: number): Value {
@@ -297,7 +299,7 @@ export function curPos(pos: number): Value {
   // CppNix 2.8 names an `-E`/stdin source by its whole text.
   const src = sourceOf(pos)!;
   const file = src.origin === "file" ? p.file : src.text;
-  return NixAttrs.of({ file, line: BigInt(p.line), column: BigInt(p.column) });
+  return NixAttrs.of({ file, line: p.line, column: p.column });
 }
 
 // ---------------------------------------------------------------- calls

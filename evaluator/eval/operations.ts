@@ -5,6 +5,7 @@
  */
 import {
   NixAttrs,
+  NixFloat,
   NixLambda,
   NixPath,
   NixString,
@@ -13,9 +14,11 @@ import {
   Thunk,
   EMPTY_CONTEXT,
   mergeContext,
+  mkInt,
   showType,
   typeOf,
   type Lazy,
+  type NixInt,
   type Value,
 } from "./value.js";
 import { printErrorValue } from "./error-format.js";
@@ -27,10 +30,10 @@ import { canonPath } from "../syntax/paths.js";
 
 // ---------------------------------------------------------------- typed forcing
 
-export function forceInt(v: Lazy, pos = 0, ctx?: string): bigint {
+export function forceInt(v: Lazy, pos = 0, ctx?: string): NixInt {
   const x = v instanceof Thunk ? (ctx === undefined ? forceThunk(v, pos) : forceInCtx(v, pos, ctx)) : v;
-  if (typeof x !== "bigint") throw typeErrorAt(x, "an integer", pos, ctx);
-  return x;
+  if (typeof x === "number" || typeof x === "bigint") return x;
+  throw typeErrorAt(x, "an integer", pos, ctx);
 }
 
 /**
@@ -49,6 +52,7 @@ export function forceInCtx(v: Lazy, pos: number, ctx: string): Value {
 /** A float, or an integer converted to float (as CppNix's forceFloat). */
 export function forceFloat(v: Lazy, pos = 0, ctx?: string): number {
   const x = v instanceof Thunk ? (ctx === undefined ? forceThunk(v, pos) : forceInCtx(v, pos, ctx)) : v;
+  if (x instanceof NixFloat) return x.value;
   if (typeof x === "number") return x;
   if (typeof x === "bigint") return Number(x);
   throw typeErrorAt(x, "a float", pos, ctx);
@@ -173,8 +177,8 @@ export function coerceToString(v: Lazy, pos = 0, opts: CoerceOptions = {}): stri
   if (coerceMore) {
     if (x === true) return "1";
     if (x === false || x === null) return "";
-    if (typeof x === "bigint") return x.toString();
-    if (typeof x === "number") return floatToString(x);
+    if (typeof x === "number" || typeof x === "bigint") return String(x);
+    if (x instanceof NixFloat) return floatToString(x.value);
     if (Array.isArray(x)) {
       let s = "";
       let ctx: readonly string[] = EMPTY_CONTEXT;
@@ -229,14 +233,20 @@ export function isDerivation(v: Value): boolean {
 
 /** `==` (CppNix's eqValues). */
 export function eqValues(a: Value, b: Value): boolean {
-  if (typeof a === "bigint") {
-    if (typeof b === "bigint") return a === b;
-    if (typeof b === "number") return Number(a) === b;
-    return false;
-  }
   if (typeof a === "number") {
     if (typeof b === "number") return a === b;
-    if (typeof b === "bigint") return a === Number(b);
+    if (typeof b === "bigint") return BigInt(a) === b;
+    if (b instanceof NixFloat) return a === b.value;
+    return false;
+  }
+  if (typeof a === "bigint") {
+    if (typeof b === "bigint" || typeof b === "number") return a === BigInt(b);
+    if (b instanceof NixFloat) return Number(a) === b.value;
+    return false;
+  }
+  if (a instanceof NixFloat) {
+    if (b instanceof NixFloat) return a.value === b.value;
+    if (typeof b === "number" || typeof b === "bigint") return a.value === Number(b);
     return false;
   }
   if (typeof a === "string") return typeof b === "string" ? a === b : b instanceof NixString && a === b.s;
@@ -288,12 +298,13 @@ export function lessThan(a: Value, b: Value, pos = 0, ctx?: string): boolean {
 }
 
 function compareValues(a: Value, b: Value, pos: number): boolean {
-  if (typeof a === "bigint") {
-    if (typeof b === "bigint") return a < b;
-    if (typeof b === "number") return Number(a) < b;
-  } else if (typeof a === "number") {
-    if (typeof b === "number") return a < b;
-    if (typeof b === "bigint") return a < Number(b);
+  if (typeof a === "number" || typeof a === "bigint") {
+    // number/bigint mixes compare exactly in JS.
+    if (typeof b === "number" || typeof b === "bigint") return a < b;
+    if (b instanceof NixFloat) return Number(a) < b.value;
+  } else if (a instanceof NixFloat) {
+    if (b instanceof NixFloat) return a.value < b.value;
+    if (typeof b === "number" || typeof b === "bigint") return a.value < Number(b);
   } else if (typeof a === "string" || a instanceof NixString) {
     if (typeof b === "string" || b instanceof NixString) {
       return (typeof a === "string" ? a : a.s) < (typeof b === "string" ? b : b.s);
@@ -319,34 +330,60 @@ function compareValues(a: Value, b: Value, pos: number): boolean {
 const MIN_INT = -(1n << 63n);
 const MAX_INT = (1n << 63n) - 1n;
 
-function checked(r: bigint, what: string, a: bigint, op: string, b: bigint, pos: number): bigint {
+/** A bigint result checked against the 64-bit range, then normalised. */
+function checked(r: bigint, what: string, a: NixInt, op: string, b: NixInt, pos: number): NixInt {
   if (r < MIN_INT || r > MAX_INT) throw new EvalError(`integer overflow in ${what} ${a} ${op} ${b}`, pos);
-  return r;
+  return mkInt(r);
 }
 
-export function addInts(a: bigint, b: bigint, pos = 0): bigint {
-  return checked(a + b, "adding", a, "+", b, pos);
+// Safe-integer operands give an exact JS result whenever that result is itself a
+// safe integer (rounding is monotonic, so an inexact result lands at ≥ 2^53);
+// anything else is redone with bigints.
+
+export function addInts(a: NixInt, b: NixInt, pos = 0): NixInt {
+  if (typeof a === "number" && typeof b === "number") {
+    const r = a + b;
+    if (r <= Number.MAX_SAFE_INTEGER && r >= -Number.MAX_SAFE_INTEGER) return r;
+  }
+  return checked(BigInt(a) + BigInt(b), "adding", a, "+", b, pos);
 }
 
-export function subInts(a: bigint, b: bigint, pos = 0): bigint {
-  return checked(a - b, "subtracting", a, "-", b, pos);
+export function subInts(a: NixInt, b: NixInt, pos = 0): NixInt {
+  if (typeof a === "number" && typeof b === "number") {
+    const r = a - b;
+    if (r <= Number.MAX_SAFE_INTEGER && r >= -Number.MAX_SAFE_INTEGER) return r;
+  }
+  return checked(BigInt(a) - BigInt(b), "subtracting", a, "-", b, pos);
 }
 
 /** `a - b` as the desugared `__sub` call does it: an overflow is reported as inside that builtin. */
-export function subIntsCall(a: bigint, b: bigint, pos: number): bigint {
-  const r = a - b;
+export function subIntsCall(a: NixInt, b: NixInt, pos: number): NixInt {
+  if (typeof a === "number" && typeof b === "number") {
+    const r = a - b;
+    if (r <= Number.MAX_SAFE_INTEGER && r >= -Number.MAX_SAFE_INTEGER) return r;
+  }
+  const r = BigInt(a) - BigInt(b);
   if (r < MIN_INT || r > MAX_INT) throw new EvalError(`integer overflow in subtracting ${a} - ${b}`).addTrace(pos, "while calling the 'sub' builtin");
-  return r;
+  return mkInt(r);
 }
 
-export function mulInts(a: bigint, b: bigint, pos = 0): bigint {
-  return checked(a * b, "multiplying", a, "*", b, pos);
+export function mulInts(a: NixInt, b: NixInt, pos = 0): NixInt {
+  if (typeof a === "number" && typeof b === "number") {
+    const r = a * b;
+    if (r <= Number.MAX_SAFE_INTEGER && r >= -Number.MAX_SAFE_INTEGER) return r === 0 ? 0 : r; // no -0
+  }
+  return checked(BigInt(a) * BigInt(b), "multiplying", a, "*", b, pos);
 }
 
 /** Integer division truncating toward zero, as C++. */
-export function divInts(a: bigint, b: bigint, pos = 0): bigint {
-  if (b === 0n) throw new EvalError("division by zero", pos);
-  return checked(a / b, "dividing", a, "/", b, pos);
+export function divInts(a: NixInt, b: NixInt, pos = 0): NixInt {
+  if (b === 0 || b === 0n) throw new EvalError("division by zero", pos);
+  if (typeof a === "number" && typeof b === "number") {
+    // `a - a % b` is exact and divisible by b, so the quotient is exact.
+    const q = (a - (a % b)) / b;
+    return q === 0 ? 0 : q;
+  }
+  return checked(BigInt(a) / BigInt(b), "dividing", a, "/", b, pos);
 }
 
 // ---------------------------------------------------------------- deep forcing

@@ -6,7 +6,7 @@
 import { formatFloat, showId } from "../syntax/show.js";
 import { printString } from "../builtins/support/string-escape.js";
 import { resolvePos, sourceOf } from "../syntax/source.js";
-import { NixAttrs, NixLambda, NixPath, NixString, PrimOp, PrimOpApp, Thunk, fromFsPath, type Lazy } from "./value.js";
+import { NixAttrs, NixFloat, NixLambda, NixPath, NixString, PrimOp, PrimOpApp, Thunk, fromFsPath, type Lazy } from "./value.js";
 import { formatEvalError, showPosCurrent } from "./error-format.js";
 
 // Printed text is bytes (latin1 chars): these are the UTF-8 bytes of the glyphs.
@@ -43,8 +43,8 @@ export function printValue(v: Lazy): string {
       continue;
     }
     const x = item;
-    if (typeof x === "bigint") out.push(x.toString());
-    else if (typeof x === "number") out.push(formatFloat(x));
+    if (typeof x === "number" || typeof x === "bigint") out.push(String(x));
+    else if (x instanceof NixFloat) out.push(formatFloat(x.value));
     else if (typeof x === "boolean") out.push(x ? "true" : "false");
     else if (x === null) out.push("null");
     else if (typeof x === "string") out.push(printString(x));
@@ -106,8 +106,8 @@ export function printValueCurrent(v: Lazy, seen: Set<object> = new Set<object>()
     if (v.value === undefined) return v.code === null ? BLACKHOLE : THUNK;
     return printValueCurrent(v.value, seen, v);
   }
-  if (typeof v === "bigint") return v.toString();
-  if (typeof v === "number") return formatFloat(v);
+  if (typeof v === "number" || typeof v === "bigint") return String(v);
+  if (v instanceof NixFloat) return formatFloat(v.value);
   if (typeof v === "boolean") return v ? "true" : "false";
   if (v === null) return "null";
   if (typeof v === "string") return printString(v);

@@ -2,8 +2,13 @@
  * The value model of the evaluator.
  *
  * Representation (chosen so that the hot paths dispatch on `typeof` first):
- *   int        → `bigint` (exact 64-bit; arithmetic checks overflow)
- *   float      → `number` (so 1 and 1.0 stay distinct: `typeof` differs)
+ *   int        → `number` while it is a safe integer (|n| ≤ 2^53−1), `bigint`
+ *                only beyond that (exact 64-bit; arithmetic checks overflow).
+ *                Small ints are then V8 Smis: no allocation, no GC work (with
+ *                bigints every int was a heap object and GC took over half of
+ *                the time on list workloads). Build ints with `mkInt`, so an
+ *                int has exactly one representation and `===` compares them.
+ *   float      → `NixFloat` (rare in Nix code; keeps 1 and 1.0 distinct)
  *   bool       → `boolean`
  *   null       → `null`
  *   string     → `string` when the context is empty, else a `NixString`
@@ -345,10 +350,18 @@ export class Thunk {
   }
 }
 
+/** A Nix float (a wrapper, so that `typeof v === "number"` means an int). */
+export class NixFloat {
+  constructor(readonly value: number) {}
+}
+
+/** A Nix int: a safe-integer `number`, or a `bigint` outside ±(2^53−1) (never inside). */
+export type NixInt = number | bigint;
+
 /** A forced value. */
 export type Value =
-  | bigint
-  | number
+  | NixInt
+  | NixFloat
   | boolean
   | null
   | string
@@ -399,8 +412,34 @@ export function mkPath(path: string): NixPath {
   return new NixPath(path);
 }
 
-export function mkInt(n: bigint | number): bigint {
+/** An int value from an integral number or a bigint (the caller keeps it within 64 bits). */
+export function mkInt(n: bigint | number): NixInt {
+  if (typeof n === "number") return n === 0 ? 0 : n; // no -0
+  return n >= -MAX_SAFE_BIG && n <= MAX_SAFE_BIG ? Number(n) : n;
+}
+
+const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
+
+export function mkFloat(x: number): NixFloat {
+  return new NixFloat(x);
+}
+
+export function isInt(v: Value): v is NixInt {
+  return typeof v === "number" || typeof v === "bigint";
+}
+
+export function isFloat(v: Value): v is NixFloat {
+  return v instanceof NixFloat;
+}
+
+/** An int as a bigint (exact). */
+export function intToBigInt(n: NixInt): bigint {
   return typeof n === "bigint" ? n : BigInt(n);
+}
+
+/** An int as a JS number (exact in the safe range; as C++'s int → double beyond). */
+export function intToNumber(n: NixInt): number {
+  return typeof n === "number" ? n : Number(n);
 }
 
 /** Sorted duplicate-free context (byte order, as CppNix's std::set). */
@@ -477,10 +516,9 @@ export type TypeName = "int" | "float" | "bool" | "null" | "string" | "path" | "
 
 export function typeOf(v: Value): TypeName {
   switch (typeof v) {
+    case "number":
     case "bigint":
       return "int";
-    case "number":
-      return "float";
     case "boolean":
       return "bool";
     case "string":
@@ -491,6 +529,7 @@ export function typeOf(v: Value): TypeName {
       if (v instanceof NixAttrs) return "set";
       if (v instanceof NixString) return "string";
       if (v instanceof NixPath) return "path";
+      if (v instanceof NixFloat) return "float";
       return "lambda";
   }
   throw new Error(`unknown value ${String(v)}`);

@@ -11,10 +11,12 @@ import {
   Attr,
   Env,
   NixAttrs,
+  NixFloat,
   NixLambda,
   NixPath,
   PrimOp,
   Thunk,
+  mkInt,
   setThunkCompiler,
   type CompiledLambda,
   type Lazy,
@@ -69,6 +71,13 @@ function constant(v: Value): Code {
   return () => v;
 }
 
+/** The value of a literal (the parser keeps ints as bigint and floats as number). */
+function literalValue(e: Expr & { kind: "int" | "float" | "string" }): Value {
+  if (e.kind === "int") return mkInt(e.value);
+  if (e.kind === "float") return (e.cache ??= new NixFloat(e.value)) as NixFloat;
+  return e.value;
+}
+
 function pathValue(e: Expr & { kind: "path" }): NixPath {
   // One object per node, as the interpreter did (identity shows in `==` of lists).
   return (e.cache ??= new NixPath(e.value)) as NixPath;
@@ -79,7 +88,7 @@ function build(e: Expr): Code {
     case "int":
     case "float":
     case "string":
-      return constant(e.value);
+      return constant(literalValue(e));
     case "path":
       return constant(pathValue(e));
     case "var":
@@ -208,7 +217,7 @@ function buildLazy(e: Expr): LazyCode {
     case "int":
     case "float":
     case "string": {
-      const v = e.value;
+      const v = literalValue(e);
       return () => v;
     }
     case "path": {
@@ -307,7 +316,7 @@ function compileCall(e: CallExpr): Code {
         if (fn === subOp || fn === lessThanOp) {
           const x = a instanceof Thunk ? forceThunk(a, pos) : a;
           const y = b instanceof Thunk ? forceThunk(b, pos) : b;
-          if (typeof x === "bigint" && typeof y === "bigint") return fn === subOp ? subIntsCall(x, y, pos) : x < y;
+          if (typeof x === "number" && typeof y === "number") return fn === subOp ? subIntsCall(x, y, pos) : x < y;
           return callPrimOp(fn, [x, y], pos);
         }
         if (fn.arity === 2) return callPrimOp(fn, [a, b], pos);
@@ -613,9 +622,13 @@ function compileConcat(e: ConcatStringsExpr): Code {
     // `a + b`: integers without the general loop.
     return (env) => {
       const x = concatPart(e, parts, 0, env);
-      if (typeof x === "bigint") {
+      if (typeof x === "number") {
         const y = concatPart(e, parts, 1, env);
-        if (typeof y === "bigint") return addInts(x, y, pos1);
+        if (typeof y === "number") {
+          const r = x + y;
+          if (r <= Number.MAX_SAFE_INTEGER && r >= -Number.MAX_SAFE_INTEGER) return r;
+          return addInts(x, y, pos1);
+        }
         return addNumbers(x, e, parts, env, y);
       }
       return evalConcat(e, parts, env, x);
