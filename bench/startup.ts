@@ -79,7 +79,7 @@ function median(xs: number[]): number {
 function main(): void {
   const args = process.argv.slice(2);
   const opt = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
-  const runs = Number(opt("--runs") ?? 5);
+  const runs = Number(opt("--runs") ?? 3);
   const only = opt("--only") ?? "";
   const flags = opt("--flags");
   if (!existsSync(BUNDLE_MAIN)) throw new Error("dist/bundle is missing: run npm run build");
