@@ -58,6 +58,27 @@ export interface GcResult {
   bytesFreed: number;
 }
 
+/** Per-path steps of a batch commit in flight at once. */
+const BATCH_CONCURRENCY = 32;
+
+/** Runs `fn` over `items` with at most `limit` running; the first failure is thrown after the running ones settle. */
+async function forEachConcurrently<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (!failure && next < items.length) {
+      const item = items[next++]!;
+      try {
+        await fn(item);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.error;
+}
+
 export class PathNotValidError extends Error {
   override name = "PathNotValidError";
 }
@@ -345,19 +366,21 @@ export class LocalStore {
         results.set(info.path.baseName, info);
         fresh.push({ staged, info });
       }
-      for (const { staged, info } of fresh) {
+      // Paths of a checked batch are independent: their steps overlap (each is a few
+      // thread-pool round trips; one path after another left the disk idle most of the time).
+      await forEachConcurrently(fresh, BATCH_CONCURRENCY, async ({ staged, info }) => {
         await canonicaliseTree(staged.contentPath, this.options.fsyncContents);
         const target = this.realPath(info.path);
         await removeTree(target);
         await rename(staged.contentPath, target);
-      }
+      });
       if (fresh.length > 0) await fsyncPath(this.realStoreDir);
       for (const { info } of fresh) await this.options.afterContentRename?.(info.path);
-      for (const { info } of fresh) {
+      await forEachConcurrently(fresh, BATCH_CONCURRENCY, async ({ info }) => {
         const temp = join(this.dbDir, uniqueName(".tmp-"));
         await writeFile(temp, pathInfoToJson(info, this.storeDir), { flag: "wx" });
         await rename(temp, this.metaPath(info.path));
-      }
+      });
       if (fresh.length > 0) await fsyncPath(this.dbDir);
       for (const { info } of fresh) this.remember(info);
       return items.map((i) => results.get(i.info.path.baseName)!);
