@@ -128,7 +128,7 @@ async function buildPlatform(
     packages = evaluation.packages;
     architectures = evaluation.architectures;
     await commitStaged(ctx.store, evaluation.staged);
-    popularity = ctx.popularity ?? (await ctx.setPopularity?.get(pkgs, architecture));
+    popularity = ctx.popularity ?? (await ctx.setPopularity?.get(pkgs, architecture, evaluation.setAttributes));
   } catch (err) {
     // Evaluation is deterministic, so leaving the platform out gives the same image every time.
     if (optional && err instanceof RegistryError) return undefined;

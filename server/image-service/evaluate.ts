@@ -65,7 +65,7 @@ export interface Evaluation {
   staged: StagedPath[];
   /** Architectures the set declares (`metaPackages.architectures`), or undefined. */
   architectures: Architecture[] | undefined;
-  /** With `allPackages`: how many top-level attributes the set has (packages is empty when over the limit). */
+  /** How many top-level attributes the set has (with `allPackages`, packages is empty when over the limit). */
   setAttributes?: number;
 }
 
@@ -118,7 +118,7 @@ export function evaluatePackages(input: EvaluationInput): Evaluation {
   }
   if (input.shell) packages.push(...guard("the shell meta-package failed to evaluate", () => shellPackages(root, input.nixpkgs)));
   const architectures = guard("metaPackages.architectures failed to evaluate", () => declaredArchitectures(root));
-  return { packages, staged: writer.stagedPaths(), architectures };
+  return { packages, staged: writer.stagedPaths(), architectures, setAttributes: root.names.length };
 }
 
 /**

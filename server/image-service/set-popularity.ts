@@ -42,8 +42,13 @@ export class SetPopularity {
     },
   ) {}
 
-  /** The set's popularity, or undefined when the set is over the limit. */
-  async get(pkgs: PackageSetRevision, architecture: Architecture): Promise<Popularity | undefined> {
+  /**
+   * The set's popularity, or undefined when the set is over the limit. `setAttributes`,
+   * when the caller's own evaluation counted them, saves evaluating a set (nixpkgs)
+   * again only to find it is too large.
+   */
+  async get(pkgs: PackageSetRevision, architecture: Architecture, setAttributes?: number): Promise<Popularity | undefined> {
+    if (setAttributes !== undefined && setAttributes > this.options.limit) return undefined;
     const key = createHash("sha256").update(`lading-set-popularity-v1\n${pkgs.revision}\n${architecture}\n${this.options.limit}`).digest("hex");
     if (this.memo.has(key)) return this.memo.get(key);
     return this.flight.run(key, async () => {

@@ -78,4 +78,7 @@ test("the same set gives the same counts on a fresh store and cache; a set over 
   assert.equal(popularityJson(left!), popularityJson(right!));
   const small = await setup(3); // the set has 8 top-level attributes
   assert.equal(await small.popularity().get(small.pkgs, "amd64"), undefined);
+  // A count the image's own evaluation made decides without evaluating (or touching a store).
+  const noStore = new Proxy({}, { get: () => assert.fail("the store was used") }) as LocalStore;
+  assert.equal(await small.popularity(noStore).get(small.pkgs, "arm64", 8), undefined);
 });
