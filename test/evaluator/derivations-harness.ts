@@ -37,7 +37,9 @@ export function messageLine(stderr: string): string {
 function in28Words(line: string): string {
   const typeError = /^error: expected (an? [^:]+?) but found (an? [^:]+?)(?:: .*)?$/.exec(line);
   if (typeError) return `error: value is ${typeError[2]} while ${typeError[1]} was expected`;
-  return line.replace(/^error: (?:anonymous function at \S+|function '[^']*') called/, "error: function called");
+  return line
+    .replace(/^error: (?:anonymous function at \S+|function '[^']*') called/, "error: function called")
+    .replace(/^(error: cannot coerce an? [a-z ]+? to a string): .*$/, "$1");
 }
 
 /** The message line and the position it is reported at (the `at FILE:LINE:COL:` after it), if any. */
