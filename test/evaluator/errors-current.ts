@@ -1,0 +1,129 @@
+/**
+ * Error messages: CppNix 2.8 (the installed oracle) against current CppNix (the
+ * target). Lading prints current CppNix's messages; where 2.8 words an error
+ * differently, a differential test accepts our message only in the current form
+ * that corresponds to 2.8's, by the hand-written table below. Each row names the
+ * upstream language test (NixOS/nix tests/functional/lang) whose `.err.exp` pins
+ * the current wording.
+ */
+
+interface Rewording {
+  /** 2.8's first line (`error: …`). */
+  readonly old: RegExp;
+  /** The current message's first line, built from `old`'s groups (a regex source, groups escaped). */
+  readonly current: (m: RegExpExecArray) => RegExp;
+  /** The upstream test that shows the current form. */
+  readonly upstream: string;
+}
+
+const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+const REWORDINGS: readonly Rewording[] = [
+  {
+    // value is an integer while a list was expected → expected a list but found an integer: 1
+    old: /^error: value is (.+) while (.+) was expected$/,
+    current: (m) => new RegExp(`^error: expected ${esc(m[2]!)} but found ${esc(m[1]!)}: `),
+    upstream: "eval-fail-length-1 (also eval-fail-call-primop, eval-fail-map-2)",
+  },
+  {
+    old: /^error: cannot coerce (.+) to a string$/,
+    current: (m) => new RegExp(`^error: cannot coerce ${esc(m[1]!)} to a string: `),
+    upstream: "eval-fail-toString-1 (also eval-fail-substring-3)",
+  },
+  {
+    old: /^error: attempt to call something which is not a function but (.+)$/,
+    current: (m) => new RegExp(`^error: attempt to call something which is not a function but ${esc(m[1]!)}: `),
+    upstream: "eval-fail-sort-3 (also eval-fail-mapAttrs-2)",
+  },
+  {
+    old: /^error: (?:'(.+)'|anonymous function) at .+ called without required argument '(.+)'$/,
+    current: (m) => new RegExp(`^error: function '${m[1] !== undefined ? esc(m[1]) : "anonymous lambda"}' called without required argument '${esc(m[2]!)}'$`),
+    upstream: "eval-fail-missing-arg",
+  },
+  {
+    old: /^error: (?:'(.+)'|anonymous function) at .+ called with unexpected argument '(.+)'$/,
+    current: (m) => new RegExp(`^error: function '${m[1] !== undefined ? esc(m[1]) : "anonymous lambda"}' called with unexpected argument '${esc(m[2]!)}'$`),
+    upstream: "eval-fail-undeclared-arg",
+  },
+  {
+    // An `a == b` assertion now says how the sides differ (any assertEqValues message).
+    old: /^error: assertion '\(.* == .*\)' failed$/,
+    current: () => /^error: (.+ is not equal to .+|attribute names of attribute set .+|attribute name .+|list of size .+|distinct functions .+)$/,
+    upstream: "eval-fail-assert-equal-ints (and the other eval-fail-assert-equal-*)",
+  },
+  {
+    old: /^error: cannot compare (.+) with (.+)$/,
+    current: (m) => new RegExp(`^error: cannot compare ${esc(m[1]!)} with ${esc(m[2]!)}; values (are|of that type are incomparable)`),
+    upstream: "eval-fail-lessThan-1 (also eval-fail-genericClosure-keys-uncomparable)",
+  },
+  {
+    old: /^error: list index (-?\d+) is out of bounds$/,
+    current: (m) => new RegExp(`^error: 'builtins\\.(elemAt|head)' called (with index ${esc(m[1]!)} on a list of size \\d+|on an empty list)$`),
+    upstream: "eval-fail-elemAt-2 (also eval-fail-head-1)",
+  },
+  {
+    old: /^error: 'tail' called on an empty list$/,
+    current: () => /^error: 'builtins\.tail' called on an empty list$/,
+    upstream: "eval-fail-tail-2",
+  },
+  {
+    old: /^error: 'from' and 'to' arguments to 'replaceStrings' have different lengths$/,
+    current: () => /^error: 'from' and 'to' arguments passed to builtins\.replaceStrings have different lengths$/,
+    upstream: "eval-fail-replaceStrings-3",
+  },
+  {
+    old: /^error: attribute '(.+)' missing for call to '.+'$/,
+    current: (m) => new RegExp(`^error: attribute '${esc(m[1]!)}' missing$`),
+    upstream: "eval-fail-getAttr-3 (also eval-fail-listToAttrs-3)",
+  },
+  {
+    old: /^error: attribute 'key' required$/,
+    current: () => /^error: attribute 'key' missing$/,
+    upstream: "eval-fail-genericClosure-element-missing-key",
+  },
+  {
+    old: /^error: unknown hash algorithm '(.+)'$/,
+    current: (m) => new RegExp(`^error: unknown hash algorithm '${esc(m[1]!)}', expect `),
+    upstream: "eval-fail-hashString-2",
+  },
+  {
+    old: /^error: (?:getting status of|opening directory|opening file) '(.+)': No such file or directory$/,
+    current: (m) => new RegExp(`^error: path '${esc(m[1]!)}' does not exist$`),
+    upstream: "eval-fail-readDir-nonexistent-1 (also eval-fail-hashfile-missing)",
+  },
+  {
+    old: /^error: opening directory '(.+)': Not a directory$/,
+    current: () => /^error: '.+' is not a directory$/,
+    upstream: "eval-fail-readDir-not-a-directory-1",
+  },
+  {
+    old: /^error: overflow in integer division$/,
+    current: () => /^error: integer overflow in dividing -?\d+ \/ -?\d+$/,
+    upstream: "eval-fail-overflowing-div",
+  },
+];
+
+/**
+ * True when `ours` (the first line of our final message, `error: …`) is CppNix
+ * 2.8's first line `theirs`, or its current rewording.
+ */
+export function sameErrorAcrossVersions(ours: string, theirs: string): boolean {
+  if (ours === theirs) return true;
+  for (const r of REWORDINGS) {
+    const m = r.old.exec(theirs);
+    if (m && r.current(m).test(ours)) return true;
+  }
+  return false;
+}
+
+/**
+ * The first line of the final message of a current-layout report (`error:` … frames
+ * … `       error: <message>`), or of a one-line report.
+ */
+export function finalMessage(stderr: string): string {
+  const lines = stderr.split("\n").filter((l) => l !== "" && !l.startsWith("warning:"));
+  let last = "";
+  for (const l of lines) if (l.trimStart().startsWith("error: ")) last = l.trimStart();
+  if (last !== "") return last;
+  return lines[0] ?? "";
+}
