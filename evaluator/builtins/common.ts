@@ -9,6 +9,7 @@ import {
   NixString,
   Thunk,
   callFunction,
+  callLambda,
   eqValues,
   force,
   lazyApply,
@@ -41,7 +42,16 @@ export function lazyCall(fn: Lazy, args: Lazy[], pos: number): Thunk {
 
 /** `f a b …` applied now. */
 export function call(fn: Lazy, args: Lazy[], pos: number): Value {
-  return callFunction(force(fn, pos), args, pos);
+  const f = force(fn, pos);
+  // Curried lambdas (`foldl'`'s `acc: x: …`, `filter`'s predicate) without the generic loop.
+  if (f instanceof NixLambda) {
+    if (args.length === 1) return callLambda(f, args[0]!, pos);
+    if (args.length === 2) {
+      const g = callLambda(f, args[0]!, pos);
+      return g instanceof NixLambda ? callLambda(g, args[1]!, pos) : callFunction(g, [args[1]!], pos);
+    }
+  }
+  return callFunction(f, args, pos);
 }
 
 /**
@@ -51,6 +61,8 @@ export function call(fn: Lazy, args: Lazy[], pos: number): Value {
 export function eqLazy(a: Lazy, b: Lazy, pos = 0): boolean {
   const x = force(a, pos);
   const y = force(b, pos);
+  // Ints and plain strings (`elem`, `unique`): compared without the general dispatch.
+  if ((typeof x === "number" || typeof x === "string") && typeof y === typeof x) return x === y;
   if (a === b && typeof a === "object" && a !== null) return true;
   return eqValues(x, y);
 }

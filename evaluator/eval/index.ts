@@ -55,7 +55,7 @@ export {
   type TraceFrame,
 } from "./errors.js";
 export { definePrimOp, defineConstant, getPrimOp, isRegistered, type ConstantDef } from "./primops.js";
-export { apply, attrName, bestMatches, callFunction, evalExpr, force, maybeThunk, missingAttr, showLambda } from "./interpreter.js";
+export { apply, attrName, bestMatches, callFunction, callLambda, evalExpr, force, maybeThunk, missingAttr, showLambda } from "./interpreter.js";
 export {
   addInts,
   coerceToPath,

@@ -65,7 +65,11 @@ export function forceThunk(t: Thunk, pos: number): Value {
 
 /** A lazy application thunk (`lazyApply`): `env` holds the function, `arg` the arguments. */
 setApplyCode(
-  (fn: Lazy, t: Thunk) => callFunction(force(fn, t.pos), [t.arg as Lazy], t.pos),
+  (fn: Lazy, t: Thunk) => {
+    const f = fn instanceof Thunk ? forceThunk(fn, t.pos) : fn;
+    // `map f xs`, `genList f n`: a lambda is entered without an argument array.
+    return f instanceof NixLambda ? callLambda(f, t.arg as Lazy, t.pos) : callFunction(f, [t.arg as Lazy], t.pos);
+  },
   (fn: Lazy, t: Thunk) => callFunction(force(fn, t.pos), t.arg as Lazy[], t.pos),
 );
 
