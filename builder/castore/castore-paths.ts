@@ -17,6 +17,9 @@ import {
 import type { PathInfoSource } from "../closure.js";
 import type { LocalStore, PathInfo } from "../local-store/index.js";
 
+/** How long a record read from the castore is trusted without asking again. */
+const RECORD_TTL_MS = 60_000;
+
 /** What the builder needs to know to register a path it found in the castore. */
 export interface CastorePathInfo {
   path: StorePath;
@@ -34,12 +37,14 @@ export interface CastorePathInfo {
  * references are recorded, and lookups that let a replica use a closure another
  * replica realised without asking any binary cache.
  *
- * Path records never change for a store path, so every record read is kept: the
- * closure graph (synchronous) is then answered from memory.
+ * A record never changes for a store path, so records read are kept for the closure
+ * graph (synchronous, answered from memory); lookups trust a kept record for
+ * RECORD_TTL_MS only, because castore GC may drop records (`lading store gc --keep`).
  */
 export class CastorePaths implements PathInfoSource {
   private readonly records = new Map<string, CastorePathInfo>();
-  /** Publishing of a path in progress or done, so concurrent realisations ingest it once. */
+  private readonly readAt = new Map<string, number>();
+  /** Publishing of a path in progress, so concurrent realisations ingest it once. */
   private readonly publishing = new Map<string, Promise<void>>();
 
   constructor(
@@ -70,15 +75,24 @@ export class CastorePaths implements PathInfoSource {
       ...(info.ca ? { ca: renderContentAddress(info.ca) } : {}),
     };
     await this.castore.putRecord(record);
+    this.remember(info);
+  }
+
+  private remember(info: CastorePathInfo): void {
     this.records.set(info.path.baseName, info);
+    this.readAt.set(info.path.baseName, Date.now());
   }
 
   /** The record of `path`, or undefined when the castore does not have it. */
   async lookup(path: StorePath): Promise<CastorePathInfo | undefined> {
     const known = this.records.get(path.baseName);
-    if (known) return known;
+    if (known && Date.now() - this.readAt.get(path.baseName)! < RECORD_TTL_MS) return known;
     const record = await this.castore.pathInfo(path.render(this.storeDir));
-    if (!record) return undefined;
+    if (!record) {
+      this.records.delete(path.baseName);
+      this.readAt.delete(path.baseName);
+      return undefined;
+    }
     const info: CastorePathInfo = {
       path,
       narHash: parseHash(record.narHash),
@@ -88,7 +102,7 @@ export class CastorePaths implements PathInfoSource {
       sigs: [...(record.sigs ?? [])],
       ...(record.ca ? { ca: parseContentAddress(record.ca) } : {}),
     };
-    this.records.set(path.baseName, info);
+    this.remember(info);
     return info;
   }
 
@@ -178,7 +192,9 @@ export class CastorePaths implements PathInfoSource {
       if (!publishing) {
         publishing = this.publishOne(store, path);
         this.publishing.set(path.baseName, publishing);
-        publishing.catch(() => this.publishing.delete(path.baseName));
+        // Forgotten once settled: the next call looks the record up again (it may have been collected).
+        const forget = () => this.publishing.delete(path.baseName);
+        publishing.then(forget, forget);
       }
       await publishing;
     }
