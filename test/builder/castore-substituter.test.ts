@@ -16,7 +16,7 @@ import {
   type BuildRequest,
   type SubstitutionEvent,
 } from "../../builder/index.js";
-import { Castore, FsCastoreBackend, HashSink, dumpNar, parseHash, parseStorePath, type StorePath } from "../../store/index.js";
+import { Castore, FsCastoreBackend, HashSink, dumpNar, parseHash, parseStorePath, type CastoreBackend, type StorePath } from "../../store/index.js";
 import { nixSkipReason } from "../helpers/nix.js";
 import { buildNixClosure, CacheServer, makeNixCache, nixQuery, tempDir, type NixCache, type NixClosure } from "./fixture.js";
 
@@ -187,6 +187,32 @@ describe("substitution with a shared castore", { skip }, () => {
       await withLocal.substituteIntoCastore([closure.leaf]);
       assert.equal(server.count((p) => p.startsWith("/nar/")), narsBefore, "leaf's closure came from the local store");
       assert.ok(await other.closure([closure.leaf]));
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("a castore that fails does not fail substitution: the path is unpacked and the failure reported", async () => {
+    const store = await LocalStore.open({ root: join(tempDir("store"), "root") });
+    const inner = new FsCastoreBackend(tempDir("castore-broken"));
+    const broken: CastoreBackend = {
+      has: (k, key) => inner.has(k, key),
+      get: (k, key) => inner.get(k, key),
+      put: () => Promise.reject(new Error("bucket unreachable")),
+      delete: (k, key, since) => inner.delete(k, key, since),
+      list: (k) => inner.list(k),
+    };
+    try {
+      const castore = new CastorePaths(new Castore(broken));
+      const sub = new Substituter(store, { urls: [server.url], trustedKeys: [cache.key.publicKey], castore });
+      const events: SubstitutionEvent[] = [];
+      sub.on("event", (e) => events.push(e));
+      await sub.substitute([closure.leaf]);
+      assert.ok(store.isValid(closure.leaf) && store.isValid(closure.tree));
+      assert.equal(store.queryPathInfo(closure.leaf)!.narHash.format("base32"), nixQuery("--hash", closure.leaf)[0]);
+      const errors = events.filter((e) => e.type === "castore-error");
+      assert.equal(errors.length, 2, "each path's castore failure reported");
+      assert.equal(await castore.lookup(closure.leaf), undefined, "nothing recorded");
     } finally {
       await store.close();
     }
