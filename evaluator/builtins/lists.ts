@@ -6,8 +6,6 @@
 import {
   EvalError,
   NixAttrs,
-  NixLambda,
-  NixTypeError,
   Attr,
   PrimOp,
   definePrimOp,
@@ -20,7 +18,6 @@ import {
   getPrimOp,
   lessThan,
   type Lazy,
-  type Value,
 } from "../eval/index.js";
 import { call, copied, eqLazy, lazyCall, valuePos } from "./common.js";
 import { stableSort } from "./stable-sort.js";

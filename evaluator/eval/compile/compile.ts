@@ -615,9 +615,7 @@ function compileBinary(e: BinaryExpr): Code {
 
 function compileConcat(e: ConcatStringsExpr): Code {
   const parts = e.parts.map(compile);
-  const first = parts[0]!;
   if (!e.forceString && parts.length === 2) {
-    const second = parts[1]!;
     const pos1 = e.partPos[1] ?? e.pos;
     // `a + b`: integers without the general loop.
     return (env) => {
