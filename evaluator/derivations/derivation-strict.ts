@@ -45,12 +45,6 @@ const WHITESPACE = /[ \t\n\r]+/;
 const COERCE_ENV = { coerceMore: true, copyToStore: true } as const;
 
 
-/** One context element: `!out!/nix/store/x.drv` → output and .drv path. */
-function decodeOutputContext(c: string): { output: string; drvPath: string } {
-  const bang = c.indexOf("!", 1);
-  return { output: c.slice(1, bang), drvPath: c.slice(bang + 1) };
-}
-
 function addContext(into: Set<string>, v: string | NixString): string {
   const ctx = stringContext(v);
   for (let i = 0; i < ctx.length; i++) into.add(ctx[i]!);
@@ -143,46 +137,64 @@ function collectAttributes(attrs: NixAttrs, drvName: string, posDrvName: number,
 function addInputs(drv: Derivation, context: Set<string>): void {
   const { store, checkedPaths } = drvState();
   const storeDir = store.storeDir;
-  const inputDrvs = new Map<string, Set<string>>();
-  const inputSrcs = new Set<string>();
-  const addDrvOutputs = (drvPath: string, outs: Iterable<string>): void => {
-    let set = inputDrvs.get(drvPath);
-    if (set === undefined) inputDrvs.set(drvPath, (set = new Set()));
-    for (const o of outs) set.add(o);
-  };
-  for (const c of [...context].sort()) {
-    if (c.startsWith("=")) {
-      // The builder sees the .drv path itself, so the whole closure becomes input.
-      const todo = [c.slice(1)];
-      const seen = new Set<string>();
-      while (todo.length > 0) {
-        const p = todo.pop()!;
-        if (seen.has(p)) continue;
-        seen.add(p);
-        storeCall(() => parseStorePath(p, storeDir));
-        for (const r of store.queryReferences(p)) todo.push(r);
-      }
-      for (const p of seen) {
-        inputSrcs.add(p);
-        if (p.endsWith(".drv")) addDrvOutputs(p, store.readDerivation(p).outputs.keys());
-      }
-    } else if (c.startsWith("!")) {
-      const { output, drvPath } = decodeOutputContext(c);
+  const inputDrvs = drv.inputDrvs;
+  const inputSrcs: string[] = [];
+  let closures = false;
+  // Sorted, so `!out!…` comes first (and each .drv's outputs in name order), then plain paths in order.
+  const sorted = [...context].sort();
+  for (let k = 0; k < sorted.length; k++) {
+    const c = sorted[k]!;
+    const first = c.charCodeAt(0);
+    if (first === 0x21 /* ! */) {
+      const bang = c.indexOf("!", 1);
+      const drvPath = c.slice(bang + 1);
       if (!checkedPaths.has(drvPath)) {
         storeCall(() => parseStorePath(drvPath, storeDir));
         checkedPaths.add(drvPath);
       }
-      addDrvOutputs(drvPath, [output]);
+      const output = c.slice(1, bang);
+      const outs = inputDrvs.get(drvPath);
+      if (outs === undefined) inputDrvs.set(drvPath, [output]);
+      else if (!outs.includes(output)) outs.push(output);
+    } else if (first === 0x3d /* = */) {
+      closures = true;
+      addClosure(drv, c.slice(1), inputSrcs);
     } else {
       if (!checkedPaths.has(c)) {
         storeCall(() => parseStorePath(c, storeDir));
         checkedPaths.add(c);
       }
-      inputSrcs.add(c);
+      inputSrcs.push(c);
     }
   }
-  for (const [p, outs] of inputDrvs) drv.inputDrvs.set(p, [...outs].sort());
-  drv.inputSrcs = [...inputSrcs].sort();
+  if (closures) {
+    for (const outs of inputDrvs.values()) outs.sort();
+    drv.inputSrcs = [...new Set(inputSrcs)].sort();
+  } else {
+    drv.inputSrcs = inputSrcs;
+  }
+}
+
+/** `=drv`: the builder sees the .drv path itself, so its whole closure becomes input. */
+function addClosure(drv: Derivation, root: string, inputSrcs: string[]): void {
+  const { store } = drvState();
+  const todo = [root];
+  const seen = new Set<string>();
+  while (todo.length > 0) {
+    const p = todo.pop()!;
+    if (seen.has(p)) continue;
+    seen.add(p);
+    storeCall(() => parseStorePath(p, store.storeDir));
+    for (const r of store.queryReferences(p)) todo.push(r);
+  }
+  for (const p of seen) {
+    inputSrcs.push(p);
+    if (p.endsWith(".drv")) {
+      let outs = drv.inputDrvs.get(p);
+      if (outs === undefined) drv.inputDrvs.set(p, (outs = []));
+      for (const o of store.readDerivation(p).outputs.keys()) if (!outs.includes(o)) outs.push(o);
+    }
+  }
 }
 
 function fixedOutputHash(c: Collected, posDrvName: number): { hash: Hash; method: FileIngestionMethod } {

@@ -66,17 +66,6 @@ function sortedKeys(map: ReadonlyMap<string, unknown>): string[] {
   return [...map.keys()].sort();
 }
 
-function renderOutputs(drv: Derivation, names: readonly string[], mask: boolean): string {
-  let out = "[";
-  let first = true;
-  for (const name of names) {
-    const o: DerivationOutput = drv.outputs.get(name)!;
-    out += (first ? "" : ",") + `(${quote(name)},${quote(mask ? "" : o.path)},${quote(o.hashAlgo)},${quote(o.hash)})`;
-    first = false;
-  }
-  return out + "]";
-}
-
 function renderInputDrvs(inputDrvs: ReadonlyMap<string, readonly string[]>): string {
   let out = "[";
   let first = true;
@@ -103,12 +92,19 @@ export interface RenderOptions {
  */
 export class DerivationRender {
   private readonly middle: string;
-  private readonly envKeys: string[];
-  private readonly envParts: string[];
   private readonly outputNames: string[];
-  /** Indices in `envParts` of the entries named after outputs. */
-  private readonly outputEnv: number[] = [];
-  /** Whether middle and envParts are ASCII (then the text can be hashed as a JS string). */
+  /** Per output (in name order): its quoted name, and its quoted hash algorithm and hash with the closing parenthesis. */
+  private readonly outputHeads: string[];
+  private readonly outputTails: string[];
+  /**
+   * The environment list around the entries named after outputs (rendered at each
+   * `text` call): `envFixed[k]` is the joined text before slot k (the last one after
+   * the last slot), `envSlotKeys[k]` the key of slot k.
+   */
+  private readonly envFixed: string[] = [];
+  private readonly envSlotKeys: string[] = [];
+  private readonly envSlotQuotedKeys: string[] = [];
+  /** Whether the parts rendered once are ASCII (then the text can be hashed as a JS string). */
   private readonly bodyAscii: boolean;
   /** hashDerivationModulo's replacement of the input derivations, once computed. */
   hashedInputs: string | undefined;
@@ -118,28 +114,49 @@ export class DerivationRender {
   constructor(private readonly drv: Derivation) {
     sawNonAscii = false;
     this.middle = `${quoteList([...drv.inputSrcs].sort(compareBytes))},${quote(drv.platform)},${quote(drv.builder)},${quoteList(drv.args)},`;
-    this.envKeys = sortedKeys(drv.env);
     this.outputNames = sortedKeys(drv.outputs);
-    this.envParts = this.envKeys.map((key, i) => {
-      if (drv.outputs.has(key)) this.outputEnv.push(i);
-      return `(${quote(key)},${quote(drv.env.get(key)!)})`;
+    this.outputHeads = this.outputNames.map((name) => "(" + quote(name) + ",");
+    this.outputTails = this.outputNames.map((name) => {
+      const o: DerivationOutput = drv.outputs.get(name)!;
+      return "," + quote(o.hashAlgo) + "," + quote(o.hash) + ")";
     });
+    let fixed: string[] = [];
+    for (const key of sortedKeys(drv.env)) {
+      if (drv.outputs.has(key)) {
+        this.envFixed.push(fixed.join(","));
+        this.envSlotKeys.push(key);
+        this.envSlotQuotedKeys.push(quote(key));
+        fixed = [];
+      } else {
+        fixed.push("(" + quote(key) + "," + quote(drv.env.get(key)!) + ")");
+      }
+    }
+    this.envFixed.push(fixed.join(","));
     this.bodyAscii = !sawNonAscii;
   }
 
   /** The ATerm with the given input derivations part (`renderInputDrvs`) or the derivation's own. */
   text(options: { maskOutputs?: boolean; inputDrvs?: string } = {}): string {
     const mask = options.maskOutputs === true;
+    const drv = this.drv;
     sawNonAscii = false;
-    for (const i of this.outputEnv) {
-      const key = this.envKeys[i]!;
-      this.envParts[i] = `(${quote(key)},${quote(mask ? "" : this.drv.env.get(key)!)})`;
+    let outputs = "[";
+    for (let i = 0; i < this.outputNames.length; i++) {
+      const path = mask ? '""' : quote(drv.outputs.get(this.outputNames[i]!)!.path);
+      outputs += (i === 0 ? "" : ",") + this.outputHeads[i] + path + this.outputTails[i];
+    }
+    let env = this.envFixed[0]!;
+    for (let k = 0; k < this.envSlotKeys.length; k++) {
+      const value = mask ? '""' : quote(drv.env.get(this.envSlotKeys[k]!)!);
+      const entry = "(" + this.envSlotQuotedKeys[k] + "," + value + ")";
+      env = env === "" ? entry : env + "," + entry;
+      const after = this.envFixed[k + 1]!;
+      if (after !== "") env += "," + after;
     }
     const given = options.inputDrvs;
-    const inputs = given ?? renderInputDrvs(this.drv.inputDrvs);
-    const outputs = renderOutputs(this.drv, this.outputNames, mask);
+    const inputs = given ?? renderInputDrvs(drv.inputDrvs);
     this.ascii = this.bodyAscii && !sawNonAscii && (given === undefined || !NON_ASCII.test(given));
-    return `Derive(${outputs},${inputs},${this.middle}[${this.envParts.join(",")}])`;
+    return "Derive(" + outputs + "]," + inputs + "," + this.middle + "[" + env + "])";
   }
 
   static inputDrvs(inputDrvs: ReadonlyMap<string, readonly string[]>): string {

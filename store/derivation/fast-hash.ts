@@ -5,7 +5,6 @@
  * Results are those of `hashBytes` and `makeStorePath`.
  */
 import * as crypto from "node:crypto";
-import { encodeBase32 } from "../nixbase32.js";
 import { makeStorePath } from "../make-store-path.js";
 import { Hash } from "../hash.js";
 import { isValidStorePathName } from "../store-path.js";
@@ -45,5 +44,20 @@ export function storePathFromHex(type: string, innerHex: string, name: string, s
   const digest = oneShot("sha256", fingerprint, "latin1");
   folded.fill(0);
   for (let i = 0; i < digest.length; i++) folded[i % 20]! ^= digest.charCodeAt(i);
-  return `${storeDir}/${encodeBase32(folded)}-${name}`;
+  return storeDir + "/" + base32Of20() + "-" + name;
+}
+
+const ALPHABET = "0123456789abcdfghijklmnpqrsvwxyz";
+const codes: number[] = new Array<number>(32).fill(0);
+
+/** nixbase32 of `folded` (as encodeBase32 writes it), built as one string. */
+function base32Of20(): string {
+  for (let n = 31; n >= 0; n--) {
+    const bit = n * 5;
+    const i = bit >> 3;
+    const j = bit & 7;
+    const v = (folded[i]! >> j) | (i + 1 < 20 ? folded[i + 1]! << (8 - j) : 0);
+    codes[31 - n] = ALPHABET.charCodeAt(v & 0x1f);
+  }
+  return String.fromCharCode(...codes);
 }
