@@ -98,9 +98,14 @@ export class StoreRealiser implements Realiser {
       // Another replica realised them: no binary cache is asked.
       if (await this.shared.castore.closure(missing)) return outputs;
       // Else into the castore only: layers are read from there, a local copy would be a second one.
-      if (this.substituter && (await this.substituter.planIntoCastore(missing)).missing.length === 0) {
-        await this.substituter.substituteIntoCastore(missing);
-        return outputs;
+      try {
+        if (this.substituter && (await this.substituter.planIntoCastore(missing)).missing.length === 0) {
+          await this.substituter.substituteIntoCastore(missing);
+          return outputs;
+        }
+      } catch (error) {
+        // The castore (or the download into it) failed: unpacking locally below still gives an image.
+        this.shared.onError?.(error as Error);
       }
     }
 
