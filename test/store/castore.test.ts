@@ -12,6 +12,7 @@ import {
   CastoreFormatError,
   FsCastoreBackend,
   INLINE_LIMIT,
+  SplitCastoreBackend,
   blake3Hex,
   decodeDirectory,
   decodePathInfo,
@@ -355,4 +356,23 @@ test("small files kept inline in directory nodes render, materialise and collect
   const big = encodeDirectory([{ name: Buffer.from("f"), node: inlineFile(false, Buffer.alloc(10)) }]);
   big.writeUInt32LE(INLINE_LIMIT + 1, big.length - 10 - 4);
   assert.throws(() => decodeDirectory(Buffer.concat([big, Buffer.alloc(INLINE_LIMIT - 9)])), CastoreFormatError);
+});
+
+test("a split backend keeps path records in one backend and objects in the other", async (t) => {
+  const dir = scratch(t);
+  const objects = new FsCastoreBackend(join(dir, "objects"));
+  const records = new FsCastoreBackend(join(dir, "records"));
+  const split = new SplitCastoreBackend(objects, records);
+  assert.equal(typeof split.getSync, "function", "both halves read synchronously");
+  const castore = new Castore(split);
+  const root = join(dir, "tree");
+  writeRandomTree(root, 81, { nodes: 20 });
+  const stored = path("split", "g".repeat(32));
+  await castore.addPath(stored, root);
+  assert.ok((await collect(castore.nar(stored))).equals(Buffer.concat([...dumpSync(root)])));
+  assert.equal(readdirSync(join(dir, "objects")).includes("path"), false);
+  assert.deepEqual(readdirSync(join(dir, "records")), ["path"]);
+  const report = await gcCastore(split, "all", { graceMs: 0, now: Date.now() + 1000 });
+  assert.equal(report.deleted.blob + report.deleted.dir + report.deleted.path, 0);
+  assert.ok(await castore.has(stored));
 });
