@@ -39,16 +39,21 @@ export class FsCastoreBackend implements CastoreBackend {
   private readonly madeDirs = new Set<string>();
 
   private readonly verify: boolean;
+  private readonly refreshAfterMs: number;
 
   /**
    * `verifyReads: false` skips hashing what is read, for a directory only this
    * process writes (rendering then costs about a third less); the default checks.
+   * `refreshAfterMs` (default 10 minutes): a put that finds its object modified more
+   * recently than this leaves its time alone (one metadata write less per reused
+   * object); GC's grace period must exceed it plus the longest ingestion.
    */
   constructor(
     readonly root: string,
-    options: { verifyReads?: boolean } = {},
+    options: { verifyReads?: boolean; refreshAfterMs?: number } = {},
   ) {
     this.verify = options.verifyReads ?? true;
+    this.refreshAfterMs = options.refreshAfterMs ?? 10 * 60_000;
     mkdirSync(root, { recursive: true });
   }
 
@@ -81,8 +86,10 @@ export class FsCastoreBackend implements CastoreBackend {
   async put(kind: ObjectKind, key: string, bytes: Uint8Array): Promise<boolean> {
     const path = this.pathOf(kind, key);
     // Content-named: present means identical; refresh its time for the GC grace period.
-    if (kind !== "path" && statSync(path, { throwIfNoEntry: false })) {
+    const present = kind === "path" ? undefined : statSync(path, { throwIfNoEntry: false });
+    if (present) {
       const now = new Date();
+      if (now.getTime() - present.mtimeMs < this.refreshAfterMs) return false;
       try {
         utimesSync(path, now, now);
         return false;

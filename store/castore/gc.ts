@@ -8,8 +8,10 @@ import { getObject } from "./render.js";
 export interface GcOptions {
   /**
    * Objects written or refreshed less than this long ago are never deleted. It must
-   * exceed the longest ingestion: that is what makes collecting safe while other
-   * replicas write (an ingestion puts every object before the path record naming it).
+   * exceed the longest ingestion plus the backends' refresh window (a put leaves the
+   * time of an object modified less than 10 minutes ago alone): that is what makes
+   * collecting safe while other replicas write (an ingestion puts every object before
+   * the path record naming it).
    */
   graceMs: number;
   /** The clock, for tests. */

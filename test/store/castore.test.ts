@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { randomFillSync } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -150,6 +150,16 @@ test("the filesystem backend writes atomically, refreshes on put and refuses cor
   for await (const object of backend.list("blob")) blobs.push(object.key);
   assert.ok(blobs.length > 0);
   assert.equal(await backend.put("blob", blobs[0]!, (await backend.get("blob", blobs[0]!))!), false, "present: not written again");
+  // An old object's time is refreshed by a put (GC's grace period); a recent one's is left alone.
+  const blobFile = join(dir, "cas", "blob", blobs[0]!.slice(0, 2), blobs[0]!);
+  const contents = (await backend.get("blob", blobs[0]!))!;
+  for (const [ageMs, refreshed] of [[3_600_000, true], [300_000, false]] as const) {
+    const then = (Date.now() - ageMs) / 1000;
+    utimesSync(blobFile, then, then);
+    await backend.put("blob", blobs[0]!, contents);
+    const mtime = statSync(blobFile).mtimeMs;
+    assert.equal(mtime > Date.now() - 60_000, refreshed, `object ${ageMs / 1000} s old refreshed: ${refreshed}`);
+  }
   writeFileSync(join(dir, "cas", "blob", blobs[0]!.slice(0, 2), blobs[0]!), "tampered");
   await assert.rejects(backend.get("blob", blobs[0]!), CastoreCorruptionError);
   await assert.rejects(collect(renderNar(backend, result.root)), CastoreCorruptionError);
