@@ -130,6 +130,11 @@ export class NixAttrs {
     return i < 0 ? undefined : this.attrs[i];
   }
 
+  /** True once the set has a hash index (large and searched often): a binary search would be slower. */
+  mapIndexed(): boolean {
+    return this.mapView !== null;
+  }
+
   get(name: string): Lazy | undefined {
     const a = this.getAttr(name);
     return a === undefined ? undefined : a.value;
@@ -245,6 +250,31 @@ export class NixAttrs {
   /** Builds a set from a plain object (for tests and small builtin results). */
   static of(obj: Record<string, Lazy>): NixAttrs {
     return NixAttrs.fromEntries(Object.entries(obj));
+  }
+}
+
+/**
+ * A per-site attribute lookup cache (for `x.a`, `x ? a`): sets made by one
+ * expression share their `names` array, so a site that keeps meeting such sets
+ * (a `lib.foo` selection, a field of records built by one function) finds the
+ * slot with one pointer comparison instead of a search.
+ */
+export class AttrSiteCache {
+  names: readonly string[] | null = null;
+  index = 0;
+
+  /** `index` -1: the name is absent from sets with these names. */
+  get(v: NixAttrs, name: string): Attr | undefined {
+    const names = v.names;
+    if (names === this.names) {
+      const i = this.index;
+      return i < 0 ? undefined : v.attrs[i];
+    }
+    if (names.length > 32 && v.mapIndexed()) return v.getAttr(name);
+    const i = v.indexOf(name);
+    this.names = names;
+    this.index = i;
+    return i < 0 ? undefined : v.attrs[i];
   }
 }
 

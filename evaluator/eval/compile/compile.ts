@@ -9,6 +9,7 @@
 import type { AttrName, AttrsExpr, BinaryExpr, CallExpr, ConcatStringsExpr, Expr, LambdaExpr, SelectExpr, VarExpr } from "../../syntax/ast.js";
 import {
   Attr,
+  AttrSiteCache,
   Env,
   NixAttrs,
   NixFloat,
@@ -475,6 +476,7 @@ function compileSelect(e: SelectExpr): Code {
   const namePos = path.map((p) => (typeof p === "string" ? 0 : posOf(p)));
   if (n === 1 && typeof first === "string" && dflt === null) {
     // `x.a`: the common case, without the loop.
+    const cache = new AttrSiteCache();
     return (env) => {
       let v: Value;
       try {
@@ -485,7 +487,7 @@ function compileSelect(e: SelectExpr): Code {
       let apos = 0;
       try {
         if (!(v instanceof NixAttrs)) throw typeError(v, "a set", pos, selecting);
-        const a = v.getAttr(first);
+        const a = cache.get(v, first);
         if (a === undefined) throw attrMissing(first, v);
         const x = a.value;
         if (!(x instanceof Thunk)) return x;
@@ -496,6 +498,7 @@ function compileSelect(e: SelectExpr): Code {
       }
     };
   }
+  const caches = names.map(() => new AttrSiteCache());
   return (env) => {
     let v: Value;
     try {
@@ -512,7 +515,7 @@ function compileSelect(e: SelectExpr): Code {
           if (dflt !== null) return dflt(env);
           throw typeError(v, "a set", pos, selecting);
         }
-        const a = v.getAttr(name);
+        const a = typeof names[i] === "string" ? caches[i]!.get(v, name) : v.getAttr(name);
         if (a === undefined) {
           if (dflt !== null) return dflt(env);
           throw attrMissing(name, v);
@@ -533,12 +536,14 @@ function compileHasAttr(expr: Expr, path: AttrName[]): Code {
   const obj = build(expr);
   const names = compileNames(path);
   const n = names.length;
+  const caches = names.map(() => new AttrSiteCache());
   return (env) => {
     let v: Lazy = obj(env);
     for (let i = 0; i < n; i++) {
       if (i > 0 && v instanceof Thunk) v = forceThunk(v, 0);
       if (!(v instanceof NixAttrs)) return false;
-      const a = v.getAttr(nameOf(names[i]!, env));
+      const name = names[i]!;
+      const a: Attr | undefined = typeof name === "string" ? caches[i]!.get(v, name) : v.getAttr(nameOf(name, env));
       if (a === undefined) return false;
       v = a.value; // forced (only) if the path goes on
     }
