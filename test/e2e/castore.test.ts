@@ -3,7 +3,8 @@
  * (redis-server). Replica A realises a closure from a binary cache (the test's HTTP
  * server counts requests) into the shared castore, not onto its disk; replica B then serves an image of paths from that closure
  * without one request to the cache and without the closure on its disk (its layers
- * and customisation layer are read from the castore), and the image pulled from B
+ * and customisation layer are read from the castore), the image is the one a replica
+ * without a castore builds from its disk (same digest), and the image pulled from B
  * runs.
  */
 import { after, before, test } from "node:test";
@@ -75,9 +76,15 @@ test("a closure replica A realised is used by replica B without any request to t
   const b = await replica();
   const before = cache.requests.length;
   // Not an image A built (B cannot take it from the shared manifest cache): B must realise it.
-  await getManifest(b, "greet/hello");
+  const fromCastore = await getManifest(b, "greet/hello");
   assert.deepEqual(cache.requests.slice(before), [], "B asked the binary cache nothing");
   assert.deepEqual(outputsOnDisk(b), [], "B never had the closure's outputs on its disk");
+
+  // The same image from a lone replica without a castore (everything unpacked on its disk): same digest.
+  const lone = await startRegistry({ LADING_PKGS_PATH: pkgs.dir, LADING_SUBSTITUTERS: cache.url, LADING_TRUSTED_KEYS: pkgs.trustedKeys, LADING_CASTORE: "off" });
+  registries.push(lone);
+  assert.equal(await getManifest(lone, "greet/hello"), fromCastore, "layers read from the castore are the layers read from disk");
+  assert.ok(outputsOnDisk(lone).length >= 4, "the lone replica unpacked the closure");
 
   // The image B assembled from the castore runs.
   const dir = mkdtempSync(join(tmpdir(), "lading-e2e-castore-"));
