@@ -19,7 +19,7 @@ test("SIGTERM during a cold build: the request completes, its blobs are stored w
   const response = await pending;
   assert.equal(response.status, 200);
   const body = Buffer.from(await response.arrayBuffer());
-  assert.equal(await exited, 0);
+  assert.equal(await exited, 0, `exit code; the replica's stderr ends with:\n${replica.stderr().slice(-4000)}`);
   // Every blob the answer names is in storage with the right digest.
   const blobs = join(replica.dataDir, "storage", "blobs", "sha256");
   const check = (digest: string) => {
