@@ -20,7 +20,7 @@ import { Lexer, T, ch, tokenName, type Token } from "./lexer.js";
 import { lintWarn, pathLiteralLint, urlLiteralLint } from "./lints.js";
 import { absPath, homeDir } from "./paths.js";
 import { showAttrPath } from "./show.js";
-import { NO_POS, showPos, type Source } from "./source.js";
+import { NO_POS, showPos, sourceOf, type Source } from "./source.js";
 
 const C_COLON = ch(":");
 const C_AT = ch("@");
@@ -44,7 +44,7 @@ const C_EQUALS = ch("=");
 const C_COMMA = ch(",");
 const C_QUOTE = ch('"');
 
-const ATTR_EXPECTING = `ID or OR_KW or DOLLAR_CURLY or '"'`;
+const ATTR_EXPECTING = `identifier or 'or' or '\${' or '"'`;
 
 // Binary operator precedence (higher binds tighter) as in parser.y; NOT is 7 and
 // unary minus (NEGATE) 12, both prefix.
@@ -612,7 +612,7 @@ class Parser {
         this.advance();
         break;
       } else {
-        this.unexpected(t, "IND_STR or DOLLAR_CURLY or IND_STRING_CLOSE");
+        this.unexpected(t, "indented string or '${' or end of an indented string");
       }
     }
     return this.stripIndentation(this.at(open.start), parts);
@@ -723,7 +723,7 @@ class Parser {
       partPos.push(this.at(s.start));
       if (this.current().type !== T.DOLLAR_CURLY) this.unexpected(this.tok, "DOLLAR_CURLY");
     } else if (this.tok.type !== T.DOLLAR_CURLY) {
-      this.unexpected(this.tok, "STR or DOLLAR_CURLY or PATH_END");
+      this.unexpected(this.tok, "string or '${' or end of path");
     }
     for (;;) {
       const u = this.tok;
@@ -878,7 +878,10 @@ class Parser {
   }
 
   private dupAttr(what: string, pos: number, prevPos: number): never {
-    this.error(`${what} already defined at ${showPos(prevPos)}`, pos);
+    // Current CppNix names a string/stdin source «string»/«stdin» (UTF-8 bytes here); 2.8 said (string).
+    const origin = sourceOf(prevPos)?.origin;
+    const where = origin === "stdin" || origin === "string" ? showPos(prevPos).replace(/^\(string\)/, origin === "stdin" ? "\u00c2\u00abstdin\u00c2\u00bb" : "\u00c2\u00abstring\u00c2\u00bb") : showPos(prevPos);
+    this.error(`${what} already defined at ${where}`, pos);
   }
 
   /** CppNix's `addAttr`: nested paths create (or extend) nested sets. */
