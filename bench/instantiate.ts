@@ -11,6 +11,8 @@
  * Then the same package set written into a fresh store, as whole processes:
  * `lading instantiate` into an empty LADING_DATA_DIR against `nix-instantiate
  * --store DIR` (a fresh chroot store): evaluation, .drv files and registration.
+ * CPU times (GNU time for processes, process.cpuUsage for the worker) are printed
+ * beside wall times: on a loaded machine they compare better.
  *
  *   node dist/bench/instantiate.js [--runs N]
  */
@@ -71,12 +73,18 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-function timeNix(file: string): { ms: number; out: string } {
+/** A command's wall time and CPU time (user + system, from GNU time), and its output. */
+function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): { ms: number; cpuMs: number; out: string } {
   const t0 = performance.now();
-  const r = spawnSync("nix-instantiate", ["--readonly-mode", file], { encoding: "latin1", maxBuffer: 1 << 28 });
+  const r = spawnSync("/usr/bin/time", ["-f", "%U %S", cmd, ...args], { encoding: "latin1", maxBuffer: 1 << 28, env });
   const ms = performance.now() - t0;
-  if (r.status !== 0) throw new Error(`nix-instantiate failed: ${r.stderr}`);
-  return { ms, out: r.stdout };
+  if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`);
+  const [user, sys] = r.stderr.trimEnd().split("\n").pop()!.split(" ").map(Number);
+  return { ms, cpuMs: (user! + sys!) * 1000, out: r.stdout };
+}
+
+function timeNix(file: string): { ms: number; cpuMs: number; out: string } {
+  return timed("nix-instantiate", ["--readonly-mode", file]);
 }
 
 const WORKER = `
@@ -86,8 +94,10 @@ import(workerData.url).then((m) => {
     output: "plain", includes: [], showTrace: false, readOnly: true, nixPath: "" };
   const run = () => {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const r = m.instantiateDrvs(opts);
-    return { ms: performance.now() - t0, out: r.stdout, err: r.stderr };
+    const c = process.cpuUsage(c0);
+    return { ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000, out: r.stdout, err: r.stderr };
   };
   run(); // warm-up
   parentPort.on("message", () => parentPort.postMessage(run()));
@@ -96,6 +106,8 @@ import(workerData.url).then((m) => {
 
 interface Run {
   ms: number;
+  /** CPU time of the whole process (all threads: GC helpers count). */
+  cpuMs: number;
   out: string;
   err: string;
 }
@@ -132,16 +144,16 @@ async function main(): Promise<void> {
       { name: "2000-package set (callPackage, stdenv, deep shared graph)", file: join(dir, "pkgs.nix"), text: PACKAGE_SET(2000) },
       { name: "300 derivations with large __structuredAttrs (chained)", file: join(dir, "structured.nix"), text: STRUCTURED(300) },
     ];
-    const startupMs = median(
-      Array.from({ length: runs }, () => {
-        const t0 = performance.now();
-        spawnSync("nix-instantiate", ["--eval", "-E", "1"]);
-        return performance.now() - t0;
-      }),
-    );
+    const startup = Array.from({ length: runs }, () => timed("nix-instantiate", ["--eval", "-E", "1"]));
+    const startupMs = median(startup.map((r) => r.ms));
+    const startupCpuMs = median(startup.map((r) => r.cpuMs));
     console.log(`load average: ${readFileSync("/proc/loadavg", "utf8").trim()}`);
-    console.log(`CppNix start-up (nix-instantiate --eval -E 1): ${startupMs.toFixed(1)} ms, subtracted below`);
-    console.log("workload".padEnd(64), "lading ms".padStart(10), "CppNix ms".padStart(10), "ratio".padStart(7));
+    console.log(`CppNix start-up (nix-instantiate --eval -E 1): ${startupMs.toFixed(1)} ms wall, ${startupCpuMs.toFixed(0)} ms CPU, subtracted below`);
+    console.log("Wall time is what users see; CPU time (all threads) varies less with the machine's load.");
+    console.log(
+      "workload".padEnd(64),
+      ["lading ms", "CppNix ms", "ratio", "lading CPU", "CppNix CPU", "CPU ratio"].map((h) => h.padStart(10)).join(" "),
+    );
     for (const w of workloads) {
       writeFileSync(w.file, w.text);
     }
@@ -149,7 +161,7 @@ async function main(): Promise<void> {
       // Alternated (Lading, CppNix, Lading, …) so that load changes hit both sides alike.
       const worker = await ladingWorker(w.file);
       const ours: Run[] = [];
-      const theirs: { ms: number; out: string }[] = [];
+      const theirs: { ms: number; cpuMs: number; out: string }[] = [];
       try {
         for (let i = 0; i < runs; i++) {
           ours.push(await worker.next());
@@ -163,8 +175,11 @@ async function main(): Promise<void> {
       }
       const a = median(ours.map((r) => r.ms));
       const b = Math.max(1, median(theirs.map((r) => r.ms)) - startupMs);
+      const ac = median(ours.map((r) => r.cpuMs));
+      const bc = Math.max(1, median(theirs.map((r) => r.cpuMs)) - startupCpuMs);
       const drvs = theirs[0]!.out.split("\n").length - 1;
-      console.log(`${w.name} [${drvs} printed]`.padEnd(64), a.toFixed(1).padStart(10), b.toFixed(1).padStart(10), (a / b).toFixed(2).padStart(7));
+      const cells = [a.toFixed(1), b.toFixed(1), (a / b).toFixed(2), ac.toFixed(0), bc.toFixed(0), (ac / bc).toFixed(2)];
+      console.log(`${w.name} [${drvs} printed]`.padEnd(64), cells.map((c) => c.padStart(10)).join(" "));
     }
     writing(workloads[0]!.file, dir, Math.min(runs, 3));
     console.log(`load average: ${readFileSync("/proc/loadavg", "utf8").trim()}`);
@@ -177,32 +192,31 @@ const LADING = fileURLToPath(new URL("../../bin/lading", import.meta.url));
 
 /** Writing into a fresh store each run, start-up included on both sides. */
 function writing(file: string, dir: string, runs: number): void {
-  const ours: number[] = [];
-  const theirs: number[] = [];
+  const ours: { ms: number; cpuMs: number }[] = [];
+  const theirs: { ms: number; cpuMs: number }[] = [];
   let oursOut = "";
   let theirsOut = "";
   for (let i = 0; i < runs; i++) {
     const data = join(dir, `lading-data-${i}`);
-    let t0 = performance.now();
-    const a = spawnSync(LADING, ["instantiate", file], { encoding: "latin1", maxBuffer: 1 << 28, env: { ...process.env, LADING_DATA_DIR: data } });
-    ours.push(performance.now() - t0);
-    if (a.status !== 0) throw new Error(`lading instantiate failed: ${a.stderr}`);
-    oursOut = a.stdout;
+    const a = timed(LADING, ["instantiate", file], { ...process.env, LADING_DATA_DIR: data });
+    ours.push(a);
+    oursOut = a.out;
     const root = join(dir, `nix-root-${i}`);
-    t0 = performance.now();
-    const b = spawnSync("nix-instantiate", ["--store", root, file], { encoding: "latin1", maxBuffer: 1 << 28 });
-    theirs.push(performance.now() - t0);
-    if (b.status !== 0) throw new Error(`nix-instantiate failed: ${b.stderr}`);
-    theirsOut = b.stdout;
+    const b = timed("nix-instantiate", ["--store", root, file]);
+    theirs.push(b);
+    theirsOut = b.out;
     rmSync(data, { recursive: true, force: true });
     spawnSync("chmod", ["-R", "u+w", root]);
     rmSync(root, { recursive: true, force: true });
   }
   if (oursOut !== theirsOut) throw new Error("writing: .drv paths differ");
-  const a = median(ours);
-  const b = median(theirs);
+  const a = median(ours.map((r) => r.ms));
+  const b = median(theirs.map((r) => r.ms));
+  const ac = median(ours.map((r) => r.cpuMs));
+  const bc = median(theirs.map((r) => r.cpuMs));
   const name = `same set written into a fresh store (processes, ${oursOut.split("\n").length - 1} printed)`;
-  console.log(name.padEnd(64), a.toFixed(1).padStart(10), b.toFixed(1).padStart(10), (a / b).toFixed(2).padStart(7));
+  const cells = [a.toFixed(1), b.toFixed(1), (a / b).toFixed(2), ac.toFixed(0), bc.toFixed(0), (ac / bc).toFixed(2)];
+  console.log(name.padEnd(64), cells.map((c) => c.padStart(10)).join(" "));
 }
 
 await main();
