@@ -67,8 +67,10 @@ function unavailable(err: unknown, what: string): unknown {
  * - GC copies a condemned object to `castore/trash/`, checks its touch marker,
  *   deletes it, checks the marker again, and puts it back from the trash when a writer
  *   touched it meanwhile. Whatever order the requests land in, an object a writer
- *   counted as present survives (or the writer uploaded it again). A collector that
- *   died halfway leaves trash, which the next one's `removeStale` puts back.
+ *   counted as present survives (or the writer uploaded it again); a reader may miss
+ *   it only between the delete and the put-back. A collector that died halfway leaves
+ *   trash, which the next one's `removeStale` puts back. Markers of objects still
+ *   present stay (one empty object each): deleting one could race with a new touch.
  */
 export class S3CastoreBackend implements CastoreBackend {
   readonly client: S3Client;
