@@ -11,6 +11,7 @@ import {
   type ByteSource,
   type CasNode,
   type CasPathInfo,
+  type IngestOptions,
   type IngestResult,
   type NarInfo,
 } from "../../store/index.js";
@@ -50,11 +51,13 @@ export class CastorePaths implements PathInfoSource {
   constructor(
     readonly castore: Castore,
     readonly storeDir = "/nix/store",
+    /** As the castore was opened with (e.g. inline small files). */
+    private readonly ingestOptions: IngestOptions = {},
   ) {}
 
   /** Ingests a NAR stream (objects only; the record comes later, see `record`). */
   ingest(nar: ByteSource): Promise<IngestResult> {
-    return ingestNar(this.castore.backend, nar);
+    return ingestNar(this.castore.backend, nar, this.ingestOptions);
   }
 
   /**

@@ -80,7 +80,9 @@ export function castoreTreeSource(castore: Castore, options: CastoreSourceOption
       const schedule = (upTo: number) => {
         for (; next < items.length && next <= upTo; next++) {
           const node = items[next]!.node;
-          if (node.kind === "file" && node.size <= SINGLE_BLOB_MAX) {
+          // An inline file (its contents kept in its directory node) needs no fetch.
+          if (node.kind === "file" && node.contents) prefetched.set(next, Promise.resolve(node.contents));
+          else if (node.kind === "file" && node.size <= SINGLE_BLOB_MAX) {
             const fetching = load(backend, "blob", node.digest);
             fetching.catch(() => undefined); // reported when the writer reaches it
             prefetched.set(next, fetching);

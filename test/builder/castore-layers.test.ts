@@ -87,6 +87,11 @@ test("castore and unpacked store give the same layer entries and digests", async
   const remote = new Castore(remoteLike(backend));
   assert.deepEqual(await layerDigest(castoreTreeSource(remote, { readAhead: 4 }), paths), fromDisk);
 
+  // Small files kept inline in their directory nodes (no blob of their own): the same layer.
+  const inline = new Castore(new FsCastoreBackend(tempDir("castore-layers-inline")), { inlineMax: 4096 });
+  for (const path of paths) await inline.addPath(path, join(root, path));
+  assert.deepEqual(await layerDigest(castoreTreeSource(inline), paths), fromDisk);
+
   // Mixed: half the paths on disk, half only in the castore.
   const half = new Set(paths.slice(0, 3));
   const mixed = castoreTreeSource(remote, { local: { storeRoot: root, has: (p) => half.has(p) } });
