@@ -19,7 +19,8 @@ export interface AddResult {
 export class Castore {
   constructor(
     readonly backend: CastoreBackend,
-    private readonly options: IngestOptions = {},
+    /** How this castore ingests (chunking, inline small files): pass it to `ingestNar` too. */
+    readonly options: IngestOptions = {},
   ) {}
 
   /**
