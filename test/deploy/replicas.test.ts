@@ -10,6 +10,7 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/clien
 import { Redis } from "ioredis";
 import { startRegistry, toolsSkipReason, type RunningRegistry } from "../e2e/registry-process.js";
 import { S3RVER_CREDENTIALS, peerSkipReason, replicaEnv, startRedis, startS3rver } from "../storage/peers.js";
+import { blake3Hex, decodeChunkList, decodeDirectory, decodePathInfo, pathInfoKey } from "../../store/index.js";
 
 const skip = peerSkipReason("redis-server", "s3rver") || toolsSkipReason(["gcc", "bwrap"]);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -241,15 +242,34 @@ test("Redis and then S3 stopped under load: only 200s with the right digest or 5
   assert.ok(seen.unavailable > unavailableBeforeS3, "S3 outage answered with 503 + Retry-After");
 });
 
-test("nothing corrupt in the bucket: every object under blobs/ has the digest its key names", { skip, timeout: 60_000 }, async () => {
+test("nothing corrupt in the bucket: every object has the digest its key names, castore objects and records decode", { skip, timeout: 60_000 }, async () => {
   const client = new S3Client({ endpoint: s3.endpoint, region: "us-east-1", forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
-  const listed = await client.send(new ListObjectsV2Command({ Bucket: "lading" }));
-  const keys = (listed.Contents ?? []).map((o) => o.Key!);
+  const keys: string[] = [];
+  for (let token: string | undefined; ; ) {
+    const listed = await client.send(new ListObjectsV2Command({ Bucket: "lading", ...(token ? { ContinuationToken: token } : {}) }));
+    keys.push(...(listed.Contents ?? []).map((o) => o.Key!));
+    if (!listed.IsTruncated) break;
+    token = listed.NextContinuationToken;
+  }
   assert.ok(keys.filter((k) => k.startsWith("blobs/sha256/")).length >= 6);
+  // The castore (on by default) shares the bucket: blobs, chunk lists and directory nodes named by BLAKE3.
+  assert.ok(keys.some((k) => k.startsWith("castore/dir/")), "realised paths are in the castore");
   for (const key of keys) {
+    const body = Buffer.from(await (await client.send(new GetObjectCommand({ Bucket: "lading", Key: key }))).Body!.transformToByteArray());
+    const castore = /^castore\/(blob|list|dir)\/([0-9a-f]{64})$/.exec(key);
+    if (castore) {
+      assert.equal(blake3Hex(body), castore[2], `BLAKE3 of ${key}`);
+      if (castore[1] === "list") decodeChunkList(body);
+      if (castore[1] === "dir") decodeDirectory(body);
+      continue;
+    }
     assert.match(key, /^blobs\/sha256\/[0-9a-f]{64}$/, `only content-addressed objects remain (${key})`);
-    const body = await (await client.send(new GetObjectCommand({ Bucket: "lading", Key: key }))).Body!.transformToByteArray();
     assert.equal(sha256(body), `sha256:${key.slice("blobs/sha256/".length)}`);
+  }
+  // Path records (in Redis) parse and sit under their store path's hash part.
+  for (const id of await watcher.keys("lading:castore:path:*")) {
+    const record = decodePathInfo(Buffer.from((await watcher.getBuffer(id))!));
+    assert.equal(id, `lading:castore:path:${pathInfoKey(record.storePath)}`);
   }
   client.destroy();
 });
