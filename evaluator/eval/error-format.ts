@@ -63,10 +63,6 @@ function showAt(indent: string, pos: number): string {
   return `${indent}at ${at}:` + (code !== undefined ? `${code}\n` : "");
 }
 
-function sameFrame(a: TraceFrame, b: TraceFrame): boolean {
-  return a.pos === b.pos && a.message === b.message;
-}
-
 /**
  * The error as current nix-instantiate prints it (ends with a newline). Without
  * `--show-trace` only the first few frames are shown (a frame with a position
@@ -78,7 +74,7 @@ export function formatEvalError(err: EvalError, showTrace: boolean): string {
   // Frames are stored innermost first; they are shown outermost first.
   const frames = err.traces;
   if (frames.length > 0) {
-    const seen: TraceFrame[] = [];
+    const seen = new Set<string>();
     let skipped: TraceFrame[] = [];
     let count = 0;
     let truncate = false;
@@ -94,8 +90,8 @@ export function formatEvalError(err: EvalError, showTrace: boolean): string {
       if (skipped.length === 0) return;
       if (skipped.length <= 5) for (const t of skipped) printFrame(t);
       else {
+        // The set of frames seen is kept (CppNix clears only a copy of it).
         s += `\n(${skipped.length} duplicate frames omitted)\n`;
-        seen.length = 0;
       }
       skipped = [];
     };
@@ -104,11 +100,12 @@ export function formatEvalError(err: EvalError, showTrace: boolean): string {
       if (t.message === "") continue;
       if (!showTrace && count > 3) truncate = true;
       if (truncate && !t.always) continue;
-      if (seen.some((x) => sameFrame(x, t))) {
+      const key = `${t.pos}\0${t.message}`;
+      if (seen.has(key)) {
         skipped.push(t);
         continue;
       }
-      seen.push(t);
+      seen.add(key);
       flushSkipped();
       count++;
       printFrame(t);

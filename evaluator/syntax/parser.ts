@@ -917,7 +917,8 @@ class Parser {
     const j = attrs.defs.get(name);
     if (!j) {
       attrs.defs.set(name, { kind: "plain", value: e, pos, fromIndex: -1 });
-      if (e.kind === "lambda") e.name = name;
+      // Current CppNix names the lambdas of a curried definition too (`f = a: b: …`: both are 'f').
+      for (let l: Expr = e; l.kind === "lambda"; l = l.body) l.name = name;
       return;
     }
     if (j.value.kind === "attrs" && e.kind === "attrs") {
