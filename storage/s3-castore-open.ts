@@ -5,6 +5,9 @@ import { StorageConfigError } from "./errors.js";
 import type { S3CastoreOptions } from "./s3-castore-backend.js";
 import { storageConfigFromEnv, type S3Config } from "./storage-config.js";
 
+/** Files up to this many bytes live inside their directory node unless LADING_CASTORE_INLINE says otherwise. */
+export const DEFAULT_INLINE = 4096;
+
 /** Where the castore lives (see the configuration table in ARCHITECTURE.md). */
 export interface CastoreConfig {
   /** Local castore directory: objects and records when nothing is shared (`<dataDir>/castore`). */
@@ -26,14 +29,15 @@ export interface CastoreConfig {
  * `LADING_S3_BUCKET` / `LADING_REDIS_URL` are set) or `filesystem` (local even then);
  * `LADING_CASTORE_DIR` (default `<LADING_DATA_DIR>/castore`); S3 and Redis with the
  * same variables as the rest of storage (`LADING_S3_ENDPOINT`, `LADING_S3_PREFIX`, …);
- * `LADING_CASTORE_INLINE` (bytes, default 0) keeps small files inside directory nodes.
+ * `LADING_CASTORE_INLINE` (bytes, default 4096; 0 = off) keeps small files inside directory nodes.
  */
 export function castoreConfigFromEnv(env: NodeJS.ProcessEnv): CastoreConfig {
   const mode = (env.LADING_CASTORE || "auto").toLowerCase();
   if (mode !== "auto" && mode !== "filesystem") throw new StorageConfigError(`LADING_CASTORE must be 'auto' or 'filesystem', got '${mode}'`);
   // The storage settings, read as if S3 were chosen: the castore may share a bucket the registry's blobs do not use.
   const storage = storageConfigFromEnv(env.LADING_S3_BUCKET ? { ...env, LADING_STORAGE: "s3" } : env);
-  const inlineText = env.LADING_CASTORE_INLINE || "0";
+  // Small files inside directory nodes: about half the objects of a typical store path go.
+  const inlineText = env.LADING_CASTORE_INLINE || String(DEFAULT_INLINE);
   const inlineMax = Number(inlineText);
   if (!/^\d+$/.test(inlineText) || inlineMax > INLINE_LIMIT) {
     throw new StorageConfigError(`LADING_CASTORE_INLINE must be a number of bytes up to ${INLINE_LIMIT}, got '${inlineText}'`);

@@ -73,9 +73,11 @@ async function keysUnder(backend: S3CastoreBackend, prefix: string): Promise<str
 
 test("castore settings: shared only when a bucket is configured, Redis only beside it", () => {
   const base = { LADING_DATA_DIR: "/data" };
-  assert.deepEqual(castoreConfigFromEnv(base), { dir: "/data/castore", ingest: {} });
-  assert.deepEqual(castoreConfigFromEnv({ ...base, LADING_REDIS_URL: "redis://r:6379" }), { dir: "/data/castore", ingest: {} });
-  assert.deepEqual(castoreConfigFromEnv({ ...base, LADING_CASTORE_INLINE: "4096" }).ingest, { inlineMax: 4096 });
+  const inline = { inlineMax: 4096 };
+  assert.deepEqual(castoreConfigFromEnv(base), { dir: "/data/castore", ingest: inline });
+  assert.deepEqual(castoreConfigFromEnv({ ...base, LADING_REDIS_URL: "redis://r:6379" }), { dir: "/data/castore", ingest: inline });
+  assert.deepEqual(castoreConfigFromEnv({ ...base, LADING_CASTORE_INLINE: "0" }).ingest, {});
+  assert.deepEqual(castoreConfigFromEnv({ ...base, LADING_CASTORE_INLINE: "1024" }).ingest, { inlineMax: 1024 });
   assert.throws(() => castoreConfigFromEnv({ ...base, LADING_CASTORE_INLINE: "1e9" }), /LADING_CASTORE_INLINE must be/);
   const shared = castoreConfigFromEnv({ ...base, LADING_S3_BUCKET: "b", LADING_S3_ENDPOINT: "http://s3:9000", LADING_REDIS_URL: "redis://r:6379" });
   assert.equal(shared.s3?.bucket, "b");
@@ -83,7 +85,7 @@ test("castore settings: shared only when a bucket is configured, Redis only besi
   assert.equal(shared.redisUrl, "redis://r:6379");
   assert.equal(shared.redisPrefix, "lading:");
   const local = castoreConfigFromEnv({ ...base, LADING_S3_BUCKET: "b", LADING_CASTORE: "filesystem", LADING_CASTORE_DIR: "/cas" });
-  assert.deepEqual(local, { dir: "/cas", ingest: {} });
+  assert.deepEqual(local, { dir: "/cas", ingest: inline });
   assert.throws(() => castoreConfigFromEnv({ ...base, LADING_CASTORE: "tape" }), /LADING_CASTORE must be/);
 });
 
