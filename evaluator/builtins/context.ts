@@ -110,7 +110,7 @@ definePrimOp("__appendContext", 2, ([s, ctxArg], pos) => {
 });
 
 /** `placeholder "out"`: `/` + nixbase32(sha256("nix-output:<name>")), replaced by the output path at build time. */
-definePrimOp("placeholder", 1, ([name], pos) => {
-  const output = forceStringNoCtx(name!, pos);
+definePrimOp("placeholder", 1, ([name]) => {
+  const output = forceStringNoCtx(name!, 0, "while evaluating the first argument passed to builtins.placeholder");
   return "/" + encodeBase32(createHash("sha256").update(nixToBytes("nix-output:" + output)).digest());
 });
