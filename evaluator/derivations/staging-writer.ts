@@ -9,7 +9,8 @@
  */
 import { chmodSync, copyFileSync, lstatSync, mkdirSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { HashSink, narHashAndSize, renderContentAddress, type ContentAddress, type Hash } from "../../store/index.js";
+import { createHash } from "node:crypto";
+import { Hash, narHashAndSize, renderContentAddress, type ContentAddress } from "../../store/index.js";
 import type { StoreWriter } from "./writing-store.js";
 
 /** One path ready to be registered; plain data, so it can cross a worker boundary. */
@@ -49,26 +50,29 @@ function copyTree(src: Buffer, dst: Buffer): void {
   }
 }
 
-/** Appends one NAR string token (length, bytes, zero padding to 8) to `sink`. */
-function narToken(sink: HashSink, bytes: Uint8Array): void {
-  const len = Buffer.alloc(8);
-  len.writeUInt32LE(bytes.length % 2 ** 32, 0);
-  len.writeUInt32LE(Math.floor(bytes.length / 2 ** 32), 4);
-  sink.update(len);
-  sink.update(bytes);
-  if (bytes.length % 8 !== 0) sink.update(Buffer.alloc(8 - (bytes.length % 8)));
+/** One NAR string token: 8-byte little-endian length, the bytes, zero padding to a multiple of 8. */
+function narToken(bytes: Uint8Array): Buffer {
+  const padded = Math.ceil(bytes.length / 8) * 8;
+  const out = Buffer.alloc(8 + padded);
+  out.writeUInt32LE(bytes.length % 2 ** 32, 0);
+  out.writeUInt32LE(Math.floor(bytes.length / 2 ** 32), 4);
+  out.set(bytes, 8);
+  return out;
 }
 
-const REGULAR_PREFIX = ["nix-archive-1", "(", "type", "regular", "contents"].map((t) => Buffer.from(t));
-const CLOSE = Buffer.from(")");
+/** The NAR of a regular, non-executable file up to its contents' length field, and what follows the contents. */
+const REGULAR_PREFIX = Buffer.concat(["nix-archive-1", "(", "type", "regular", "contents"].map((t) => narToken(Buffer.from(t))));
+const CLOSE = narToken(Buffer.from(")"));
+const ZEROS = Buffer.alloc(8);
 
 /** The NAR hash and size of a regular, non-executable file with these contents, without the file. */
 export function textNarHash(contents: Uint8Array): { hash: Hash; size: number } {
-  const sink = new HashSink("sha256");
-  for (const t of REGULAR_PREFIX) narToken(sink, t);
-  narToken(sink, contents);
-  narToken(sink, CLOSE);
-  return { hash: sink.finish(), size: sink.size };
+  const length = Buffer.alloc(8);
+  length.writeUInt32LE(contents.length % 2 ** 32, 0);
+  length.writeUInt32LE(Math.floor(contents.length / 2 ** 32), 4);
+  const pad = (8 - (contents.length % 8)) % 8;
+  const hash = createHash("sha256").update(REGULAR_PREFIX).update(length).update(contents).update(ZEROS.subarray(0, pad)).update(CLOSE).digest();
+  return { hash: new Hash("sha256", hash), size: REGULAR_PREFIX.length + 8 + contents.length + pad + CLOSE.length };
 }
 
 export class StagingStoreWriter implements StoreWriter {

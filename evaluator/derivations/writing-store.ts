@@ -60,6 +60,8 @@ function copyFiltered(src: string, dst: string, keep: (path: string) => boolean)
 
 export class WritingEvalStore implements EvalStore {
   private readonly computing: ComputingEvalStore;
+  /** References already checked to be store paths (the same inputs recur across derivations). */
+  private readonly checkedReferences = new Set<string>();
 
   constructor(private readonly writer: StoreWriter) {
     this.computing = new ComputingEvalStore(writer.storeDir);
@@ -116,7 +118,11 @@ export class WritingEvalStore implements EvalStore {
     if (!this.writer.isValidPath(path)) {
       const text = bytes(rendered ?? renderDerivation(drv));
       const references = [...drv.inputSrcs, ...drv.inputDrvs.keys()].sort();
-      for (const r of references) parseStorePath(r, this.storeDir);
+      for (const r of references) {
+        if (this.checkedReferences.has(r)) continue;
+        parseStorePath(r, this.storeDir);
+        this.checkedReferences.add(r);
+      }
       const hash = rendered !== undefined && renderedHex !== undefined ? new Hash("sha256", Buffer.from(renderedHex, "hex")) : hashBytes("sha256", text);
       this.writer.addText(path, text, references, { type: "text", hash });
     }
