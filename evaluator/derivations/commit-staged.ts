@@ -62,16 +62,25 @@ async function writeTexts(texts: readonly StagedPath[]): Promise<void> {
   await Promise.all(Array.from({ length: Math.min(PARALLEL_COMMITS, texts.length) }, worker));
 }
 
-function stagedObject(p: StagedPath): StagedObject {
-  return { dir: p.file, contentPath: p.file, narHash: parseHash(p.narHash, "sha256"), narSize: p.narSize };
+function stagedObject(p: StagedPath, narHash: Hash = parseHash(p.narHash, "sha256")): StagedObject {
+  return { dir: p.file, contentPath: p.file, narHash, narSize: p.narSize };
 }
 
-function stagedInfo(store: StagedCommitTarget, p: StagedPath): StagedInfo {
+/** Parsed store paths by text: the same references recur across thousands of staged paths. */
+type PathCache = Map<string, StorePath>;
+
+function parsePath(store: StagedCommitTarget, path: string, cache: PathCache): StorePath {
+  let parsed = cache.get(path);
+  if (parsed === undefined) cache.set(path, (parsed = parseStorePath(path, store.storeDir)));
+  return parsed;
+}
+
+function stagedInfo(store: StagedCommitTarget, p: StagedPath, cache: PathCache = new Map()): StagedInfo {
   return {
-    path: parseStorePath(p.path, store.storeDir),
+    path: parsePath(store, p.path, cache),
     narHash: parseHash(p.narHash, "sha256"),
     narSize: p.narSize,
-    references: p.references.map((r) => parseStorePath(r, store.storeDir)),
+    references: p.references.map((r) => parsePath(store, r, cache)),
     ca: parseContentAddress(p.ca),
     ultimate: true,
   };
@@ -110,8 +119,12 @@ export function referencesFirst(paths: readonly StagedPath[]): StagedPath[] {
 export async function commitStaged(store: StagedCommitTarget, staged: readonly StagedPath[]): Promise<StorePath[]> {
   await writeTexts(staged.filter((p) => p.contents !== undefined && !store.isValid(parseStorePath(p.path, store.storeDir))));
   if (store.commitMany !== undefined) {
+    const cache: PathCache = new Map();
     const items = referencesFirst(staged)
-      .map((p) => ({ staged: stagedObject(p), info: stagedInfo(store, p) }))
+      .map((p) => {
+        const info = stagedInfo(store, p, cache);
+        return { staged: stagedObject(p, info.narHash), info };
+      })
       .filter((item) => !store.isValid(item.info.path));
     if (items.length > 0) await store.commitMany(items);
     return items.map((item) => item.info.path);
