@@ -1,4 +1,4 @@
-import { Castore, type CastoreBackend } from "../store/index.js";
+import { Castore, type CastoreBackend, type IngestOptions } from "../store/index.js";
 import { CastorePaths } from "./castore/index.js";
 import { builderConfigFromEnv, type BuilderConfig } from "./config.js";
 import { LocalStore } from "./local-store/index.js";
@@ -13,9 +13,11 @@ export async function openBuilderStore(
   config: BuilderConfig = builderConfigFromEnv(),
   options: Partial<SubstituterOptions> = {},
   castoreBackend?: CastoreBackend,
+  /** How the castore ingests (e.g. small files inline, `LADING_CASTORE_INLINE`); its readers need the same. */
+  castoreIngest: IngestOptions = {},
 ): Promise<{ store: LocalStore; substituter: Substituter; castore: CastorePaths | undefined }> {
   const store = await LocalStore.open({ root: config.storeRoot });
-  const castore = castoreBackend ? new CastorePaths(new Castore(castoreBackend), store.storeDir) : undefined;
+  const castore = castoreBackend ? new CastorePaths(new Castore(castoreBackend, castoreIngest), store.storeDir) : undefined;
   const substituter = new Substituter(store, {
     urls: config.substituters,
     trustedKeys: config.trustedKeys,

@@ -54,7 +54,12 @@ export async function openImageService(
   const builderConfig = builder.builderConfigFromEnv({ ...env, LADING_DATA_DIR: config.dataDir });
   // The castore (issue 8): realised closures shared by replicas, layers read from it (castore.ts).
   const openedCastore = await openImageCastore(config.dataDir, env);
-  const { store, substituter, castore } = await builder.openBuilderStore(builderConfig, {}, openedCastore?.backend);
+  const { store, substituter, castore } = await builder.openBuilderStore(
+    builderConfig,
+    {},
+    openedCastore?.backend,
+    openedCastore?.ingest,
+  );
   countSubstitutedBytes(substituter);
   const shared = castore ? { castore, useInPlace: true, onError: (e: Error) => console.warn(`castore: ${e.message}`) } : undefined;
   const realiser = new builder.StoreRealiser(store, substituter, new builder.SandboxedBuilder(store, { logDir: join(resolve(config.dataDir), "logs") }), shared);
