@@ -10,9 +10,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import "../../evaluator/builtins/index.js";
-import { EvalError, EvalState, evalString, forceDeep, formatEvalError, fromFsPath, printValue } from "../../evaluator/eval/index.js";
+import { EvalError, EvalState, evalString, forceDeep, fromFsPath, printValue } from "../../evaluator/eval/index.js";
 import { makeRandom, nixString } from "./support-nix.js";
 import { mapPool, nixSkipReason, runNixAsync } from "../helpers/nix.js";
+import { sameErrorAcrossVersions } from "./errors-current.js";
 import { TomlError, parseToml } from "../../evaluator/builtins/support/index.js";
 
 const skip = nixSkipReason();
@@ -389,7 +390,12 @@ function ours(expr: string, dir: string, as28 = true): string {
     return printValue(v);
   } catch (err) {
     if (!(err instanceof EvalError)) throw err;
-    let report = formatEvalError(err, false);
+    // The message alone, indented as a report shows it (our report puts frames first,
+    // current CppNix's layout; 2.8's message comes first).
+    let report = err.message
+      .split("\n")
+      .map((l, i) => ((i === 0 ? "error: " : "       ") + l).replace(/\s+$/, ""))
+      .join("\n");
     if (as28) report = report.replace("error: while parsing TOML: ", "error: while parsing a TOML string: ");
     return messageOf(terminalFilter(report));
   }
@@ -436,6 +442,8 @@ async function compareAll(
       const got = ours(exprs[i]!, dir);
       // A mutated copy of the overflow document: current CppNix stops at the integer.
       if (got.startsWith(OVERFLOW.replace("while parsing TOML", "while parsing a TOML string")) && /9223372036854775808/.test(names[i]!)) return;
+      // Errors outside the TOML parser use current CppNix's wording (errors-current.ts).
+      if (got !== expected[i]! && expected[i]!.startsWith("error: ") && sameErrorAcrossVersions(got.split("\n")[0]!, expected[i]!.split("\n")[0]!)) return;
       assert.equal(got, expected[i]!);
     });
   }
