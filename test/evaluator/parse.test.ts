@@ -13,6 +13,7 @@ import { promisify } from "node:util";
 import { NixSyntaxError, parse, resolvePos, showExpr } from "../../evaluator/syntax/index.js";
 import { mapPool, nixSkipReason } from "../helpers/nix.js";
 import { generateNixCorpus } from "../helpers/nix-corpus.js";
+import { currentTokenNames } from "./errors-current.js";
 
 const run = promisify(execFile);
 const skip = nixSkipReason();
@@ -230,27 +231,6 @@ const CURRENT_CPPNIX: Record<string, { message: string; line: number; column: nu
   "{ a = { b = 1; }; a = { b = 2; }; }": { message: "attribute 'a.b' already defined at (string):2:9", line: 2, column: 25 },
   "{ or = 1; inherit or; }": { message: "attribute 'or' already defined at (string):2:3", line: 2, column: 19 },
 };
-
-/**
- * CppNix 2.8 names tokens by their grammar symbols (`unexpected ASSERT, expecting
- * ID or OR_KW`); current CppNix by their aliases (`unexpected 'assert', expecting
- * identifier or 'or'`), which we print: hand-written from the upstream
- * parse-fail-unexpected-* tests' `.err.exp` files.
- */
-const TOKEN_ALIASES: Record<string, string> = {
-  ID: "identifier", STR: "string", IND_STR: "indented string", INT: "integer", FLOAT: "floating-point literal",
-  PATH: "path", HPATH: "'~/\u00e2\u0080\u00a6' path", SPATH: "'<\u00e2\u0080\u00a6>' path", PATH_END: "end of path", URI: "URI",
-  IF: "'if'", THEN: "'then'", ELSE: "'else'", ASSERT: "'assert'", WITH: "'with'", LET: "'let'", IN: "'in'", REC: "'rec'",
-  INHERIT: "'inherit'", EQ: "'=='", NEQ: "'!='", AND: "'&&'", OR: "'||'", IMPL: "'->'", OR_KW: "'or'", DOLLAR_CURLY: "'${'",
-  IND_STRING_OPEN: "start of an indented string", IND_STRING_CLOSE: "end of an indented string", ELLIPSIS: "'...'",
-  LEQ: "'<='", GEQ: "'>='", UPDATE: "'//'", CONCAT: "'++'",
-};
-
-function currentTokenNames(message: string): string {
-  const m = /^(syntax error, unexpected )(.*)$/.exec(message);
-  if (!m) return message;
-  return m[1] + m[2]!.replace(/\b[A-Z][A-Z_]*\b/g, (w) => TOKEN_ALIASES[w] ?? w);
-}
 
 test("syntax errors are reported at CppNix's position with its message", { skip }, async () => {
   const results = await mapPool(ERRORS, 6, async (e) => {
