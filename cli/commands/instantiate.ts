@@ -151,6 +151,9 @@ export function parseInstantiateArgs(args: string[]): InstantiateOptions {
       case "--trace-verbose":
         break;
       case "--max-call-depth":
+        need(i, 1, a);
+        o.maxCallDepth = parseCallDepth(args[++i]!);
+        break;
       case "--timeout":
         need(i, 1, a);
         i++;
@@ -166,6 +169,7 @@ export function parseInstantiateArgs(args: string[]): InstantiateOptions {
           for (const f of args[i + 2]!.split(/\s+/)) if (f !== "") experimentalFeatures.add(f);
         }
         if (args[i + 1] === "abort-on-warn") settings.abortOnWarn = args[i + 2] === "true";
+        if (args[i + 1] === "max-call-depth") o.maxCallDepth = parseCallDepth(args[i + 2]!);
         i += 2;
         break;
       case "--abort-on-warn":
@@ -198,6 +202,12 @@ export function parseInstantiateArgs(args: string[]): InstantiateOptions {
     }
   }
   return o;
+}
+
+/** A `max-call-depth` value: an unsigned integer, as CppNix's setting. */
+function parseCallDepth(text: string): number {
+  if (!/^[0-9]+$/.test(text)) throw new UsageError(`'${text}' is not an integer`);
+  return Number(text);
 }
 
 /** Evaluates in a worker with a big stack (for deep recursion). */

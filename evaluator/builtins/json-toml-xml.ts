@@ -24,7 +24,7 @@ import {
   type Lazy,
   type Value,
 } from "../eval/index.js";
-import { EvalError } from "../eval/index.js";
+import { EvalError, enterCall, leaveCall } from "../eval/index.js";
 import {
   JsonParseError,
   JsonValueError,
@@ -50,6 +50,14 @@ export function attrsToString(attrs: NixAttrs, pos: number, ctx: ContextBuilder)
 
 /** CppNix's printValueAsJSON (strict): forces as it goes, collecting string context. */
 export function valueToJson(v: Lazy, pos: number, ctx: ContextBuilder): JsonValue {
+  // Each level counts towards max-call-depth, checked before forcing (as CppNix).
+  enterCall(pos);
+  const j = jsonLevel(v, pos, ctx);
+  leaveCall();
+  return j;
+}
+
+function jsonLevel(v: Lazy, pos: number, ctx: ContextBuilder): JsonValue {
   const x = force(v, pos);
   if (typeof x === "number") return BigInt(x); // support/json.ts: ints are bigint, floats number
   if (typeof x === "bigint" || typeof x === "boolean" || x === null) return x;

@@ -102,7 +102,7 @@ export function instantiateDrvs(opts: InstantiateOptions, givenStore?: EvalStore
       ...opts.includes.map(includeEntry),
       ...parseSearchPath(opts.nixPath ?? process.env.NIX_PATH ?? ""),
     ];
-    const state = new EvalState({ searchPath, showTrace: opts.showTrace, readOnly: opts.readOnly, ...(store ? { store } : {}) });
+    const state = new EvalState({ searchPath, showTrace: opts.showTrace, readOnly: opts.readOnly, maxCallDepth: opts.maxCallDepth, ...(store ? { store } : {}) });
     const cwd = fromFsPath(opts.cwd ?? process.cwd());
     const argMap = new Map<string, Attr>();
     for (const a of opts.args) {

@@ -12,8 +12,10 @@ import {
   NixTypeError,
   EvalError,
   coerceToString,
+  enterCall,
   evalState,
   force,
+  leaveCall,
   showType,
   type Lazy,
 } from "../eval/index.js";
@@ -64,6 +66,13 @@ class JsonWriter {
   }
 
   write(v: Lazy, pos: number): void {
+    // Each level counts towards max-call-depth (as CppNix's printValueAsJSON).
+    enterCall(pos);
+    this.writeLevel(v, pos);
+    leaveCall();
+  }
+
+  private writeLevel(v: Lazy, pos: number): void {
     const x = force(v, pos);
     const out = this.out;
     if (typeof x === "number" || typeof x === "bigint") out.push(String(x));

@@ -8,6 +8,7 @@ import { NixAttrs, NixFloat, NixPath, stringBytes } from "./value.js";
 import { AbortError, EvalError, ThrownError, isCatchable } from "./errors.js";
 import { defineConstant, definePrimOp } from "./primops.js";
 import { force } from "./interpreter.js";
+import { calls } from "./call-depth.js";
 import {
   coerceToPath,
   coerceToString,
@@ -116,11 +117,16 @@ definePrimOp("abort", 1, ([msg], pos) => {
 });
 
 definePrimOp("__tryEval", 1, ([e], pos) => {
+  const depth = calls.depth;
   try {
     const v = force(e!, pos);
     return NixAttrs.of({ success: true, value: v });
   } catch (err) {
-    if (isCatchable(err)) return NixAttrs.of({ success: false, value: false });
+    // The levels the error unwound were not left (call-depth.ts). Not caught: max-call-depth (as CppNix).
+    if (isCatchable(err)) {
+      calls.depth = depth;
+      return NixAttrs.of({ success: false, value: false });
+    }
     throw err;
   }
 });

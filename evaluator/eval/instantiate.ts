@@ -39,6 +39,8 @@ export interface InstantiateOptions {
   cwd?: string;
   /** NIX_PATH (default: the environment's). */
   nixPath?: string;
+  /** `--max-call-depth N` / `--option max-call-depth N` (default 10000, current CppNix's). */
+  maxCallDepth?: number;
 }
 
 export interface InstantiateResult {
@@ -59,7 +61,7 @@ export function instantiate(opts: InstantiateOptions): InstantiateResult {
       ...opts.includes.map((i) => includeEntry(fromFsPath(i))),
       ...parseSearchPath(fromFsPath(opts.nixPath ?? process.env.NIX_PATH ?? "")),
     ];
-    const state = new EvalState({ searchPath, showTrace, readOnly: opts.readOnly || opts.eval, cwd });
+    const state = new EvalState({ searchPath, showTrace, readOnly: opts.readOnly || opts.eval, cwd, maxCallDepth: opts.maxCallDepth });
     const autoArgs = buildAutoArgs(opts.args, cwd, state);
     const attrPaths = opts.attrPaths.length === 0 ? [""] : opts.attrPaths;
     const exprs: Expr[] = [];

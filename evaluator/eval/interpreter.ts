@@ -33,6 +33,7 @@ import { coerceToString, forceStringNoCtx, addInts } from "./operations.js";
 import { evalState } from "./state.js";
 import { compile, compileLambdaBody, compileLazy, lambdaCodeOf, type LambdaCode } from "./compile/compile.js";
 import { compareSymbols } from "./scope.js";
+import { calls, callDepthExceeded } from "./call-depth.js";
 
 // ---------------------------------------------------------------- forcing
 
@@ -344,8 +345,12 @@ export function callFunction(fn: Value, args: Lazy[], pos: number): Value {
 
 /** Calls a saturated primop; an error gets current CppNix's "while calling the 'x' builtin" frame. */
 export function callPrimOp(op: PrimOp, args: Lazy[], pos: number): Value {
+  if (calls.depth > calls.max) throw callDepthExceeded(pos);
+  calls.depth++;
   try {
-    return op.impl(args, pos);
+    const r = op.impl(args, pos);
+    calls.depth--;
+    return r;
   } catch (err) {
     if (err instanceof EvalError && op.name !== "__addErrorContext") {
       // Current CppNix's builtins report their own errors without a position: the frame has it.
@@ -396,9 +401,18 @@ export function callLambda(fn: NixLambda, arg: Lazy, pos: number): Value {
   const c = (fn.compiled ??= lambdaCodeOf(lam)) as LambdaCode;
   const body = c.body ?? compileLambdaBody(lam, c);
   const env2 = bindLambda(fn, c, arg, pos);
-  if (!traceCalls) return body(env2);
+  // max-call-depth: counted around the body; an error leaves it to whoever catches (call-depth.ts).
+  if (calls.depth > calls.max) throw callDepthExceeded(pos);
+  calls.depth++;
+  if (!traceCalls) {
+    const r = body(env2);
+    calls.depth--;
+    return r;
+  }
   try {
-    return body(env2);
+    const r = body(env2);
+    calls.depth--;
+    return r;
   } catch (err) {
     if (err instanceof EvalError) {
       err.addTrace(lam.pos, `while calling ${lam.name !== "" ? `'${lam.name}'` : "anonymous lambda"}`);

@@ -25,6 +25,7 @@ import { printErrorValue } from "./error-format.js";
 import { EvalError, NixTypeError, inFrame, typeError, typeErrorAt } from "./errors.js";
 import { callFunction, force, forceThunk } from "./interpreter.js";
 import { evalState } from "./state.js";
+import { calls, enterCall, leaveCall } from "./call-depth.js";
 import { floatToString } from "../builtins/support/float-format.js";
 import { canonPath } from "../syntax/paths.js";
 
@@ -141,7 +142,10 @@ function peel<T>(x: NixAttrs, finish: (v: Value) => T, none: () => EvalError): T
       throw inFrame(err, toStr.pos, "while calling the `__toString` attribute");
     }
     try {
-      return finish(r);
+      enterCall(toStr.pos);
+      const s = finish(r);
+      leaveCall();
+      return s;
     } catch (err) {
       throw inFrame(err, toStr.pos, "while using the result of the `__toString` attribute");
     }
@@ -155,7 +159,10 @@ function peel<T>(x: NixAttrs, finish: (v: Value) => T, none: () => EvalError): T
     throw inFrame(err, out.pos, "while evaluating the `outPath` attribute");
   }
   try {
-    return finish(o);
+    enterCall(out.pos);
+    const s = finish(o);
+    leaveCall();
+    return s;
   } catch (err) {
     throw inFrame(err, out.pos, "while using the `outPath` attribute");
   }
@@ -180,6 +187,7 @@ export function coerceToString(v: Lazy, pos = 0, opts: CoerceOptions = {}): stri
     if (typeof x === "number" || typeof x === "bigint") return String(x);
     if (x instanceof NixFloat) return floatToString(x.value);
     if (Array.isArray(x)) {
+      enterCall(pos);
       let s = "";
       let ctx: readonly string[] = EMPTY_CONTEXT;
       const inner = opts.ctx === undefined ? opts : { ...opts, ctx: "while evaluating one element of the list" };
@@ -200,6 +208,7 @@ export function coerceToString(v: Lazy, pos = 0, opts: CoerceOptions = {}): stri
         // CppNix: no separator after an empty list element ("not quite correct").
         if (i < x.length - 1 && !(Array.isArray(elv) && elv.length === 0)) s += " ";
       }
+      leaveCall();
       return ctx.length === 0 ? s : new NixString(s, ctx);
     }
   }
@@ -255,27 +264,42 @@ export function eqValues(a: Value, b: Value): boolean {
   if (a instanceof NixPath) return b instanceof NixPath && a.path === b.path;
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!eqLazy(a[i]!, b[i]!)) return false;
+    enterCall(0);
+    for (let i = 0; i < a.length; i++) {
+      if (!eqLazy(a[i]!, b[i]!)) {
+        leaveCall();
+        return false;
+      }
+    }
+    leaveCall();
     return true;
   }
   if (a instanceof NixAttrs) {
     if (!(b instanceof NixAttrs)) return false;
-    if (isDerivation(a) && isDerivation(b)) {
-      const x = a.getAttr("outPath");
-      const y = b.getAttr("outPath");
-      if (x !== undefined && y !== undefined) return eqLazy(x.value, y.value);
-    }
-    if (a.size !== b.size) return false;
-    const ka = a.names;
-    const kb = b.names;
-    for (let i = 0; i < ka.length; i++) {
-      if (ka[i] !== kb[i]) return false;
-      if (!eqLazy(a.attrs[i]!.value, b.attrs[i]!.value)) return false;
-    }
-    return true;
+    enterCall(0);
+    const r = eqAttrs(a, b);
+    leaveCall();
+    return r;
   }
   // Functions are incomparable.
   return false;
+}
+
+/** `==` of two sets (one level of max-call-depth, counted by eqValues). */
+function eqAttrs(a: NixAttrs, b: NixAttrs): boolean {
+  if (isDerivation(a) && isDerivation(b)) {
+    const x = a.getAttr("outPath");
+    const y = b.getAttr("outPath");
+    if (x !== undefined && y !== undefined) return eqLazy(x.value, y.value);
+  }
+  if (a.size !== b.size) return false;
+  const ka = a.names;
+  const kb = b.names;
+  for (let i = 0; i < ka.length; i++) {
+    if (ka[i] !== kb[i]) return false;
+    if (!eqLazy(a.attrs[i]!.value, b.attrs[i]!.value)) return false;
+  }
+  return true;
 }
 
 /** Equality of two slots: the same slot is equal to itself even for functions (CppNix's pointer test). */
@@ -390,11 +414,15 @@ export function divInts(a: NixInt, b: NixInt, pos = 0): NixInt {
 
 /** Forces a value and everything inside it (CppNix's forceValueDeep). */
 export function forceDeep(v: Lazy, pos = 0): Value {
+  const depth = calls.depth;
   try {
     forceDeepTraced(v, new Set(), pos);
   } catch (err) {
     // Too deep for recursion: force iteratively (without attribute frames).
-    if (err instanceof RangeError) return forceDeepFast(v, pos);
+    if (err instanceof RangeError) {
+      calls.depth = depth;
+      return forceDeepFast(v, pos);
+    }
     throw err;
   }
   return force(v, pos);
@@ -405,6 +433,7 @@ function forceDeepTraced(v: Lazy, seen: Set<object>, pos: number): void {
   const x = force(v, pos);
   if (typeof x !== "object" || x === null || seen.has(x)) return;
   seen.add(x);
+  enterCall(pos);
   if (Array.isArray(x)) {
     for (let i = 0; i < x.length; i++) {
       try {
@@ -424,6 +453,7 @@ function forceDeepTraced(v: Lazy, seen: Set<object>, pos: number): void {
       }
     }
   }
+  leaveCall();
 }
 
 function forceDeepFast(v: Lazy, pos: number): Value {

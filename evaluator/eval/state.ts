@@ -9,6 +9,7 @@ import { DEFAULT_STORE_DIR, makeSourcePath, narHashAndSize } from "../../store/i
 import { Env, NixAttrs, type Lazy, toFsPath, fromFsPath } from "./value.js";
 import { EvalError } from "./errors.js";
 import { setTraceCalls } from "./interpreter.js";
+import { resetCallDepth } from "./call-depth.js";
 
 /** One `-I` / NIX_PATH entry: `prefix=path` (prefix "" for a bare path). */
 export interface SearchPathEntry {
@@ -48,6 +49,8 @@ export interface EvalOptions {
   system?: string;
   /** Directory relative search-path entries resolve against (default: process.cwd()). */
   cwd?: string;
+  /** Current CppNix's `max-call-depth` (default 10000). */
+  maxCallDepth?: number;
 }
 
 let current: EvalState | null = null;
@@ -85,6 +88,7 @@ export class EvalState {
     this.system = options.system ?? defaultSystem();
     this.cwd = options.cwd ?? fromFsPath(process.cwd());
     setTraceCalls(this.showTrace);
+    resetCallDepth(options.maxCallDepth);
     makeCurrent(this);
   }
 

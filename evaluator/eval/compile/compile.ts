@@ -44,6 +44,7 @@ import {
   concatPart,
 } from "../interpreter.js";
 import { getPrimOp } from "../primops.js";
+import { calls, callDepthExceeded } from "../call-depth.js";
 
 /** Evaluates to weak head normal form. */
 export type Code = (env: Env) => Value;
@@ -296,7 +297,14 @@ function compileCall(e: CallExpr): Code {
         // `x: …` already compiled: bind and enter the body here (one JS frame
         // less per Nix call, so deeper recursion fits the stack).
         const c = fn.compiled;
-        if (c !== null && c.body !== null && fn.expr.formals === null && !traceCallsOn()) return c.body(new Env(fn.env, [a]));
+        if (c !== null && c.body !== null && fn.expr.formals === null && !traceCallsOn()) {
+          // max-call-depth, as in callLambda (no finally: see call-depth.ts).
+          if (calls.depth > calls.max) throw callDepthExceeded(pos);
+          calls.depth++;
+          const r = c.body(new Env(fn.env, [a]));
+          calls.depth--;
+          return r;
+        }
         return callLambda(fn, a, pos);
       }
       if (fn instanceof PrimOp && fn.arity === 1) return callPrimOp(fn, [a], pos);
