@@ -430,10 +430,14 @@ export function forceDeep(v: Lazy, pos = 0): Value {
 
 /** Recursive variant that adds "while evaluating the attribute" frames. */
 function forceDeepTraced(v: Lazy, seen: Set<object>, pos: number): void {
-  const x = force(v, pos);
-  if (typeof x !== "object" || x === null || seen.has(x)) return;
-  seen.add(x);
+  // Every value is a level, counted before it is forced (current CppNix's forceValueDeep).
   enterCall(pos);
+  const x = force(v, pos);
+  if (typeof x !== "object" || x === null || seen.has(x)) {
+    leaveCall();
+    return;
+  }
+  seen.add(x);
   if (Array.isArray(x)) {
     for (let i = 0; i < x.length; i++) {
       try {
