@@ -97,6 +97,12 @@ const REWORDINGS: readonly Rewording[] = [
     upstream: "eval-fail-readDir-not-a-directory-1",
   },
   {
+    // «string» as the byte string we compare: UTF-8 bytes read one char per byte.
+    old: /^error: (.+) at \(string\):(\d+:\d+)$/,
+    current: (m) => new RegExp(`^error: ${esc(m[1]!)} at \u00c2\u00abstring\u00c2\u00bb:${m[2]!}$`),
+    upstream: "parse-fail-dup-attrs-1 (current CppNix names an expression's origin «stdin»/«string», 2.8 (string))",
+  },
+  {
     old: /^error: overflow in integer division$/,
     current: () => /^error: integer overflow in dividing -?\d+ \/ -?\d+$/,
     upstream: "eval-fail-overflowing-div",
