@@ -14,36 +14,14 @@ import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { DigestMismatchError, type BlobInfo, type BlobStore, type ByteRange } from "./blob-store.js";
 import { blobKey, formatDigest, type Digest } from "./digest.js";
-import { StorageConfigError, StorageUnavailableError } from "./errors.js";
+import { StorageConfigError } from "./errors.js";
+import { isS3NotFound as isNotFound, s3ErrorText, s3Status as statusOf, s3Unavailable } from "./s3-errors.js";
 import type { S3Config } from "./storage-config.js";
 
 /** Part size of multipart uploads: layers above it go up in parts, several at once. */
 const PART_SIZE = 16 * 1024 * 1024;
 
-interface SdkError {
-  name?: string;
-  code?: string;
-  $metadata?: { httpStatusCode?: number };
-}
-
-function statusOf(err: unknown): number | undefined {
-  return (err as SdkError).$metadata?.httpStatusCode;
-}
-
-function isNotFound(err: unknown): boolean {
-  const e = err as SdkError;
-  return e.name === "NotFound" || e.name === "NoSuchKey" || statusOf(err) === 404;
-}
-
-/** Turns transport failures and 5xx answers into the 503-able error; leaves others alone. */
-function unavailable(err: unknown, what: string): unknown {
-  if (err instanceof DigestMismatchError || err instanceof StorageUnavailableError) return err;
-  const status = statusOf(err);
-  if (status === undefined || status >= 500 || status === 429) {
-    return new StorageUnavailableError(`S3 ${what} failed: ${(err as Error).message || (err as SdkError).name}`, "s3", 5, { cause: err });
-  }
-  return err;
-}
+const unavailable = (err: unknown, what: string): unknown => s3Unavailable(err, what, [DigestMismatchError]);
 
 /** Hashes what passes through and, at the end, refuses to finish unless the digest is the expected one. */
 class VerifyingStream extends Transform {
@@ -119,7 +97,7 @@ export class S3BlobStore implements BlobStore {
       const status = statusOf(err);
       if (status === 404) throw new StorageConfigError(`S3 bucket '${bucket}' does not exist${where}; create it or fix LADING_S3_BUCKET`);
       if (status === 403 || status === 401) throw new StorageConfigError(`S3 bucket '${bucket}'${where} is not accessible with these credentials (HTTP ${status})`);
-      throw new StorageConfigError(`cannot reach S3 bucket '${bucket}'${where}: ${(err as Error).message || (err as SdkError).name}`);
+      throw new StorageConfigError(`cannot reach S3 bucket '${bucket}'${where}: ${s3ErrorText(err)}`);
     }
     const probe = `${this.config.prefix}tmp/write-check-${randomUUID()}`;
     try {
@@ -127,7 +105,7 @@ export class S3BlobStore implements BlobStore {
       await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: probe }));
     } catch (err) {
       throw new StorageConfigError(
-        `S3 bucket '${bucket}'${where} is not writable (needs s3:PutObject and s3:DeleteObject): ${(err as Error).message || (err as SdkError).name}`,
+        `S3 bucket '${bucket}'${where} is not writable (needs s3:PutObject and s3:DeleteObject): ${s3ErrorText(err)}`,
       );
     }
   }

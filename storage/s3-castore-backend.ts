@@ -13,7 +13,8 @@ import {
   type S3ClientConfig,
 } from "@aws-sdk/client-s3";
 import { CastoreCorruptionError, blake3Hex, isDigest, type CastoreBackend, type ObjectKind, type StoredObject } from "../store/index.js";
-import { StorageConfigError, StorageUnavailableError } from "./errors.js";
+import { StorageConfigError } from "./errors.js";
+import { isS3NotFound as isNotFound, s3ErrorText, s3Unavailable } from "./s3-errors.js";
 import type { S3Config } from "./storage-config.js";
 
 const PATH_KEY_RE = /^[0-9a-df-np-sv-z]{32}$/;
@@ -32,28 +33,7 @@ export interface S3CastoreOptions {
   verifyReads?: boolean;
 }
 
-interface SdkError {
-  name?: string;
-  $metadata?: { httpStatusCode?: number };
-}
-
-function statusOf(err: unknown): number | undefined {
-  return (err as SdkError).$metadata?.httpStatusCode;
-}
-
-function isNotFound(err: unknown): boolean {
-  const e = err as SdkError;
-  return e.name === "NotFound" || e.name === "NoSuchKey" || statusOf(err) === 404;
-}
-
-function unavailable(err: unknown, what: string): unknown {
-  if (err instanceof CastoreCorruptionError || err instanceof StorageUnavailableError) return err;
-  const status = statusOf(err);
-  if (status === undefined || status >= 500 || status === 429) {
-    return new StorageUnavailableError(`S3 ${what} failed: ${(err as Error).message || (err as SdkError).name}`, "s3", 5, { cause: err });
-  }
-  return err;
-}
+const unavailable = (err: unknown, what: string): unknown => s3Unavailable(err, what, [CastoreCorruptionError]);
 
 /**
  * Castore objects in an S3 bucket, shared by every replica: `<prefix>castore/<kind>/<key>`.
@@ -119,7 +99,7 @@ export class S3CastoreBackend implements CastoreBackend {
       await this.client.send(new HeadBucketCommand({ Bucket: this.config.bucket }));
     } catch (err) {
       const where = this.config.endpoint ? ` at ${this.config.endpoint}` : "";
-      throw new StorageConfigError(`castore: S3 bucket '${this.config.bucket}'${where} is not usable: ${(err as Error).message || (err as SdkError).name}`);
+      throw new StorageConfigError(`castore: S3 bucket '${this.config.bucket}'${where} is not usable: ${s3ErrorText(err)}`);
     }
   }
 

@@ -32,6 +32,19 @@ export interface CastorePathInfo {
   ca?: PathInfo["ca"];
 }
 
+/** The fields a local registration and a castore record share, copied from either. */
+function registration(info: CastorePathInfo | PathInfo): CastorePathInfo {
+  return {
+    path: info.path,
+    narHash: info.narHash,
+    narSize: info.narSize,
+    references: info.references,
+    ...(info.deriver ? { deriver: info.deriver } : {}),
+    sigs: info.sigs,
+    ...(info.ca ? { ca: info.ca } : {}),
+  };
+}
+
 /**
  * The builder's view of a (possibly shared) castore: paths ingested while they are
  * substituted or after they are built, path records written only once the path's
@@ -168,18 +181,7 @@ export class CastorePaths implements PathInfoSource {
     if (!closure) return false;
     for (const info of closure) {
       if (store.isValid(info.path)) continue;
-      await store.addNar(
-        {
-          path: info.path,
-          narHash: info.narHash,
-          narSize: info.narSize,
-          references: info.references,
-          ...(info.deriver ? { deriver: info.deriver } : {}),
-          sigs: info.sigs,
-          ...(info.ca ? { ca: info.ca } : {}),
-        },
-        this.nar(info.path),
-      );
+      await store.addNar(registration(info), this.nar(info.path));
     }
     return true;
   }
@@ -211,18 +213,7 @@ export class CastorePaths implements PathInfoSource {
     if (!ingested.narHash.equals(info.narHash) || ingested.narSize !== info.narSize) {
       throw new Error(`'${path.render(this.storeDir)}' changed on disk: its NAR no longer matches its registration`);
     }
-    await this.record(
-      {
-        path,
-        narHash: info.narHash,
-        narSize: info.narSize,
-        references: info.references,
-        ...(info.deriver ? { deriver: info.deriver } : {}),
-        sigs: info.sigs,
-        ...(info.ca ? { ca: info.ca } : {}),
-      },
-      ingested.root,
-    );
+    await this.record(registration(info), ingested.root);
   }
 }
 

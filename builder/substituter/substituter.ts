@@ -330,31 +330,45 @@ export class Substituter extends EventEmitter<{ event: [SubstitutionEvent] }> {
       release();
     }
     this.stats.pathsTotal += plan.paths.length;
-    const recorded = new Map<string, Promise<void>>();
-    for (const p of plan.paths) {
-      let task = this.inFlightCastore.get(p.path.baseName);
+    await this.runPlanned(plan.paths, this.inFlightCastore, (p, after) => this.ingestOne(castore, p, after));
+    return { substituted: plan.paths.map((p) => p.path), present: [...plan.present, ...plan.local] };
+  }
+
+  /**
+   * Runs `start` for each planned path, each told how to wait for a reference's task
+   * (`after`). A path another call is already working on (in `inFlight`) is waited for,
+   * not fetched twice. Throws one SubstitutionError naming the root failures.
+   */
+  private async runPlanned(
+    planned: readonly PlannedPath[],
+    inFlight: Map<string, Promise<void>>,
+    start: (p: PlannedPath, after: (ref: StorePath) => Promise<void> | undefined) => Promise<void>,
+  ): Promise<void> {
+    const tasks = new Map<string, Promise<void>>();
+    for (const p of planned) {
+      const key = p.path.baseName;
+      let task = inFlight.get(key);
       if (!task) {
-        task = this.ingestOne(castore, p, (ref) => recorded.get(ref.baseName) ?? this.inFlightCastore.get(ref.baseName));
-        const key = p.path.baseName;
-        this.inFlightCastore.set(key, task);
+        const started = start(p, (ref) => tasks.get(ref.baseName) ?? inFlight.get(ref.baseName));
+        inFlight.set(key, started);
         const forget = () => {
-          if (this.inFlightCastore.get(key) === task) this.inFlightCastore.delete(key);
+          if (inFlight.get(key) === started) inFlight.delete(key);
         };
-        task.then(forget, forget);
+        started.then(forget, forget);
+        task = started;
       }
-      recorded.set(p.path.baseName, task);
+      tasks.set(key, task);
     }
-    const outcomes = await Promise.allSettled(recorded.values());
+    const outcomes = await Promise.allSettled(tasks.values());
     const failures: { path: StorePath; error: Error }[] = [];
     outcomes.forEach((o, i) => {
-      if (o.status === "rejected") failures.push({ path: plan.paths[i]!.path, error: o.reason as Error });
+      if (o.status === "rejected") failures.push({ path: planned[i]!.path, error: o.reason as Error });
     });
     if (failures.length > 0) {
       const root = failures.filter((f) => !(f.error instanceof DependencyFailedError));
       const shown = (root.length > 0 ? root : failures).map((f) => `  ${f.path.render(this.store.storeDir)}: ${f.error.message}`);
       throw new SubstitutionError(`substitution failed for ${failures.length} path(s):\n${shown.join("\n")}`, failures);
     }
-    return { substituted: plan.paths.map((p) => p.path), present: [...plan.present, ...plan.local] };
   }
 
   private requireCastore(): CastorePaths {
@@ -443,31 +457,7 @@ export class Substituter extends EventEmitter<{ event: [SubstitutionEvent] }> {
     this.stats.narBytesExpected += narBytes;
     this.emitEvent({ type: "planned", paths: planned.length, downloadBytes, narBytes });
 
-    // A path another substitute() call is already fetching is waited for, not fetched twice.
-    const registered = new Map<string, Promise<void>>();
-    for (const p of planned) {
-      let task = this.inFlight.get(p.path.baseName);
-      if (!task) {
-        task = this.fetchOne(p, (ref) => registered.get(ref.baseName) ?? this.inFlight.get(ref.baseName));
-        const key = p.path.baseName;
-        this.inFlight.set(key, task);
-        const forget = () => {
-          if (this.inFlight.get(key) === task) this.inFlight.delete(key);
-        };
-        task.then(forget, forget);
-      }
-      registered.set(p.path.baseName, task);
-    }
-    const outcomes = await Promise.allSettled(registered.values());
-    const failures: { path: StorePath; error: Error }[] = [];
-    outcomes.forEach((o, i) => {
-      if (o.status === "rejected") failures.push({ path: planned[i]!.path, error: o.reason as Error });
-    });
-    if (failures.length > 0) {
-      const root = failures.filter((f) => !(f.error instanceof DependencyFailedError));
-      const shown = (root.length > 0 ? root : failures).map((f) => `  ${f.path.render(this.store.storeDir)}: ${f.error.message}`);
-      throw new SubstitutionError(`substitution failed for ${failures.length} path(s):\n${shown.join("\n")}`, failures);
-    }
+    await this.runPlanned(planned, this.inFlight, (p, after) => this.fetchOne(p, after));
     return planned.map((p) => p.path);
   }
 
