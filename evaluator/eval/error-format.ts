@@ -7,6 +7,7 @@
  * success path.
  */
 import { readFileSync } from "node:fs";
+import { printString } from "../builtins/support/string-escape.js";
 import { formatFloat } from "../syntax/show.js";
 import { resolvePos, sourceOf } from "../syntax/source.js";
 import { NixAttrs, NixFloat, NixLambda, NixPath, NixString, PrimOp, PrimOpApp, Thunk, fromFsPath, toFsPath, type Lazy } from "./value.js";
@@ -144,19 +145,8 @@ function attrName(name: string): string {
 }
 
 function literal(bytes: string, max: number): string {
-  let out = '"';
-  const n = Math.min(bytes.length, max);
-  for (let i = 0; i < n; i++) {
-    const c = bytes[i]!;
-    if (c === '"' || c === "\\") out += "\\" + c;
-    else if (c === "\n") out += "\\n";
-    else if (c === "\r") out += "\\r";
-    else if (c === "\t") out += "\\t";
-    else if (c === "$" && bytes[i + 1] === "{") out += "\\$";
-    else out += c;
-  }
-  if (bytes.length > max) return `${out}" ${elided(bytes.length - max, "byte", "bytes")}`;
-  return out + '"';
+  const quoted = printString(bytes, max);
+  return bytes.length > max ? `${quoted} ${elided(bytes.length - max, "byte", "bytes")}` : quoted;
 }
 
 function elided(n: number, one: string, many: string): string {

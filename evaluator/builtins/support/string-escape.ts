@@ -8,9 +8,12 @@
  * `\n` `\r` `\t`, a `$` directly before `{` becomes `\$`; every other byte
  * (control characters and UTF-8 included) is written raw.
  */
-export function printString(bytes: string): string {
+export function printString(bytes: string, limit = bytes.length): string {
   let out = '"';
-  for (let i = 0; i < bytes.length; i++) {
+  // With a limit (error messages elide long strings), a `$` just before the cut still
+  // looks at the byte after it, so the prefix reads as it does in the whole string.
+  const n = Math.min(bytes.length, limit);
+  for (let i = 0; i < n; i++) {
     const c = bytes[i]!;
     if (c === '"' || c === "\\") out += "\\" + c;
     else if (c === "\n") out += "\\n";
