@@ -17,12 +17,12 @@
  *
  *   node dist/bench/eval.js [--runs N] [--only SUBSTRING]
  */
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EvalState, evalFile, forceDeep, printValue } from "../evaluator/index.js";
+import { timed, type TimedRun as Run } from "./timed-process.js";
 
 const LADING = fileURLToPath(new URL("../../bin/lading", import.meta.url));
 const NIXLIB = "/tmp/nixlib/lib";
@@ -122,20 +122,6 @@ function nixlibWorkloads(): Workload[] {
   ];
 }
 
-interface Run {
-  wallMs: number;
-  cpuMs: number;
-  rssKb: number;
-  out: string;
-}
-
-function timed(cmd: string, args: string[]): Run {
-  const r = spawnSync("/usr/bin/time", ["-f", "TIME %e %U %S %M", cmd, ...args], { encoding: "latin1", maxBuffer: 1 << 28 });
-  const m = /TIME ([0-9.]+) ([0-9.]+) ([0-9.]+) ([0-9]+)\s*$/.exec(r.stderr);
-  if (!m) throw new Error(`no timing for ${cmd}: ${r.stderr}`);
-  if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr.slice(0, 2000)}`);
-  return { wallMs: Number(m[1]) * 1000, cpuMs: (Number(m[2]) + Number(m[3])) * 1000, rssKb: Number(m[4]), out: r.stdout.trim() };
-}
 
 // bin/lading itself (its shell part sets the stack and GC flags users get), not `node bin/lading`.
 const lading = (file: string): Run => timed(LADING, ["instantiate", "--eval", "--strict", file]);

@@ -14,11 +14,11 @@
  *
  *   node dist/bench/startup.js [--runs N] [--only SUBSTRING] [--flags "--max-semi-space-size=16"]
  */
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { timed, type TimedRun as Run } from "./timed-process.js";
 
 const LADING = fileURLToPath(new URL("../../bin/lading", import.meta.url));
 const DIST_MAIN = fileURLToPath(new URL("../cli/main.js", import.meta.url));
@@ -43,20 +43,6 @@ const WORKLOADS: Workload[] = [
   { name: "large: 100k-attr set built and merged", expr: "let s = builtins.listToAttrs (builtins.genList (i: { name = toString i; value = i; }) 100000); in builtins.length (builtins.attrNames (s // s))" },
 ];
 
-interface Run {
-  wallMs: number;
-  cpuMs: number;
-  rssKb: number;
-  out: string;
-}
-
-function timed(cmd: string, args: string[]): Run {
-  const r = spawnSync("/usr/bin/time", ["-f", "TIME %e %U %S %M", cmd, ...args], { encoding: "latin1", maxBuffer: 1 << 28 });
-  const m = /TIME ([0-9.]+) ([0-9.]+) ([0-9.]+) ([0-9]+)\s*$/.exec(r.stderr);
-  if (!m) throw new Error(`no timing for ${cmd}: ${r.stderr}`);
-  if (r.status !== 0) throw new Error(`${cmd} ${args.slice(-2).join(" ")} failed: ${r.stderr.slice(0, 500)}`);
-  return { wallMs: Number(m[1]) * 1000, cpuMs: (Number(m[2]) + Number(m[3])) * 1000, rssKb: Number(m[4]), out: r.stdout };
-}
 
 type Tool = (file: string) => Run;
 
