@@ -9,6 +9,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { differential, ours, strictExprs } from "./eval-harness.js";
+import { mulberry32 } from "../helpers/random.js";
 
 const MIXING = [
   "1 + 1.0", "1.0 + 1", "1 - 0.5", "2 * 1.5", "3 / 2", "3 / 2.0", "3.0 / 2", "(-7) / 2", "7 / (-2)", "(-7) / (-2)", "0 / 5",
@@ -62,17 +63,6 @@ differential("ints beyond 2^53 through every int operation", strictExprs(LARGE))
 const INT64_MIN = -(1n << 63n);
 const INT64_MAX = (1n << 63n) - 1n;
 
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Ints clustered around the representation boundaries (2^31, 2^53, 2^62, 2^63). */
 function boundaryInt(r: () => number): bigint {
@@ -99,7 +89,7 @@ interface Case {
 }
 
 function cases(): Case[] {
-  const r = rng(53);
+  const r = mulberry32(53);
   const out: Case[] = [];
   const ops: [string, string, (a: bigint, b: bigint) => bigint][] = [
     ["+", "adding", (a, b) => a + b],
