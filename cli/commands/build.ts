@@ -3,12 +3,17 @@
  * `nix-build --no-out-link`. Evaluates, writes the derivations into the local store,
  * realises each selected output (substituted from the configured caches, else built
  * locally) and prints the output paths, one per line.
+ *
+ * With a castore configured for it (see `buildCastore`), paths other replicas or
+ * earlier builds put there are taken from it before any binary cache is asked, and
+ * what this command realises is published into it.
  */
 import type { Command } from "../command.js";
 import { UsageError } from "../errors.js";
 import { parseInstantiateArgs } from "./instantiate.js";
 import { BuildProgress } from "./build-progress.js";
 import type { InstantiateOptions } from "../../evaluator/index.js";
+import type { CastoreConfig } from "../../storage/index.js";
 
 /** Flags nix-build takes that make no sense for `lading build`. */
 const REFUSED = new Set(["--eval", "--eval-only", "--parse", "--parse-only", "--json", "--xml", "--strict", "--readonly-mode", "--dry-run", "-"]);
@@ -49,7 +54,9 @@ export const buildCommand: Command = {
       import("../../store/index.js"),
     ]);
     const config = builderConfigFromEnv();
-    const { store, substituter } = await openBuilderStore(config);
+    const castoreConfig = await buildCastore(process.env, config.dataDir);
+    const opened = castoreConfig ? await (await import("../../storage/index.js")).openCastoreBackend(castoreConfig) : undefined;
+    const { store, substituter, castore } = await openBuilderStore(config, {}, opened?.backend, opened?.ingest);
     const progress = new BuildProgress(process.stderr, store.storeDir);
     try {
       const { result } = await instantiateIntoStore(store, config.dataDir, options);
@@ -60,7 +67,9 @@ export const buildCommand: Command = {
 
       substituter.on("event", (e) => progress.onSubstitution(e));
       const builder = new SandboxedBuilder(store, { onEvent: (e) => progress.onBuild(e), warn: (m) => progress.note(`warning: ${m}`) });
-      const realiser = new StoreRealiser(store, substituter, builder);
+      // Outputs must end up on this disk (useInPlace false); the castore is one more source and a place to publish to.
+      const shared = castore ? { castore, useInPlace: false, onError: (e: Error) => progress.note(`warning: castore: ${e.message}`) } : undefined;
+      const realiser = new StoreRealiser(store, substituter, builder, shared);
       const wanted = result.stdout.split("\n").filter((l) => l !== "").map(parseDrvLine);
       const outputs = await Promise.all(
         wanted.map(async ({ drvPath, output }) => {
@@ -78,6 +87,23 @@ export const buildCommand: Command = {
       return 1;
     } finally {
       await store.close();
+      await opened?.close();
     }
   },
 };
+
+/**
+ * The castore `lading build` uses: the shared one when S3 is configured
+ * (`LADING_S3_BUCKET`, as the registry's replicas use it), a local one only when asked
+ * for (`LADING_CASTORE=filesystem` or `LADING_CASTORE_DIR`), none with
+ * `LADING_CASTORE=off`. A local castore is not the default here, unlike the registry's:
+ * the command's outputs are unpacked into the store anyway, so it would be a second
+ * copy of everything built.
+ */
+export async function buildCastore(env: NodeJS.ProcessEnv, dataDir: string): Promise<CastoreConfig | undefined> {
+  const mode = (env.LADING_CASTORE ?? "").toLowerCase();
+  if (mode === "off") return undefined;
+  if (mode !== "filesystem" && !env.LADING_S3_BUCKET && !env.LADING_CASTORE_DIR) return undefined;
+  const { castoreConfigFromEnv } = await import("../../storage/index.js");
+  return castoreConfigFromEnv({ ...env, LADING_DATA_DIR: dataDir });
+}

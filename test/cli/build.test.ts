@@ -157,6 +157,34 @@ test("lading build: outputs substituted from a nix copy cache match nix-build", 
   }
 });
 
+test("lading build: with a castore configured, a second data dir takes the closure from it, not from a build or a cache", { skip }, async () => {
+  const dir = fixture();
+  try {
+    const theirs = await run("nix-build", ["--no-out-link", "--option", "substituters", "", "default.nix", "-A", "hello"], {}, dir);
+    assert.equal(theirs.code, 0, theirs.stderr);
+    const castoreDir = join(dir, "castore");
+    // First data dir: built locally, then published into the castore.
+    const first = await run(LADING, ["build", "default.nix", "-A", "hello"], { ...NO_CACHE, LADING_DATA_DIR: join(dir, "a"), LADING_CASTORE_DIR: castoreDir }, dir);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stderr, /building '.*-hello\.drv'/);
+    assert.ok(existsSync(castoreDir), "the castore was written");
+    // Second data dir, same castore, no binary cache: nothing is built, the outputs are valid on its disk.
+    const env = { ...NO_CACHE, LADING_DATA_DIR: join(dir, "b"), LADING_CASTORE_DIR: castoreDir };
+    const second = await run(LADING, ["build", "default.nix", "-A", "hello"], env, dir);
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(second.stdout, theirs.stdout);
+    assert.doesNotMatch(second.stderr, /building '/, "nothing is built a second time");
+    const closure = runNix("nix-store", ["-qR", theirs.stdout.trim()]).toString().split("\n").filter((l) => l !== "");
+    await assertSameAsCppNix(env.LADING_DATA_DIR, closure);
+    // LADING_CASTORE=off: the castore is not consulted, so the third data dir builds.
+    const off = await run(LADING, ["build", "default.nix", "-A", "hello"], { ...env, LADING_DATA_DIR: join(dir, "c"), LADING_CASTORE: "off" }, dir);
+    assert.equal(off.code, 0, off.stderr);
+    assert.match(off.stderr, /building '.*-hello\.drv'/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("lading build: evaluation and realisation failures end in one error message and exit 1", { skip: nixSkipReason() }, async () => {
   const dir = mkdtempSync(join(tmpdir(), "lading-build-err-"));
   try {
