@@ -67,11 +67,12 @@ export function forceThunk(t: Thunk, pos: number): Value {
 /** A lazy application thunk (`lazyApply`): `env` holds the function, `arg` the arguments. */
 setApplyCode(
   (fn: Lazy, t: Thunk) => {
-    const f = fn instanceof Thunk ? forceThunk(fn, t.pos) : fn;
+    const f = fn instanceof Thunk ? forceThunk(fn, 0) : fn;
     // `map f xs`, `genList f n`: a lambda is entered without an argument array.
-    return f instanceof NixLambda ? callLambda(f, t.arg as Lazy, t.pos) : callFunction(f, [t.arg as Lazy], t.pos);
+    return f instanceof NixLambda ? callLambda(f, t.arg as Lazy, 0) : callFunction(f, [t.arg as Lazy], 0);
   },
-  (fn: Lazy, t: Thunk) => callFunction(force(fn, t.pos), t.arg as Lazy[], t.pos),
+  (fn: Lazy, t: Thunk) => callFunction(force(fn, 0), t.arg as Lazy[], 0),
+  (fn: Lazy, args: Lazy[], pos: number) => callFunction(force(fn, pos), args, pos),
 );
 
 /** A value for `expr` in `env` without evaluating it, when that is cheap and safe. */
@@ -100,7 +101,7 @@ export function evalExpr(e: Expr, env: Env): Value {
 /** `with` lookup: innermost `with` first, then the enclosing ones. */
 export function lookupWith(env: Env, name: string, pos: number): Lazy {
   for (;;) {
-    const attrs = force(env.vars[0]!, pos);
+    const attrs = force(env.v0!, pos);
     // CppNix's evalAttrs reports this without a position.
     if (!(attrs instanceof NixAttrs)) throw typeError(attrs, "a set");
     const a = attrs.getAttr(name);
@@ -167,6 +168,7 @@ export function evalAttrsRest(e: AttrsExpr, env: Env): NixAttrs {
           ? new Thunk(def.value, env2)
           : maybeThunk(def.value, def.kind === "inherit" ? env : env2);
       vars[k] = v;
+      if (k === 0) env2.v0 = v;
       attrs[slot[k]!] = new Attr(v, def.pos);
     }
     if (hasOverrides) {
@@ -180,6 +182,7 @@ export function evalAttrsRest(e: AttrsExpr, env: Env): NixAttrs {
         const a = overrides.attrs[i]!;
         const displ = defNames.indexOf(name);
         if (displ >= 0) vars[displ] = a.value;
+        if (displ === 0) env2.v0 = a.value;
         map.set(name, a);
       }
       const merged = new NixAttrs(map);
@@ -370,7 +373,7 @@ export function apply(fn: Lazy, arg: Lazy, pos = 0): Value {
 function bindLambda(fn: NixLambda, c: LambdaCode, arg: Lazy, pos: number): Env {
   const lam = fn.expr;
   const formals = lam.formals;
-  if (formals === null) return new Env(fn.env, [arg]);
+  if (formals === null) return Env.one(fn.env, arg);
   const attrs = force(arg, pos);
   if (!(attrs instanceof NixAttrs)) throw withCallSite(typeError(attrs, "a set", lam.pos, "while evaluating the value passed for the lambda argument"), pos);
   const entries = formals.entries;
@@ -378,18 +381,21 @@ function bindLambda(fn: NixLambda, c: LambdaCode, arg: Lazy, pos: number): Env {
   const vars = new Array<Lazy>(entries.length + (hasArg ? 1 : 0));
   const env2 = new Env(fn.env, vars);
   let d = 0;
-  if (hasArg) vars[d++] = attrs;
+  if (hasArg) env2.v0 = vars[d++] = attrs;
   let used = 0;
   for (let k = 0; k < entries.length; k++) {
     const f = entries[k]!;
     const a = attrs.getAttr(f.name);
+    let v: Lazy;
     if (a === undefined) {
       if (f.default === null) throw missingArgument(lam, attrs, pos);
-      vars[d++] = c.defaults[k]!(env2);
+      v = c.defaults[k]!(env2);
     } else {
       used++;
-      vars[d++] = a.value;
+      v = a.value;
     }
+    if (d === 0) env2.v0 = v;
+    vars[d++] = v;
   }
   if (!formals.ellipsis && used !== attrs.size) throw unexpectedArgument(lam, attrs, pos);
   return env2;

@@ -290,18 +290,47 @@ function lowerBound(names: readonly string[], name: string): number {
   return lo;
 }
 
-/** An environment: a frame of variable slots plus the enclosing frame. */
+/**
+ * An environment: a frame of variable slots plus the enclosing frame. Slot 0 is
+ * also kept inline in `v0` and compiled code reads it from there: most frames
+ * (a `x: …` lambda's, a `with`'s) have one slot, and then need no array at all
+ * (one object per call instead of three; GC is most of the time on list workloads).
+ * Frames with more slots hold all of them in `vars` (slot 0 in both places).
+ */
 export class Env {
+  /** Slot 0. */
+  v0: Lazy | undefined;
   constructor(
     readonly up: Env | null,
+    /** All slots (empty for a one-slot frame made by `Env.one`). */
     readonly vars: Lazy[],
     /**
      * For a `with` frame: levels up to the next enclosing `with` frame, 0 if none;
-     * -1 for ordinary frames. `vars[0]` of a `with` frame holds the attrs value.
+     * -1 for ordinary frames. Slot 0 of a `with` frame holds the attrs value.
      */
     readonly prevWith: number = -1,
-  ) {}
+    v0: Lazy | undefined = vars[0],
+  ) {
+    this.v0 = v0;
+  }
+
+  /** A frame with the single slot `v`. */
+  static one(up: Env | null, v: Lazy): Env {
+    return new Env(up, NO_SLOTS, -1, v);
+  }
+
+  /** A `with` frame. */
+  static with(up: Env, attrs: Lazy, prevWith: number): Env {
+    return new Env(up, NO_SLOTS, prevWith, attrs);
+  }
+
+  /** Slot `d` (slow path for code that does not know `d` statically). */
+  slot(d: number): Lazy | undefined {
+    return d === 0 ? this.v0 : this.vars[d];
+  }
 }
+
+const NO_SLOTS: Lazy[] = [];
 
 /** The compiled form of a lambda (filled by the compiler on the first call). */
 export interface CompiledLambda {
@@ -366,7 +395,6 @@ export class Thunk {
   code: ThunkCode | null;
   env: unknown;
   arg: unknown;
-  pos: number;
   /**
    * `new Thunk(expr, env)`: an AST node evaluated in `env`;
    * `new Thunk(code, env)`: compiled code; `new Thunk(null, null, fn)`: `fn()`.
@@ -376,7 +404,6 @@ export class Thunk {
     this.code = expr === null ? deferred : typeof expr === "function" ? expr : exprToCode!(expr);
     this.env = env;
     this.arg = undefined;
-    this.pos = 0;
   }
 }
 
@@ -414,19 +441,25 @@ export function lazy(fn: () => Value): Thunk {
 /** Codes of lazy application thunks: `env` is the function, `arg` the argument (list). */
 let applyCode: ThunkCode | null = null;
 let apply1Code: ThunkCode | null = null;
+let applyAt: ((fn: Lazy, args: Lazy[], pos: number) => Value) | null = null;
 
-export function setApplyCode(one: ThunkCode, many: ThunkCode): void {
+export function setApplyCode(one: ThunkCode, many: ThunkCode, at: (fn: Lazy, args: Lazy[], pos: number) => Value): void {
   apply1Code = one;
   applyCode = many;
+  applyAt = at;
 }
 
-/** `fn args…` applied when forced (CppNix's mkApp), without allocating a closure. */
+/**
+ * `fn args…` applied when forced (CppNix's mkApp), without allocating a closure.
+ * Thunks have no position field (list builtins make one per element, so each
+ * field costs): a call with a position gets a closure instead (rare).
+ */
 export function lazyApply(fn: Lazy, args: Lazy[], pos: number): Thunk {
+  if (pos !== 0) return new Thunk(null, null, () => applyAt!(fn, args, pos));
   // One argument is kept without its array (map, genList: one thunk per element).
   const one = args.length === 1;
   const t = new Thunk(one ? apply1Code : applyCode, fn);
   t.arg = one ? args[0] : args;
-  t.pos = pos;
   return t;
 }
 

@@ -138,7 +138,7 @@ function build(e: Expr): Code {
       const attrs = buildLazy(e.attrs);
       const body = build(e.body);
       const prevWith = e.prevWith;
-      return (env) => body(new Env(env, [attrs(env)], prevWith));
+      return (env) => body(Env.with(env, attrs(env), prevWith));
     }
     case "assert": {
       const cond = compileBool(e.cond, "in the condition of the assert statement");
@@ -176,6 +176,33 @@ function compileVar(e: VarExpr): Code {
     };
   }
   const displ = e.displ;
+  // Slot 0 is read from `v0` (see Env); one closure per case keeps each monomorphic.
+  if (displ === 0) {
+    switch (level) {
+      case 0:
+        return (env) => {
+          const v = env.v0!;
+          return v instanceof Thunk ? forceThunk(v, pos) : v;
+        };
+      case 1:
+        return (env) => {
+          const v = env.up!.v0!;
+          return v instanceof Thunk ? forceThunk(v, pos) : v;
+        };
+      case 2:
+        return (env) => {
+          const v = env.up!.up!.v0!;
+          return v instanceof Thunk ? forceThunk(v, pos) : v;
+        };
+      default:
+        return (env) => {
+          let en = env;
+          for (let l = level; l > 0; l--) en = en.up!;
+          const v = en.v0!;
+          return v instanceof Thunk ? forceThunk(v, pos) : v;
+        };
+    }
+  }
   switch (level) {
     case 0:
       return (env) => {
@@ -233,12 +260,17 @@ function buildLazy(e: Expr): LazyCode {
       let code: ThunkCode | null = null;
       // Not yet initialised (a later binding of the same rec/let): defer.
       const defer = (env: Env): Thunk => new Thunk((code ??= build(e) as ThunkCode), env);
-      if (level === 0) return (env) => env.vars[displ] ?? defer(env);
-      if (level === 1) return (env) => env.up!.vars[displ] ?? defer(env);
+      if (displ === 0) {
+        if (level === 0) return (env) => env.v0 ?? defer(env);
+        if (level === 1) return (env) => env.up!.v0 ?? defer(env);
+      } else {
+        if (level === 0) return (env) => env.vars[displ] ?? defer(env);
+        if (level === 1) return (env) => env.up!.vars[displ] ?? defer(env);
+      }
       return (env) => {
         let en = env;
         for (let l = level; l > 0; l--) en = en.up!;
-        return en.vars[displ] ?? defer(env);
+        return en.slot(displ) ?? defer(env);
       };
     }
     default:
@@ -301,7 +333,7 @@ function compileCall(e: CallExpr): Code {
           // max-call-depth, as in callLambda (no finally: see call-depth.ts).
           if (calls.depth > calls.max) throw callDepthExceeded(pos);
           calls.depth++;
-          const r = c.body(new Env(fn.env, [a]));
+          const r = c.body(Env.one(fn.env, a));
           calls.depth--;
           return r;
         }
@@ -390,7 +422,11 @@ function compileLetEnv(attrs: AttrsExpr): (env: Env) => Env {
   return (env) => {
     const vars = new Array<Lazy>(n);
     const env2 = new Env(env, vars);
-    for (let i = 0; i < n; i++) vars[i] = values[i]!(inherited[i] ? env : env2);
+    for (let i = 0; i < n; i++) {
+      const v = values[i]!(inherited[i] ? env : env2);
+      vars[i] = v;
+      if (i === 0) env2.v0 = v;
+    }
     return env2;
   };
 }
@@ -415,6 +451,7 @@ function compileAttrs(e: AttrsExpr): Code {
       for (let k = 0; k < n; k++) {
         const v = values[k]!(inherited[k] ? env : env2);
         vars[k] = v;
+        if (k === 0) env2.v0 = v;
         attrs[slot[k]!] = new Attr(v, positions[k]!);
       }
       return new NixAttrs(names, attrs, pos);
