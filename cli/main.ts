@@ -1,5 +1,6 @@
 import type { Command } from "./command.js";
 import { CliError } from "./errors.js";
+import { runCommand } from "./run-command.js";
 
 /** Commands load on demand, so `lading store dump` does not pay for fastify or the evaluator. */
 interface CommandEntry {
@@ -49,18 +50,6 @@ export async function main(argv: string[]): Promise<number> {
     return name === undefined ? 1 : 0;
   }
   const entry = COMMANDS.find((c) => c.name === name);
-  try {
-    if (!entry) throw new CliError(`unknown command '${name}'; try 'lading --help'`);
-    const command = await entry.load();
-    return await command.run(rest);
-  } catch (err) {
-    if (err instanceof CliError) {
-      process.stderr.write(`error: ${err.message}\n`);
-      return err.exitCode;
-    }
-    const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`error: ${message}\n`);
-    if (process.env.LADING_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
-    return 1;
-  }
+  const load = entry ? entry.load : () => Promise.reject(new CliError(`unknown command '${name}'; try 'lading --help'`));
+  return runCommand(load, rest);
 }

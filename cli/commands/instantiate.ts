@@ -1,3 +1,4 @@
+import { writeSync } from "node:fs";
 import type { Command } from "../command.js";
 import { UsageError } from "../errors.js";
 import { instantiateDerivations } from "./instantiate-drv.js";
@@ -239,6 +240,22 @@ async function evaluate(options: InstantiateOptions): Promise<InstantiateResult>
   return result;
 }
 
+/**
+ * Writes to fd 1 directly: touching `process.stdout` loads Node's stream and net modules
+ * (~10 ms and 2 MB of a 130 ms `--eval -E 1`). Order with process.stderr is kept, as
+ * both are synchronous for files, pipes and terminals on Linux. A non-blocking pipe
+ * (EAGAIN) gets the rest through process.stdout, which waits for it to drain.
+ */
+function writeStdout(bytes: Buffer): void {
+  let done = 0;
+  try {
+    while (done < bytes.length) done += writeSync(1, bytes, done);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EAGAIN") throw err;
+    process.stdout.write(bytes.subarray(done));
+  }
+}
+
 export const instantiateCommand: Command = {
   name: "instantiate",
   summary: "evaluate Nix expressions like nix-instantiate (--eval, --strict, --json, -A, --arg, -I …)",
@@ -249,7 +266,7 @@ export const instantiateCommand: Command = {
     setAbortOnWarn(settings.abortOnWarn);
     setLiteralLints({ ...lints, warn: (message, pos) => currentTraceSink()(formatPositionedWarning(message, pos).replace(/\n$/, "")) });
     const result = !options.eval ? await instantiateDerivations(options) : await evaluate(options);
-    if (result.stdout) process.stdout.write(Buffer.from(result.stdout, "latin1"));
+    if (result.stdout) writeStdout(Buffer.from(result.stdout, "latin1"));
     if (result.stderr) process.stderr.write(Buffer.from(process.stderr.isTTY ? result.stderr : filterAnsiEscapes(result.stderr), "latin1"));
     return result.exitCode;
   },

@@ -1,0 +1,71 @@
+// Builds the start-up path of `lading instantiate` (bin/lading → bin/instantiate.cjs):
+//   dist/bundle/instantiate.cjs      the instantiate command as ONE CommonJS file, with Node
+//                                    built-ins it does not need at start-up made lazy;
+//   dist/bundle/instantiate.v8cache  V8's code cache for it, made by a warm-up run of
+//                                    bin/lading (same node flags as users' runs, which V8
+//                                    requires) after evaluation, so it holds the functions
+//                                    that run compiled, not only the top level.
+// Node 20 has no compile cache for ES modules; compiling the bundle was ~40 ms of each run.
+// Runs after tsc and scripts/build-bundle.mjs (whose ES module entries the workers use).
+import { build } from "esbuild";
+import { spawnSync } from "node:child_process";
+import { rm, stat } from "node:fs/promises";
+import { join, relative } from "node:path";
+import process from "node:process";
+import { dist, entryPoints, lazyBuiltins, outdir, ownImportMetaUrl, root } from "./build-plugins.mjs";
+
+const bundle = join(outdir, "instantiate.cjs");
+const cache = join(outdir, "instantiate.v8cache");
+
+// Built-ins a plain `node -e 0` has loaded already: nothing to gain from deferring them.
+const EAGER = new Set(["fs", "path", "url", "module", "buffer", "events", "util", "timers", "vm", "process"]);
+
+// A warm-up touching what most evaluations run: parsing, lambdas, scopes, attribute
+// sets, lists, strings, common builtins and the strict printer.
+const WARM_UP = `let
+  lib = rec { id = x: x; compose = f: g: x: f (g x); sum = builtins.foldl' (a: b: a + b) 0; };
+  set = builtins.listToAttrs (map (n: { name = "k\${toString n}"; value = n * 2; }) (builtins.genList (i: i) 50));
+  s = builtins.concatStringsSep "," (builtins.attrNames set);
+in {
+  a = lib.sum (builtins.attrValues set);
+  b = builtins.filter (x: x > 10) (map (lib.compose lib.id (x: x + 1)) [ 1 20 3 40 ]);
+  c = builtins.stringLength s + builtins.length (builtins.split "," s);
+  d = if set ? k1 && !(set ? zz) then "yes \${s}" else null;
+  e = { inherit (set) k2 k3; f = x: x; g = 1.5; h = ./.; } // { i = builtins.toJSON [ 1 "x" ]; };
+  f = builtins.tryEval (throw "x");
+  g = builtins.match "([a-z]+)([0-9]+)" "k12";
+}`;
+
+await rm(cache, { force: true });
+await build({
+  stdin: {
+    contents:
+      'import { instantiateCommand } from "./cli/commands/instantiate.js";\n' +
+      'import { runCommand } from "./cli/run-command.js";\n' +
+      "/** `main` of cli/main.ts for argv = [\"instantiate\", …] only. */\n" +
+      "export const main = (argv) => runCommand(async () => instantiateCommand, argv.slice(1));\n",
+    resolveDir: dist,
+    sourcefile: "instantiate-entry.js",
+  },
+  outfile: bundle,
+  bundle: true,
+  format: "cjs",
+  platform: "node",
+  target: "node20",
+  charset: "ascii", // bin/instantiate.cjs reads it as latin1 (fast, and one byte a char)
+  packages: "external",
+  banner: { js: 'const __lading_bundle_url = require("node:url").pathToFileURL(__filename).href;' },
+  plugins: [ownImportMetaUrl(await entryPoints(), "__lading_bundle_url"), lazyBuiltins(EAGER)],
+  logLevel: "warning",
+});
+
+const launcher = join(root, "bin/lading");
+const run = (env, args) =>
+  spawnSync(launcher, ["instantiate", ...args], { cwd: root, env: { ...process.env, ...env }, encoding: "utf8" });
+const warm = run({ LADING_WRITE_CODE_CACHE: "1" }, ["--eval", "--strict", "-E", WARM_UP]);
+if (warm.status !== 0) throw new Error(`warm-up run failed: ${warm.stderr}`);
+const check = run({ LADING_CODE_CACHE_REPORT: "1" }, ["--eval", "-E", "1"]);
+const report = /code cache: (\w+)/.exec(check.stderr)?.[1] ?? "missing";
+if (report !== "accepted") process.stderr.write(`warning: V8 did not accept ${relative(root, cache)} (${report}); lading instantiate still works, compiling at start-up\n`);
+const kib = async (f) => Math.round((await stat(f)).size / 1024);
+process.stdout.write(`instantiate bundle: ${await kib(bundle)} KiB, code cache ${await kib(cache).catch(() => 0)} KiB (${report}) in ${relative(root, outdir)}/\n`);
