@@ -102,52 +102,52 @@ const TOK_BANG = ch("!");
 
 /**
  * Identifiers are interned process-wide: the AST (and the evaluator's attribute
- * names) then share one string per name instead of one copy per occurrence.
+ * names) then share one string per name instead of one copy per occurrence. The
+ * entry also holds the word's token type, so one lookup both interns a word and
+ * tells keywords from identifiers.
  */
-const INTERNED = new Map<string, string>();
-function intern(s: string): string {
-  const hit = INTERNED.get(s);
+interface Word {
+  readonly name: string;
+  readonly type: T;
+}
+const WORDS = new Map<string, Word>();
+for (const [name, type] of [
+  ["if", T.IF],
+  ["then", T.THEN],
+  ["else", T.ELSE],
+  ["assert", T.ASSERT],
+  ["with", T.WITH],
+  ["let", T.LET],
+  ["in", T.IN],
+  ["rec", T.REC],
+  ["inherit", T.INHERIT],
+  ["or", T.OR_KW],
+] as const) {
+  WORDS.set(name, { name, type });
+}
+
+function word(s: string): Word {
+  const hit = WORDS.get(s);
   if (hit !== undefined) return hit;
-  INTERNED.set(s, s);
-  return s;
+  const w: Word = { name: s, type: T.ID };
+  WORDS.set(s, w);
+  return w;
 }
 
-/** The keyword token for a word, or ID. */
-function keyword(w: string): T {
-  switch (w) {
-    case "if":
-      return T.IF;
-    case "then":
-      return T.THEN;
-    case "else":
-      return T.ELSE;
-    case "assert":
-      return T.ASSERT;
-    case "with":
-      return T.WITH;
-    case "let":
-      return T.LET;
-    case "in":
-      return T.IN;
-    case "rec":
-      return T.REC;
-    case "inherit":
-      return T.INHERIT;
-    case "or":
-      return T.OR_KW;
-    default:
-      return T.ID;
-  }
-}
-
-// Character classes, as bit flags per ASCII code.
+// Character classes, as bit flags per char code: one table for every UTF-16 code,
+// so scanning loops index it directly (no range check, no helper call; the lexer
+// runs mostly before V8 optimises it, where each call and branch costs).
 const ID_START = 1;
 const ID_CHAR = 2;
 const PATH_CHAR = 4;
 const DIGIT = 8;
 const URI_SCHEME = 16;
 const URI_CHAR = 32;
-const CLASS = new Uint8Array(128);
+/** Ends a run of plain text inside "…": `"`, `\\`, `$`, CR. */
+const STR_STOP = 64;
+/** Ends a run of plain text inside ''…'': `$`, `'`. */
+const IND_STOP = 128;
+const CLASS = new Uint8Array(65536);
 for (let c = 0; c < 128; c++) {
   const s = String.fromCharCode(c);
   const alpha = /[a-zA-Z]/.test(s);
@@ -159,6 +159,8 @@ for (let c = 0; c < 128; c++) {
   if (digit) k |= DIGIT;
   if (alpha || digit || "+-.".includes(s)) k |= URI_SCHEME;
   if (alpha || digit || "%/?:@&=+$,-_.!~*'".includes(s)) k |= URI_CHAR;
+  if ('"\\$\r'.includes(s)) k |= STR_STOP;
+  if ("$'".includes(s)) k |= IND_STOP;
   CLASS[c] = k;
 }
 
@@ -207,9 +209,13 @@ const CC_LT = 60;
 const CC_GT = 62;
 const CC_COLON = 58;
 
-function cls(code: number): number {
-  return code < 128 ? CLASS[code]! : 0;
+/** The class bits of the char at i (0 past the end). */
+function cls(s: string, i: number): number {
+  return i < s.length ? CLASS[s.charCodeAt(i)]! : 0;
 }
+
+/** The indented-string text rule; `test` from `lastIndex` leaves the run's end there. */
+const IND_STR_RUN = /(?:[^$']|\$[^{']|'[^'$])+/y;
 
 export class Lexer {
   private pos = 0;
@@ -219,11 +225,16 @@ export class Lexer {
   /** Start of the lexeme before that (CppNix's `prev_yylloc` at end of input). */
   private prevLexemeStart = 0;
 
+  /** Whether the text has a CR anywhere: without one, a `#` comment ends at the next LF. */
+  private readonly hasCR: boolean;
+
   constructor(
     private readonly text: string,
     /** Global position of offset 0 (for error positions). */
     private readonly base: number,
-  ) {}
+  ) {
+    this.hasCR = text.includes("\r");
+  }
 
   /** The top of `modes` (DEFAULT when empty, CppNix's INITIAL). */
   private mode: Mode = Mode.DEFAULT;
@@ -288,6 +299,11 @@ export class Lexer {
       if (c === CC_HASH) {
         this.prevLexemeStart = this.lastLexemeStart;
         this.lastLexemeStart = i;
+        if (!this.hasCR) {
+          const nl = s.indexOf("\n", i + 1);
+          i = nl < 0 ? n : nl;
+          continue;
+        }
         i++;
         while (i < n) {
           const d = s.charCodeAt(i);
@@ -308,23 +324,26 @@ export class Lexer {
       break;
     }
     const c = s.charCodeAt(i);
-    const k = cls(c);
+    const k = CLASS[c]!;
     if (k & ID_START) {
       let j = i + 1;
-      while (j < n && cls(s.charCodeAt(j)) & ID_CHAR) j++;
-      const after = s.charCodeAt(j);
+      while (j < n && CLASS[s.charCodeAt(j)]! & ID_CHAR) j++;
+      const after = j < n ? s.charCodeAt(j) : 0;
       if (after === CC_SLASH || after === CC_COLON || ((after === CC_DOT || after === 43) /* + */ && this.pathOrUriFollows(j))) {
         const t = this.lexWordLike(i, j - i);
         if (t) return t;
       }
-      const word = intern(s.slice(i, j));
-      return this.tok(j - i <= 7 ? keyword(word) : T.ID, i, j, word);
+      const w = word(s.slice(i, j));
+      this.pos = j;
+      this.prevLexemeStart = this.lastLexemeStart;
+      this.lastLexemeStart = i;
+      return { type: w.type, start: i, end: j, text: w.name, indent: false };
     }
     if (k & DIGIT) {
       let j = i + 1;
-      while (j < n && cls(s.charCodeAt(j)) & DIGIT) j++;
-      const after = j < n ? cls(s.charCodeAt(j)) : 0;
-      if (after & PATH_CHAR || s.charCodeAt(j) === CC_SLASH) {
+      while (j < n && CLASS[s.charCodeAt(j)]! & DIGIT) j++;
+      const after = j < n ? s.charCodeAt(j) : 0;
+      if (CLASS[after]! & PATH_CHAR || after === CC_SLASH) {
         const t = this.lexWordLike(i, 0);
         if (t) return t;
       }
@@ -450,8 +469,10 @@ export class Lexer {
     if (best === 0) return undefined;
     const text = s.slice(i, tokenEnd);
     switch (type) {
-      case T.ID:
-        return this.tok(keyword(text), i, tokenEnd, intern(text));
+      case T.ID: {
+        const w = word(text);
+        return this.tok(w.type, i, tokenEnd, w.name);
+      }
       case T.PATH:
         this.push(text.charCodeAt(text.length - 1) === CC_SLASH ? Mode.INPATH_SLASH : Mode.INPATH);
         return this.tok(T.PATH, i, tokenEnd, text);
@@ -469,7 +490,7 @@ export class Lexer {
    */
   private pathOrUriFollows(j: number): boolean {
     const s = this.text;
-    while (cls(s.charCodeAt(j)) & (PATH_CHAR | URI_SCHEME)) j++;
+    while (cls(s, j) & (PATH_CHAR | URI_SCHEME)) j++;
     const c = s.charCodeAt(j);
     return c === CC_SLASH || c === CC_COLON;
   }
@@ -477,7 +498,7 @@ export class Lexer {
   private intLength(i: number): number {
     const s = this.text;
     let j = i;
-    while (cls(s.charCodeAt(j)) & DIGIT) j++;
+    while (cls(s, j) & DIGIT) j++;
     return j - i;
   }
 
@@ -521,12 +542,12 @@ export class Lexer {
   private pathLength(i: number): number {
     const s = this.text;
     let j = i;
-    while (cls(s.charCodeAt(j)) & PATH_CHAR) j++;
+    while (cls(s, j) & PATH_CHAR) j++;
     const firstSegEnd = j;
     let segments = 0;
-    while (s.charCodeAt(j) === CC_SLASH && cls(s.charCodeAt(j + 1)) & PATH_CHAR) {
+    while (s.charCodeAt(j) === CC_SLASH && cls(s, j + 1) & PATH_CHAR) {
       j += 2;
-      while (cls(s.charCodeAt(j)) & PATH_CHAR) j++;
+      while (cls(s, j) & PATH_CHAR) j++;
       segments++;
     }
     if (segments > 0) {
@@ -551,11 +572,11 @@ export class Lexer {
     const c = s.charCodeAt(i);
     if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122))) return 0;
     let j = i + 1;
-    while (cls(s.charCodeAt(j)) & URI_SCHEME) j++;
+    while (cls(s, j) & URI_SCHEME) j++;
     if (s.charCodeAt(j) !== CC_COLON) return 0;
     j++;
     const start = j;
-    while (cls(s.charCodeAt(j)) & URI_CHAR) j++;
+    while (cls(s, j) & URI_CHAR) j++;
     return j > start ? j - i : 0;
   }
 
@@ -563,11 +584,11 @@ export class Lexer {
   private searchPathLength(i: number): number {
     const s = this.text;
     let j = i + 1;
-    if (!(cls(s.charCodeAt(j)) & PATH_CHAR)) return 0;
-    while (cls(s.charCodeAt(j)) & PATH_CHAR) j++;
-    while (s.charCodeAt(j) === CC_SLASH && cls(s.charCodeAt(j + 1)) & PATH_CHAR) {
+    if (!(cls(s, j) & PATH_CHAR)) return 0;
+    while (cls(s, j) & PATH_CHAR) j++;
+    while (s.charCodeAt(j) === CC_SLASH && cls(s, j + 1) & PATH_CHAR) {
       j += 2;
-      while (cls(s.charCodeAt(j)) & PATH_CHAR) j++;
+      while (cls(s, j) & PATH_CHAR) j++;
     }
     return s.charCodeAt(j) === CC_GT ? j + 1 - i : 0;
   }
@@ -577,9 +598,9 @@ export class Lexer {
     const s = this.text;
     let j = i + 1;
     let segments = 0;
-    while (s.charCodeAt(j) === CC_SLASH && cls(s.charCodeAt(j + 1)) & PATH_CHAR) {
+    while (s.charCodeAt(j) === CC_SLASH && cls(s, j + 1) & PATH_CHAR) {
       j += 2;
-      while (cls(s.charCodeAt(j)) & PATH_CHAR) j++;
+      while (cls(s, j) & PATH_CHAR) j++;
       segments++;
     }
     if (segments > 0) {
@@ -606,12 +627,12 @@ export class Lexer {
     }
     // `{PATH}|{PATH_SEG}|{PATH_CHAR}+`
     let j = i;
-    while (cls(s.charCodeAt(j)) & PATH_CHAR) j++;
+    while (cls(s, j) & PATH_CHAR) j++;
     const run = j;
     let segments = 0;
-    while (s.charCodeAt(j) === CC_SLASH && cls(s.charCodeAt(j + 1)) & PATH_CHAR) {
+    while (s.charCodeAt(j) === CC_SLASH && cls(s, j + 1) & PATH_CHAR) {
       j += 2;
-      while (cls(s.charCodeAt(j)) & PATH_CHAR) j++;
+      while (cls(s, j) & PATH_CHAR) j++;
       segments++;
     }
     let end: number;
@@ -653,6 +674,10 @@ export class Lexer {
     let plain = true; // no escapes or CRs: the text is a plain slice
     while (j < n) {
       const d = s.charCodeAt(j);
+      if (!(CLASS[d]! & STR_STOP)) {
+        j++;
+        continue;
+      }
       if (d === CC_QUOTE) break;
       if (d === CC_BACKSLASH) {
         plain = false;
@@ -709,20 +734,10 @@ export class Lexer {
       }
       if (c1 === CC_DOLLAR || i + 1 >= n) return this.tok(T.IND_STR, i, i + 1, "'");
     }
-    // `([^\$\']|\$[^\{\']|\'[^\'\$])+`
-    let j = i;
-    while (j < n) {
-      const d = s.charCodeAt(j);
-      if (d === CC_DOLLAR) {
-        const e = s.charCodeAt(j + 1);
-        if (j + 1 >= n || e === CC_LBRACE || e === CC_APOS) break;
-        j += 2;
-      } else if (d === CC_APOS) {
-        const e = s.charCodeAt(j + 1);
-        if (j + 1 >= n || e === CC_APOS || e === CC_DOLLAR) break;
-        j += 2;
-      } else j++;
-    }
+    // `([^\$\']|\$[^\{\']|\'[^\'\$])+`, matched by the regex engine (native code
+    // from the first call on; these runs are often whole paragraphs).
+    IND_STR_RUN.lastIndex = i;
+    const j = IND_STR_RUN.test(s) ? IND_STR_RUN.lastIndex : i;
     return this.tok(T.IND_STR, i, j, s.slice(i, j), true);
   }
 }

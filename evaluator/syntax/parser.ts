@@ -622,6 +622,8 @@ class Parser {
     if (parts.length === 0) return this.str("");
     // Minimum indentation; whitespace-only lines (and a whitespace-only final
     // line) do not count, and interpolations / escapes end the leading whitespace.
+    // Line by line: spaces are counted only at line starts, the rest of a line is
+    // skipped with indexOf.
     let atStartOfLine = true;
     let minIndent = 1000000;
     let curIndent = 0;
@@ -634,18 +636,25 @@ class Parser {
         continue;
       }
       const s = p.str;
-      for (let j = 0; j < s.length; j++) {
-        const c = s.charCodeAt(j);
+      const n = s.length;
+      let j = 0;
+      while (j < n) {
         if (atStartOfLine) {
+          const c = s.charCodeAt(j);
           if (c === 32) curIndent++;
           else if (c === 10) curIndent = 0;
           else {
             atStartOfLine = false;
             if (curIndent < minIndent) minIndent = curIndent;
+            continue;
           }
-        } else if (c === 10) {
+          j++;
+        } else {
+          const nl = s.indexOf("\n", j);
+          if (nl < 0) break;
           atStartOfLine = true;
           curIndent = 0;
+          j = nl + 1;
         }
       }
     }
@@ -664,27 +673,38 @@ class Parser {
         continue;
       }
       const s = p.str;
+      const n = s.length;
       let s2 = "";
-      let from = 0; // s[from, j) is pending output
-      for (let j = 0; j < s.length; j++) {
-        const c = s.charCodeAt(j);
+      let j = 0;
+      while (j < n) {
         if (atStartOfLine) {
-          if (c === 32) {
-            if (curDropped++ < minIndent) {
-              s2 += s.slice(from, j);
-              from = j + 1;
-            }
-          } else if (c === 10) {
+          // A run of spaces: the first (minIndent - already dropped) of them go.
+          let k = j;
+          while (k < n && s.charCodeAt(k) === 32) k++;
+          const drop = Math.min(k - j, Math.max(0, minIndent - curDropped));
+          curDropped += k - j;
+          if (k > j + drop) s2 += s.slice(j + drop, k);
+          j = k;
+          if (j >= n) break;
+          if (s.charCodeAt(j) === 10) {
             curDropped = 0;
+            s2 += "\n";
+            j++;
           } else {
             atStartOfLine = false;
             curDropped = 0;
           }
-        } else if (c === 10) {
+        } else {
+          const nl = s.indexOf("\n", j);
+          if (nl < 0) {
+            s2 += j === 0 ? s : s.slice(j);
+            break;
+          }
+          s2 += s.slice(j, nl + 1);
           atStartOfLine = true;
+          j = nl + 1;
         }
       }
-      s2 += s.slice(from);
       if (i === parts.length - 1) {
         // Drop a final line that is empty or only spaces.
         const nl = s2.lastIndexOf("\n");
@@ -721,7 +741,7 @@ class Parser {
       const s = this.advance();
       parts.push(this.str(s.text));
       partPos.push(this.at(s.start));
-      if (this.current().type !== T.DOLLAR_CURLY) this.unexpected(this.tok, "DOLLAR_CURLY");
+      if (this.current().type !== T.DOLLAR_CURLY) this.unexpected(this.tok, "'${'");
     } else if (this.tok.type !== T.DOLLAR_CURLY) {
       this.unexpected(this.tok, "string or '${' or end of path");
     }

@@ -113,6 +113,11 @@ const CORPUS: string[] = [
   "''\n  a\n  ''\\n\n  b\n''", "''\n\n\n  a\n\n''", "''  \n  a\n''", "''   \n  a''", "''\n  a\n  b ''",
   "''\n  a\r\n  b\n''", "''\n  x ''\\\n''", "''\n  ${x}${y}\n    z\n''", "''${x}''", "''\n''${x}\n''",
   "''\n  ''$a\n''", "''\n  '''\n  a\n''", "''''\\t''", "''  ${x}  ''", "''\n  \n''",
+  // line-wise indentation stripping: runs split by escapes and interpolations, deeper and shallower lines
+  "''\n    a\n  b${x}\n      c\n   d''", "''\n   ${x}   \n  a\n    ''", "''\n    a''$\n   b\n''", "''\n  a\n\n\n    b\n''",
+  "''\n     ''\\t  a\n    b\n''", "''\n  a\n  ''", "''\n  \n  \n''", "''\n\t a\n  b\n''",
+  // comments: `#` up to LF, or to a lone CR
+  "1 # c\n+ 2", "1 # c\r+ 2", "1 # c\r\n+ 2", "[ 1 # a\n 2 # b\n ]", "1 #", "{ a = 1; # x\n b = 2; }",
   // paths
   "./a", "./a/b.nix", "../a", "/abs/path", "/abs/./x/../y", "a/b", "a/b/c", "./a-b_c+d.e", "/.", "./.",
   "~/a", "~/a/../b", "<nixpkgs>", "<nixpkgs/lib>", "<a.b-c_d+e>", "./a/${x}", "./a/${x}/b", "./a${x}",
