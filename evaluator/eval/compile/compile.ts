@@ -667,11 +667,27 @@ function compileConcat(e: ConcatStringsExpr): Code {
   const parts = e.parts.map(compile);
   if (!e.forceString && parts.length === 2) {
     const pos1 = e.partPos[1] ?? e.pos;
-    // `a + b`: integers without the general loop.
+    const p0 = parts[0]!;
+    const p1 = parts[1]!;
+    const pos0Frame = posOf(e.parts[0]!);
+    const pos1Frame = posOf(e.parts[1]!);
+    const ctx = "in an operand of '+'";
+    // `a + b`: integers without the general loop, and the operands' error frames
+    // (concatPart) inline: one JS frame less per `n + f (n - 1)` level of recursion.
     return (env) => {
-      const x = concatPart(e, parts, 0, env);
+      let x: Value;
+      try {
+        x = p0(env);
+      } catch (err) {
+        throw inFrame(err, pos0Frame, ctx);
+      }
       if (typeof x === "number") {
-        const y = concatPart(e, parts, 1, env);
+        let y: Value;
+        try {
+          y = p1(env);
+        } catch (err) {
+          throw inFrame(err, pos1Frame, ctx);
+        }
         if (typeof y === "number") {
           const r = x + y;
           if (r <= Number.MAX_SAFE_INTEGER && r >= -Number.MAX_SAFE_INTEGER) return r;
