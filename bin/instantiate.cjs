@@ -4,10 +4,10 @@
 // `lading instantiate` as bin/lading starts it: one CommonJS bundle compiled from V8's
 // code cache (scripts/build-instantiate.mjs), which starts ~twice as fast as the ES
 // module chunks (Node 20 caches no ES module compilation). Falls back to compiling the
-// bundle when the cache is missing, was made from other bytes, or V8 rejects it (other
-// node version or flags), and to the ES module CLI when the bundle is missing or older
-// than the tsc output. The cache is only trusted if it holds a byte-identical copy of the
-// bundle (V8 itself compares source lengths only), and bin/lading runs node with
+// bundle when the cache is missing, was made from another bundle file, or V8 rejects it
+// (other node version or flags), and to the ES module CLI when the bundle is missing or
+// older than the tsc output. V8 itself checks only the source's length, so the cache
+// carries the source it was compiled from (see header()); bin/lading runs node with
 // --verify-snapshot-checksum so that a corrupt cache is rejected instead of crashing.
 const fs = require("node:fs");
 const path = require("node:path");
@@ -18,53 +18,60 @@ const { pathToFileURL } = require("node:url");
 const dist = path.join(__dirname, "..", "dist");
 const bundle = path.join(dist, "bundle", "instantiate.cjs");
 const cacheFile = path.join(dist, "bundle", "instantiate.v8cache");
-const WRAP_HEAD = "(function (exports, require, module, __filename, __dirname) { ";
-const WRAP_TAIL = "\n})";
-
 const mtime = (file) => fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? -1;
 
-/** `lading-v8-cache 1 <bundle bytes> <node version> <arch>`, the bundle's bytes, V8's data. */
-function header(source) {
-  return `lading-v8-cache 1 ${source.length} ${process.version} ${process.arch}\n`;
+/**
+ * The cache file: a header line naming the bundle it was made from (size and mtime: a
+ * rebuild or an edit changes them) and the node that made it, then a copy of that
+ * bundle's bytes, then V8's data. The copy is the source compiled, so the cached code
+ * always belongs to the source it runs with; one file read gets both.
+ */
+function header(sourceBytes, bundleStat) {
+  return `lading-v8-cache 2 ${sourceBytes} ${bundleStat.size} ${bundleStat.mtimeNs} ${process.version} ${process.arch}\n`;
 }
 
-function cachedDataFor(source) {
+function readCache(bundleStat) {
   let data;
   try {
     data = fs.readFileSync(cacheFile);
   } catch {
     return undefined;
   }
-  const head = header(source);
-  const start = head.length;
-  const end = start + source.length;
-  if (data.length <= end || data.toString("latin1", 0, start) !== head) return undefined;
-  if (!source.equals(data.subarray(start, end))) return undefined;
-  return data.subarray(end);
+  const newline = data.indexOf(10);
+  if (newline < 0 || newline > 200) return undefined;
+  const head = data.toString("latin1", 0, newline + 1);
+  const sourceBytes = Number(head.split(" ")[2]);
+  const end = newline + 1 + sourceBytes;
+  if (head !== header(sourceBytes, bundleStat) || !(end < data.length)) return undefined;
+  return { source: data.toString("latin1", newline + 1, end), data: data.subarray(end) };
 }
 
 /** Written by the build's warm-up run, through a temporary file so readers never see half of it. */
-function writeCache(script, source) {
+function writeCache(script, source, bundleStat) {
   const tmp = `${cacheFile}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, Buffer.concat([Buffer.from(header(source), "latin1"), source, script.createCachedData()]));
+  const bytes = Buffer.from(source, "latin1");
+  fs.writeFileSync(tmp, Buffer.concat([Buffer.from(header(bytes.length, bundleStat), "latin1"), bytes, script.createCachedData()]));
   fs.renameSync(tmp, cacheFile);
 }
 
+/** The bundle's text is one function expression of CommonJS's module parameters (see the build). */
 function runBundle(argv) {
-  const source = fs.readFileSync(bundle);
-  const cachedData = process.env.LADING_NO_CODE_CACHE ? undefined : cachedDataFor(source);
-  const script = new vm.Script(WRAP_HEAD + source.toString("latin1") + WRAP_TAIL, {
+  const bundleStat = fs.statSync(bundle, { bigint: true });
+  const cached = process.env.LADING_NO_CODE_CACHE ? undefined : readCache(bundleStat);
+  // latin1: the bundle is ASCII (esbuild's charset), and one byte per char is the cheapest string.
+  const source = cached ? cached.source : fs.readFileSync(bundle, "latin1");
+  const script = new vm.Script(source, {
     filename: bundle,
-    cachedData,
+    cachedData: cached?.data,
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
   if (process.env.LADING_CODE_CACHE_REPORT) {
-    process.stderr.write(`code cache: ${cachedData === undefined ? "none" : script.cachedDataRejected ? "rejected" : "accepted"}\n`);
+    process.stderr.write(`code cache: ${cached === undefined ? "none" : script.cachedDataRejected ? "rejected" : "accepted"}\n`);
   }
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, path.dirname(bundle));
   return module.exports.main(argv).then((code) => {
-    if (process.env.LADING_WRITE_CODE_CACHE) writeCache(script, source);
+    if (process.env.LADING_WRITE_CODE_CACHE) writeCache(script, source, bundleStat);
     return code;
   });
 }

@@ -54,7 +54,10 @@ await build({
   target: "node20",
   charset: "ascii", // bin/instantiate.cjs reads it as latin1 (fast, and one byte a char)
   packages: "external",
-  banner: { js: 'const __lading_bundle_url = require("node:url").pathToFileURL(__filename).href;' },
+  // One function expression of CommonJS's module parameters, which bin/instantiate.cjs
+  // compiles as it is (with no wrapper to concatenate, the source is never copied).
+  banner: { js: '(function (exports, require, module, __filename, __dirname) {\nconst __lading_bundle_url = require("node:url").pathToFileURL(__filename).href;' },
+  footer: { js: "})" },
   plugins: [ownImportMetaUrl(await entryPoints(), "__lading_bundle_url"), lazyBuiltins(EAGER)],
   logLevel: "warning",
 });

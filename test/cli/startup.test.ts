@@ -4,43 +4,15 @@
  * recursion finish on the main thread, with the worker fallback still there when the
  * stack cannot be raised.
  */
-import { spawn } from "node:child_process";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { mapPool, nixSkipReason } from "../helpers/nix.js";
+import { DIST_MAIN, LADING, ROOT, run, runDist } from "./startup-run.js";
 
-const ROOT = resolve(fileURLToPath(import.meta.url), "../../../..");
-const LADING = join(ROOT, "bin/lading");
-const DIST_MAIN = join(ROOT, "dist/cli/main.js");
 const BUNDLE_MAIN = join(ROOT, "dist/bundle/main.js");
-
-interface Run {
-  stdout: string;
-  stderr: string;
-  status: number | null;
-}
-
-function run(cmd: string, args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on("data", (b: Buffer) => out.push(b));
-    child.stderr.on("data", (b: Buffer) => err.push(b));
-    child.on("error", fail);
-    child.on("close", (status) => done({ stdout: Buffer.concat(out).toString("latin1"), stderr: Buffer.concat(err).toString("latin1"), status }));
-  });
-}
-
-/** The tsc output run directly, without bundle or launcher (as the tests in test/evaluator do). */
-function runDist(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<Run> {
-  const script = `import(${JSON.stringify(DIST_MAIN)}).then((m) => m.main(process.argv.slice(1))).then((c) => { process.exitCode = c; })`;
-  return run(process.execPath, ["--input-type=module", "-e", script, "--", ...args], opts);
-}
 
 const sum = (n: number) => `let sum = n: if n == 0 then 0 else n + sum (n - 1); in sum ${n}`;
 /**
