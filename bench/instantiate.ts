@@ -14,7 +14,7 @@
  * CPU times (GNU time for processes, process.cpuUsage for the worker) are printed
  * beside wall times: on a loaded machine they compare better.
  *
- *   node dist/bench/instantiate.js [--runs N]
+ *   node dist/bench/instantiate.js [--runs N] [--no-writing]
  */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -136,7 +136,8 @@ async function ladingWorker(file: string): Promise<{ next: () => Promise<Run>; c
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const runs = args[0] === "--runs" ? Number(args[1]) : 5;
+  const runsAt = args.indexOf("--runs");
+  const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 5;
   const dir = mkdtempSync(join(tmpdir(), "lading-bench-inst-"));
   try {
     writeFileSync(join(dir, "setup-hook.sh"), "addToSearchPath() { :; }\n");
@@ -181,7 +182,7 @@ async function main(): Promise<void> {
       const cells = [a.toFixed(1), b.toFixed(1), (a / b).toFixed(2), ac.toFixed(0), bc.toFixed(0), (ac / bc).toFixed(2)];
       console.log(`${w.name} [${drvs} printed]`.padEnd(64), cells.map((c) => c.padStart(10)).join(" "));
     }
-    writing(workloads[0]!.file, dir, Math.min(runs, 3));
+    if (!args.includes("--no-writing")) writing(workloads[0]!.file, dir, Math.min(runs, 3));
     console.log(`load average: ${readFileSync("/proc/loadavg", "utf8").trim()}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -11,7 +11,6 @@ import {
   makeFixedOutputPath,
   outputPathName,
   parseStorePath,
-  sha256Hex,
   storePathFromHex,
   type Derivation,
   type DerivationOutput,
@@ -244,8 +243,8 @@ export function instantiateDerivation(attrs: NixAttrs, pos: number): { drvPath: 
       drv.outputs.set(o, { path: "", hashAlgo: "", hash: "" });
     }
   }
-  // One rendering of the environment serves the masked hash, the .drv text and the
-  // final hash (computed only if a dependent asks for it).
+  // One escaping of the environment serves the masked hash, the .drv text and the
+  // final hash (store/derivation/render.ts).
   const render = new DerivationRender(drv);
   if (c.outputHash === undefined) {
     const hashModulo = hasher.hashModuloHex(drv, true, render);
@@ -257,9 +256,9 @@ export function instantiateDerivation(attrs: NixAttrs, pos: number): { drvPath: 
     }
   }
 
-  const text = render.text();
-  const drvPath = store.writeDerivation(drv, drvName, text, sha256Hex(text, render.ascii));
-  hasher.rememberLazily(drvPath, () => hasher.hashModuloHex(drv, false, render));
+  const drvPath = store.writeDerivation(drv, drvName, { hex: render.hashHex(), text: () => render.text() });
+  // Eagerly, as CppNix: dependents need it, and the render's scratch is still in place.
+  hasher.rememberHex(drvPath, hasher.hashModuloHex(drv, false, render));
   // Dependents name it in their contexts: a path made here needs no parsing there.
   checkedPaths.add(drvPath);
   return { drvPath, drv };

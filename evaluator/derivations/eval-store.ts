@@ -33,10 +33,10 @@ export interface EvalStore extends StoreBackend {
   addToStore(physicalPath: string, name: string, method: FileIngestionMethod, filter?: PathFilter): string;
   /**
    * A store derivation (its output paths already filled in); returns the .drv path.
-   * `text` is its rendering when the caller has it, with input paths it checked,
-   * and `textHex` the text's sha256 (base16) when known.
+   * `rendered` is its text's sha256 and the text (made only if the store writes it)
+   * when the caller has them, with input paths it checked.
    */
-  writeDerivation(drv: Derivation, drvName: string, text?: string, textHex?: string): string;
+  writeDerivation(drv: Derivation, drvName: string, rendered?: RenderedDerivation): string;
   /** True when the store path exists (is valid) in this store. */
   isValidPath(storePath: string): boolean;
   /** The references of a store path, as far as this store knows them. */
@@ -48,6 +48,12 @@ export interface EvalStore extends StoreBackend {
    * is on disk, for reading it back during evaluation.
    */
   realPath(storePath: string): string;
+}
+
+/** A derivation's .drv text, by its sha256 (base16) and on demand as a byte string. */
+export interface RenderedDerivation {
+  readonly hex: string;
+  text(): string;
 }
 
 /** Turns a store-module name error into the evaluation error CppNix raises. */
@@ -87,11 +93,11 @@ export class ComputingEvalStore implements EvalStore {
     return storeCall(() => makeFixedOutputPath(name, method, hash, {}, this.storeDir)).render(this.storeDir);
   }
 
-  writeDerivation(drv: Derivation, drvName: string, text?: string, textHex?: string): string {
+  writeDerivation(drv: Derivation, drvName: string, rendered?: RenderedDerivation): string {
     const path = storeCall(() =>
-      text === undefined
+      rendered === undefined
         ? derivationStorePath(drv, drvName, this.storeDir).render(this.storeDir)
-        : derivationPathFromText(text, [...drv.inputSrcs, ...drv.inputDrvs.keys()], drvName, this.storeDir, textHex),
+        : derivationPathFromText("", [...drv.inputSrcs, ...drv.inputDrvs.keys()], drvName, this.storeDir, rendered.hex),
     );
     this.derivations.set(path, drv);
     return path;
@@ -174,8 +180,8 @@ export class CachingEvalStore implements EvalStore {
     return path;
   }
 
-  writeDerivation(drv: Derivation, drvName: string, text?: string, textHex?: string): string {
-    return this.inner.writeDerivation(drv, drvName, text, textHex);
+  writeDerivation(drv: Derivation, drvName: string, rendered?: RenderedDerivation): string {
+    return this.inner.writeDerivation(drv, drvName, rendered);
   }
 
   isValidPath(storePath: string): boolean {

@@ -18,7 +18,7 @@ import {
   type Derivation,
   type FileIngestionMethod,
 } from "../../store/index.js";
-import { ComputingEvalStore, storeCall, type EvalStore } from "./eval-store.js";
+import { ComputingEvalStore, storeCall, type EvalStore, type RenderedDerivation } from "./eval-store.js";
 import { flatFileHash, narHashFiltered, type PathFilter } from "./filtered-nar.js";
 
 /** What a real store must provide for evaluation to write into it. Paths are byte strings. */
@@ -113,17 +113,17 @@ export class WritingEvalStore implements EvalStore {
     return path;
   }
 
-  writeDerivation(drv: Derivation, drvName: string, rendered?: string, renderedHex?: string): string {
-    const path = this.computing.writeDerivation(drv, drvName, rendered, renderedHex);
+  writeDerivation(drv: Derivation, drvName: string, rendered?: RenderedDerivation): string {
+    const path = this.computing.writeDerivation(drv, drvName, rendered);
     if (!this.writer.isValidPath(path)) {
-      const text = bytes(rendered ?? renderDerivation(drv));
+      const text = bytes(rendered !== undefined ? rendered.text() : renderDerivation(drv));
       const references = [...drv.inputSrcs, ...drv.inputDrvs.keys()].sort();
       for (const r of references) {
         if (this.checkedReferences.has(r)) continue;
         parseStorePath(r, this.storeDir);
         this.checkedReferences.add(r);
       }
-      const hash = rendered !== undefined && renderedHex !== undefined ? new Hash("sha256", Buffer.from(renderedHex, "hex")) : hashBytes("sha256", text);
+      const hash = rendered !== undefined ? new Hash("sha256", Buffer.from(rendered.hex, "hex")) : hashBytes("sha256", text);
       this.writer.addText(path, text, references, { type: "text", hash });
     }
     return path;

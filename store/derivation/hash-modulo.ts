@@ -1,7 +1,8 @@
 import { Hash, hashBytes, parseHash, parseHashAlgo } from "../hash.js";
 import { makeFixedOutputPath, makeOutputPath, makeTextPath } from "../make-store-path.js";
 import { DEFAULT_STORE_DIR, StorePath, parseStorePath } from "../store-path.js";
-import { DerivationRender, renderDerivation } from "./aterm.js";
+import { renderDerivation } from "./aterm.js";
+import { DerivationRender, renderInputDrvs } from "./render.js";
 import { fixedOutput, type Derivation } from "./derivation.js";
 import { sha256Hex, storePathFromHex } from "./fast-hash.js";
 
@@ -43,6 +44,11 @@ export class DerivationHasher {
     this.memo.set(drvPath, hash.toBase16());
   }
 
+  /** `remember` with the hash in base16. */
+  rememberHex(drvPath: string, hex: string): void {
+    this.memo.set(drvPath, hex);
+  }
+
   /** Seeds the memo with a computation (of the base16 hash) run only if a dependent needs it. */
   rememberLazily(drvPath: string, compute: () => string): void {
     if (!this.memo.has(drvPath)) this.memo.set(drvPath, compute);
@@ -62,8 +68,7 @@ export class DerivationHasher {
     if (fixed) return sha256Hex(`fixed:out:${fixed.hashAlgo}:${fixed.hash}:${fixed.path}`);
     const r = render ?? new DerivationRender(drv);
     r.hashedInputs ??= this.hashedInputDrvs(drv);
-    const text = r.text({ maskOutputs, inputDrvs: r.hashedInputs });
-    return sha256Hex(text, r.ascii);
+    return r.hashHex({ maskOutputs, inputDrvs: r.hashedInputs });
   }
 
   /** The rendered input derivations with each path replaced by its hash. */
@@ -76,7 +81,7 @@ export class DerivationHasher {
       if (known === undefined) byHash.set(key, [...outputs]);
       else for (const o of outputs) if (!known.includes(o)) known.push(o);
     }
-    return DerivationRender.inputDrvs(byHash);
+    return renderInputDrvs(byHash);
   }
 }
 

@@ -1,5 +1,6 @@
 export { type Derivation, type DerivationOutput, fixedOutput, compareBytes } from "./derivation.js";
-export { DerivationRender, renderDerivation, parseDerivation, DerivationParseError, type RenderOptions } from "./aterm.js";
+export { renderDerivation, parseDerivation, DerivationParseError, type RenderOptions } from "./aterm.js";
+export { DerivationRender, renderInputDrvs, type TextOptions } from "./render.js";
 export {
   DerivationHasher,
   derivationStorePath,

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { formatGeneral, showFloat } from "../../evaluator/builtins/support/index.js";
-import { Hash, makeStorePath, sha256Hex, storePathFromHex, hashBytes } from "../../store/index.js";
+import { DerivationRender, Hash, makeStorePath, parseDerivation, renderInputDrvs, sha256Hex, storePathFromHex, hashBytes, type Derivation } from "../../store/index.js";
 import { nixSkipReason } from "../helpers/nix.js";
 import { SeededRandom } from "../helpers/random.js";
 import { drvFileMismatches, nixString, oursWithDrvs, theirs } from "./derivations-harness.js";
@@ -61,6 +61,52 @@ test("store paths from string digests equal makeStorePath's", () => {
     assert.equal(storePathFromHex(type, hex, name, "/nix/store"), expected);
   }
   assert.throws(() => storePathFromHex("text", "00".repeat(32), "bad name", "/nix/store"), /illegal character/);
+});
+
+/** A derivation with random outputs, inputs and environment (odd bytes, escapes, env entries named after outputs). */
+function randomDerivation(rng: SeededRandom): Derivation {
+  const chars = ['"', "\\", "\n", "\r", "\t", "a", "z", "é", "\xff", " ", "(", ")", ",", "["];
+  const str = (n: number): string => Array.from({ length: below(rng, n) }, () => chars[below(rng, chars.length)]!).join("");
+  const outputs = new Map<string, { path: string; hashAlgo: string; hash: string }>();
+  for (const name of ["out", "dev", "lib", "a\"b"].slice(0, 1 + below(rng, 4))) outputs.set(name, { path: `/nix/store/${name}-${str(4)}`, hashAlgo: "", hash: "" });
+  const env = new Map<string, string>();
+  for (let i = below(rng, 12); i > 0; i--) env.set(str(6) + i, below(rng, 5) === 0 ? str(600) : str(20));
+  for (const name of outputs.keys()) if (below(rng, 3) > 0) env.set(name, outputs.get(name)!.path);
+  const inputDrvs = new Map<string, string[]>();
+  for (let i = below(rng, 4); i > 0; i--) inputDrvs.set(`/nix/store/${str(5)}${i}.drv`, ["out", "dev", "bin"].slice(0, 1 + below(rng, 3)).reverse());
+  const inputSrcs = Array.from({ length: below(rng, 4) }, (_, i) => `/nix/store/src${3 - i}-${str(3)}`);
+  return { outputs, inputDrvs, inputSrcs, platform: str(8), builder: str(10), args: Array.from({ length: below(rng, 4) }, () => str(10)), env };
+}
+
+/** The ATerm text built the plain way, as a reference for the byte renderer. */
+function plainText(drv: Derivation, mask: boolean, inputDrvs?: string): string {
+  const q = (s: string): string => '"' + s.replace(/[\\"\n\r\t]/g, (c) => "\\" + ({ "\n": "n", "\r": "r", "\t": "t" }[c] ?? c)) + '"';
+  const list = (xs: readonly string[]): string => "[" + xs.map(q).join(",") + "]";
+  const outs = [...drv.outputs.keys()].sort().map((n) => { const o = drv.outputs.get(n)!; return `(${q(n)},${mask ? '""' : q(o.path)},${q(o.hashAlgo)},${q(o.hash)})`; });
+  const ins = inputDrvs ?? "[" + [...drv.inputDrvs.keys()].sort().map((p) => `(${q(p)},${list([...drv.inputDrvs.get(p)!].sort())})`).join(",") + "]";
+  const env = [...drv.env.keys()].sort().map((k) => `(${q(k)},${mask && drv.outputs.has(k) ? '""' : q(drv.env.get(k)!)})`);
+  return `Derive([${outs.join(",")}],${ins},${list([...drv.inputSrcs].sort())},${q(drv.platform)},${q(drv.builder)},${list(drv.args)},[${env.join(",")}])`;
+}
+
+test("the byte renderer's texts (masked, with hashed inputs, interleaved with other renders) equal plainly built ones", () => {
+  const rng = new SeededRandom(5);
+  const drvs = Array.from({ length: 300 }, () => randomDerivation(rng));
+  const renders = drvs.map((d) => new DerivationRender(d));
+  const hashed = renderInputDrvs(new Map([["0123abcd", ["out"]], ["ffff", ["b", "a"]]]));
+  assert.equal(hashed, '[("0123abcd",["out"]),("ffff",["a","b"])]');
+  // Every render used in a random order, so the scratch is mostly another render's.
+  for (let round = 0; round < 3; round++) {
+    for (let k = 0; k < drvs.length; k++) {
+      const i = below(rng, drvs.length);
+      const mask = below(rng, 2) === 0;
+      const given: string | undefined = below(rng, 2) === 0 ? hashed : undefined;
+      const expected = plainText(drvs[i]!, mask, given);
+      const options: { maskOutputs: boolean; inputDrvs?: string } = { maskOutputs: mask, ...(given === undefined ? {} : { inputDrvs: given }) };
+      assert.equal(renders[i]!.text(options), expected);
+      assert.equal(renders[i]!.hashHex(options), hashBytes("sha256", Buffer.from(expected, "latin1")).toBase16());
+    }
+  }
+  for (const d of drvs) assert.equal(new DerivationRender(parseDerivation(plainText(d, false))).text(), plainText(d, false));
 });
 
 /** Nix values whose JSON exercises every branch: floats, odd strings, paths, __toString, outPath, nesting. */

@@ -1,0 +1,289 @@
+/**
+ * The .drv ATerm rendered as bytes into one scratch buffer, and hashed there.
+ *
+ * Computing a derivation takes three texts that differ only in a few places (the
+ * text with output paths masked, for the output paths; the .drv itself, for its
+ * path; the text with input derivations replaced by their hashes, for dependents).
+ * Built as JS strings they cost three concatenations, a flattening and a copy each
+ * for hashing, and an escape scan per string. Here the parts that are the same in
+ * all three (the environment, usually the bulk, the sources, builder and arguments)
+ * are escaped once into the scratch, each text is assembled from them with memory
+ * copies, and hashed straight from the buffer. A JS string of the text is made only
+ * when asked for (a store that writes the file).
+ */
+import * as crypto from "node:crypto";
+import { compareBytes, type Derivation } from "./derivation.js";
+
+type OneShot = (algo: string, data: Uint8Array, encoding: "hex") => string;
+
+/** Node's one-shot `crypto.hash` (20.12+), else a Hash object. */
+const sha256HexOf: (data: Uint8Array) => string = (() => {
+  const oneShot = (crypto as unknown as { hash?: OneShot }).hash;
+  if (oneShot !== undefined) return (data: Uint8Array) => oneShot("sha256", data, "hex");
+  return (data: Uint8Array) => crypto.createHash("sha256").update(data).digest("hex");
+})();
+
+/** The scratch every render writes into; `pos` is the write cursor. */
+let buf = Buffer.allocUnsafe(1 << 16);
+let pos = 0;
+/** Counts `prepare` calls: a render's parts are at the start of `buf` while its number is the last. */
+let preparations = 0;
+
+function reserve(extra: number): void {
+  if (pos + extra <= buf.length) return;
+  const bigger = Buffer.allocUnsafe(Math.max(pos + extra, 2 * buf.length));
+  buf.copy(bigger, 0, 0, pos);
+  buf = bigger;
+}
+
+/** Writes a byte string (char codes 0-255) as it is. */
+function raw(s: string): void {
+  const n = s.length;
+  reserve(n);
+  const b = buf;
+  let p = pos;
+  for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i);
+  pos = p;
+}
+
+function byte(c: number): void {
+  reserve(1);
+  buf[pos++] = c;
+}
+
+/** Writes `"s"` with the .drv escapes (`"` `\` newline, carriage return, tab); other bytes as they are. */
+function quoted(s: string): void {
+  const n = s.length;
+  reserve(2 * n + 2);
+  const b = buf;
+  let p = pos;
+  b[p++] = 0x22;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x22 && c !== 0x5c) b[p++] = c;
+    else if (c === 0x22 || c === 0x5c) {
+      b[p++] = 0x5c;
+      b[p++] = c;
+    } else if (c === 0x0a) {
+      b[p++] = 0x5c;
+      b[p++] = 0x6e;
+    } else if (c === 0x0d) {
+      b[p++] = 0x5c;
+      b[p++] = 0x72;
+    } else if (c === 0x09) {
+      b[p++] = 0x5c;
+      b[p++] = 0x74;
+    } else b[p++] = c;
+  }
+  b[p++] = 0x22;
+  pos = p;
+}
+
+/** Copies the earlier bytes [start, end) to the cursor. */
+function again(start: number, end: number): void {
+  reserve(end - start);
+  buf.copyWithin(pos, start, end);
+  pos += end - start;
+}
+
+function quotedList(items: readonly string[]): void {
+  byte(0x5b);
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0) byte(0x2c);
+    quoted(items[i]!);
+  }
+  byte(0x5d);
+}
+
+/**
+ * Keys in byte order. The default sort compares UTF-16 code units, which for binary
+ * (latin1) strings is byte order, and it is fast on input that is already sorted.
+ */
+function sortedKeys(map: ReadonlyMap<string, unknown>): string[] {
+  return [...map.keys()].sort();
+}
+
+function inputDrvsInto(inputDrvs: ReadonlyMap<string, readonly string[]>): void {
+  byte(0x5b);
+  const paths = sortedKeys(inputDrvs);
+  for (let i = 0; i < paths.length; i++) {
+    if (i > 0) byte(0x2c);
+    byte(0x28);
+    quoted(paths[i]!);
+    byte(0x2c);
+    const outs = inputDrvs.get(paths[i]!)!;
+    quotedList(outs.length === 1 ? outs : [...outs].sort(compareBytes));
+    byte(0x29);
+  }
+  byte(0x5d);
+}
+
+/** The input derivations list of an ATerm (e.g. with hashes in place of paths), as text. */
+export function renderInputDrvs(inputDrvs: ReadonlyMap<string, readonly string[]>): string {
+  const start = pos;
+  inputDrvsInto(inputDrvs);
+  const s = buf.toString("latin1", start, pos);
+  pos = start;
+  return s;
+}
+
+export interface TextOptions {
+  /** Output paths (and env vars named after outputs) as "" (for output path computation). */
+  maskOutputs?: boolean;
+  /** The input derivations part (`renderInputDrvs`) in place of the derivation's own. */
+  inputDrvs?: string;
+}
+
+/**
+ * A derivation's ATerm texts. Only the outputs' paths and the environment entries
+ * named after outputs are read again from the derivation for each text; the rest
+ * must not change meanwhile.
+ */
+export class DerivationRender {
+  private readonly outputNames: string[];
+  private readonly envKeys: string[];
+  /** hashDerivationModulo's replacement of the input derivations, once computed. */
+  hashedInputs: string | undefined;
+  // Where the prepared parts are in the scratch (valid while `prepared` is the last preparation).
+  private inputsEnd = 0;
+  private middleEnd = 0;
+  /** Per output: its quoted name's range, then the range of `,"algo","hash")`. */
+  private outputParts: number[] = [];
+  /** Per environment entry: the range of `,("key","value")` (no comma first), or of the quoted key for an output's entry. */
+  private envParts: number[] = [];
+  private preparedEnd = 0;
+  /** Which preparation of the scratch holds this render's parts (-1: none yet). */
+  private prepared = -1;
+
+  constructor(private readonly drv: Derivation) {
+    this.outputNames = sortedKeys(drv.outputs);
+    this.envKeys = sortedKeys(drv.env);
+  }
+
+  /** Escapes the parts shared by every text into the start of the scratch. */
+  private prepare(): void {
+    const drv = this.drv;
+    pos = 0;
+    inputDrvsInto(drv.inputDrvs);
+    this.inputsEnd = pos;
+    byte(0x2c);
+    const srcs = drv.inputSrcs;
+    let sorted = true;
+    for (let i = 1; i < srcs.length && sorted; i++) sorted = srcs[i - 1]! < srcs[i]!;
+    quotedList(sorted ? srcs : [...srcs].sort(compareBytes));
+    byte(0x2c);
+    quoted(drv.platform);
+    byte(0x2c);
+    quoted(drv.builder);
+    byte(0x2c);
+    quotedList(drv.args);
+    raw(",[");
+    this.middleEnd = pos;
+    const outputParts: number[] = [];
+    for (const name of this.outputNames) {
+      const o = drv.outputs.get(name)!;
+      outputParts.push(pos);
+      quoted(name);
+      outputParts.push(pos, pos);
+      byte(0x2c);
+      quoted(o.hashAlgo);
+      byte(0x2c);
+      quoted(o.hash);
+      byte(0x29);
+      outputParts.push(pos);
+    }
+    const envParts: number[] = [];
+    for (let k = 0; k < this.envKeys.length; k++) {
+      const key = this.envKeys[k]!;
+      envParts.push(pos);
+      if (drv.outputs.has(key)) quoted(key);
+      else {
+        if (k > 0) byte(0x2c);
+        byte(0x28);
+        quoted(key);
+        byte(0x2c);
+        quoted(drv.env.get(key)!);
+        byte(0x29);
+      }
+      envParts.push(pos);
+    }
+    this.outputParts = outputParts;
+    this.envParts = envParts;
+    this.preparedEnd = pos;
+    this.prepared = ++preparations;
+  }
+
+  /** Writes the text after the prepared parts; returns its range in the scratch. */
+  private assemble(options: TextOptions): [number, number] {
+    if (this.prepared !== preparations) this.prepare();
+    const drv = this.drv;
+    const mask = options.maskOutputs === true;
+    pos = this.preparedEnd;
+    const start = pos;
+    raw("Derive([");
+    const op = this.outputParts;
+    for (let i = 0; i < this.outputNames.length; i++) {
+      if (i > 0) byte(0x2c);
+      byte(0x28);
+      again(op[4 * i]!, op[4 * i + 1]!);
+      byte(0x2c);
+      if (mask) raw('""');
+      else quoted(drv.outputs.get(this.outputNames[i]!)!.path);
+      again(op[4 * i + 2]!, op[4 * i + 3]!);
+    }
+    raw("],");
+    if (options.inputDrvs !== undefined) raw(options.inputDrvs);
+    else again(0, this.inputsEnd);
+    again(this.inputsEnd, this.middleEnd);
+    const ep = this.envParts;
+    const keys = this.envKeys;
+    // Plain entries (with their leading comma) prepared one after another are copied as one run.
+    let runStart = -1;
+    let runEnd = -1;
+    for (let k = 0; k < keys.length; k++) {
+      const from = ep[2 * k]!;
+      const to = ep[2 * k + 1]!;
+      if (!drv.outputs.has(keys[k]!)) {
+        if (runEnd !== from) {
+          if (runStart >= 0) again(runStart, runEnd);
+          runStart = from;
+        }
+        runEnd = to;
+        continue;
+      }
+      if (runStart >= 0) {
+        again(runStart, runEnd);
+        runStart = -1;
+        runEnd = -1;
+      }
+      if (k > 0) byte(0x2c);
+      byte(0x28);
+      again(from, to);
+      byte(0x2c);
+      if (mask) raw('""');
+      else quoted(drv.env.get(keys[k]!)!);
+      byte(0x29);
+    }
+    if (runStart >= 0) again(runStart, runEnd);
+    raw("])");
+    return [start, pos];
+  }
+
+  /** The sha256 of a text, base16. */
+  hashHex(options: TextOptions = {}): string {
+    const [start, end] = this.assemble(options);
+    return sha256HexOf(buf.subarray(start, end));
+  }
+
+  /** A text as a byte string. */
+  text(options: TextOptions = {}): string {
+    const [start, end] = this.assemble(options);
+    return buf.toString("latin1", start, end);
+  }
+
+  /** The text and its sha256 (base16) from one assembly. */
+  textAndHashHex(options: TextOptions = {}): { text: string; hex: string } {
+    const [start, end] = this.assemble(options);
+    return { text: buf.toString("latin1", start, end), hex: sha256HexOf(buf.subarray(start, end)) };
+  }
+}
