@@ -5,12 +5,17 @@
  * workload runs, alternately (A B C A B C …):
  *   tsc     node dist/cli/main.js: the unbundled CLI on V8's default stack, with the
  *           big-stack worker re-run on overflow (what bin/lading was before the bundle)
- *   lading  bin/lading: the esbuild bundle, `ulimit -s` raised and a matching --stack-size
+ *   esm     bin/lading before the code cache: its JavaScript part (the ES module
+ *           bundle) with the same raised stack and node flags
+ *   lading  bin/lading: the one-file instantiate bundle from V8's code cache
+ *           (bin/instantiate.cjs), `ulimit -s` raised and a matching --stack-size
  *   CppNix  nix-instantiate
+ *   node    `node -e 0`: Node's own start-up, the floor under any Node program
  * and, with --flags "…", a fourth column: bin/lading's setup plus those node flags
  * (to try --max-semi-space-size, --single-threaded-gc, … on the same workloads).
- * Prints median CPU (user + system) and wall ms, peak RSS, and ratios to CppNix. CPU
- * times are the figure to compare on a loaded machine; wall times include waiting.
+ * Prints median CPU (user + system) and wall ms, peak RSS, ratios to CppNix, and
+ * lading's CPU and RSS above `node -e 0`'s. CPU times are the figure to compare on a
+ * loaded machine; wall times include waiting.
  *
  *   node dist/bench/startup.js [--runs N] [--only SUBSTRING] [--flags "--max-semi-space-size=16"]
  */
@@ -21,6 +26,8 @@ import { fileURLToPath } from "node:url";
 import { timed, type TimedRun as Run } from "./timed-process.js";
 
 const LADING = fileURLToPath(new URL("../../bin/lading", import.meta.url));
+const LAUNCHER = fileURLToPath(new URL("../../bin/instantiate.cjs", import.meta.url));
+const RAISED_STACK = "ulimit -s 150000 2>/dev/null";
 const DIST_MAIN = fileURLToPath(new URL("../cli/main.js", import.meta.url));
 const BUNDLE_MAIN = fileURLToPath(new URL("../bundle/main.js", import.meta.url));
 
@@ -32,6 +39,8 @@ interface Workload {
 const nested = (n: number) => `builtins.foldl' (tail: head: { inherit head tail; }) null (builtins.genList (x: x) ${n})`;
 const sum = (n: number) => `let sum = n: if n == 0 then 0 else n + sum (n - 1); in sum ${n}`;
 
+const NIXLIB = "/tmp/nixlib/lib";
+
 const WORKLOADS: Workload[] = [
   { name: "start-up: 1", expr: "1" },
   { name: "small: attrset with a list, strict", expr: "{ a = 1; b = [ 1 2 ]; c = \"x\"; }" },
@@ -39,6 +48,8 @@ const WORKLOADS: Workload[] = [
   { name: "deep: sum 1..10000, not a tail call", expr: sum(10_000) },
   { name: "deep: sum 1..50000", expr: sum(50_000) },
   { name: "deep: deepSeq of a 100k-deep attrset list", expr: `let l = ${nested(100_000)}; in builtins.deepSeq l l.head` },
+  { name: "fib 25 (naive recursion on ints)", expr: "let fib = n: if n < 2 then n else fib (n - 1) + fib (n - 2); in fib 25" },
+  ...(existsSync(NIXLIB) ? [{ name: "nixpkgs lib: tests/systems.nix", expr: `import ${NIXLIB}/tests/systems.nix` }] : []),
   { name: "large: foldl' over 1M ints", expr: "builtins.foldl' (a: b: a + b) 0 (builtins.genList (x: x) 1000000)" },
   { name: "large: 100k-attr set built and merged", expr: "let s = builtins.listToAttrs (builtins.genList (i: { name = toString i; value = i; }) 100000); in builtins.length (builtins.attrNames (s // s))" },
 ];
@@ -52,13 +63,21 @@ const DEEP_LIMIT = ["--max-call-depth", "1000000"];
 
 const tscCli: Tool = (file) =>
   timed(process.execPath, ["--input-type=module", "-e", `import(${JSON.stringify(DIST_MAIN)}).then((m) => m.main(process.argv.slice(1))).then((c) => { process.exitCode = c; })`, "--", "instantiate", ...DEEP_LIMIT, "--eval", "--strict", file]);
+const esm: Tool = (file) =>
+  timed("sh", ["-c", `${RAISED_STACK}; exec node --stack-size=130000 --max-semi-space-size=4 "$@"`, "sh", LADING, "instantiate", ...DEEP_LIMIT, "--eval", "--strict", file]);
 const lading: Tool = (file) => timed(LADING, ["instantiate", ...DEEP_LIMIT, "--eval", "--strict", file]);
 const cppnix: Tool = (file) => timed("nix-instantiate", ["--eval", "--strict", file]);
+/** Prints nothing: its output is never compared. */
+const nodeAlone: Tool = () => timed(process.execPath, ["-e", "0"]);
 
-/** bin/lading's own set-up (see its shell part) with extra node flags. */
+/**
+ * bin/lading's own set-up (see its shell part) with extra node flags. V8 takes a code
+ * cache only under the flags it was made with, so this column compiles the bundle:
+ * compare it with lading for evaluation and memory, not for start-up.
+ */
 function withFlags(flags: string): Tool {
-  const script = `ulimit -s 150000 2>/dev/null; exec node --stack-size=130000 ${flags} "$@"`;
-  return (file) => timed("sh", ["-c", script, "sh", LADING, "instantiate", ...DEEP_LIMIT, "--eval", "--strict", file]);
+  const script = `${RAISED_STACK}; exec node --stack-size=130000 --verify-snapshot-checksum ${flags} "$@"`;
+  return (file) => timed("sh", ["-c", script, "sh", LAUNCHER, "instantiate", ...DEEP_LIMIT, "--eval", "--strict", file]);
 }
 
 function median(xs: number[]): number {
@@ -73,18 +92,21 @@ function main(): void {
   const only = opt("--only") ?? "";
   const flags = opt("--flags");
   if (!existsSync(BUNDLE_MAIN)) throw new Error("dist/bundle is missing: run npm run build");
-  const tools: [string, Tool][] = [["tsc", tscCli], ["lading", lading], ["CppNix", cppnix]];
+  const tools: [string, Tool][] = [["tsc", tscCli], ["esm", esm], ["lading", lading], ["CppNix", cppnix], ["node", nodeAlone]];
   if (flags !== undefined) tools.push(["+flags", withFlags(flags)]);
   const dir = mkdtempSync(join(tmpdir(), "lading-bench-startup-"));
   try {
     console.log(`load average at start: ${readFileSync("/proc/loadavg", "utf8").trim()}${flags ? `; +flags = ${flags}` : ""}`);
     const names = tools.map(([n]) => n);
+    const peers = names.filter((n) => n !== "CppNix" && n !== "node");
     const cols = [
       ...names.map((n) => `${n} cpu`),
-      ...names.filter((n) => n !== "CppNix").map((n) => `${n}/Nix`),
+      ...peers.map((n) => `${n}/Nix`),
+      "lading-node",
       ...names.map((n) => `${n} wall`),
       ...names.map((n) => `${n} MB`),
-      ...names.filter((n) => n !== "CppNix").map((n) => `${n} rss`),
+      ...peers.map((n) => `${n} rss`),
+      "lading-node",
     ];
     console.log(["workload".padEnd(44), ...cols.map((c) => c.padStart(11))].join(" "));
     for (const w of WORKLOADS) {
@@ -94,20 +116,24 @@ function main(): void {
       const results = tools.map((): Run[] => []);
       for (let i = 0; i < runs; i++) tools.forEach(([, tool], t) => results[t]!.push(tool(file)));
       const nixIndex = names.indexOf("CppNix");
+      const nodeIndex = names.indexOf("node");
+      const ladingIndex = names.indexOf("lading");
       const expected = results[nixIndex]![0]!.out;
       results.forEach((rs, t) => {
-        if (rs.some((r) => r.out !== expected)) throw new Error(`${w.name}: ${names[t]} printed ${rs[0]!.out.slice(0, 200)}, CppNix ${expected.slice(0, 200)}`);
+        if (t !== nodeIndex && rs.some((r) => r.out !== expected)) throw new Error(`${w.name}: ${names[t]} printed ${rs[0]!.out.slice(0, 200)}, CppNix ${expected.slice(0, 200)}`);
       });
       const cpu = results.map((rs) => median(rs.map((r) => r.cpuMs)));
       const wall = results.map((rs) => median(rs.map((r) => r.wallMs)));
       const rss = results.map((rs) => Math.max(...rs.map((r) => r.rssKb)) / 1024);
-      const others = names.map((n, t) => t).filter((t) => t !== nixIndex);
+      const others = names.map((n, t) => t).filter((t) => t !== nixIndex && t !== nodeIndex);
       const cells = [
         ...cpu.map((c) => c.toFixed(0)),
         ...others.map((t) => (cpu[t]! / cpu[nixIndex]!).toFixed(2)),
+        `+${(cpu[ladingIndex]! - cpu[nodeIndex]!).toFixed(0)} ms`,
         ...wall.map((c) => c.toFixed(0)),
         ...rss.map((m) => m.toFixed(0)),
         ...others.map((t) => (rss[t]! / rss[nixIndex]!).toFixed(2)),
+        `+${(rss[ladingIndex]! - rss[nodeIndex]!).toFixed(1)} MB`,
       ];
       console.log([w.name.padEnd(44), ...cells.map((c) => c.padStart(11))].join(" "));
     }
