@@ -403,6 +403,20 @@ function bindLambda(fn: NixLambda, c: LambdaCode, arg: Lazy, pos: number): Env {
 
 /** Applies a lambda to one argument. */
 export function callLambda(fn: NixLambda, arg: Lazy, pos: number): Value {
+  // `x: …` already compiled, no trace frames: small enough for V8 to inline into callers.
+  const c = fn.compiled;
+  if (c !== null && c.plain && !traceCalls) {
+    if (calls.depth > calls.max) throw callDepthExceeded(pos);
+    calls.depth++;
+    const r = c.body!(Env.one(fn.env, arg));
+    calls.depth--;
+    return r;
+  }
+  return callLambdaGeneral(fn, arg, pos);
+}
+
+/** callLambda for formals, the first call, and `--show-trace`. */
+function callLambdaGeneral(fn: NixLambda, arg: Lazy, pos: number): Value {
   const lam = fn.expr;
   const c = (fn.compiled ??= lambdaCodeOf(lam)) as LambdaCode;
   const body = c.body ?? compileLambdaBody(lam, c);

@@ -335,6 +335,8 @@ const NO_SLOTS: Lazy[] = [];
 /** The compiled form of a lambda (filled by the compiler on the first call). */
 export interface CompiledLambda {
   body: ((env: Env) => Value) | null;
+  /** True once `body` is compiled, for a lambda without formals (`x: …`): callers may bind and enter it inline. */
+  plain: boolean;
 }
 
 /** A closure. */
@@ -602,8 +604,9 @@ export function typeOf(v: Value): TypeName {
 export function showType(v: Lazy): string {
   if (v instanceof Thunk) return "a thunk";
   if (v instanceof NixString) return "a string with context";
-  if (v instanceof PrimOp) return `the built-in function '${v.name}'`;
-  if (v instanceof PrimOpApp) return `the partially applied built-in function '${v.primop.name}'`;
+  // CppNix names a primop without its `__` prefix (`__add` is 'add').
+  if (v instanceof PrimOp) return `the built-in function '${v.name.replace(/^__/, "")}'`;
+  if (v instanceof PrimOpApp) return `the partially applied built-in function '${v.primop.name.replace(/^__/, "")}'`;
   return showTypeName(typeOf(v));
 }
 

@@ -329,11 +329,11 @@ function compileCall(e: CallExpr): Code {
         // `x: …` already compiled: bind and enter the body here (one JS frame
         // less per Nix call, so deeper recursion fits the stack).
         const c = fn.compiled;
-        if (c !== null && c.body !== null && fn.expr.formals === null && !traceCallsOn()) {
+        if (c !== null && c.plain && !traceCallsOn()) {
           // max-call-depth, as in callLambda (no finally: see call-depth.ts).
           if (calls.depth > calls.max) throw callDepthExceeded(pos);
           calls.depth++;
-          const r = c.body(Env.one(fn.env, a));
+          const r = c.body!(Env.one(fn.env, a));
           calls.depth--;
           return r;
         }
@@ -393,7 +393,7 @@ const lambdaCodes = new WeakMap<LambdaExpr, LambdaCode>();
 export function lambdaCodeOf(e: LambdaExpr): LambdaCode {
   let c = lambdaCodes.get(e);
   if (c === undefined) {
-    c = { body: null, defaults: [] };
+    c = { body: null, defaults: [], plain: false };
     lambdaCodes.set(e, c);
   }
   return c;
@@ -404,11 +404,12 @@ export function compileLambdaBody(e: LambdaExpr, c: LambdaCode): Code {
   if (e.formals !== null) c.defaults = e.formals.entries.map((f) => (f.default === null ? null : buildLazy(f.default)));
   const body = build(e.body);
   c.body = body;
+  c.plain = e.formals === null;
   return body;
 }
 
 function compileLambda(e: LambdaExpr): Code {
-  const c: LambdaCode = { body: null, defaults: [] };
+  const c: LambdaCode = { body: null, defaults: [], plain: false };
   return (env) => new NixLambda(e, env, c);
 }
 
