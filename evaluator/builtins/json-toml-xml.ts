@@ -24,7 +24,7 @@ import {
   type Lazy,
   type Value,
 } from "../eval/index.js";
-import { EvalError, enterCall, leaveCall } from "../eval/index.js";
+import { EvalError, enterCall, leaveCall, setXmlOutput } from "../eval/index.js";
 import {
   JsonParseError,
   JsonValueError,
@@ -223,6 +223,9 @@ export function valueToXml(v: Lazy, pos: number, ctx: ContextBuilder): XmlValue 
   }
   return { kind: "unevaluated" };
 }
+
+// `nix-instantiate --xml`: attributes carry their positions unless --no-location.
+setXmlOutput((v, location) => renderXml(() => valueToXml(v, 0, new ContextBuilder()), { location }));
 
 definePrimOp("__toXML", 1, ([v], pos) => {
   const ctx = new ContextBuilder();

@@ -91,5 +91,5 @@ export { bindVars, StaticScope } from "./scope.js";
 export { formatEvalError, printString, printValue } from "./print.js";
 export { printErrorValue, showPosCurrent } from "./error-format.js";
 export { formatPositionedWarning, printValueCurrent } from "./print.js";
-export { autoCall, findAlongAttrPath, formatError, instantiate, type InstantiateOptions, type InstantiateResult } from "./instantiate.js";
+export { autoCall, findAlongAttrPath, formatError, instantiate, setXmlOutput, type InstantiateOptions, type InstantiateResult } from "./instantiate.js";
 export { callInWorker, mainThreadStackKb, WORKER_STACK_MB, type WorkerLimits } from "./worker.js";

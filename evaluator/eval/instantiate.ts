@@ -83,8 +83,8 @@ export function instantiate(opts: InstantiateOptions): InstantiateResult {
         }
         const res = autoArgs.size === 0 ? v : autoCall(autoArgs, v);
         // CppNix 2.8 ends --json output without a newline.
-        if (opts.output === "json") stdout += callPrinter("__toJSON", res, opts.strict);
-        else if (opts.output === "xml") stdout += callPrinter("__toXML", res, opts.strict);
+        if (opts.output === "json") stdout += callPrinter("__toJSON", res);
+        else if (opts.output === "xml") stdout += xmlOutput !== undefined ? xmlOutput(res, opts.xmlLocation ?? true) : callPrinter("__toXML", res);
         else {
           if (opts.strict) forceDeep(res);
           stdout += printValue(res) + "\n";
@@ -110,10 +110,18 @@ export function formatError(err: unknown, showTrace: boolean): string {
   return `error: ${String(err)}\n`;
 }
 
-function callPrinter(name: string, v: Value, strict: boolean): string {
+/** Renders `--xml` output, attribute positions included when `location` (registered by the builtins, where XML lives). */
+export type XmlOutput = (v: Value, location: boolean) => string;
+let xmlOutput: XmlOutput | undefined;
+export function setXmlOutput(fn: XmlOutput): void {
+  xmlOutput = fn;
+}
+
+function callPrinter(name: string, v: Value): string {
   const op = getPrimOp(name);
   if (op === undefined) throw new EvalError(`output needs builtins.${name.slice(2)}, which is not available yet`);
-  if (strict) forceDeep(v);
+  // No deep forcing first: CppNix's JSON/XML printers force values as they print
+  // them, so the first error met in printing order is the one reported.
   return stringBytes(op.impl([v], 0) as string);
 }
 

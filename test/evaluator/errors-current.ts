@@ -103,6 +103,17 @@ const REWORDINGS: readonly Rewording[] = [
     upstream: "parse-fail-dup-attrs-1 (current CppNix names an expression's origin «stdin»/«string», 2.8 (string))",
   },
   {
+    // `{ a = 1; a.p = 2; }`: current CppNix names the path only up to the attribute
+    // that is not a set (`'a'`), 2.8 the whole path (`'a.p'`).
+    old: /^error: attribute '(.+)' already defined at (.+)$/,
+    current: (m) => {
+      const parts = m[1]!.split(".");
+      const prefixes = parts.map((_, i) => esc(parts.slice(0, i + 1).join(".")));
+      return new RegExp(`^error: attribute '(${prefixes.join("|")})' already defined at ${esc(m[2]!).replace("\\(string\\)", "\u00c2\u00abstring\u00c2\u00bb")}$`);
+    },
+    upstream: "none pins the prefix (parse-fail-mixed-nested-attrs1 shows the full path where the set exists); current parser-state.hh addAttr truncates attrPath at the non-set attribute",
+  },
+  {
     old: /^error: overflow in integer division$/,
     current: () => /^error: integer overflow in dividing -?\d+ \/ -?\d+$/,
     upstream: "eval-fail-overflowing-div",
