@@ -8,6 +8,7 @@ import {
   NixAttrs,
   Attr,
   PrimOp,
+  Thunk,
   definePrimOp,
   force,
   forceBool,
@@ -63,7 +64,23 @@ definePrimOp("__filter", 2, ([f, xs]) => {
 });
 
 definePrimOp("__elem", 2, ([x, xs]) => {
-  for (const y of forceList(xs!, 0, "while evaluating the second argument passed to builtins.elem")) if (eqLazy(x!, y, 0)) return true;
+  const list = forceList(xs!, 0, "while evaluating the second argument passed to builtins.elem");
+  const n = list.length;
+  if (n === 0) return false;
+  // `lib.unique` calls elem once per element on a growing list: compare an int or
+  // plain string needle with `===` against elements of its own type, forced in
+  // order as eqValues would; anything else takes the general equality.
+  const needle = force(x!, 0);
+  const kind = typeof needle;
+  if (kind === "number" || kind === "string") {
+    for (let i = 0; i < n; i++) {
+      const y = list[i]!;
+      const v = y instanceof Thunk ? (y.value !== undefined ? y.value : force(y, 0)) : y;
+      if (typeof v === kind ? v === needle : eqLazy(x!, y, 0)) return true;
+    }
+    return false;
+  }
+  for (let i = 0; i < n; i++) if (eqLazy(x!, list[i]!, 0)) return true;
   return false;
 });
 

@@ -48,6 +48,12 @@ differential("lists", [
   "let f = x: x; in builtins.elem f [ f ]",
   "builtins.elem (x: x) [ (x: x) ]",
   "builtins.elem 1 [ 1 (throw \"stop\") ]",
+  // elem's int / plain-string fast path: other types, context, forcing order
+  "builtins.elem 1 [ 1.0 ]", "builtins.elem 1 [ \"1\" 2 ]", "builtins.elem \"a\" [ 1 \"b\" \"a\" ]",
+  "builtins.elem (builtins.unsafeDiscardStringContext \"a\") [ \"b\" \"a\" ]", "builtins.elem \"a\" [ ./a \"a\" ]", "builtins.elem ./a [ \"a\" ./a ]",
+  "builtins.elem 2 [ 1 (throw \"stop\") 2 ]", "builtins.elem (throw \"needle\") [ ]", "builtins.elem (throw \"needle\") [ 1 ]",
+  "builtins.elem 3 (map (x: x + 1) [ 0 1 2 ])", "builtins.elem null [ 1 null ]", "builtins.elem 9223372036854775807 [ 9223372036854775807 ]",
+  "let xs = builtins.genList (i: i - i / 7 * 7) 200; in builtins.foldl' (acc: e: if builtins.elem e acc then acc else acc ++ [ e ]) [ ] xs",
   "builtins.elem 2 [ 1 (throw \"stop\") ]",
   "builtins.concatLists [[1] [] [2 3]]",
   "builtins.concatLists []",

@@ -152,6 +152,26 @@ test("regex: hand-picked semantics (POSIX longest search, libstdc++ loop rules, 
   });
 });
 
+test("regex: operator-free patterns (split/match without the automaton) agree with CppNix", { skip }, () => {
+  // What lib.splitString / escapeRegex produce: plain bytes and backslash-escaped operators.
+  const patterns = ["-", "--", "\\.", "a", "ab", "aa", "a\\.b", "\\\\", "\\$", "\\^", "\\*", "\\[", "\\{", "\\(", "\\|", "\\?", "\\+", "é", " ", ",", "/", "\n"];
+  const subjects = ["", "-", "a-b-c", "--a---b-", "aaa", "aaaa", "a.b.c", "x\\y\\\\z", "$a^b*c", "[{(|?+)}]", "é-éé", "a b, c/d\ne", "ab", "abab"];
+  const cases: [string, string][] = [];
+  for (const p of patterns) for (const s of subjects) cases.push([p, s]);
+  cases.push(["ab", "ab"], ["a\\.b", "a.b"], ["\\\\", "\\"], ["-", "-"]);
+  const expr =
+    "[\n" +
+    cases.map(([p, s]) => `[ (builtins.match ${nixString(utf8ToBytes(p))} ${nixString(utf8ToBytes(s))}) (builtins.split ${nixString(utf8ToBytes(p))} ${nixString(utf8ToBytes(s))}) ]`).join("\n") +
+    "\n]";
+  const expected = nixEvalJson(expr) as unknown[][];
+  cases.forEach(([p, s], i) => {
+    assert.notEqual(compileRegex(utf8ToBytes(p)).literal, null, `literal ${JSON.stringify(p)}`);
+    assert.deepEqual(regexMatch(utf8ToBytes(p), utf8ToBytes(s)), expected[i]![0], `match ${JSON.stringify(p)} ${JSON.stringify(s)}`);
+    assert.deepEqual(regexSplit(utf8ToBytes(p), utf8ToBytes(s)), expected[i]![1], `split ${JSON.stringify(p)} ${JSON.stringify(s)}`);
+  });
+  for (const p of ["a*", "a.b", "(a)", "a|b", "[a]", "^a", "a$", "a{2}", "a+", "a?", ""]) assert.equal(compileRegex(p).literal, null, p);
+});
+
 test("regex: byte-string helpers round-trip UTF-8", () => {
   for (const s of ["", "abc", "é", "日本語", "🦀 x"]) assert.equal(bytesToUtf8(utf8ToBytes(s)), s);
   assert.equal(utf8ToBytes("é"), "\u00c3\u00a9");

@@ -552,6 +552,11 @@ class FlatAutomaton {
   }
 }
 
+/**
+ * One search's state. A compiled pattern keeps one executor and resets it per call
+ * (a search never calls out, so it cannot be re-entered): its typed arrays and
+ * stack are allocated once per pattern, not once per `match` or split step.
+ */
 class Executor {
   readonly first: Int32Array;
   readonly second: Int32Array;
@@ -560,21 +565,31 @@ class Executor {
   readonly repCount: Int32Array;
   private results: Captures | null = null;
   begin = 0;
-  private stack = new Int32Array(1024);
+  private stack = new Int32Array(256);
+  input = "";
+  end = 0;
+  prevAvail = false;
+  notNull = false;
 
-  constructor(
-    private readonly nfa: FlatAutomaton,
-    readonly input: string,
-    readonly end: number,
-    public prevAvail: boolean,
-    readonly notNull: boolean,
-  ) {
+  constructor(private readonly nfa: FlatAutomaton) {
     const n = nfa.subCount;
     this.first = new Int32Array(n);
     this.second = new Int32Array(n);
     this.matched = new Uint8Array(n);
     this.repPos = new Int32Array(nfa.size);
     this.repCount = new Int32Array(nfa.size);
+  }
+
+  /** Prepares a search of `input`; repeat counters start from zero as in a fresh executor. */
+  reset(input: string, prevAvail: boolean, notNull: boolean): this {
+    this.input = input;
+    this.end = input.length;
+    this.prevAvail = prevAvail;
+    this.notNull = notNull;
+    this.results = null;
+    this.repPos.fill(0);
+    this.repCount.fill(0);
+    return this;
   }
 
   /** The whole input must match. */
@@ -772,25 +787,59 @@ class Executor {
 export class CompiledRegex {
   readonly groups: number;
 
+  /**
+   * The bytes the pattern stands for when it has no operators (`-`, `\\.`, what
+   * `lib.escapeRegex` makes of a separator), else null: such a pattern matches
+   * exactly its own bytes, so match and split need no automaton.
+   */
+  readonly literal: string | null;
+
   constructor(
     readonly pattern: string,
     nfa: Automaton,
   ) {
     this.groups = nfa.subCount - 1;
     this.nfa = new FlatAutomaton(nfa);
+    this.literal = literalOf(pattern);
   }
 
   private readonly nfa: FlatAutomaton;
+  private executor: Executor | null = null;
+
+  private exec(input: string, prevAvail: boolean, notNull: boolean): Executor {
+    return (this.executor ??= new Executor(this.nfa)).reset(input, prevAvail, notNull);
+  }
 
   /** Captures when the whole byte string matches, else null (`std::regex_match`). */
   matchCaptures(input: string): Captures | null {
-    return new Executor(this.nfa, input, input.length, false, false).matchAll(0);
+    return this.exec(input, false, false).matchAll(0);
   }
 
   /** The leftmost(-longest) match starting at or after `start` (`std::regex_search`). */
   searchCaptures(input: string, start: number, flags: { prevAvail: boolean; notNull: boolean; continuous: boolean }): Captures | null {
-    return new Executor(this.nfa, input, input.length, flags.prevAvail, flags.notNull).search(start, flags.continuous);
+    return this.exec(input, flags.prevAvail, flags.notNull).search(start, flags.continuous);
   }
+}
+
+/** ERE operators; a backslash before one of them makes it an ordinary byte. */
+const OPERATORS = ".[]()*+?{}|^$\\";
+
+function literalOf(pattern: string): string | null {
+  let out = "";
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === "\\") {
+      const d = pattern[i + 1];
+      if (d === undefined || !OPERATORS.includes(d)) return null;
+      out += d;
+      i++;
+    } else if (OPERATORS.includes(c)) {
+      return null;
+    } else {
+      out += c;
+    }
+  }
+  return out === "" ? null : out;
 }
 
 const cache = new Map<string, CompiledRegex>();
@@ -824,6 +873,7 @@ function groupStrings(input: string, caps: Captures, groups: number): (string | 
 /** `builtins.match`: the capture groups (null when unmatched) if the whole string matches, else null. */
 export function regexMatch(pattern: string, input: string): (string | null)[] | null {
   const re = compileRegex(pattern);
+  if (re.literal !== null) return input === re.literal ? [] : null;
   const caps = re.matchCaptures(input);
   return caps ? groupStrings(input, caps, re.groups) : null;
 }
@@ -839,6 +889,17 @@ export type SplitPart = string | (string | null)[];
 export function regexSplit(pattern: string, input: string): SplitPart[] {
   const re = compileRegex(pattern);
   const out: SplitPart[] = [];
+  const literal = re.literal;
+  if (literal !== null) {
+    // Non-empty and operator-free: the matches are its non-overlapping occurrences.
+    let pieceStart = 0;
+    for (let at = input.indexOf(literal); at >= 0; at = input.indexOf(literal, pieceStart)) {
+      out.push(input.slice(pieceStart, at), []);
+      pieceStart = at + literal.length;
+    }
+    out.push(input.slice(pieceStart));
+    return out;
+  }
   let prevAvail = false;
   let caps = re.searchCaptures(input, 0, { prevAvail, notNull: false, continuous: false });
   let pieceStart = 0;
