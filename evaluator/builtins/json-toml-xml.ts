@@ -24,7 +24,7 @@ import {
   type Lazy,
   type Value,
 } from "../eval/index.js";
-import { EvalError, enterCall, leaveCall, setXmlOutput } from "../eval/index.js";
+import { EvalError, Thunk, enterCall, leaveCall, setXmlOutput } from "../eval/index.js";
 import {
   JsonParseError,
   JsonValueError,
@@ -185,7 +185,9 @@ function xmlPos(pos: number): XmlPos | undefined {
  * each part is forced when the writer reaches it, so evaluation order and
  * errors are CppNix's. String contexts are collected into `ctx`.
  */
-export function valueToXml(v: Lazy, pos: number, ctx: ContextBuilder): XmlValue {
+export function valueToXml(v: Lazy, pos: number, ctx: ContextBuilder, strict = true): XmlValue {
+  // `nix-instantiate --xml` without --strict shows a value not yet computed as such.
+  if (!strict && v instanceof Thunk && v.value === undefined) return { kind: "unevaluated" };
   const x = force(v, pos);
   if (typeof x === "number" || typeof x === "bigint") return { kind: "int", value: intToBigInt(x) };
   if (x instanceof NixFloat) return { kind: "float", value: x.value };
@@ -193,12 +195,12 @@ export function valueToXml(v: Lazy, pos: number, ctx: ContextBuilder): XmlValue 
   if (x === null) return { kind: "null" };
   if (typeof x === "string" || x instanceof NixString) return { kind: "string", value: ctx.take(x) };
   if (x instanceof NixPath) return { kind: "path", value: x.path };
-  if (Array.isArray(x)) return { kind: "list", items: x.map((el) => () => valueToXml(el, pos, ctx)) };
+  if (Array.isArray(x)) return { kind: "list", items: x.map((el) => () => valueToXml(el, pos, ctx, strict)) };
   if (x instanceof NixAttrs) {
     const attrs = x.names.map((name, i) => {
       const a = x.attrs[i]!;
       const p = xmlPos(a.pos);
-      return { name, value: () => valueToXml(a.value, a.pos || pos, ctx), ...(p ? { pos: p } : {}) };
+      return { name, value: () => valueToXml(a.value, a.pos || pos, ctx, strict), ...(p ? { pos: p } : {}) };
     });
     if (!isDerivation(x)) return { kind: "attrs", attrs };
     const drv: XmlValue & { kind: "derivation" } = { kind: "derivation", attrs };
@@ -225,7 +227,7 @@ export function valueToXml(v: Lazy, pos: number, ctx: ContextBuilder): XmlValue 
 }
 
 // `nix-instantiate --xml`: attributes carry their positions unless --no-location.
-setXmlOutput((v, location) => renderXml(() => valueToXml(v, 0, new ContextBuilder()), { location }));
+setXmlOutput((v, location, strict) => renderXml(() => valueToXml(v, 0, new ContextBuilder(), strict), { location }));
 
 definePrimOp("__toXML", 1, ([v], pos) => {
   const ctx = new ContextBuilder();

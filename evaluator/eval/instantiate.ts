@@ -84,7 +84,7 @@ export function instantiate(opts: InstantiateOptions): InstantiateResult {
         const res = autoArgs.size === 0 ? v : autoCall(autoArgs, v);
         // CppNix 2.8 ends --json output without a newline.
         if (opts.output === "json") stdout += callPrinter("__toJSON", res);
-        else if (opts.output === "xml") stdout += xmlOutput !== undefined ? xmlOutput(res, opts.xmlLocation ?? true) : callPrinter("__toXML", res);
+        else if (opts.output === "xml") stdout += xmlOutput !== undefined ? xmlOutput(res, opts.xmlLocation ?? true, opts.strict) : callPrinter("__toXML", res);
         else {
           if (opts.strict) forceDeep(res);
           stdout += printValue(res) + "\n";
@@ -110,8 +110,11 @@ export function formatError(err: unknown, showTrace: boolean): string {
   return `error: ${String(err)}\n`;
 }
 
-/** Renders `--xml` output, attribute positions included when `location` (registered by the builtins, where XML lives). */
-export type XmlOutput = (v: Value, location: boolean) => string;
+/**
+ * Renders `--xml` output, attribute positions included when `location`, values not
+ * yet computed shown as such unless `strict` (registered by the builtins, where XML lives).
+ */
+export type XmlOutput = (v: Value, location: boolean, strict: boolean) => string;
 let xmlOutput: XmlOutput | undefined;
 export function setXmlOutput(fn: XmlOutput): void {
   xmlOutput = fn;

@@ -29,6 +29,10 @@ const ERRORS = [
   "(-(\"a\"))", "\"a\" * 2", "2 - \"a\"", "true / 2", "builtins.sub 1", "(builtins.sub 1) \"x\"",
   "let a = { b = throw \"deep\"; }; in a.b", "{ a = throw \"in set\"; }", "[ 1 (throw \"in list\") ]",
   "builtins.head [ ]", "let e = 9223372036854775807 * 0; in e", "(-9223372036854775807 - 1) / (-1)",
+  // Found by the fuzzer (fuzz-eval.test.ts): primops named without `__`; a path's
+  // expected-token alias; duplicate nested attributes (current CppNix truncates the path).
+  "builtins.sub 1 builtins.typeOf", "builtins.sub 1 (builtins.add 1)", "builtins.bitAnd 1 __bitXor", "/a//b",
+  "{ a = 1; a.p = 2; }", "{ a.b = 1; a.b.c = 2; }", '{ ${""} = 1; "".p = 2; }',
 ];
 
 differential("evaluation errors match CppNix (first line)", strictExprs(ERRORS));
