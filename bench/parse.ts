@@ -1,39 +1,54 @@
 /**
- * Parse speed against CppNix on the same generated file in the same run: a
- * synthetic all-packages-like package set with lib-like functions (~50k lines by
- * default). Lading is timed in-process (`parse` on the file text; and `parse` +
- * `showExpr`, which is what `nix-instantiate --parse` does); CppNix as
- * `nix-instantiate --parse FILE` (parse, variable binding, printing) and
- * `nix-instantiate --eval FILE` (parse and variable binding; the file is a function,
- * so evaluation stops at once), each minus the median of the same command on
- * `-E 1` (start-up). Like-for-like ratios: "parse / CppNix --eval" and
- * "parse+print / CppNix --parse"; lading/CppNix, lower is better.
+ * Parse speed against CppNix on the same files in the same run, cold and warm.
  *
- * Both wall time and CPU time (user+system, via process.cpuUsage and
- * /usr/bin/time for CppNix) are reported: on a loaded machine CPU time is the
- * steadier measure. Medians over the runs; the first (cold JIT) parse separately.
+ * Corpora: every .nix file of nixpkgs lib (/tmp/nixlib/lib, when present: many
+ * small real files, what `import <nixpkgs/lib>` parses) and one synthetic
+ * all-packages-like file (test/helpers/nix-corpus, ~50k lines by default).
  *
- *   node dist/bench/parse.js [--lines N] [--runs N]
+ * Lading runs in fresh child processes (one per run): each reads the files, then
+ * times its FIRST parse of all of them (cold: what a CLI run pays, mostly before
+ * V8 has optimised the lexer and parser) and then further passes (warm: a
+ * long-running server's JIT; median of the passes). `parse+print` adds `showExpr`,
+ * which is what `nix-instantiate --parse` does. CppNix is `nix-instantiate --parse
+ * FILE…` (parse, variable binding, printing) minus the median of `--parse -E 1`
+ * (its start-up). Ratios lading/CppNix, lower is better.
+ *
+ * CPU time (user+system; process.cpuUsage in the child, /usr/bin/time for CppNix)
+ * is the steadier measure on a loaded machine; wall time is shown too. Medians
+ * over the runs; the load average is printed first.
+ *
+ *   node dist/bench/parse.js [--lines N] [--runs N] [--passes N]
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { parse, showExpr } from "../evaluator/syntax/index.js";
 import { generateNixCorpus } from "../test/helpers/nix-corpus.js";
+
+const NIXLIB = "/tmp/nixlib/lib";
 
 interface Sample {
   wall: number;
   cpu: number;
 }
 
-function parseOptions(argv: string[]): { lines: number; runs: number } {
-  const o = { lines: 50000, runs: 7 };
+/** What one child process measured. */
+interface ChildResult {
+  first: Sample;
+  warm: Sample;
+  print: Sample;
+}
+
+function parseOptions(argv: string[]): { lines: number; runs: number; passes: number } {
+  const o = { lines: 50000, runs: 5, passes: 5 };
   for (let i = 0; i < argv.length; i++) {
     const value = argv[i + 1];
     if (argv[i] === "--lines" && value) o.lines = Number(argv[++i]);
     else if (argv[i] === "--runs" && value) o.runs = Number(argv[++i]);
+    else if (argv[i] === "--passes" && value) o.passes = Number(argv[++i]);
     else throw new Error(`unknown argument '${argv[i]}'`);
   }
   return o;
@@ -44,20 +59,12 @@ function median(xs: number[]): number {
   return s[s.length >> 1]!;
 }
 
-const TIME = "/usr/bin/time";
-const haveTime = existsSync(TIME);
+function medians(samples: Sample[]): Sample {
+  return { wall: median(samples.map((s) => s.wall)), cpu: median(samples.map((s) => s.cpu)) };
+}
 
-/** Wall and CPU milliseconds of one nix-instantiate run (CPU is NaN without /usr/bin/time). */
-function timeCommand(args: string[]): Sample {
-  const cmd = haveTime ? TIME : "nix-instantiate";
-  const argv = haveTime ? ["-f", "@cpu %U %S", "nix-instantiate", ...args] : args;
-  const t0 = performance.now();
-  const r = spawnSync(cmd, argv, { stdio: ["ignore", "ignore", "pipe"], maxBuffer: 1 << 30 });
-  const wall = performance.now() - t0;
-  const stderr = r.stderr.toString();
-  if (r.status !== 0) throw new Error(`nix-instantiate ${args.join(" ")} failed: ${stderr.slice(0, 500)}`);
-  const m = /@cpu ([\d.]+) ([\d.]+)/.exec(stderr);
-  return { wall, cpu: m ? (Number(m[1]) + Number(m[2])) * 1000 : NaN };
+function minus(a: Sample, b: Sample): Sample {
+  return { wall: a.wall - b.wall, cpu: a.cpu - b.cpu };
 }
 
 function timeInProcess(fn: () => void): Sample {
@@ -69,58 +76,116 @@ function timeInProcess(fn: () => void): Sample {
   return { wall, cpu: (c.user + c.system) / 1000 };
 }
 
-const ms = (x: number): string => (Number.isNaN(x) ? "n/a" : `${x.toFixed(1)} ms`);
-const ratio = (a: number, b: number): string => (Number.isNaN(a / b) ? "n/a" : (a / Math.max(b, 0.001)).toFixed(2));
-
-function medians(samples: Sample[]): Sample {
-  return { wall: median(samples.map((s) => s.wall)), cpu: median(samples.map((s) => s.cpu)) };
+/** Child mode: parse the listed files cold once, then `passes` warm passes; prints a ChildResult. */
+function child(listFile: string, passes: number): void {
+  const files = readFileSync(listFile, "utf8").split("\n").filter((f) => f !== "");
+  const texts = files.map((f) => readFileSync(f, "latin1"));
+  const parseAll = (): void => {
+    for (let i = 0; i < files.length; i++) parse(texts[i]!, files[i]);
+  };
+  const first = timeInProcess(parseAll);
+  const warm: Sample[] = [];
+  const print: Sample[] = [];
+  for (let p = 0; p < passes; p++) {
+    warm.push(timeInProcess(parseAll));
+    print.push(timeInProcess(() => {
+      for (let i = 0; i < files.length; i++) showExpr(parse(texts[i]!, files[i]));
+    }));
+  }
+  const result: ChildResult = { first, warm: medians(warm), print: medians(print) };
+  process.stdout.write(JSON.stringify(result));
 }
 
-function minus(a: Sample, b: Sample): Sample {
-  return { wall: a.wall - b.wall, cpu: a.cpu - b.cpu };
+const TIME = "/usr/bin/time";
+const haveTime = existsSync(TIME);
+
+/** Wall and CPU milliseconds of one nix-instantiate run (CPU is NaN without /usr/bin/time). */
+function timeCppNix(args: string[]): Sample {
+  const cmd = haveTime ? TIME : "nix-instantiate";
+  const argv = haveTime ? ["-f", "@cpu %U %S", "nix-instantiate", ...args] : args;
+  const t0 = performance.now();
+  const r = spawnSync(cmd, argv, { stdio: ["ignore", "ignore", "pipe"], maxBuffer: 1 << 30 });
+  const wall = performance.now() - t0;
+  const stderr = r.stderr.toString();
+  if (r.status !== 0) throw new Error(`nix-instantiate ${args.slice(0, 3).join(" ")} … failed: ${stderr.slice(0, 500)}`);
+  const m = /@cpu ([\d.]+) ([\d.]+)/.exec(stderr);
+  return { wall, cpu: m ? (Number(m[1]) + Number(m[2])) * 1000 : NaN };
+}
+
+function runChild(listFile: string, passes: number): ChildResult {
+  const script = fileURLToPath(import.meta.url);
+  const r = spawnSync(process.execPath, [script, "--child", listFile, String(passes)], { encoding: "utf8", maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`parse child failed: ${r.stderr.slice(0, 500)}`);
+  return JSON.parse(r.stdout) as ChildResult;
+}
+
+const ms = (x: number): string => (Number.isNaN(x) ? "n/a" : `${x.toFixed(1)}`);
+const ratio = (a: number, b: number): string => (Number.isNaN(a / b) ? "n/a" : (a / Math.max(b, 0.001)).toFixed(2));
+
+function nixFilesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...nixFilesUnder(p));
+    else if (name.endsWith(".nix")) out.push(p);
+  }
+  return out;
+}
+
+/** Files CppNix 2.8 parses (current nixpkgs lib may use newer syntax somewhere). */
+function parsableByCppNix(files: string[]): string[] {
+  if (spawnSync("nix-instantiate", ["--parse", ...files], { stdio: "ignore" }).status === 0) return files;
+  return files.filter((f) => spawnSync("nix-instantiate", ["--parse", f], { stdio: "ignore" }).status === 0);
+}
+
+function benchCorpus(label: string, files: string[], listFile: string, runs: number, passes: number, cppStart: Sample): void {
+  writeFileSync(listFile, files.join("\n") + "\n");
+  const bytes = files.reduce((n, f) => n + statSync(f).size, 0);
+  const ours: ChildResult[] = [];
+  const theirs: Sample[] = [];
+  // Alternated, so both see the same load.
+  for (let i = 0; i < runs; i++) {
+    ours.push(runChild(listFile, passes));
+    theirs.push(timeCppNix(["--parse", ...files]));
+  }
+  const first = medians(ours.map((r) => r.first));
+  const warm = medians(ours.map((r) => r.warm));
+  const print = medians(ours.map((r) => r.print));
+  const cpp = minus(medians(theirs), cppStart);
+  console.log(`\n${label}: ${files.length} files, ${(bytes / 1e6).toFixed(2)} MB`);
+  console.log(`                                  wall ms     cpu ms   ratio cpu (wall)`);
+  const line = (name: string, s: Sample, vs?: Sample): void => {
+    const r = vs ? `${ratio(s.cpu, vs.cpu)} (${ratio(s.wall, vs.wall)})` : "";
+    console.log(`${name.padEnd(34)}${ms(s.wall).padStart(7)}${ms(s.cpu).padStart(11)}   ${r}`);
+  };
+  line("lading parse, cold (first pass)", first, cpp);
+  line("lading parse, warm", warm, cpp);
+  line("lading parse+print, warm", print, cpp);
+  line("CppNix --parse (parse+bind+print)", cpp);
+  console.log(`lading warm throughput: ${(bytes / 1e6 / (warm.wall / 1000)).toFixed(1)} MB/s`);
 }
 
 function main(): void {
-  const { lines, runs } = parseOptions(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  if (argv[0] === "--child") {
+    child(argv[1]!, Number(argv[2]));
+    return;
+  }
+  const { lines, runs, passes } = parseOptions(argv);
+  console.log(`load average: ${readFileSync("/proc/loadavg", "utf8").trim()}`);
   const dir = mkdtempSync(join(tmpdir(), "lading-bench-parse-"));
   try {
+    const cppStart = medians(Array.from({ length: runs }, () => timeCppNix(["--parse", "-E", "1"])));
+    if (existsSync(NIXLIB)) {
+      const files = parsableByCppNix(nixFilesUnder(NIXLIB));
+      benchCorpus(`nixpkgs lib (${NIXLIB})`, files, join(dir, "lib-files.txt"), runs, passes, cppStart);
+    } else {
+      console.log(`\n(no ${NIXLIB}: nixpkgs lib corpus skipped)`);
+    }
     const file = join(dir, "all-packages.nix");
     writeFileSync(file, generateNixCorpus(lines, 42));
-    const text = readFileSync(file, "utf8");
-    const mb = Buffer.byteLength(text) / 1e6;
-    console.log(`corpus: ${text.split("\n").length} lines, ${mb.toFixed(2)} MB`);
-
-    const cold = timeInProcess(() => parse(text, file));
-    const parses: Sample[] = [];
-    const prints: Sample[] = [];
-    for (let i = 0; i < runs; i++) {
-      parses.push(timeInProcess(() => parse(text, file)));
-      prints.push(timeInProcess(() => showExpr(parse(text, file))));
-    }
-    const cppParse: Sample[] = [];
-    const cppParseStart: Sample[] = [];
-    const cppEval: Sample[] = [];
-    const cppEvalStart: Sample[] = [];
-    for (let i = 0; i < runs; i++) {
-      cppParseStart.push(timeCommand(["--parse", "-E", "1"]));
-      cppParse.push(timeCommand(["--parse", file]));
-      cppEvalStart.push(timeCommand(["--eval", "-E", "1"]));
-      cppEval.push(timeCommand(["--eval", file]));
-    }
-    const ours = medians(parses);
-    const oursPrint = medians(prints);
-    const cppP = minus(medians(cppParse), medians(cppParseStart));
-    const cppE = minus(medians(cppEval), medians(cppEvalStart));
-
-    console.log(`                            wall        cpu`);
-    console.log(`lading parse, first run:    ${ms(cold.wall).padEnd(12)}${ms(cold.cpu)}`);
-    console.log(`lading parse:               ${ms(ours.wall).padEnd(12)}${ms(ours.cpu)}   (${(mb / (ours.wall / 1000)).toFixed(1)} MB/s)`);
-    console.log(`lading parse+print:         ${ms(oursPrint.wall).padEnd(12)}${ms(oursPrint.cpu)}`);
-    console.log(`CppNix --eval (parse+bind): ${ms(cppE.wall).padEnd(12)}${ms(cppE.cpu)}`);
-    console.log(`CppNix --parse (+print):    ${ms(cppP.wall).padEnd(12)}${ms(cppP.cpu)}`);
-    console.log(`ratio parse / CppNix --eval:         wall ${ratio(ours.wall, cppE.wall)}  cpu ${ratio(ours.cpu, cppE.cpu)}`);
-    console.log(`ratio first parse / CppNix --eval:   wall ${ratio(cold.wall, cppE.wall)}  cpu ${ratio(cold.cpu, cppE.cpu)}`);
-    console.log(`ratio parse+print / CppNix --parse:  wall ${ratio(oursPrint.wall, cppP.wall)}  cpu ${ratio(oursPrint.cpu, cppP.cpu)}`);
+    benchCorpus(`synthetic all-packages.nix (${lines} lines)`, [file], join(dir, "synthetic-files.txt"), runs, passes, cppStart);
+    console.log(`\nload average: ${readFileSync("/proc/loadavg", "utf8").trim()}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

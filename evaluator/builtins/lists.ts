@@ -191,7 +191,7 @@ definePrimOp("__concatMap", 2, ([f, xs]) => {
   for (const x of forceList(xs!, 0, "while evaluating the second argument passed to builtins.concatMap")) {
     const r = call(fn, [x], 0);
     // The frame points at the value when it has a position, else at the function (CppNix's determinePos).
-    lists.push(forceList(r, valuePos(r) || valuePos(fn), ctx));
+    lists.push(Array.isArray(r) ? r : forceList(r, valuePos(r) || valuePos(fn), ctx));
   }
   // concatMap always builds a new list.
   return concat(lists, false);
