@@ -36,7 +36,7 @@ import {
 } from "../eval/index.js";
 import { jsonQuote } from "../builtins/support/index.js";
 import { parseHashAllowEmpty, parseHashTypeOpt } from "./hash-parse.js";
-import { drvState } from "./drv-state.js";
+import { drvState, type ContextElement } from "./drv-state.js";
 import { storeCall } from "./eval-store.js";
 import { structuredJson } from "./structured-json.js";
 
@@ -132,46 +132,62 @@ function collectAttributes(attrs: NixAttrs, drvName: string, posDrvName: number,
   return c;
 }
 
-/** Moves the string contexts into inputDrvs/inputSrcs as CppNix does. */
+/**
+ * A context element's parts, its path checked to be a store path once per
+ * evaluation: the same elements (strings shared by every value that refers to a
+ * derivation) recur in thousands of derivations.
+ */
+function contextElement(c: string, elements: Map<string, ContextElement>, storeDir: string): ContextElement {
+  let e = elements.get(c);
+  if (e !== undefined) return e;
+  const first = c.charCodeAt(0);
+  if (first === 0x21 /* ! */) {
+    const bang = c.indexOf("!", 1);
+    e = { kind: "output", path: c.slice(bang + 1), output: c.slice(1, bang) };
+  } else if (first === 0x3d /* = */) {
+    e = { kind: "all", path: c.slice(1), output: "" };
+  } else {
+    e = { kind: "path", path: c, output: "" };
+  }
+  // `=` paths are checked with their closure (addClosure).
+  if (e.kind !== "all") {
+    const path = e.path;
+    storeCall(() => parseStorePath(path, storeDir));
+  }
+  elements.set(c, e);
+  return e;
+}
+
+/** Moves the string contexts into inputDrvs/inputSrcs as CppNix does (the ATerm sorts them). */
 function addInputs(drv: Derivation, context: Set<string>): void {
-  const { store, checkedPaths } = drvState();
+  const { store, contextElements } = drvState();
   const storeDir = store.storeDir;
   const inputDrvs = drv.inputDrvs;
   const inputSrcs: string[] = [];
   let closures = false;
-  // Sorted, so `!out!…` comes first (and each .drv's outputs in name order), then plain paths in order.
-  const sorted = [...context].sort();
-  for (let k = 0; k < sorted.length; k++) {
-    const c = sorted[k]!;
-    const first = c.charCodeAt(0);
-    if (first === 0x21 /* ! */) {
-      const bang = c.indexOf("!", 1);
-      const drvPath = c.slice(bang + 1);
-      if (!checkedPaths.has(drvPath)) {
-        storeCall(() => parseStorePath(drvPath, storeDir));
-        checkedPaths.add(drvPath);
-      }
-      const output = c.slice(1, bang);
-      const outs = inputDrvs.get(drvPath);
-      if (outs === undefined) inputDrvs.set(drvPath, [output]);
-      else if (!outs.includes(output)) outs.push(output);
-    } else if (first === 0x3d /* = */) {
+  try {
+    for (const c of context) contextElement(c, contextElements, storeDir);
+  } catch (err) {
+    // CppNix reports the first bad path in sorted order.
+    for (const c of [...context].sort()) contextElement(c, contextElements, storeDir);
+    throw err;
+  }
+  for (const c of context) {
+    const e = contextElements.get(c)!;
+    if (e.kind === "output") {
+      const outs = inputDrvs.get(e.path);
+      if (outs === undefined) inputDrvs.set(e.path, [e.output]);
+      else if (!outs.includes(e.output)) outs.push(e.output);
+    } else if (e.kind === "all") {
       closures = true;
-      addClosure(drv, c.slice(1), inputSrcs);
+      addClosure(drv, e.path, inputSrcs);
     } else {
-      if (!checkedPaths.has(c)) {
-        storeCall(() => parseStorePath(c, storeDir));
-        checkedPaths.add(c);
-      }
-      inputSrcs.push(c);
+      inputSrcs.push(e.path);
     }
   }
-  if (closures) {
-    for (const outs of inputDrvs.values()) outs.sort();
-    drv.inputSrcs = [...new Set(inputSrcs)].sort();
-  } else {
-    drv.inputSrcs = inputSrcs;
-  }
+  for (const outs of inputDrvs.values()) if (outs.length > 1) outs.sort();
+  if (closures) drv.inputSrcs = [...new Set(inputSrcs)].sort();
+  else drv.inputSrcs = inputSrcs.length > 1 ? inputSrcs.sort() : inputSrcs;
 }
 
 /** `=drv`: the builder sees the .drv path itself, so its whole closure becomes input. */
@@ -230,7 +246,7 @@ export function instantiateDerivation(attrs: NixAttrs, pos: number): { drvPath: 
   if (drv.platform === "") throw new EvalError("required attribute 'system' missing", posDrvName);
   if (drvName.endsWith(".drv")) throw new EvalError("derivation names are not allowed to end in '.drv'", posDrvName);
 
-  const { store, hasher, checkedPaths } = drvState();
+  const { store, hasher } = drvState();
   if (c.outputHash !== undefined) {
     const { hash, method } = fixedOutputHash(c, posDrvName);
     const path = storeCall(() => makeFixedOutputPath(drvName, method, hash, {}, store.storeDir)).render(store.storeDir);
@@ -256,11 +272,12 @@ export function instantiateDerivation(attrs: NixAttrs, pos: number): { drvPath: 
     }
   }
 
-  const drvPath = store.writeDerivation(drv, drvName, { hex: render.hashHex(), text: () => render.text() });
+  const textHex = render.hashHex();
+  const drvPath = store.writeDerivation(drv, drvName, { hex: textHex, text: () => render.text() });
   // Eagerly, as CppNix: dependents need it, and the render's scratch is still in place.
-  hasher.rememberHex(drvPath, hasher.hashModuloHex(drv, false, render));
-  // Dependents name it in their contexts: a path made here needs no parsing there.
-  checkedPaths.add(drvPath);
+  // Without input derivations there is nothing to replace: the text is the one hashed.
+  const simple = drv.inputDrvs.size === 0 && c.outputHash === undefined;
+  hasher.rememberHex(drvPath, simple ? textHex : hasher.hashModuloHex(drv, false, render));
   return { drvPath, drv };
 }
 

@@ -7,11 +7,18 @@ import { DerivationHasher } from "../../store/index.js";
 import { evalState, type EvalState } from "../eval/index.js";
 import { CachingEvalStore, ComputingEvalStore, isEvalStore, type EvalStore } from "./eval-store.js";
 
+/** A context element taken apart: a plain path, an output of a derivation, or a derivation with all its outputs. */
+export interface ContextElement {
+  readonly kind: "path" | "output" | "all";
+  readonly path: string;
+  readonly output: string;
+}
+
 export interface DrvState {
   readonly store: EvalStore;
   readonly hasher: DerivationHasher;
-  /** Context paths already checked to be store paths (they recur across derivations). */
-  readonly checkedPaths: Set<string>;
+  /** Context elements taken apart, their paths checked to be store paths (they recur across derivations). */
+  readonly contextElements: Map<string, ContextElement>;
 }
 
 const states = new WeakMap<EvalState, DrvState>();
@@ -26,7 +33,7 @@ export function drvState(state: EvalState = evalState()): DrvState {
   let s = states.get(state);
   if (s === undefined) {
     const store = storeFor(state);
-    s = { store, hasher: new DerivationHasher((p) => store.readDerivation(p)), checkedPaths: new Set() };
+    s = { store, hasher: new DerivationHasher((p) => store.readDerivation(p)), contextElements: new Map() };
     states.set(state, s);
   }
   return s;

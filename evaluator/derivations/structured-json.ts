@@ -25,28 +25,152 @@ import { utf8Problem } from "../builtins/index.js";
 const NON_ASCII = /[\x80-\uffff]/;
 
 /**
- * `{"name":` and `,"name":` by attribute name: the same names recur in every
- * element of a list of sets, and one piece per attribute keeps the join short.
+ * The text is written as bytes into one scratch buffer (a string is made once, at
+ * the end): no piece per number, key or string. Forcing a value may evaluate another
+ * derivation and so write another JSON text meanwhile; it is written after this
+ * one's bytes and the cursor is put back when it is done, so the scratch is a stack.
  */
-const firstKeys = new Map<string, string>();
-const nextKeys = new Map<string, string>();
+let buf = Buffer.allocUnsafe(1 << 16);
+let cursor = 0;
 
-function keyPiece(name: string, first: boolean): string {
-  const cache = first ? firstKeys : nextKeys;
-  let piece = cache.get(name);
-  if (piece === undefined) {
-    piece = (first ? "{" : ",") + jsonQuote(name) + ":";
-    if (cache.size > 10000) cache.clear();
-    cache.set(name, piece);
-  }
-  return piece;
+function reserve(extra: number): void {
+  if (cursor + extra <= buf.length) return;
+  const bigger = Buffer.allocUnsafe(Math.max(cursor + extra, 2 * buf.length));
+  buf.copy(bigger, 0, 0, cursor);
+  buf = bigger;
 }
 
-/** Writes the pieces of the text into one array, joined once at the end (no string per level). */
+/** A byte string written as it is. */
+function raw(s: string): void {
+  const n = s.length;
+  reserve(n);
+  const b = buf;
+  let p = cursor;
+  for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i);
+  cursor = p;
+}
+
+function byte(c: number): void {
+  reserve(1);
+  buf[cursor++] = c;
+}
+
+const HEX = "0123456789abcdef";
+
+/**
+ * `s` quoted as CppNix's JSON writer does (`"` `\` \n \r \t escaped, other bytes
+ * below 0x20 as \u00xx, the rest raw); true when it has a byte above 0x7f.
+ */
+function quoted(s: string): boolean {
+  const n = s.length;
+  reserve(6 * n + 2);
+  const b = buf;
+  let p = cursor;
+  let high = 0;
+  b[p++] = 0x22;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x20 && c !== 0x22 && c !== 0x5c) {
+      b[p++] = c;
+      high |= c;
+    } else if (c === 0x22 || c === 0x5c) {
+      b[p++] = 0x5c;
+      b[p++] = c;
+    } else if (c === 0x0a) {
+      b[p++] = 0x5c;
+      b[p++] = 0x6e;
+    } else if (c === 0x0d) {
+      b[p++] = 0x5c;
+      b[p++] = 0x72;
+    } else if (c === 0x09) {
+      b[p++] = 0x5c;
+      b[p++] = 0x74;
+    } else {
+      b[p++] = 0x5c;
+      b[p++] = 0x75;
+      b[p++] = 0x30;
+      b[p++] = 0x30;
+      b[p++] = HEX.charCodeAt(c >> 4);
+      b[p++] = HEX.charCodeAt(c & 15);
+    }
+  }
+  b[p++] = 0x22;
+  cursor = p;
+  return high >= 0x80;
+}
+
+/** A safe integer in decimal. */
+function integer(x: number): void {
+  if (x < 0 || x >= 1e15) {
+    raw(String(x));
+    return;
+  }
+  reserve(16);
+  let digits = 1;
+  for (let t = x; t >= 10; t = Math.floor(t / 10)) digits++;
+  const b = buf;
+  let p = cursor + digits;
+  cursor = p;
+  let t = x;
+  do {
+    const q = Math.floor(t / 10);
+    b[--p] = 0x30 + (t - q * 10);
+    t = q;
+  } while (t > 0);
+}
+
+/** The last floats printed (structured attributes repeat the same few). */
+const floatTexts = new Map<number, string>();
+
+function float(x: number): void {
+  let text = floatTexts.get(x);
+  if (text === undefined || Object.is(x, -0)) {
+    text = showFloat(x);
+    if (floatTexts.size > 1000) floatTexts.clear();
+    if (!Object.is(x, -0)) floatTexts.set(x, text);
+  }
+  raw(text);
+}
+
+/**
+ * The `{"name":` / `,"name":` pieces of a set's names, and the first name that is
+ * not UTF-8. Sets made by the same expression share their names array, so a list of
+ * thousands of such sets quotes its names once.
+ */
+interface KeyPieces {
+  readonly pieces: readonly string[];
+  readonly firstBad: number;
+  readonly problem: string | undefined;
+}
+
+const keyPiecesByNames = new WeakMap<readonly string[], KeyPieces>();
+let lastNames: readonly string[] | undefined;
+let lastPieces: KeyPieces | undefined;
+
+function keyPieces(names: readonly string[]): KeyPieces {
+  if (names === lastNames) return lastPieces!;
+  let kp = keyPiecesByNames.get(names);
+  if (kp === undefined) {
+    let firstBad = -1;
+    let problem: string | undefined;
+    const pieces = names.map((name, i) => {
+      if (firstBad < 0 && NON_ASCII.test(name)) {
+        problem = utf8Problem(name);
+        if (problem !== undefined) firstBad = i;
+      }
+      return (i === 0 ? "{" : ",") + jsonQuote(name) + ":";
+    });
+    kp = { pieces, firstBad, problem };
+    keyPiecesByNames.set(names, kp);
+  }
+  lastNames = names;
+  lastPieces = kp;
+  return kp;
+}
+
 class JsonWriter {
   /** toJSON reports the first string that is not UTF-8 only after forcing the whole value. */
   utf8Error: string | undefined;
-  readonly out: string[] = [];
 
   constructor(private readonly context: Set<string>) {}
 
@@ -56,13 +180,8 @@ class JsonWriter {
     return v.s;
   }
 
-  private checkUtf8(s: string): void {
-    if (this.utf8Error === undefined && NON_ASCII.test(s)) this.utf8Error = utf8Problem(s);
-  }
-
   private str(s: string): void {
-    this.checkUtf8(s);
-    this.out.push(jsonQuote(s));
+    if (quoted(s) && this.utf8Error === undefined) this.utf8Error = utf8Problem(s);
   }
 
   write(v: Lazy, pos: number): void {
@@ -72,13 +191,13 @@ class JsonWriter {
     leaveCall();
   }
 
-  private writeLevel(v: Lazy, pos: number): void {
-    const x = force(v, pos);
-    const out = this.out;
-    if (typeof x === "number" || typeof x === "bigint") out.push(String(x));
-    else if (x instanceof NixFloat) out.push(showFloat(x.value));
-    else if (typeof x === "boolean") out.push(x ? "true" : "false");
-    else if (x === null) out.push("null");
+  private writeLevel(v: Lazy, at: number): void {
+    const x = force(v, at);
+    if (typeof x === "number") integer(x);
+    else if (typeof x === "bigint") raw(String(x));
+    else if (x instanceof NixFloat) float(x.value);
+    else if (typeof x === "boolean") raw(x ? "true" : "false");
+    else if (x === null) raw("null");
     else if (typeof x === "string") this.str(x);
     else if (x instanceof NixString) this.str(this.take(x));
     else if (x instanceof NixPath) {
@@ -86,41 +205,46 @@ class JsonWriter {
       this.context.add(dst);
       this.str(dst);
     } else if (Array.isArray(x)) {
-      out.push("[");
+      byte(0x5b);
       for (let i = 0; i < x.length; i++) {
-        if (i > 0) out.push(",");
-        this.write(x[i]!, pos);
+        if (i > 0) byte(0x2c);
+        this.write(x[i]!, at);
       }
-      out.push("]");
+      byte(0x5d);
     } else if (x instanceof NixAttrs) {
       if (x.has("__toString")) {
-        const s = coerceToString(x, pos, { coerceMore: false, copyToStore: false });
+        const s = coerceToString(x, at, { coerceMore: false, copyToStore: false });
         this.str(typeof s === "string" ? s : this.take(s));
         return;
       }
       const outPath = x.getAttr("outPath");
       if (outPath !== undefined) {
-        this.write(outPath.value, outPath.pos || pos);
+        this.write(outPath.value, outPath.pos || at);
         return;
       }
       const names = x.names;
-      if (names.length === 0) out.push("{");
+      if (names.length === 0) byte(0x7b);
+      const kp = keyPieces(names);
       for (let i = 0; i < names.length; i++) {
-        const name = names[i]!;
-        this.checkUtf8(name);
-        out.push(keyPiece(name, i === 0));
+        if (i === kp.firstBad && this.utf8Error === undefined) this.utf8Error = kp.problem;
+        raw(kp.pieces[i]!);
         const a = x.attrs[i]!;
-        this.write(a.value, a.pos || pos);
+        this.write(a.value, a.pos || at);
       }
-      out.push("}");
-    } else throw new NixTypeError(`cannot convert ${showType(x)} to JSON`, pos);
+      byte(0x7d);
+    } else throw new NixTypeError(`cannot convert ${showType(x)} to JSON`, at);
   }
 }
 
 /** `builtins.toJSON v` as text, its string context added to `context`. */
 export function structuredJson(v: Lazy, pos: number, context: Set<string>): string {
   const w = new JsonWriter(context);
-  w.write(v, pos);
-  if (w.utf8Error !== undefined) throw new EvalError(`JSON serialization error: [json.exception.type_error.316] ${w.utf8Error}`, pos);
-  return w.out.join("");
+  const start = cursor;
+  try {
+    w.write(v, pos);
+    if (w.utf8Error !== undefined) throw new EvalError(`JSON serialization error: [json.exception.type_error.316] ${w.utf8Error}`, pos);
+    return buf.toString("latin1", start, cursor);
+  } finally {
+    cursor = start;
+  }
 }
