@@ -5,8 +5,8 @@
  * workload runs, alternately (A B C A B C …):
  *   tsc     node dist/cli/main.js: the unbundled CLI on V8's default stack, with the
  *           big-stack worker re-run on overflow (what bin/lading was before the bundle)
- *   esm     bin/lading before the code cache: its JavaScript part (the ES module
- *           bundle) with the same raised stack and node flags
+ *   esm     bin/lading before the code cache: the ES module bundle (what other
+ *           commands run) with the same raised stack and node flags
  *   lading  bin/lading: the one-file instantiate bundle from V8's code cache
  *           (bin/instantiate.cjs), `ulimit -s` raised and a matching --stack-size
  *   CppNix  nix-instantiate
@@ -64,7 +64,20 @@ const DEEP_LIMIT = ["--max-call-depth", "1000000"];
 const tscCli: Tool = (file) =>
   timed(process.execPath, ["--input-type=module", "-e", `import(${JSON.stringify(DIST_MAIN)}).then((m) => m.main(process.argv.slice(1))).then((c) => { process.exitCode = c; })`, "--", "instantiate", ...DEEP_LIMIT, "--eval", "--strict", file]);
 const esm: Tool = (file) =>
-  timed("sh", ["-c", `${RAISED_STACK}; exec node --stack-size=130000 --max-semi-space-size=4 "$@"`, "sh", LADING, "instantiate", ...DEEP_LIMIT, "--eval", "--strict", file]);
+  timed("sh", [
+    "-c",
+    `${RAISED_STACK}; exec node --stack-size=130000 --max-semi-space-size=4 "$@"`,
+    "sh",
+    "--input-type=module",
+    "-e",
+    `import(${JSON.stringify(BUNDLE_MAIN)}).then((m) => m.main(process.argv.slice(1))).then((c) => { process.exitCode = c; })`,
+    "--",
+    "instantiate",
+    ...DEEP_LIMIT,
+    "--eval",
+    "--strict",
+    file,
+  ]);
 const lading: Tool = (file) => timed(LADING, ["instantiate", ...DEEP_LIMIT, "--eval", "--strict", file]);
 const cppnix: Tool = (file) => timed("nix-instantiate", ["--eval", "--strict", file]);
 /** Prints nothing: its output is never compared. */

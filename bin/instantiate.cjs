@@ -18,6 +18,13 @@ const { pathToFileURL } = require("node:url");
 const dist = path.join(__dirname, "..", "dist");
 const bundle = path.join(dist, "bundle", "instantiate.cjs");
 const cacheFile = path.join(dist, "bundle", "instantiate.v8cache");
+/**
+ * Only under bin/lading's shell part: V8 checks a cache's checksum only with this flag (a
+ * corrupt one would crash it), and the build made the cache under it, so V8 would
+ * reject the cache anyway in a process without it (`node bin/lading instantiate`).
+ */
+const useCache = process.execArgv.includes("--verify-snapshot-checksum") && !process.env.LADING_NO_CODE_CACHE;
+
 const mtime = (file) => fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? -1;
 
 /**
@@ -57,7 +64,7 @@ function writeCache(script, source, bundleStat) {
 /** The bundle's text is one function expression of CommonJS's module parameters (see the build). */
 function runBundle(argv) {
   const bundleStat = fs.statSync(bundle, { bigint: true });
-  const cached = process.env.LADING_NO_CODE_CACHE ? undefined : readCache(bundleStat);
+  const cached = useCache ? readCache(bundleStat) : undefined;
   // latin1: the bundle is ASCII (esbuild's charset), and one byte per char is the cheapest string.
   const source = cached ? cached.source : fs.readFileSync(bundle, "latin1");
   const script = new vm.Script(source, {
@@ -71,7 +78,7 @@ function runBundle(argv) {
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, path.dirname(bundle));
   return module.exports.main(argv).then((code) => {
-    if (process.env.LADING_WRITE_CODE_CACHE) writeCache(script, source, bundleStat);
+    if (useCache && process.env.LADING_WRITE_CODE_CACHE) writeCache(script, source, bundleStat);
     return code;
   });
 }

@@ -31,6 +31,10 @@ test("npm run build made the instantiate bundle and a code cache V8 accepts", as
   const reference = await runDist(["instantiate", ...EXPR]);
   assert.equal(ours.stdout, reference.stdout);
   assert.equal(withoutReport(ours.stderr), reference.stderr);
+  // `node bin/lading` runs the same bundle without the cache: V8 checks a cache's checksum only under bin/lading's flags.
+  const viaNode = await run(process.execPath, [LADING, "instantiate", ...EXPR], { env: REPORT });
+  assert.equal(report(viaNode.stderr), "none", viaNode.stderr);
+  assert.equal(viaNode.stdout, reference.stdout);
 });
 
 test("`--eval -E 1` loads no Node built-in it does not use", async () => {
