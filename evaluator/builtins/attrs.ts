@@ -7,6 +7,7 @@ import {
   Attr,
   NixAttrs,
   NixTypeError,
+  printIdentifier,
   definePrimOp,
   force,
   forceAttrs,
@@ -21,7 +22,7 @@ import { copied, lazyCall } from "./common.js";
 /** CppNix's getAttr helper for builtins that require an attribute: `attribute 'x' missing` with the frame `ctx`. */
 export function requireAttr(attrs: NixAttrs, name: string, ctx: string): Attr {
   const a = attrs.getAttr(name);
-  if (a === undefined) throw new NixTypeError(`attribute '${name}' missing`).addTrace(0, ctx);
+  if (a === undefined) throw new NixTypeError(`attribute '${printIdentifier(name)}' missing`).addTrace(0, ctx);
   return a;
 }
 
@@ -39,8 +40,6 @@ export function posValue(pos: number): Value {
 
 definePrimOp("__isAttrs", 1, ([x], pos) => force(x!, pos) instanceof NixAttrs);
 
-const first = (name: string): string => `while evaluating the first argument passed to builtins.${name}`;
-const second = (name: string): string => `while evaluating the second argument passed to builtins.${name}`;
 
 definePrimOp("__attrNames", 1, ([s]) => forceAttrs(s!, 0, "while evaluating the argument passed to builtins.attrNames").names.slice());
 
@@ -49,25 +48,25 @@ definePrimOp("__attrValues", 1, ([s]) => {
 });
 
 definePrimOp("__getAttr", 2, ([name, s]) => {
-  const n = forceStringNoCtx(name!, 0, first("getAttr"));
-  const a = requireAttr(forceAttrs(s!, 0, second("getAttr")), n, "in the attribute set under consideration");
+  const n = forceStringNoCtx(name!, 0, "while evaluating the first argument passed to builtins.getAttr");
+  const a = requireAttr(forceAttrs(s!, 0, "while evaluating the second argument passed to builtins.getAttr"), n, "in the attribute set under consideration");
   return copied(force(a.value));
 });
 
 definePrimOp("__unsafeGetAttrPos", 2, ([name, s]) => {
-  const n = forceStringNoCtx(name!, 0, first("unsafeGetAttrPos"));
-  const a = forceAttrs(s!, 0, second("unsafeGetAttrPos")).getAttr(n);
+  const n = forceStringNoCtx(name!, 0, "while evaluating the first argument passed to builtins.unsafeGetAttrPos");
+  const a = forceAttrs(s!, 0, "while evaluating the second argument passed to builtins.unsafeGetAttrPos").getAttr(n);
   return a === undefined ? null : posValue(a.pos);
 });
 
 definePrimOp("__hasAttr", 2, ([name, s]) => {
-  const n = forceStringNoCtx(name!, 0, first("hasAttr"));
-  return forceAttrs(s!, 0, second("hasAttr")).has(n);
+  const n = forceStringNoCtx(name!, 0, "while evaluating the first argument passed to builtins.hasAttr");
+  return forceAttrs(s!, 0, "while evaluating the second argument passed to builtins.hasAttr").has(n);
 });
 
 definePrimOp("removeAttrs", 2, ([s, names]) => {
-  const attrs = forceAttrs(s!, 0, first("removeAttrs"));
-  const list = forceList(names!, 0, second("removeAttrs"));
+  const attrs = forceAttrs(s!, 0, "while evaluating the first argument passed to builtins.removeAttrs");
+  const list = forceList(names!, 0, "while evaluating the second argument passed to builtins.removeAttrs");
   const drop = new Set<string>();
   for (const n of list) drop.add(forceStringNoCtx(n, 0, "while evaluating the values of the second argument passed to builtins.removeAttrs"));
   const keptNames: string[] = [];
@@ -97,8 +96,8 @@ definePrimOp("__listToAttrs", 1, ([xs]) => {
 });
 
 definePrimOp("__intersectAttrs", 2, ([a, b]) => {
-  const x = forceAttrs(a!, 0, first("intersectAttrs"));
-  const y = forceAttrs(b!, 0, second("intersectAttrs"));
+  const x = forceAttrs(a!, 0, "while evaluating the first argument passed to builtins.intersectAttrs");
+  const y = forceAttrs(b!, 0, "while evaluating the second argument passed to builtins.intersectAttrs");
   // Both name lists are sorted: a merge join keeps the result sorted.
   const names: string[] = [];
   const attrs: Attr[] = [];
@@ -119,9 +118,9 @@ definePrimOp("__intersectAttrs", 2, ([a, b]) => {
 });
 
 definePrimOp("__catAttrs", 2, ([name, xs]) => {
-  const n = forceStringNoCtx(name!, 0, first("catAttrs"));
+  const n = forceStringNoCtx(name!, 0, "while evaluating the first argument passed to builtins.catAttrs");
   const out: Lazy[] = [];
-  for (const item of forceList(xs!, 0, second("catAttrs"))) {
+  for (const item of forceList(xs!, 0, "while evaluating the second argument passed to builtins.catAttrs")) {
     const a = forceAttrs(item, 0, "while evaluating an element in the list passed as second argument to builtins.catAttrs").getAttr(n);
     if (a !== undefined) out.push(a.value);
   }
@@ -129,14 +128,14 @@ definePrimOp("__catAttrs", 2, ([name, xs]) => {
 });
 
 definePrimOp("__mapAttrs", 2, ([f, s]) => {
-  const attrs = forceAttrs(s!, 0, second("mapAttrs"));
+  const attrs = forceAttrs(s!, 0, "while evaluating the second argument passed to builtins.mapAttrs");
   const mapped = attrs.attrs.map((a, i) => new Attr(lazyCall(f!, [attrs.names[i]!, a.value], 0), 0));
   return NixAttrs.fromSorted(attrs.names, mapped);
 });
 
 definePrimOp("__zipAttrsWith", 2, ([f, xs]) => {
-  forceFunction(f!, 0, first("zipAttrsWith"));
-  const list = forceList(xs!, 0, second("zipAttrsWith"));
+  forceFunction(f!, 0, "while evaluating the first argument passed to builtins.zipAttrsWith");
+  const list = forceList(xs!, 0, "while evaluating the second argument passed to builtins.zipAttrsWith");
   const groups = new Map<string, Lazy[]>();
   const sets = list.map((item) => forceAttrs(item, 0, "while evaluating a value of the list passed as second argument to builtins.zipAttrsWith"));
   for (const attrs of sets) {

@@ -117,11 +117,18 @@ definePrimOp("__foldl'", 3, ([f, nul, xs]) => {
   return force(acc);
 });
 
+// The error contexts as constants: any/all run often (lib.systems.inspect), and
+// building these strings per call cost more than the calls' own bookkeeping.
+const ANY_ALL_CTX = {
+  any: ["while evaluating the first argument passed to builtins.any", "while evaluating the second argument passed to builtins.any", "while evaluating the return value of the function passed to builtins.any"],
+  all: ["while evaluating the first argument passed to builtins.all", "while evaluating the second argument passed to builtins.all", "while evaluating the return value of the function passed to builtins.all"],
+} as const;
+
 function anyOrAll(any: boolean, f: Lazy, xs: Lazy): boolean {
-  const name = any ? "any" : "all";
-  const fn = forceFunction(f, 0, `while evaluating the first argument passed to builtins.${name}`);
-  const ctx = `while evaluating the return value of the function passed to builtins.${name}`;
-  for (const x of forceList(xs, 0, `while evaluating the second argument passed to builtins.${name}`)) if (forceBool(call(fn, [x], 0), 0, ctx) === any) return any;
+  const ctx = any ? ANY_ALL_CTX.any : ANY_ALL_CTX.all;
+  const fn = forceFunction(f, 0, ctx[0]);
+  const list = forceList(xs, 0, ctx[1]);
+  for (let i = 0; i < list.length; i++) if (forceBool(call(fn, [list[i]!], 0), 0, ctx[2]) === any) return any;
   return !any;
 }
 

@@ -22,20 +22,26 @@ function cInt(n: NixInt): number {
   return typeof n === "number" ? n | 0 : Number(BigInt.asIntN(32, n));
 }
 
-definePrimOp("toString", 1, ([x]) => coerceToString(x!, 0, { coerceMore: true, copyToStore: false, ctx: "while evaluating the first argument passed to builtins.toString" }));
+// Coercion options as constants: these builtins are hot in nixpkgs lib, and a
+// literal here would be a fresh object per call.
+const TO_STRING = { coerceMore: true, copyToStore: false, ctx: "while evaluating the first argument passed to builtins.toString" } as const;
+const SUBSTRING_STRING = { ctx: "while evaluating the third argument (the string) passed to builtins.substring" } as const;
+const STRING_LENGTH = { ctx: "while evaluating the argument passed to builtins.stringLength" } as const;
+
+definePrimOp("toString", 1, ([x]) => coerceToString(x!, 0, TO_STRING));
 
 definePrimOp("__substring", 3, ([start, len, s]) => {
   const from = cInt(forceInt(start!, 0, "while evaluating the first argument (the start offset) passed to builtins.substring"));
   if (from < 0) throw new EvalError("negative start position in 'substring'");
   const n = cInt(forceInt(len!, 0, "while evaluating the second argument (the substring length) passed to builtins.substring"));
-  const str = coerceToString(s!, 0, { ctx: "while evaluating the third argument (the string) passed to builtins.substring" });
+  const str = coerceToString(s!, 0, SUBSTRING_STRING);
   const bytes = stringBytes(str);
   // A negative length converts to a huge size_t: everything to the end.
   const out = from >= bytes.length ? "" : n < 0 ? bytes.slice(from) : bytes.slice(from, from + n);
   return mkString(out, stringContext(str));
 });
 
-definePrimOp("__stringLength", 1, ([s]) => stringBytes(coerceToString(s!, 0, { ctx: "while evaluating the argument passed to builtins.stringLength" })).length);
+definePrimOp("__stringLength", 1, ([s]) => stringBytes(coerceToString(s!, 0, STRING_LENGTH)).length);
 
 definePrimOp("__concatStringsSep", 2, ([sep, xs]) => {
   const ctx = new ContextBuilder();

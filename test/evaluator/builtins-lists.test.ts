@@ -79,6 +79,8 @@ differential("lists", [
   "builtins.all (x: x > 1) [1 (throw \"short\")]",
   "builtins.all (x: 1) [1]",
   "builtins.all (x: x) []",
+  "builtins.any 1 (throw \"list\")", "builtins.all 1 (throw \"list\")", "builtins.any (x: x) 1", "builtins.all (x: x) 1",
+  "builtins.any (x: x) [ false 1 ]", "builtins.all (x: x) [ true \"a\" ]",
   // sort
   "builtins.sort builtins.lessThan [3 1 2]",
   "builtins.sort (a: b: a < b) [5 3 8 1 9 2 7 4 6 0 11 15 13 12 14 10]",
