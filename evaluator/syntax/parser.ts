@@ -104,7 +104,9 @@ class Parser {
   private readonly base: number;
   /** The current lookahead token and any further ones already lexed. */
   private tok: Token;
-  private readonly ahead: Token[] = [];
+  /** Tokens after `tok` already lexed (at most two: formals need `{ x ,`), null when not. */
+  private ahead1: Token | null = null;
+  private ahead2: Token | null = null;
   /** End offset of the last consumed token. */
   private prevEnd = 0;
   private readonly basePath: string;
@@ -139,7 +141,13 @@ class Parser {
   private advance(): Token {
     const t = this.tok;
     this.prevEnd = t.end;
-    this.tok = this.ahead.length > 0 ? this.ahead.shift()! : this.lexer.next();
+    const a = this.ahead1;
+    if (a === null) this.tok = this.lexer.next();
+    else {
+      this.tok = a;
+      this.ahead1 = this.ahead2;
+      this.ahead2 = null;
+    }
     return t;
   }
 
@@ -149,9 +157,10 @@ class Parser {
   }
 
   /** The token k places after the current one (k >= 1). */
-  private peek(k: number): Token {
-    while (this.ahead.length < k) this.ahead.push(this.lexer.next());
-    return this.ahead[k - 1]!;
+  private peek(k: 1 | 2): Token {
+    const a = (this.ahead1 ??= this.lexer.next());
+    if (k === 1) return a;
+    return (this.ahead2 ??= this.lexer.next());
   }
 
   private expect(type: number, expecting?: string): Token {
