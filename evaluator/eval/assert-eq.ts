@@ -5,7 +5,7 @@
  * it ("while comparing attribute 'b'", "where left hand side is" …).
  */
 import { AssertionError, EvalError } from "./errors.js";
-import { printErrorValue } from "./error-format.js";
+import { printErrorValue, printIdentifier } from "./error-format.js";
 import { force } from "./interpreter.js";
 import { eqValues, isDerivation } from "./operations.js";
 import { NixAttrs, NixFloat, NixLambda, NixPath, NixString, PrimOp, PrimOpApp, showType, type Lazy, type NixInt, type Value } from "./value.js";
@@ -102,7 +102,7 @@ export function assertEqValues(a: Lazy, b: Lazy, pos: number): void {
         if (err instanceof EvalError) {
           if (r.pos !== 0) err.addTrace(r.pos, "where right hand side is");
           if (l.pos !== 0) err.addTrace(l.pos, "where left hand side is");
-          err.addTrace(pos, `while comparing attribute '${name}'`);
+          err.addTrace(pos, `while comparing attribute '${printIdentifier(name)}'`);
         }
         throw err;
       }

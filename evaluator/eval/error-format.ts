@@ -138,7 +138,15 @@ function showSuggestions(names: readonly string[]): string {
 
 const RESERVED = new Set(["if", "then", "else", "assert", "with", "let", "in", "rec", "inherit"]);
 
-/** An attribute name as the error printer shows it (bare when it is a variable name). */
+/**
+ * An attribute name as the error printer shows it (bare when it is a variable name):
+ * current CppNix prints every symbol in a message this way (printIdentifier), so
+ * `{ }."a b"` fails with `attribute '"a b"' missing`.
+ */
+export function printIdentifier(name: string): string {
+  return attrName(name);
+}
+
 function attrName(name: string): string {
   if (name !== "" && !RESERVED.has(name) && /^[A-Za-z_][A-Za-z0-9_'-]*$/.test(name)) return name;
   return literal(name, Infinity);

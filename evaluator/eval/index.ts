@@ -89,7 +89,7 @@ export { baseScope, initGlobals } from "./globals.js";
 export { CORE_PRIMOPS } from "./core-primops.js";
 export { bindVars, StaticScope } from "./scope.js";
 export { formatEvalError, printString, printValue } from "./print.js";
-export { printErrorValue, showPosCurrent } from "./error-format.js";
+export { printErrorValue, printIdentifier, showPosCurrent } from "./error-format.js";
 export { formatPositionedWarning, printValueCurrent } from "./print.js";
 export { autoCall, findAlongAttrPath, formatError, instantiate, setXmlOutput, type InstantiateOptions, type InstantiateResult } from "./instantiate.js";
 export { callInWorker, mainThreadStackKb, WORKER_STACK_MB, type WorkerLimits } from "./worker.js";

@@ -28,7 +28,7 @@ import {
   type Value,
 } from "./value.js";
 import { EvalError, InfiniteRecursionError, NixTypeError, UndefinedVarError, inFrame, typeError } from "./errors.js";
-import { printErrorValue } from "./error-format.js";
+import { printErrorValue, printIdentifier } from "./error-format.js";
 import { coerceToString, forceStringNoCtx, addInts } from "./operations.js";
 import { evalState } from "./state.js";
 import { compile, compileLambdaBody, compileLazy, lambdaCodeOf, type LambdaCode } from "./compile/compile.js";
@@ -119,7 +119,7 @@ export function attrName(name: AttrName, env: Env): string {
 }
 
 export function missingAttr(name: string, attrs: NixAttrs, pos: number): EvalError {
-  const err = new EvalError(`attribute '${name}' missing`, pos);
+  const err = new EvalError(`attribute '${printIdentifier(name)}' missing`, pos);
   err.suggestions = bestMatches(attrs.keys(), name);
   return err;
 }
@@ -210,7 +210,7 @@ export function evalAttrsRest(e: AttrsExpr, env: Env): NixAttrs {
       else hi = mid;
     }
     if (dynNames[lo] === name) {
-      throw new EvalError(`dynamic attribute '${name}' already defined at ${showPos(attrs[lo]!.pos)}`, d.pos);
+      throw new EvalError(`dynamic attribute '${printIdentifier(name)}' already defined at ${showPos(attrs[lo]!.pos)}`, d.pos);
     }
     dynNames.splice(lo, 0, name);
     attrs.splice(lo, 0, new Attr(maybeThunk(d.value, dynamicEnv), d.pos));
@@ -466,7 +466,7 @@ function unexpectedArgument(lam: LambdaExpr, attrs: NixAttrs, pos: number): Eval
   const names = new Set(lam.formals!.entries.map((f) => f.name));
   // CppNix reports the first in its Bindings order, which is symbol order.
   const bad = [...attrs.keys()].sort(compareSymbols).find((k) => !names.has(k))!;
-  const err = withCallSite(new NixTypeError(`function '${lambdaName(lam)}' called with unexpected argument '${bad}'`, lam.pos), pos);
+  const err = withCallSite(new NixTypeError(`function '${lambdaName(lam)}' called with unexpected argument '${printIdentifier(bad)}'`, lam.pos), pos);
   err.suggestions = bestMatches([...names], bad);
   return err;
 }

@@ -21,7 +21,7 @@ import {
   type NixInt,
   type Value,
 } from "./value.js";
-import { printErrorValue } from "./error-format.js";
+import { printErrorValue, printIdentifier } from "./error-format.js";
 import { EvalError, NixTypeError, inFrame, typeError, typeErrorAt } from "./errors.js";
 import { callFunction, force, forceThunk } from "./interpreter.js";
 import { evalState } from "./state.js";
@@ -452,7 +452,7 @@ function forceDeepTraced(v: Lazy, seen: Set<object>, pos: number): void {
       try {
         forceDeepTraced(a.value, seen, a.pos);
       } catch (err) {
-        if (err instanceof EvalError) err.addTrace(a.pos, `while evaluating the attribute '${x.names[i]}'`);
+        if (err instanceof EvalError) err.addTrace(a.pos, `while evaluating the attribute '${printIdentifier(x.names[i]!)}'`);
         throw err;
       }
     }

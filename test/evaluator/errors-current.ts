@@ -18,6 +18,15 @@ interface Rewording {
 
 const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
+/**
+ * A regex for a symbol as current CppNix prints it in messages (printIdentifier:
+ * bare when an identifier, else a quoted string literal), where 2.8 printed it bare.
+ */
+function identifier(name: string): string {
+  if (/^[A-Za-z_][A-Za-z0-9_'-]*$/.test(name) && !["if", "then", "else", "assert", "with", "let", "in", "rec", "inherit"].includes(name)) return esc(name);
+  return esc(`"${name.replace(/["\\]/g, "\\$&").replace(/\$\{/g, "\\${")}"`);
+}
+
 const REWORDINGS: readonly Rewording[] = [
   {
     // value is an integer while a list was expected → expected a list but found an integer: 1
@@ -42,7 +51,7 @@ const REWORDINGS: readonly Rewording[] = [
   },
   {
     old: /^error: (?:'(.+)'|anonymous function) at .+ called with unexpected argument '(.+)'$/,
-    current: (m) => new RegExp(`^error: function '${m[1] !== undefined ? esc(m[1]) : "anonymous lambda"}' called with unexpected argument '${esc(m[2]!)}'$`),
+    current: (m) => new RegExp(`^error: function '${m[1] !== undefined ? esc(m[1]) : "anonymous lambda"}' called with unexpected argument '${identifier(m[2]!)}'$`),
     upstream: "eval-fail-undeclared-arg",
   },
   {
@@ -75,6 +84,12 @@ const REWORDINGS: readonly Rewording[] = [
     old: /^error: attribute '(.+)' missing for call to '.+'$/,
     current: (m) => new RegExp(`^error: attribute '${esc(m[1]!)}' missing$`),
     upstream: "eval-fail-getAttr-3 (also eval-fail-listToAttrs-3)",
+  },
+  {
+    // `{ }."a b"`: current CppNix quotes a name that is not an identifier.
+    old: /^error: attribute '(.+)' missing$/,
+    current: (m) => new RegExp(`^error: attribute '${identifier(m[1]!)}' missing$`),
+    upstream: "eval-fail-using-set-as-attr-name (a quoted name in a frame); current EvalState::getAttr / ExprSelect print symbols with printIdentifier",
   },
   {
     old: /^error: attribute 'key' required$/,

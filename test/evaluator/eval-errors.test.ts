@@ -33,6 +33,9 @@ const ERRORS = [
   // expected-token alias; duplicate nested attributes (current CppNix truncates the path).
   "builtins.sub 1 builtins.typeOf", "builtins.sub 1 (builtins.add 1)", "builtins.bitAnd 1 __bitXor", "/a//b",
   "{ a = 1; a.p = 2; }", "{ a.b = 1; a.b.c = 2; }", '{ ${""} = 1; "".p = 2; }',
+  // Names that are not identifiers are quoted (current CppNix's printIdentifier).
+  '{ }."a b"', 'builtins.getAttr "a b" { }', '({ a }: a) { a = 1; "b c" = 2; }', '{ a = { }; }.a."b c"', '{ }.""', '{ }.${"if"}',
+  '(derivation { name = "d"; system = "x"; builder = "/b"; outputs = [ "a b" ]; }).outPath',
 ];
 
 differential("evaluation errors match CppNix (first line)", strictExprs(ERRORS));

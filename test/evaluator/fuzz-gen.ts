@@ -230,7 +230,7 @@ export class FuzzGen {
     const r = this.r;
     const d = depth - 1;
     const small = () => (this.chance(0.5) ? String(r.int(-30, 30)) : this.typed("int", Math.min(d, 1), scope));
-    switch (r.int(0, 16)) {
+    switch (r.int(0, 19)) {
       case 0:
         return `(${this.typed("int", d, scope)} ${r.pick(["+", "-"])} ${this.typed("int", d, scope)})`;
       case 1:
@@ -263,8 +263,15 @@ export class FuzzGen {
         return `(builtins.head (builtins.sort builtins.lessThan [ ${this.typed("int", d, scope)} ${this.typed("int", d, scope)} 3 ]))`;
       case 15:
         return `(builtins.fromJSON ${nixStr(r.pick(["1", "-0", "123456789012", "-5", "9223372036854775807", " 7 "]))})`;
-      default:
+      case 16:
         return `(builtins.${r.pick(["length", "stringLength"])} (builtins.${r.pick(["toJSON", "toXML", "toString", "typeOf"])} ${this.jsonable(d, scope)}))`;
+      case 17:
+        // __functor: a set called as a function (curried, self-referring).
+        return `(let f = { __functor = self: x: ${r.pick(["x", "self.n + x", "x * 2"])}; n = ${this.typed("int", d, scope)}; }; in f ${this.typed("int", d, scope)})`;
+      case 18:
+        return `(/* c */ ${this.typed("int", d, scope)} # line comment\n ${r.pick(["+", "-"])} ${this.typed("int", d, scope)})`;
+      default:
+        return `(builtins.unsafeGetAttrPos ${nixStr(r.pick(["a", "b"]))} ${this.attrsLiteral(d, scope)}).${r.pick(["line", "column"])} or 0`;
     }
   }
 
@@ -330,7 +337,7 @@ export class FuzzGen {
     const r = this.r;
     const d = depth - 1;
     const s = () => this.typed("string", d, scope);
-    switch (r.int(0, 20)) {
+    switch (r.int(0, 23)) {
       case 0:
         return this.stringLiteral(scope, depth);
       case 1:
@@ -375,6 +382,17 @@ export class FuzzGen {
         return `({ ${nixStr(r.pick(ODD_TEXTS))} = ${s()}; }.${r.pick([nixStr(r.pick(ODD_TEXTS)), `\${${s()}}`, "a"])} or ${s()})`;
       case 19:
         return `(builtins.toString (builtins.${r.pick(["attrNames", "attrValues"])} ${this.typed("attrs", d, scope)}))`;
+      case 21:
+        // Coercions of sets: __toString (gets the set), outPath.
+        return r.pick([
+          `(toString { __toString = self: ${s()}; })`,
+          `"\${{ __toString = self: self.v; v = ${s()}; }}"`,
+          `"\${{ outPath = ${s()}; }}"`,
+          `(toString { outPath = ${s()}; __toString = self: "ts"; })`,
+          `(builtins.concatStringsSep "," [ { __toString = _: ${s()}; } ])`.replace('[ {', "(map toString [ {").replace("} ])", "} ]))"),
+        ]);
+      case 22:
+        return r.pick(["http://example.org/a?b=c&d", "https://x.y/z#frag", "mailto:a@b.c", "x:y", "urn:isbn:123", "git+ssh://h/p.git"]);
       default:
         // Only small existing paths are copied to the store.
         return `"\${${r.pick(["./foo", "./a", "./x.nix", "./a/b", "./nonexistent"])}}${nixStr(r.pick(["", "/x", "-y"])).slice(1, -1)}"`;
@@ -649,7 +667,26 @@ export class FuzzGen {
       attrs.push(`${nixStr(key)} = ${r.pick([nixStr(r.pick(ODD_TEXTS)), String(r.int(-9, 9)), "1.5", "true", "false", "null", '[ 1 "b" null ]', structured ? "{ n = [ 1.5 null ]; }" : '"s"'])};`);
     }
     if (this.chance(0.3)) attrs.push(`args = [ "-c" ${nixStr(r.pick(ODD_TEXTS))} ];`);
-    return `(derivation { ${attrs.join(" ")} })`;
+    if (this.chance(this.illTyped)) {
+      // Errors: invalid names, outputs, hashes, values that cannot go into the environment.
+      attrs.push(r.pick([
+        'name = "a b";', 'name = "x/y";', 'name = "";', 'name = ".hidden";', 'name = "a.drv";', `name = ${nixStr("n".repeat(220))};`,
+        'outputs = [ "out" "out" ];', 'outputs = [ ];', 'outputs = [ "drv" ];', 'outputs = [ "a b" ];', 'outputs = "out";',
+        'outputHash = "sha256-tooshort"; outputHashMode = "flat";', 'outputHash = "abc"; outputHashAlgo = "sha256";',
+        'outputHash = "sha256-47DEQpj8HBSa+/TjIW5pzYg8OzZ0s9hGmIMQWZJrPmk="; outputHashMode = "weird";',
+        'outputHash = "sha256-47DEQpj8HBSa+/TjIW5pzYg8OzZ0s9hGmIMQWZJrPmk="; outputs = [ "out" "dev" ];',
+        "env2 = x: x;", "env3 = { a = 1; };", 'system = 1;', "builder = null;", 'args = "x";', "__ignoreNulls = 1;",
+      ]).replace(/^name = /, "name = ").replace(/;$/, ";"));
+    }
+    // Later duplicates of name/outputs would be parse errors: keep the last definition of each.
+    const seen = new Set<string>();
+    const unique = attrs.reverse().filter((a) => {
+      const key = /^"?([\w ]+)"? =/.exec(a)?.[1] ?? a;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    }).reverse();
+    return `(derivation { ${unique.join(" ")} })`;
   }
 
   /** Operators without parentheses: precedence and associativity. */
@@ -666,11 +703,11 @@ export class FuzzGen {
   }
 }
 
-export type Family = "typed" | "illTyped" | "strings" | "operators" | "builtins" | "derivations" | "drvFiles";
+export type Family = "typed" | "illTyped" | "strings" | "operators" | "builtins" | "derivations" | "drvFiles" | "drvErrors";
 
 /** `count` cases of `family` from `seed`: expressions whose values are printed with --strict. */
 export function generateCases(family: Family, seed: number, count: number, mode = "plain"): string[] {
-  const g = new FuzzGen(seed, family === "illTyped" ? 0.15 : 0, mode !== "xml");
+  const g = new FuzzGen(seed, family === "illTyped" ? 0.15 : family === "drvErrors" ? 0.5 : 0, mode !== "xml");
   const out: string[] = [];
   for (let i = 0; i < count; i++) {
     switch (family) {
@@ -688,6 +725,7 @@ export function generateCases(family: Family, seed: number, count: number, mode 
         out.push(g.typed(["list", "attrs", "string", "int"][i % 4] as Ty, 3, []));
         break;
       case "derivations":
+      case "drvErrors":
         out.push(g.derivationCase());
         break;
       case "drvFiles":

@@ -28,6 +28,8 @@ export interface FuzzStats {
   cases: number;
   /** Cases failing on both sides with different errors that current CppNix's `//` evaluation order explains. */
   orderDependent: number;
+  /** Cases where we report integer overflow (current CppNix) and 2.8 silently wrapped. */
+  overflow: number;
   /** Processes run on each side. */
   runs: number;
   mismatches: Mismatch[];
@@ -100,7 +102,7 @@ function describe(s: Side): string {
 
 /** Compares `cases` (Nix expressions) in batches; returns the differences. */
 export async function fuzzCompare(cases: readonly string[], mode: Mode, dir: string, batchSize = 64): Promise<FuzzStats> {
-  const stats: FuzzStats = { cases: cases.length, orderDependent: 0, runs: 0, mismatches: [] };
+  const stats: FuzzStats = { cases: cases.length, orderDependent: 0, overflow: 0, runs: 0, mismatches: [] };
   const check = async (batch: readonly string[]): Promise<void> => {
     stats.runs++;
     const [a, b] = await runBoth(batch, mode, dir);
@@ -111,15 +113,16 @@ export async function fuzzCompare(cases: readonly string[], mode: Mode, dir: str
       // Current CppNix evaluates `//`'s right operand first, 2.8 its left: when both
       // fail, either error may come first.
       if (a.exitCode !== 0 && b.exitCode !== 0 && batch[0]!.includes("//")) stats.orderDependent++;
+      else if (a.error.startsWith("error: integer overflow in ")) stats.overflow++;
       else stats.mismatches.push({ expr: batch[0]!, mode, ours: describe(a), theirs: describe(b) });
       return;
     }
-    const before = stats.mismatches.length + stats.orderDependent;
+    const before = stats.mismatches.length + stats.orderDependent + stats.overflow;
     const half = Math.ceil(batch.length / 2);
     await check(batch.slice(0, half));
     await check(batch.slice(half));
     // A difference only the whole list shows (sharing, order of evaluation).
-    if (stats.mismatches.length + stats.orderDependent === before && !agree(a, b)) {
+    if (stats.mismatches.length + stats.orderDependent + stats.overflow === before && !agree(a, b)) {
       stats.mismatches.push({ expr: `[ ${batch.map((c) => `(${c})`).join(" ")} ]`, mode, ours: describe(a), theirs: describe(b) });
     }
   };

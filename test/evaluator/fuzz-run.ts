@@ -13,6 +13,7 @@ let cases = 0;
 let runs = 0;
 let found = 0;
 let orderDependent = 0;
+let overflow = 0;
 const started = Date.now();
 try {
   for (let seed = Number(first); seed < Number(first) + Number(seeds); seed++) {
@@ -21,9 +22,10 @@ try {
     runs += stats.runs;
     found += stats.mismatches.length;
     orderDependent += stats.orderDependent;
+    overflow += stats.overflow;
     if (stats.mismatches.length > 0) console.log(`seed ${seed}:\n${formatMismatches(stats.mismatches)}`);
   }
 } finally {
   removeFuzzDir(dir);
 }
-console.log(`${family}:${mode}: ${cases} cases, ${runs} runs per side, ${found} differences, ${orderDependent} order-dependent, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(`${family}:${mode}: ${cases} cases, ${runs} runs per side, ${found} differences, ${orderDependent} order-dependent, ${overflow} overflow (2.8 wraps), ${((Date.now() - started) / 1000).toFixed(1)} s`);

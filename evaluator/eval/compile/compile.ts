@@ -26,6 +26,7 @@ import {
 } from "../value.js";
 import { EvalError, inFrame, typeError, typeErrorAt } from "../errors.js";
 import { assertionFailure } from "../assert-eq.js";
+import { printIdentifier } from "../error-format.js";
 import { eqValues, forceStringNoCtx, addInts, subIntsCall } from "../operations.js";
 import { showExpr } from "../../syntax/show.js";
 import {
@@ -484,10 +485,11 @@ function selectionPath(path: readonly AttrName[], names: readonly NameCode[], en
   for (let i = 0; i < upTo; i++) {
     if (i > 0) out += ".";
     const p = path[i]!;
-    if (typeof p === "string") out += p;
+    // Each name as current CppNix prints a symbol (`"a b"` quoted).
+    if (typeof p === "string") out += printIdentifier(p);
     else {
       try {
-        out += nameOf(names[i]!, env);
+        out += printIdentifier(nameOf(names[i]!, env));
       } catch {
         out += `"\${${showExpr(p)}}"`;
       }
