@@ -59,11 +59,24 @@ export function readFileBytes(path: string, pos: number): Buffer {
   }
 }
 
+/**
+ * The store paths a file in the store refers to (its store path's references), set
+ * by the derivations layer, which knows the store: CppNix 2.8's readFile gives them
+ * to the contents as context.
+ */
+let storeFileReferences: ((path: string) => readonly string[]) | undefined;
+
+export function setStoreFileReferences(fn: ((path: string) => readonly string[]) | undefined): void {
+  storeFileReferences = fn;
+}
+
 definePrimOp("__readFile", 1, ([p], pos) => {
-  const path = realisePath(p!, pos);
+  const r = coerceToPath(p!, 0, "while realising the context of a path");
+  const path = realiseContextPath(r.path, r.context, pos);
   const bytes = readFileBytes(path, pos);
   if (bytes.includes(0)) throw new EvalError(`the contents of the file '${path}' cannot be represented as a Nix string`, pos);
-  return bytesToNix(bytes);
+  const refs = storeFileReferences?.(r.path);
+  return refs === undefined || refs.length === 0 ? bytesToNix(bytes) : mkString(bytesToNix(bytes), refs);
 });
 
 function fileTypeName(st: Stats | Dirent): string {

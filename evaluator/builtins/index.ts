@@ -24,5 +24,5 @@ export { setAbortOnWarn, setTraceSink, printValueForTrace } from "./debug.js";
 export { setTomlTimestamps } from "./toml-builtin.js";
 export { NIX_VERSION } from "./env.js";
 export { stableSort } from "./stable-sort.js";
-export { baseNameOf } from "./files.js";
+export { baseNameOf, setStoreFileReferences } from "./files.js";
 export { utf8Problem } from "./json-toml-xml.js";

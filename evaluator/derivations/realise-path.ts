@@ -6,8 +6,14 @@
  * says "path '…' is not valid"; when writing it is, and the path is read from
  * where the store keeps it (Lading's staging copy or its store under
  * LADING_DATA_DIR), not from the host's /nix/store.
+ *
+ * And what `readFile` gives a file in the store as context: as CppNix 2.8, every
+ * reference of its store path (current CppNix keeps only those the text contains),
+ * as far as the evaluation's store knows them — paths this evaluation made, and .drv
+ * files; nothing for a path it cannot tell (e.g. the host's, which has no database here).
  */
 import { EvalError, setPathRealiser } from "../eval/index.js";
+import { setStoreFileReferences } from "../builtins/index.js";
 import { drvState } from "./drv-state.js";
 
 /** The store path a context element names: `=drv` and `!out!drv` name the .drv. */
@@ -30,4 +36,18 @@ setPathRealiser((path, context, pos) => {
   const slash = path.indexOf("/", prefix.length);
   const storePath = slash < 0 ? path : path.slice(0, slash);
   return store.realPath(storePath) + (slash < 0 ? "" : path.slice(slash));
+});
+
+setStoreFileReferences((path) => {
+  const { store } = drvState();
+  const prefix = store.storeDir + "/";
+  if (!path.startsWith(prefix)) return [];
+  const slash = path.indexOf("/", prefix.length);
+  const storePath = slash < 0 ? path : path.slice(0, slash);
+  try {
+    return store.isValidPath(storePath) ? store.queryReferences(storePath) : [];
+  } catch {
+    // As CppNix: a path whose references cannot be queried gets none.
+    return [];
+  }
 });

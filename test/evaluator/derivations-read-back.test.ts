@@ -110,3 +110,56 @@ test("instantiating into a store: evaluation reads what it stored (staged, then 
 function makeWritable(dir: string): void {
   spawnSync("chmod", ["-R", "u+w", dir]);
 }
+
+test("readFile of a file in the store gives its store path's references as context (CppNix 2.8, default store): the .drv as nix-instantiate writes it", { skip }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "lading-readfile-ctx-"));
+  try {
+    // Fixed names: CppNix writes these few texts into the host's store, the same paths every run.
+    const tag = "lading-readfile-context";
+    const file = join(dir, "default.nix");
+    writeFileSync(
+      file,
+      `let
+  a = builtins.toFile "${tag}-a" "x";
+  c = builtins.toFile "${tag}-c" "y";
+  b = builtins.toFile "${tag}-b" "refers to \${a}";
+  # A reference the text does not contain (current CppNix drops it, 2.8 keeps it).
+  hidden = builtins.toFile "${tag}-h" (builtins.appendContext "no path here" { \${builtins.unsafeDiscardStringContext c} = { path = true; }; });
+  tool = derivation { name = "${tag}-tool"; system = "x"; builder = "/b"; };
+  dep = derivation { name = "${tag}-dep"; system = "x"; builder = "/b"; src = b; inherit tool; };
+  contexts = s: builtins.attrNames (builtins.getContext s);
+in derivation {
+  name = "${tag}"; system = "x86_64-linux"; builder = "/bin/sh";
+  viaToFile = builtins.readFile b;
+  inner = builtins.readFile "\${b}";
+  hiddenRef = builtins.readFile hidden;
+  plain = builtins.readFile a;
+  drvText = builtins.readFile dep.drvPath;
+  listed = builtins.toJSON (map contexts [ (builtins.readFile b) (builtins.readFile a) (builtins.readFile hidden) (builtins.readFile dep.drvPath) ]);
+}
+`,
+    );
+    // The default store: with --store DIR CppNix reads the chroot's copy, which is not "in the store", and adds nothing.
+    const expected = await runNixAsync("nix-instantiate", [file], { cwd: dir });
+    assert.equal(expected.exitCode, 0, expected.stderr);
+    const drvPath = expected.stdout.trim();
+    const expectedDrv = readFileSync(drvPath, "latin1");
+    // The contexts became input sources (a .drv read as a file is a plain source).
+    assert.match(expectedDrv, new RegExp(`"/nix/store/[a-z0-9]{32}-${tag}-c"`));
+    assert.match(expectedDrv, new RegExp(`"/nix/store/[a-z0-9]{32}-${tag}-tool.drv"`));
+
+    const dataDir = join(dir, "data");
+    const store = await LocalStore.open({ root: join(dataDir, "store") });
+    try {
+      const r = await instantiateIntoStore(store, dataDir, { ...parseInstantiateArgs([file]), cwd: dir, nixPath: "" });
+      assert.equal(r.result.exitCode, 0, r.result.stderr);
+      assert.equal(r.result.stdout, expected.stdout);
+      assert.equal(readFileSync(join(store.realStoreDir, drvPath.slice("/nix/store".length)), "latin1"), expectedDrv);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    makeWritable(dir);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
