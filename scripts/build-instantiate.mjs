@@ -9,7 +9,7 @@
 // Runs after tsc and scripts/build-bundle.mjs (whose ES module entries the workers use).
 import { build } from "esbuild";
 import { spawnSync } from "node:child_process";
-import { rm, stat } from "node:fs/promises";
+import { rm, stat, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import process from "node:process";
 import { dist, entryPoints, lazyBuiltins, outdir, ownImportMetaUrl, root } from "./build-plugins.mjs";
@@ -37,7 +37,8 @@ in {
 }`;
 
 await rm(cache, { force: true });
-await build({
+const lazy = lazyBuiltins(EAGER);
+const result = await build({
   stdin: {
     contents:
       'import { instantiateCommand } from "./cli/commands/instantiate.js";\n' +
@@ -48,19 +49,26 @@ await build({
     sourcefile: "instantiate-entry.js",
   },
   outfile: bundle,
+  write: false,
   bundle: true,
   format: "cjs",
   platform: "node",
   target: "node20",
   charset: "ascii", // bin/instantiate.cjs reads it as latin1 (fast, and one byte a char)
   packages: "external",
-  // One function expression of CommonJS's module parameters, which bin/instantiate.cjs
-  // compiles as it is (with no wrapper to concatenate, the source is never copied).
-  banner: { js: '(function (exports, require, module, __filename, __dirname) {\nconst __lading_bundle_url = require("node:url").pathToFileURL(__filename).href;' },
-  footer: { js: "})" },
-  plugins: [ownImportMetaUrl(await entryPoints(), "__lading_bundle_url"), lazyBuiltins(EAGER)],
+  plugins: [ownImportMetaUrl(await entryPoints(), "__lading_bundle_url"), lazy.plugin],
   logLevel: "warning",
 });
+// One function expression of CommonJS's module parameters, which bin/instantiate.cjs
+// compiles as it is (with no wrapper to concatenate, the source is never copied).
+await writeFile(
+  bundle,
+  "(function (exports, require, module, __filename, __dirname) {\n" +
+    'const __lading_bundle_url = require("node:url").pathToFileURL(__filename).href;\n' +
+    lazy.prelude() +
+    result.outputFiles[0].text +
+    "})\n",
+);
 
 const launcher = join(root, "bin/lading");
 const run = (env, args) =>

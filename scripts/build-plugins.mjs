@@ -68,41 +68,59 @@ export function ownImportMetaUrl(entries, bundleUrl = "import.meta.url") {
 }
 
 /**
- * CommonJS output only: Node built-ins other than `eager` become objects whose
- * properties require the real module on first use. A static `import { Worker } from
- * "node:worker_threads"` then costs nothing until a worker is started; `lading
- * instantiate --eval` would otherwise load stream, crypto, net, child_process, zlib…
- * at start-up (~20-40 ms) without using them. Built-ins' plain functions are forwarders
- * that load the module when called.
+ * CommonJS output only: Node built-ins other than `eager` are answered by the bundle's
+ * own `require` (see `prelude`) with an object whose properties require the real
+ * module on first read. A static `import { Worker } from "node:worker_threads"` then
+ * costs nothing until a worker is started; `lading instantiate --eval` would otherwise
+ * load stream, crypto, net, child_process, zlib… at start-up (~20-40 ms) without using
+ * them. Built-ins' plain functions are forwarders that load the module when called, so
+ * that code reading one at load time (`const hash = crypto.hash ?? …`) loads nothing yet.
+ * One object per module (not esbuild's per-importer copy of a bundled CommonJS module's
+ * properties, ~3 ms for the ~2000 names involved).
  */
 export function lazyBuiltins(eager) {
-  const NS = "lazy-builtin";
   const builtins = new Set(builtinModules);
   const require = createRequire(import.meta.url);
-  return {
+  const used = new Set();
+  const plugin = {
     name: "lazy-builtins",
     setup(b) {
       b.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) => {
         const name = args.path.replace(/^node:/, "");
         if (!builtins.has(name) || eager.has(name)) return undefined;
-        if (args.namespace === NS) return { path: `node:${name}`, external: true };
-        return { path: name, namespace: NS };
-      });
-      b.onLoad({ filter: /.*/, namespace: NS }, (args) => {
-        const real = require(`node:${args.path}`);
-        const names = Object.getOwnPropertyNames(real).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n));
-        // Plain functions (lower-case names, not classes) become forwarders, so that code
-        // reading one at load time (`const hash = crypto.hash ?? …`) loads nothing yet.
-        const isPlainFunction = (n) => /^[a-z]/.test(n) && typeof Object.getOwnPropertyDescriptor(real, n).value === "function";
-        const id = JSON.stringify(`node:${args.path}`);
-        const contents =
-          `let real;\nconst load = () => (real ??= require(${id}));\n` +
-          `for (const name of ${JSON.stringify(names.filter((n) => !isPlainFunction(n)))}) Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });\n` +
-          `for (const name of ${JSON.stringify(names.filter(isPlainFunction))}) {\n` +
-          `  const forward = function (...args) { const m = load(); return Reflect.apply(m[name], this === exports ? m : this, args); };\n` +
-          `  Object.defineProperty(exports, name, { enumerable: true, value: forward });\n}\n`;
-        return { contents, loader: "js", resolveDir: root };
+        used.add(`node:${name}`);
+        return { path: `node:${name}`, external: true };
       });
     },
   };
+  /** Code that replaces the bundle function's `require` parameter; call after the build. */
+  function prelude() {
+    const table = {};
+    for (const id of [...used].sort()) {
+      const real = require(id);
+      const names = Object.getOwnPropertyNames(real).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n));
+      const isPlainFunction = (n) => /^[a-z]/.test(n) && typeof Object.getOwnPropertyDescriptor(real, n).value === "function";
+      table[id] = [names.filter((n) => !isPlainFunction(n)), names.filter(isPlainFunction)];
+    }
+    return `require = ((load) => {
+  const LAZY = ${JSON.stringify(table)};
+  const made = new Map();
+  return (id) => {
+    const spec = LAZY[id];
+    if (spec === undefined) return load(id);
+    let lazy = made.get(id);
+    if (lazy === undefined) {
+      let real;
+      const get = () => (real ??= load(id));
+      lazy = {};
+      for (const name of spec[0]) Object.defineProperty(lazy, name, { enumerable: true, get: () => get()[name] });
+      for (const name of spec[1]) lazy[name] = function (...args) { const m = get(); return Reflect.apply(m[name], this === lazy ? m : this, args); };
+      made.set(id, lazy);
+    }
+    return lazy;
+  };
+})(require);
+`;
+  }
+  return { plugin, prelude };
 }
