@@ -56,19 +56,23 @@ test("`--eval -E 1` loads no Node built-in it does not use", async () => {
   }
 });
 
-/** A private copy of the launcher and bundle with a cache made there (the copy's bundle has a new mtime). */
+/** A private copy of the launcher and bundle, without a cache (the copy's bundle has a new mtime). */
 function copyOfLauncher(): { dir: string; lading: string; bundle: string; cache: string } {
   const dir = mkdtempSync(join(ROOT, "dist/.startup-test-"));
-  cpSync(join(ROOT, "bin"), join(dir, "bin"), { recursive: true });
-  cpSync(join(ROOT, "dist/bundle"), join(dir, "dist/bundle"), { recursive: true });
-  mkdirSync(join(dir, "dist/cli"));
-  // Only the freshness mark: older than the copied bundles, as after npm run build.
-  copyFileSync(join(ROOT, "dist/cli/main.js"), join(dir, "dist/cli/main.js"));
-  utimesSync(join(dir, "dist/cli/main.js"), new Date(0), new Date(0));
-  const bundle = join(dir, "dist/bundle/instantiate.cjs");
-  const cache = join(dir, "dist/bundle/instantiate.v8cache");
-  unlinkSync(cache);
-  return { dir, lading: join(dir, "bin/lading"), bundle, cache };
+  try {
+    cpSync(join(ROOT, "bin"), join(dir, "bin"), { recursive: true });
+    cpSync(join(ROOT, "dist/bundle"), join(dir, "dist/bundle"), { recursive: true });
+    mkdirSync(join(dir, "dist/cli"));
+    // Only the freshness mark: older than the copied bundles, as after npm run build.
+    copyFileSync(join(ROOT, "dist/cli/main.js"), join(dir, "dist/cli/main.js"));
+    utimesSync(join(dir, "dist/cli/main.js"), new Date(0), new Date(0));
+    const cache = join(dir, "dist/bundle/instantiate.v8cache");
+    rmSync(cache, { force: true });
+    return { dir, lading: join(dir, "bin/lading"), bundle: join(dir, "dist/bundle/instantiate.cjs"), cache };
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
 }
 
 test("a cache from another bundle, truncated, corrupt or from other flags is not used; output stays right", async () => {
