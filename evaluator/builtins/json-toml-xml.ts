@@ -24,7 +24,7 @@ import {
   type Lazy,
   type Value,
 } from "../eval/index.js";
-import { EvalError, Thunk, enterCall, leaveCall, setXmlOutput } from "../eval/index.js";
+import { EvalError, Thunk, callFunction, enterCall, leaveCall, printErrorValue, printIdentifier, setXmlOutput } from "../eval/index.js";
 import {
   JsonParseError,
   JsonValueError,
@@ -69,20 +69,85 @@ function jsonLevel(v: Lazy, pos: number, ctx: ContextBuilder): JsonValue {
     ctx.take(new NixString(dst, [dst]));
     return dst;
   }
-  if (Array.isArray(x)) return x.map((el) => valueToJson(el, pos, ctx));
-  if (x instanceof NixAttrs) {
-    const s = attrsToString(x, pos, ctx);
-    if (s !== undefined) return s;
-    const out = x.getAttr("outPath");
-    if (out !== undefined) return valueToJson(out.value, out.pos || pos, ctx);
-    const obj: JsonObject = new Map();
-    for (const k of x.keys()) {
-      const a = x.getAttr(k)!;
-      obj.set(k, valueToJson(a.value, a.pos || pos, ctx));
-    }
-    return obj;
+  if (Array.isArray(x)) {
+    return x.map((el, i) => {
+      try {
+        return valueToJson(el, pos, ctx);
+      } catch (err) {
+        throw framed(err, pos, `while evaluating list element at index ${i}`);
+      }
+    });
   }
+  if (x instanceof NixAttrs) return attrsToJson(x, pos, ctx, false);
   throw new NixTypeError(`cannot convert ${showType(x)} to JSON`, pos);
+}
+
+/** A frame on a Nix error (other errors pass through). */
+function framed(err: unknown, pos: number, message: string): unknown {
+  if (err instanceof EvalError) err.addTrace(pos, message);
+  return err;
+}
+
+/**
+ * A set as current CppNix's printValueAsJSON sees it (peelToStringOutPath with the
+ * `__toString` return check): `__toString`'s result, else `outPath`'s value, peeled
+ * again while it is a set; a result of `__toString` must be a string or a path (a
+ * path then goes in as is, not copied); otherwise a JSON object.
+ */
+function attrsToJson(x: NixAttrs, pos: number, ctx: ContextBuilder, viaToString: boolean): JsonValue {
+  const peeled = (v: Value, at: number, toString: boolean): JsonValue => {
+    if (v instanceof NixAttrs) return attrsToJson(v, at, ctx, toString);
+    if (toString && !(typeof v === "string" || v instanceof NixString || v instanceof NixPath)) {
+      throw new NixTypeError(`\`__toString\` should return a string, but got ${showType(v)}: ${printErrorValue(v)}`, at);
+    }
+    if (toString && v instanceof NixPath) return v.path;
+    return jsonLevel(v, at, ctx);
+  };
+  const toStr = x.getAttr("__toString");
+  if (toStr !== undefined) {
+    let r: Value;
+    try {
+      r = callFunction(force(toStr.value, toStr.pos), [x], toStr.pos);
+    } catch (err) {
+      throw framed(err, toStr.pos, "while calling the `__toString` attribute");
+    }
+    try {
+      enterCall(pos);
+      const j = peeled(r, toStr.pos, true);
+      leaveCall();
+      return j;
+    } catch (err) {
+      throw framed(err, toStr.pos, "while using the result of the `__toString` attribute");
+    }
+  }
+  const out = x.getAttr("outPath");
+  if (out !== undefined) {
+    let o: Value;
+    try {
+      o = force(out.value, out.pos);
+    } catch (err) {
+      throw framed(err, out.pos, "while evaluating the `outPath` attribute");
+    }
+    try {
+      enterCall(pos);
+      const j = peeled(o, out.pos, viaToString);
+      leaveCall();
+      return j;
+    } catch (err) {
+      throw framed(err, out.pos, "while using the `outPath` attribute");
+    }
+  }
+  if (viaToString) throw new NixTypeError(`\`__toString\` must return a string, but got ${showType(x)}: ${printErrorValue(x)}`, pos);
+  const obj: JsonObject = new Map();
+  for (const k of x.keys()) {
+    const a = x.getAttr(k)!;
+    try {
+      obj.set(k, valueToJson(a.value, a.pos || pos, ctx));
+    } catch (err) {
+      throw framed(err, a.pos, `while evaluating attribute '${printIdentifier(k)}'`);
+    }
+  }
+  return obj;
 }
 
 /**

@@ -36,6 +36,7 @@ import {
   type Lazy,
   type Thunk,
   type Value,
+  printIdentifier,
 } from "../eval/index.js";
 import { parse, sourceOf, type LambdaExpr } from "../syntax/index.js";
 
@@ -104,7 +105,7 @@ function derivationImpl(attrs: NixAttrs, at: WrapperPositions): Value {
 
 function forceAttrValue(set: NixAttrs, name: string): Value {
   const a = set.getAttr(name);
-  if (a === undefined) throw new EvalError(`attribute '${name}' missing`);
+  if (a === undefined) throw new EvalError(`attribute '${printIdentifier(name)}' missing`);
   return force(a.value);
 }
 

@@ -40,6 +40,12 @@ const REWORDINGS: readonly Rewording[] = [
     upstream: "eval-fail-toString-1 (also eval-fail-substring-3)",
   },
   {
+    // toJSON of a set whose `__toString` returns a non-string (2.8 coerced the result).
+    old: /^error: cannot coerce (.+) to a string$/,
+    current: (m) => new RegExp(`^error: \`__toString\` (should|must) return a string, but got ${esc(m[1]!)}: `),
+    upstream: "eval-fail-toJSON-toString-not-string (also eval-fail-toJSON-toString-returns-attrs)",
+  },
+  {
     old: /^error: attempt to call something which is not a function but (.+)$/,
     current: (m) => new RegExp(`^error: attempt to call something which is not a function but ${esc(m[1]!)}: `),
     upstream: "eval-fail-sort-3 (also eval-fail-mapAttrs-2)",
@@ -51,7 +57,7 @@ const REWORDINGS: readonly Rewording[] = [
   },
   {
     old: /^error: (?:'(.+)'|anonymous function) at .+ called with unexpected argument '(.+)'$/,
-    current: (m) => new RegExp(`^error: function '${m[1] !== undefined ? esc(m[1]) : "anonymous lambda"}' called with unexpected argument '${identifier(m[2]!)}'$`),
+    current: (m) => new RegExp(`^error: function '${m[1] !== undefined ? esc(m[1]) : "anonymous lambda"}' called with unexpected argument '${esc(m[2]!)}'$`),
     upstream: "eval-fail-undeclared-arg",
   },
   {
@@ -87,7 +93,7 @@ const REWORDINGS: readonly Rewording[] = [
   },
   {
     // `{ }."a b"`: current CppNix quotes a name that is not an identifier.
-    old: /^error: attribute '(.+)' missing$/,
+    old: /^error: attribute '(.*)' missing$/,
     current: (m) => new RegExp(`^error: attribute '${identifier(m[1]!)}' missing$`),
     upstream: "eval-fail-using-set-as-attr-name (a quoted name in a frame); current EvalState::getAttr / ExprSelect print symbols with printIdentifier",
   },

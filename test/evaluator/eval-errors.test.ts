@@ -36,6 +36,9 @@ const ERRORS = [
   // Names that are not identifiers are quoted (current CppNix's printIdentifier).
   '{ }."a b"', 'builtins.getAttr "a b" { }', '({ a }: a) { a = 1; "b c" = 2; }', '{ a = { }; }.a."b c"', '{ }.""', '{ }.${"if"}',
   '(derivation { name = "d"; system = "x"; builder = "/b"; outputs = [ "a b" ]; }).outPath',
+  // toJSON peels `__toString`/`outPath` as current CppNix does (upstream eval-fail-toJSON-*).
+  "builtins.toJSON { __toString = self: 42; }", "builtins.toJSON { outPath = { __toString = self: [ ]; }; }",
+  'builtins.toJSON { a = [ 1 (throw "in list") ]; }', 'builtins.toJSON { __toString = self: ./x; }',
 ];
 
 differential("evaluation errors match CppNix (first line)", strictExprs(ERRORS));

@@ -12,15 +12,16 @@ import { formatMismatches, fuzzCompare, fuzzDir, removeFuzzDir, type Mode } from
 
 /** Family, output mode, seed, number of cases: about 40 s with CppNix on a loaded 2-core machine. */
 const RUNS: readonly [Family, Mode, number, number][] = [
-  ["typed", "plain", 1, 150],
+  ["typed", "plain", 1, 120],
   ["typed", "json", 2, 60],
   ["typed", "xml", 3, 60],
   ["illTyped", "plain", 4, 60],
   ["strings", "plain", 5, 120],
   ["operators", "plain", 6, 60],
-  ["builtins", "plain", 7, 150],
+  ["builtins", "plain", 7, 120],
   ["derivations", "plain", 8, 60],
   ["drvFiles", "drv", 9, 60],
+  ["drvErrors", "plain", 10, 40],
 ];
 
 test("fuzzed programs evaluate as in CppNix", { skip: nixSkipReason() }, async (t) => {
