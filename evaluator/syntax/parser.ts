@@ -314,7 +314,9 @@ class Parser {
         this.advance();
         continue;
       }
-      if (this.tok.type !== C_RBRACE) this.unexpected(this.tok, "'}'");
+      // Current CppNix's grammar has reduced the formal into `formals` here, where
+      // `}` and `,` may follow (2.8 said "expecting '}'"; upstream parse-fail-undef-var-2).
+      if (this.tok.type !== C_RBRACE) this.unexpected(this.tok, "'}' or ','");
       break;
     }
     this.advance();
@@ -540,7 +542,7 @@ class Parser {
       }
       case C_LBRACE: {
         this.advance();
-        const attrs = this.parseBinds(this.at(t.start), t.end, C_RBRACE);
+        const attrs = this.parseBinds(this.at(t.start), t.end, C_RBRACE, "'inherit'");
         this.expect(C_RBRACE);
         return attrs;
       }
@@ -813,9 +815,12 @@ class Parser {
   /**
    * binds, up to (not including) `end`. `attrsPos` is the position CppNix gives the
    * set (the token before the bindings); `bindsEnd` is that token's end offset,
-   * which CppNix uses as the position of inherited variables.
+   * which CppNix uses as the position of inherited variables. `expectingInstead`:
+   * what current CppNix expects when a binding cannot start (in `{ … }` its grammar
+   * has reduced the bindings so far into `binds`, which only `inherit` may follow:
+   * upstream parse-fail-unexpected-int/-float; 2.8 named nothing).
    */
-  private parseBinds(attrsPos: number, bindsEnd: number, end: number): AttrsExpr {
+  private parseBinds(attrsPos: number, bindsEnd: number, end: number, expectingInstead?: string): AttrsExpr {
     const attrs = this.newAttrs(attrsPos);
     const bindsPos = this.at(bindsEnd);
     for (;;) {
@@ -864,7 +869,7 @@ class Parser {
         continue;
       }
       if (t.type !== T.ID && t.type !== T.OR_KW && t.type !== C_QUOTE && t.type !== T.DOLLAR_CURLY) {
-        this.unexpected(t);
+        this.unexpected(t, expectingInstead);
       }
       const pathPos = this.at(t.start);
       const path = this.parseAttrPath();

@@ -79,3 +79,12 @@ test("literal lints warn or fail as current CppNix (eval-okay-*-warn, eval-fail-
   });
   assert.equal(evalExpr("/tmp/foo").stdout, "/tmp/foo\n");
 });
+
+test("syntax errors name what current CppNix's grammar expects (parse-fail-unexpected-int/-float, parse-fail-undef-var-2)", () => {
+  const message = (expr: string): string => /error: (syntax error[^\n]*)/.exec(evalExpr(expr).stderr)?.[1] ?? "";
+  // In `{ … }` only `inherit` may follow bindings reduced so far.
+  assert.equal(message("{ 1 = x; }"), "syntax error, unexpected integer, expecting 'inherit'");
+  assert.equal(message("{ 1.5 = x; }"), "syntax error, unexpected floating-point literal, expecting 'inherit'");
+  // After a formal: `}` or `,`.
+  assert.equal(message("{x, y : [ 1 ]}: x"), "syntax error, unexpected ':', expecting '}' or ','");
+});
