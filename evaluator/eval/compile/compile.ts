@@ -317,14 +317,27 @@ function evalIn(code: Code, env: Env, pos: number, ctx: string): Value {
 let subOp: PrimOp | undefined;
 let lessThanOp: PrimOp | undefined;
 
+/** The forced value of a bound variable's slot (small: V8 inlines it where compiled code reads a variable itself). */
+function slotValue(env: Env, level: number, displ: number, pos: number): Value {
+  let en = env;
+  for (let l = level; l > 0; l--) en = en.up!;
+  const v = displ === 0 ? en.v0! : en.vars[displ]!;
+  return v instanceof Thunk ? forceThunk(v, pos) : v;
+}
+
 function compileCall(e: CallExpr): Code {
   const fnCode = build(e.fn);
   const args = e.args.map(compileLazy);
   const pos = e.pos;
+  // `f x` with `f` a bound variable (the common case) reads its slot directly.
+  const fv = e.fn.kind === "var" && !e.fn.fromWith ? e.fn : null;
+  const fLevel = fv === null ? -1 : fv.level;
+  const fDispl = fv === null ? 0 : fv.displ;
+  const fPos = fv === null ? 0 : fv.pos;
   if (args.length === 1) {
     const arg0 = args[0]!;
     return (env) => {
-      const fn = fnCode(env);
+      const fn = fLevel >= 0 ? slotValue(env, fLevel, fDispl, fPos) : fnCode(env);
       const a = arg0(env);
       if (fn instanceof NixLambda) {
         // `x: …` already compiled: bind and enter the body here (one JS frame
@@ -350,7 +363,7 @@ function compileCall(e: CallExpr): Code {
     subOp ??= getPrimOp("__sub");
     lessThanOp ??= getPrimOp("__lessThan");
     return (env) => {
-      const fn = fnCode(env);
+      const fn = fLevel >= 0 ? slotValue(env, fLevel, fDispl, fPos) : fnCode(env);
       const a = arg0(env);
       const b = arg1(env);
       if (fn instanceof PrimOp) {
@@ -525,6 +538,39 @@ function compileSelect(e: SelectExpr): Code {
   if (n === 1 && typeof first === "string" && dflt === null) {
     // `x.a`: the common case, without the loop.
     const cache = new AttrSiteCache();
+    const ve = e.expr;
+    if (ve.kind === "var" && !ve.fromWith) {
+      // `x` a bound variable: its slot is read here (no call through the variable's
+      // closure, a megamorphic call site both cold and warm).
+      const level = ve.level;
+      const displ = ve.displ;
+      const vpos = ve.pos;
+      return (env) => {
+        let en = env;
+        for (let l = level; l > 0; l--) en = en.up!;
+        const slot = displ === 0 ? en.v0! : en.vars[displ]!;
+        let v: Value;
+        if (slot instanceof Thunk) {
+          try {
+            v = forceThunk(slot, vpos);
+          } catch (err) {
+            throw inFrame(err, objPos, selecting);
+          }
+        } else v = slot;
+        let apos = 0;
+        try {
+          if (!(v instanceof NixAttrs)) throw typeError(v, "a set", pos, selecting);
+          const a = cache.get(v, first);
+          if (a === undefined) throw attrMissing(first, v);
+          const x = a.value;
+          if (!(x instanceof Thunk)) return x;
+          apos = a.pos;
+          return forceThunk(x, apos !== 0 ? apos : pos);
+        } catch (err) {
+          throw selectFailed(err, e, names, env, apos, 1);
+        }
+      };
+    }
     return (env) => {
       let v: Value;
       try {
