@@ -7,6 +7,7 @@
  * on it.
  */
 import {
+  BadStorePathError,
   DerivationRender,
   makeFixedOutputPath,
   outputPathName,
@@ -265,10 +266,15 @@ export function instantiateDerivation(attrs: NixAttrs, pos: number): { drvPath: 
   if (c.outputHash === undefined) {
     const hashModulo = hasher.hashModuloHex(drv, true, render);
     const storeDir = store.storeDir;
-    for (const o of c.outputs) {
-      const path = storeCall(() => storePathFromHex(`output:${o}`, hashModulo, outputPathName(drvName, o), storeDir));
-      drv.env.set(o, path);
-      drv.outputs.get(o)!.path = path;
+    try {
+      for (const o of c.outputs) {
+        const path = storePathFromHex(`output:${o}`, hashModulo, outputPathName(drvName, o), storeDir);
+        drv.env.set(o, path);
+        drv.outputs.get(o)!.path = path;
+      }
+    } catch (err) {
+      if (err instanceof BadStorePathError) throw new EvalError(err.message);
+      throw err;
     }
   }
 
@@ -284,11 +290,16 @@ export function instantiateDerivation(attrs: NixAttrs, pos: number): { drvPath: 
 definePrimOp("derivationStrict", 1, ([arg], pos) => {
   const attrs = forceAttrs(arg!, pos);
   const { drvPath, drv } = instantiateDerivation(attrs, pos);
-  const names = ["drvPath", ...[...drv.outputs.keys()].filter((n) => n !== "drvPath")].sort();
-  const values = names.map((n) =>
-    n === "drvPath"
-      ? new Attr(new NixString(drvPath, ["=" + drvPath]), 0)
-      : new Attr(new NixString(drv.outputs.get(n)!.path, [`!${n}!${drvPath}`]), 0),
-  );
+  const { contextElements } = drvState();
+  const names = ["drvPath"];
+  for (const n of drv.outputs.keys()) if (n !== "drvPath") names.push(n);
+  names.sort();
+  const values = names.map((n) => {
+    if (n === "drvPath") return new Attr(new NixString(drvPath, ["=" + drvPath]), 0);
+    // Dependents name the outputs in their contexts: known to be store paths already.
+    const element = `!${n}!${drvPath}`;
+    contextElements.set(element, { kind: "output", path: drvPath, output: n });
+    return new Attr(new NixString(drv.outputs.get(n)!.path, [element]), 0);
+  });
   return NixAttrs.fromSorted(names, values);
 });

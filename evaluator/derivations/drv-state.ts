@@ -29,12 +29,19 @@ function storeFor(state: EvalState): EvalStore {
   return new CachingEvalStore(new ComputingEvalStore(state.store.storeDir));
 }
 
+/** The last state asked for (one evaluation at a time asks thousands of times). */
+let lastState: EvalState | undefined;
+let lastDrvState: DrvState | undefined;
+
 export function drvState(state: EvalState = evalState()): DrvState {
+  if (state === lastState) return lastDrvState!;
   let s = states.get(state);
   if (s === undefined) {
     const store = storeFor(state);
     s = { store, hasher: new DerivationHasher((p) => store.readDerivation(p)), contextElements: new Map() };
     states.set(state, s);
   }
+  lastState = state;
+  lastDrvState = s;
   return s;
 }

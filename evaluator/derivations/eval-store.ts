@@ -94,11 +94,18 @@ export class ComputingEvalStore implements EvalStore {
   }
 
   writeDerivation(drv: Derivation, drvName: string, rendered?: RenderedDerivation): string {
-    const path = storeCall(() =>
-      rendered === undefined
-        ? derivationStorePath(drv, drvName, this.storeDir).render(this.storeDir)
-        : derivationPathFromText("", [...drv.inputSrcs, ...drv.inputDrvs.keys()], drvName, this.storeDir, rendered.hex),
-    );
+    let path: string;
+    try {
+      if (rendered === undefined) path = derivationStorePath(drv, drvName, this.storeDir).render(this.storeDir);
+      else {
+        const references = drv.inputSrcs.slice();
+        for (const p of drv.inputDrvs.keys()) references.push(p);
+        path = derivationPathFromText("", references, drvName, this.storeDir, rendered.hex);
+      }
+    } catch (err) {
+      if (err instanceof BadStorePathError) throw new EvalError(err.message);
+      throw err;
+    }
     this.derivations.set(path, drv);
     return path;
   }
