@@ -91,15 +91,18 @@ function derivationImpl(attrs: NixAttrs, at: WrapperPositions): Value {
       return common.set!.update(own);
     }),
   );
-  const byName = new Map<string, Attr>();
+  // `drvAttrs // listToAttrs outputsList // { all; drvAttrs; }` as one update: the
+  // later sets' names win, as they do in the Map.
+  const added = new Map<string, Attr>();
   for (let i = 0; i < outputs.length; i++) {
     const name = forceStringNoCtx(outputs[i]!, at.listToAttrsName);
-    if (!byName.has(name)) byName.set(name, new Attr(perOutput[i]!, at.outputAttr));
+    if (!added.has(name)) added.set(name, new Attr(perOutput[i]!, at.outputAttr));
   }
   // `all` stays unevaluated, and so do its elements (`x.value` thunks in CppNix).
   const all = lazy(() => perOutput.map((t) => lazy(() => force(t))));
-  const extra = NixAttrs.fromSorted(["all", "drvAttrs"], [new Attr(all, 0), new Attr(attrs, 0)]);
-  common.set = attrs.update(new NixAttrs(byName)).update(extra);
+  added.set("all", new Attr(all, 0));
+  added.set("drvAttrs", new Attr(attrs, 0));
+  common.set = attrs.update(new NixAttrs(added));
   return force(perOutput[0]!);
 }
 
