@@ -8,6 +8,7 @@ import { encodeBase32, isStorePath } from "../../store/index.js";
 import {
   Attr,
   EvalError,
+  printIdentifier,
   NixAttrs,
   coerceToString,
   definePrimOp,
@@ -85,7 +86,7 @@ definePrimOp("__appendContext", 2, ([s, ctxArg], pos) => {
   for (const name of attrs.keys()) {
     const a = attrs.getAttr(name)!;
     const at = a.pos !== 0 ? a.pos : pos;
-    if (!isStorePath(name, storeDir)) throw new EvalError(`Context key '"${name}"' is not a store path`, at);
+    if (!isStorePath(name, storeDir)) throw new EvalError(`context key '${printIdentifier(name)}' is not a store path`, at);
     const info = forceAttrs(a.value, at);
     const pathAttr = info.getAttr("path");
     if (pathAttr !== undefined && forceBool(pathAttr.value, pathAttr.pos || at)) context.push(name);

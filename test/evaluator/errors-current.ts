@@ -103,7 +103,7 @@ const REWORDINGS: readonly Rewording[] = [
     upstream: "eval-fail-genericClosure-element-missing-key",
   },
   {
-    old: /^error: unknown hash algorithm '(.+)'$/,
+    old: /^error: unknown hash algorithm '(.*)'$/,
     current: (m) => new RegExp(`^error: unknown hash algorithm '${esc(m[1]!)}', expect `),
     upstream: "eval-fail-hashString-2",
   },
@@ -133,6 +133,16 @@ const REWORDINGS: readonly Rewording[] = [
       return new RegExp(`^error: attribute '(${prefixes.join("|")})' already defined at ${esc(m[2]!).replace("\\(string\\)", "\u00c2\u00abstring\u00c2\u00bb")}$`);
     },
     upstream: "none pins the prefix (parse-fail-mixed-nested-attrs1 shows the full path where the set exists); current parser-state.hh addAttr truncates attrPath at the non-set attribute",
+  },
+  {
+    old: /^error: Context key '(.*)' is not a store path$/,
+    current: (m) => new RegExp(`^error: context key '${esc(m[1]!)}' is not a store path$`),
+    upstream: "none; current primops/context.cc prim_appendContext (the key printed as a symbol)",
+  },
+  {
+    old: /^error: while parsing a TOML string: (.*)$/,
+    current: (m) => new RegExp(`^error: while parsing TOML: ${esc(m[1]!)}$`),
+    upstream: "eval-fail-fromTOML-timestamps (current primops/fromTOML.cc)",
   },
   {
     old: /^error: overflow in integer division$/,

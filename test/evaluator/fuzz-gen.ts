@@ -689,6 +689,70 @@ export class FuzzGen {
     return `(derivation { ${unique.join(" ")} })`;
   }
 
+  /** A builtin applied to edge-case arguments (negative, huge, empty, invalid, wrong type): mostly errors. */
+  edgeBuiltin(): string {
+    const r = this.r;
+    const int = () => r.pick(["0", "1", "-1", "2", "100", "-9223372036854775807", "9223372036854775807", "4294967296", "1.5", '"1"', "null"]);
+    const str = () => r.pick(['""', '"abc"', '"ü日"', '"a\nb"', "1", "null", "[ ]", '"${{ outPath = "x"; }}"', "./foo"]);
+    const list = () => r.pick(["[ ]", "[ 1 2 3 ]", '[ "a" "b" ]', "[ [ 1 ] ]", "{ }", '"l"', "null", "[ null 1.5 ]"]);
+    const set = () => r.pick(["{ }", "{ a = 1; }", '{ name = "n"; value = 1; }', "[ ]", "null", '{ key = 1; }', '{ "a b" = 2; }']);
+    const fn = () => r.pick(["(x: x)", "(x: y: x)", "builtins.lessThan", "(x: throw \"f\")", "1", "null", "({ a }: a)"]);
+    const realFn = () => r.pick(["(x: x)", "(x: y: x)", "builtins.lessThan", "(x: throw \"f\")", "({ a }: a)"]);
+    const regex = () => nixStr(r.pick(["(", "a{2,1}", "[z-a]", "*a", "a**", "\\", "a|*", "(a", "[[:nope:]]", "a{,}", "", "()*", ...[this.regex()]]));
+    return r.pick([
+      () => `builtins.substring ${int()} ${int()} ${str()}`,
+      () => `builtins.elemAt ${list()} ${int()}`,
+      // (Not huge: 2.8 tries to allocate the list and fails in the GC.)
+      // Functions only where current CppNix forces the function before the list (2.8 only when calling it).
+      () => `builtins.genList ${realFn()} ${r.pick(["0", "-1", "3", '"1"', "1.5", "null"])}`,
+      () => `builtins.head ${list()}`,
+      () => `builtins.tail ${list()}`,
+      () => `builtins.match ${regex()} ${str()}`,
+      () => `builtins.split ${regex()} ${str()}`,
+      () => `builtins.fromJSON ${nixStr(r.pick(["", "{", "[1,]", "01", "1e400", '"\\u00"', "nul", "{\"a\":1,\"a\":2}", "-", "[1 2]", "1.", ".5", '"\\ud800"', "18446744073709551616", "-9223372036854775809"]))}`,
+      () => `builtins.fromTOML ${nixStr(r.pick(["a =", "a = 1\na = 2", "[t]\n[t]", "a = [1, \"x\"]", "a = 9223372036854775808", "a.b = 1\na = 2", "= 1", "a = 1979-05-27T07:32:00Z", "a = 'x", "a = \"\\q\""]))}`,
+      () => `builtins.hashString ${nixStr(r.pick(["md5", "sha1", "sha256", "sha512", "sha3", "", "SHA256"]))} ${str()}`,
+      () => `builtins.compareVersions ${str()} ${str()}`,
+      () => `builtins.parseDrvName ${str()}`,
+      () => `builtins.sort ${fn()} ${list()}`,
+      () => `builtins.listToAttrs ${r.pick(["[ { name = \"a\"; } ]", "[ { value = 1; } ]", "[ 1 ]", "[ { name = 1; value = 2; } ]", "[ { name = \"a\"; value = 1; } { name = \"a\"; value = 2; } ]", list()])}`,
+      () => `builtins.getAttr ${str()} ${set()}`,
+      () => `builtins.attrNames ${set()}`,
+      () => `builtins.mapAttrs ${fn()} ${set()}`,
+      () => `builtins.genericClosure ${r.pick(["{ }", "{ startSet = [ ]; }", "{ startSet = [ { } ]; operator = x: [ ]; }", "{ startSet = [ { key = x: x; } ]; operator = x: [ ]; }", "{ startSet = [ { key = 1; } { key = \"a\"; } ]; operator = x: [ ]; }", "{ startSet = 1; operator = x: [ ]; }", "{ startSet = [ { key = 1; } ]; operator = x: 1; }"])}`,
+      () => `builtins.replaceStrings ${list()} ${list()} ${str()}`,
+      () => `builtins.concatStringsSep ${str()} ${list()}`,
+      () => `builtins.toString ${r.pick([list(), set(), fn(), str(), int()])}`,
+      () => `builtins.bitAnd ${int()} ${int()}`,
+      () => `${int()} ${r.pick(["/", "+", "-", "*", "<"])} ${int()}`,
+      () => `builtins.foldl' ${fn()} ${int()} ${list()}`,
+      () => `builtins.zipAttrsWith ${fn()} ${list()}`,
+      () => `builtins.groupBy ${fn()} ${list()}`,
+      () => `builtins.concatMap ${fn()} ${list()}`,
+      () => `builtins.catAttrs ${str()} ${list()}`,
+      () => `builtins.removeAttrs ${set()} ${list()}`,
+      () => `builtins.intersectAttrs ${set()} ${set()}`,
+      () => `builtins.functionArgs ${fn()}`,
+      () => `builtins.splitVersion ${str()}`,
+      () => `builtins.toJSON ${r.pick([fn(), set(), list(), '{ a = x: x; }', "[ (x: x) ]"])}`,
+      () => `builtins.seq ${fn()} ${int()}`,
+      () => `builtins.deepSeq ${r.pick(["[ (throw \"d\") ]", "{ a = throw \"e\"; }", list()])} 1`,
+      () => `builtins.tryEval ${r.pick(["(throw \"t\")", "(assert false; 1)", "(abort \"a\")", "(1 + \"a\")", "{ a = throw \"lazy\"; }", "[ (throw \"l\") ]"])}`,
+      () => `builtins.length ${list()}`,
+      () => `builtins.all ${fn()} ${list()}`,
+      () => `builtins.filter ${realFn()} ${list()}`,
+      () => `builtins.partition ${fn()} ${list()}`,
+      () => `builtins.unsafeDiscardStringContext ${str()}`,
+      () => `builtins.getContext ${str()}`,
+      () => `builtins.appendContext ${str()} ${r.pick(["{ }", '{ "/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-x" = { path = true; }; }', '{ "/tmp/x" = { path = true; }; }', '{ "x" = { }; }'])}`,
+      // ASCII names: a non-ASCII name's (invalid) store path is named in the error with a hash we compute differently.
+      () => `builtins.toFile ${r.pick(['""', '"abc"', '"a b"', '"a/b"', "1", "null"])} ${str()}`,
+      () => `builtins.typeOf ${r.pick([fn(), set(), list(), str(), int()])}`,
+      () => `builtins.ceil ${int()}`,
+      () => `builtins.floor ${int()}`,
+    ])();
+  }
+
   /** Operators without parentheses: precedence and associativity. */
   operatorSoup(): string {
     const r = this.r;
@@ -703,7 +767,7 @@ export class FuzzGen {
   }
 }
 
-export type Family = "typed" | "illTyped" | "strings" | "operators" | "builtins" | "derivations" | "drvFiles" | "drvErrors";
+export type Family = "typed" | "illTyped" | "strings" | "operators" | "builtins" | "derivations" | "drvFiles" | "drvErrors" | "edgeBuiltins";
 
 /** `count` cases of `family` from `seed`: expressions whose values are printed with --strict. */
 export function generateCases(family: Family, seed: number, count: number, mode = "plain"): string[] {
@@ -730,6 +794,9 @@ export function generateCases(family: Family, seed: number, count: number, mode 
         break;
       case "drvFiles":
         out.push(g.derivationExpr());
+        break;
+      case "edgeBuiltins":
+        out.push(g.edgeBuiltin());
         break;
     }
   }
