@@ -19,6 +19,7 @@ import {
   PrimOp,
   PrimOpApp,
   Thunk,
+  THUNK_DONE,
   mergeContext,
   EMPTY_CONTEXT,
   showType,
@@ -43,16 +44,16 @@ export function force(v: Lazy, pos = 0): Value {
 }
 
 export function forceThunk(t: Thunk, pos: number): Value {
-  const done = t.value;
-  if (done !== undefined) return done;
   const code = t.code;
+  if (code === THUNK_DONE) return t.env as Value;
   if (code === null) throw new InfiniteRecursionError(pos, t);
   const env = t.env;
   t.code = null; // blackhole
   t.env = null;
   try {
     const v = code(env as never, t);
-    t.value = v;
+    t.env = v;
+    t.code = THUNK_DONE;
     t.arg = undefined;
     return v;
   } catch (e) {

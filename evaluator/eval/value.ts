@@ -385,15 +385,20 @@ export function setThunkCompiler(fn: (e: Expr) => ThunkCode): void {
   exprToCode = fn;
 }
 
+/** `Thunk.code` of a forced thunk (never called): its value is then in `env`. */
+export const THUNK_DONE: ThunkCode = () => {
+  throw new Error("a forced thunk's code was called");
+};
+
 /**
- * A suspended computation, one small object with no closure per thunk. States:
- *   pending:        code !== null (env, arg and pos are its inputs)
- *   being forced:   code === null && value === undefined
- *   done:           value !== undefined (inputs dropped so they can be collected)
+ * A suspended computation, one small object (three fields: list builtins make
+ * one per element) with no closure per thunk. States:
+ *   pending:        code is the computation (env and arg are its inputs)
+ *   being forced:   code === null
+ *   done:           code === THUNK_DONE, the value in `env` (inputs dropped so they can be collected)
  * Forcing a thunk that is being forced raises `infinite recursion encountered`.
  */
 export class Thunk {
-  value: Value | undefined;
   code: ThunkCode | null;
   env: unknown;
   arg: unknown;
@@ -402,10 +407,14 @@ export class Thunk {
    * `new Thunk(code, env)`: compiled code; `new Thunk(null, null, fn)`: `fn()`.
    */
   constructor(expr: Expr | ThunkCode | null, env: unknown, deferred: (() => Value) | null = null) {
-    this.value = undefined;
     this.code = expr === null ? deferred : typeof expr === "function" ? expr : exprToCode!(expr);
     this.env = env;
     this.arg = undefined;
+  }
+
+  /** The value once forced, else undefined (pending or being forced). */
+  get value(): Value | undefined {
+    return this.code === THUNK_DONE ? (this.env as Value) : undefined;
   }
 }
 
