@@ -5,8 +5,8 @@
  * workload runs, alternately (A B C A B C …):
  *   tsc     node dist/cli/main.js: the unbundled CLI on V8's default stack, with the
  *           big-stack worker re-run on overflow (what bin/lading was before the bundle)
- *   esm     bin/lading before the code cache: the ES module bundle (what other
- *           commands run) with the same raised stack and node flags
+ *   esm     bin/lading before session 4: the ES module bundle (what other commands
+ *           run) with the same raised stack and semi-space, V8's default JIT budget
  *   lading  bin/lading: the one-file instantiate bundle from V8's code cache
  *           (bin/instantiate.cjs), `ulimit -s` raised and a matching --stack-size
  *   CppNix  nix-instantiate
