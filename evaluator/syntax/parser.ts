@@ -249,7 +249,7 @@ class Parser {
       case T.LET: {
         if (this.peek(1).type === C_LBRACE) break; // legacy `let { … }`
         this.advance();
-        const attrs = this.parseBinds(this.at(t.start), t.end, T.IN);
+        const attrs = this.parseBinds(this.at(t.start), T.IN);
         this.expect(T.IN);
         const body = this.parseExpr();
         if (attrs.dynamic.length > 0) this.error("dynamic attributes not allowed in let", this.at(t.start));
@@ -526,8 +526,8 @@ class Parser {
         // `let { … }` is `(rec { … }).body`, both at the `let` token (current CppNix; 2.8 had no position).
         const letPos = this.at(t.start);
         this.advance();
-        const open = this.expect(C_LBRACE);
-        const attrs = this.parseBinds(letPos, open.end, C_RBRACE);
+        this.expect(C_LBRACE);
+        const attrs = this.parseBinds(letPos, C_RBRACE);
         this.expect(C_RBRACE);
         attrs.rec = true;
         return { kind: "select", pos: letPos, expr: attrs, path: ["body"], default: null };
@@ -535,14 +535,14 @@ class Parser {
       case T.REC: {
         this.advance();
         const open = this.expect(C_LBRACE);
-        const attrs = this.parseBinds(this.at(open.start), open.end, C_RBRACE);
+        const attrs = this.parseBinds(this.at(open.start), C_RBRACE);
         this.expect(C_RBRACE);
         attrs.rec = true;
         return attrs;
       }
       case C_LBRACE: {
         this.advance();
-        const attrs = this.parseBinds(this.at(t.start), t.end, C_RBRACE, "'inherit'");
+        const attrs = this.parseBinds(this.at(t.start), C_RBRACE, "'inherit'");
         this.expect(C_RBRACE);
         return attrs;
       }
@@ -814,15 +814,13 @@ class Parser {
 
   /**
    * binds, up to (not including) `end`. `attrsPos` is the position CppNix gives the
-   * set (the token before the bindings); `bindsEnd` is that token's end offset,
-   * which CppNix uses as the position of inherited variables. `expectingInstead`:
+   * set (the token before the bindings). `expectingInstead`:
    * what current CppNix expects when a binding cannot start (in `{ … }` its grammar
    * has reduced the bindings so far into `binds`, which only `inherit` may follow:
    * upstream parse-fail-unexpected-int/-float; 2.8 named nothing).
    */
-  private parseBinds(attrsPos: number, bindsEnd: number, end: number, expectingInstead?: string): AttrsExpr {
+  private parseBinds(attrsPos: number, end: number, expectingInstead?: string): AttrsExpr {
     const attrs = this.newAttrs(attrsPos);
-    const bindsPos = this.at(bindsEnd);
     for (;;) {
       const t = this.tok;
       if (t.type === end) return attrs;
@@ -861,9 +859,12 @@ class Parser {
           const namesPos = namePos[k]!;
           const prev = attrs.defs.get(name);
           if (prev) this.dupAttr(`attribute '${showAttrPath([name])}'`, namesPos, prev.pos);
+          // Current CppNix places the inherited variable (or selection) at its name
+          // (2.8: at the end of the token before the bindings; upstream
+          // parse-fail-regression-20060610).
           const value: Expr = from
-            ? { kind: "select", pos: bindsPos, expr: from, path: [name], default: null }
-            : this.var(bindsPos, name);
+            ? { kind: "select", pos: namesPos, expr: from, path: [name], default: null }
+            : this.var(namesPos, name);
           attrs.defs.set(name, { kind: from ? "inheritFrom" : "inherit", value, pos: namesPos, fromIndex });
         }
         continue;
