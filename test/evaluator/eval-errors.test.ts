@@ -39,6 +39,8 @@ const ERRORS = [
   // toJSON peels `__toString`/`outPath` as current CppNix does (upstream eval-fail-toJSON-*).
   "builtins.toJSON { __toString = self: 42; }", "builtins.toJSON { outPath = { __toString = self: [ ]; }; }",
   'builtins.toJSON { a = [ 1 (throw "in list") ]; }', 'builtins.toJSON { __toString = self: ./x; }',
+  'builtins.appendContext "x" { x = { }; }', 'builtins.appendContext "x" { "/tmp/x" = { path = true; }; }', 'builtins.fromTOML "a ="',
+  'builtins.hashString "" ""',
 ];
 
 differential("evaluation errors match CppNix (first line)", strictExprs(ERRORS));

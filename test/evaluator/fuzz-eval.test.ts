@@ -22,6 +22,7 @@ const RUNS: readonly [Family, Mode, number, number][] = [
   ["derivations", "plain", 8, 60],
   ["drvFiles", "drv", 9, 60],
   ["drvErrors", "plain", 10, 40],
+  ["edgeBuiltins", "plain", 11, 60],
 ];
 
 test("fuzzed programs evaluate as in CppNix", { skip: nixSkipReason() }, async (t) => {

@@ -719,7 +719,7 @@ export class FuzzGen {
       () => `builtins.getAttr ${str()} ${set()}`,
       () => `builtins.attrNames ${set()}`,
       () => `builtins.mapAttrs ${fn()} ${set()}`,
-      () => `builtins.genericClosure ${r.pick(["{ }", "{ startSet = [ ]; }", "{ startSet = [ { } ]; operator = x: [ ]; }", "{ startSet = [ { key = x: x; } ]; operator = x: [ ]; }", "{ startSet = [ { key = 1; } { key = \"a\"; } ]; operator = x: [ ]; }", "{ startSet = 1; operator = x: [ ]; }", "{ startSet = [ { key = 1; } ]; operator = x: 1; }"])}`,
+      () => `builtins.genericClosure ${r.pick(["{ }", "{ operator = x: [ ]; }", "{ startSet = [ { } ]; operator = x: [ ]; }", "{ startSet = [ { key = x: x; } ]; operator = x: [ ]; }", "{ startSet = [ { key = 1; } { key = \"a\"; } ]; operator = x: [ ]; }", "{ startSet = 1; operator = x: [ ]; }", "{ startSet = [ { key = 1; } ]; operator = x: 1; }"])}`,
       () => `builtins.replaceStrings ${list()} ${list()} ${str()}`,
       () => `builtins.concatStringsSep ${str()} ${list()}`,
       () => `builtins.toString ${r.pick([list(), set(), fn(), str(), int()])}`,
