@@ -54,6 +54,22 @@ export function call(fn: Lazy, args: Lazy[], pos: number): Value {
   return callFunction(f, args, pos);
 }
 
+/** `f a` applied now, without an argument array for a lambda (filter, partition, any/all, concatMap, groupBy). */
+export function call1(fn: Lazy, arg: Lazy, pos: number): Value {
+  const f = force(fn, pos);
+  return f instanceof NixLambda ? callLambda(f, arg, pos) : callFunction(f, [arg], pos);
+}
+
+/** `f a b` applied now, without an argument array for curried lambdas (foldl', sort comparators). */
+export function call2(fn: Lazy, a: Lazy, b: Lazy, pos: number): Value {
+  const f = force(fn, pos);
+  if (f instanceof NixLambda) {
+    const g = callLambda(f, a, pos);
+    return g instanceof NixLambda ? callLambda(g, b, pos) : callFunction(g, [b], pos);
+  }
+  return callFunction(f, [a, b], pos);
+}
+
 /**
  * CppNix's eqValues on two slots: the same slot is equal to itself before any
  * comparison (its "pointer equality" hack, visible with functions).

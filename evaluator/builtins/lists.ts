@@ -20,7 +20,7 @@ import {
   lessThan,
   type Lazy,
 } from "../eval/index.js";
-import { call, copied, eqLazy, lazyCall, valuePos } from "./common.js";
+import { call1, call2, copied, eqLazy, lazyCall, valuePos } from "./common.js";
 import { stableSort } from "./stable-sort.js";
 
 definePrimOp("__isList", 1, ([x], pos) => Array.isArray(force(x!, pos)));
@@ -59,7 +59,7 @@ definePrimOp("__filter", 2, ([f, xs]) => {
   if (list.length === 0) return list;
   const fn = forceFunction(f!, 0, "while evaluating the first argument passed to builtins.filter");
   const out: Lazy[] = [];
-  for (const x of list) if (forceBool(call(fn, [x], 0), 0, "while evaluating the return value of the filtering function passed to builtins.filter")) out.push(x);
+  for (const x of list) if (forceBool(call1(fn, x, 0), 0, "while evaluating the return value of the filtering function passed to builtins.filter")) out.push(x);
   return out.length === list.length ? copied(list) : out;
 });
 
@@ -113,7 +113,7 @@ definePrimOp("__foldl'", 3, ([f, nul, xs]) => {
   if (list.length === 0) return copied(force(nul!));
   let acc: Lazy = nul!;
   // Each step is a real call, so every intermediate accumulator is in weak head normal form.
-  for (const x of list) acc = call(fn, [acc, x], 0);
+  for (const x of list) acc = call2(fn, acc, x, 0);
   return force(acc);
 });
 
@@ -128,7 +128,7 @@ function anyOrAll(any: boolean, f: Lazy, xs: Lazy): boolean {
   const ctx = any ? ANY_ALL_CTX.any : ANY_ALL_CTX.all;
   const fn = forceFunction(f, 0, ctx[0]);
   const list = forceList(xs, 0, ctx[1]);
-  for (let i = 0; i < list.length; i++) if (forceBool(call(fn, [list[i]!], 0), 0, ctx[2]) === any) return any;
+  for (let i = 0; i < list.length; i++) if (forceBool(call1(fn, list[i]!, 0), 0, ctx[2]) === any) return any;
   return !any;
 }
 
@@ -155,7 +155,7 @@ definePrimOp("__sort", 2, ([f, xs]) => {
   const ctx = "while evaluating the return value of the sorting function passed to builtins.sort";
   const less = isLessThan
     ? (a: Lazy, b: Lazy) => lessThan(force(a), force(b), 0)
-    : (a: Lazy, b: Lazy) => forceBool(call(fn, [a, b], 0), 0, ctx);
+    : (a: Lazy, b: Lazy) => forceBool(call2(fn, a, b, 0), 0, ctx);
   return stableSort(list, less);
 });
 
@@ -166,7 +166,7 @@ definePrimOp("__partition", 2, ([f, xs]) => {
   const ctx = "while evaluating the return value of the partition function passed to builtins.partition";
   for (const x of forceList(xs!, 0, "while evaluating the second argument passed to builtins.partition")) {
     force(x);
-    (forceBool(call(fn, [x], 0), 0, ctx) ? right : wrong).push(x);
+    (forceBool(call1(fn, x, 0), 0, ctx) ? right : wrong).push(x);
   }
   return new NixAttrs(
     new Map([
@@ -181,7 +181,7 @@ definePrimOp("__groupBy", 2, ([f, xs]) => {
   const groups = new Map<string, Lazy[]>();
   const ctx = "while evaluating the return value of the grouping function passed to builtins.groupBy";
   for (const x of forceList(xs!, 0, "while evaluating the second argument passed to builtins.groupBy")) {
-    const name = forceStringNoCtx(call(fn, [x], 0), 0, ctx);
+    const name = forceStringNoCtx(call1(fn, x, 0), 0, ctx);
     let g = groups.get(name);
     if (g === undefined) groups.set(name, (g = []));
     g.push(x);
@@ -196,7 +196,7 @@ definePrimOp("__concatMap", 2, ([f, xs]) => {
   const lists: Lazy[][] = [];
   const ctx = "while evaluating the return value of the function passed to builtins.concatMap";
   for (const x of forceList(xs!, 0, "while evaluating the second argument passed to builtins.concatMap")) {
-    const r = call(fn, [x], 0);
+    const r = call1(fn, x, 0);
     // The frame points at the value when it has a position, else at the function (CppNix's determinePos).
     lists.push(Array.isArray(r) ? r : forceList(r, valuePos(r) || valuePos(fn), ctx));
   }
