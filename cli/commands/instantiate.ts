@@ -1,4 +1,4 @@
-import { writeSync } from "node:fs";
+import { fstatSync, writeSync } from "node:fs";
 import type { Command } from "../command.js";
 import { UsageError } from "../errors.js";
 import { instantiateDerivations } from "./instantiate-drv.js";
@@ -241,18 +241,28 @@ async function evaluate(options: InstantiateOptions): Promise<InstantiateResult>
 }
 
 /**
- * Writes to fd 1 directly: touching `process.stdout` loads Node's stream and net modules
- * (~10 ms and 2 MB of a 130 ms `--eval -E 1`). Order with process.stderr is kept, as
- * both are synchronous for files, pipes and terminals on Linux. A non-blocking pipe
- * (EAGAIN) gets the rest through process.stdout, which waits for it to drain.
+ * Writes to fd 1 or 2 directly: touching `process.stdout` or `process.stderr` loads
+ * Node's stream and net modules (~10 ms and 2 MB of a 130 ms `--eval -E 1`). Order with
+ * other writes to process.stderr is kept, as both are synchronous for files, pipes and
+ * terminals on Linux. A non-blocking pipe (EAGAIN) gets the rest through the stream,
+ * which waits for it to drain.
  */
-function writeStdout(bytes: Buffer): void {
+function writeAll(fd: 1 | 2, bytes: Buffer): void {
   let done = 0;
   try {
-    while (done < bytes.length) done += writeSync(1, bytes, done);
+    while (done < bytes.length) done += writeSync(fd, bytes, done);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "EAGAIN") throw err;
-    process.stdout.write(bytes.subarray(done));
+    (fd === 1 ? process.stdout : process.stderr).write(bytes.subarray(done));
+  }
+}
+
+/** Whether stderr is a terminal, without creating process.stderr (a character device: a tty, or /dev/null, where filtering does not matter). */
+function stderrIsTerminal(): boolean {
+  try {
+    return fstatSync(2).isCharacterDevice();
+  } catch {
+    return false;
   }
 }
 
@@ -266,8 +276,8 @@ export const instantiateCommand: Command = {
     setAbortOnWarn(settings.abortOnWarn);
     setLiteralLints({ ...lints, warn: (message, pos) => currentTraceSink()(formatPositionedWarning(message, pos).replace(/\n$/, "")) });
     const result = !options.eval ? await instantiateDerivations(options) : await evaluate(options);
-    if (result.stdout) writeStdout(Buffer.from(result.stdout, "latin1"));
-    if (result.stderr) process.stderr.write(Buffer.from(process.stderr.isTTY ? result.stderr : filterAnsiEscapes(result.stderr), "latin1"));
+    if (result.stdout) writeAll(1, Buffer.from(result.stdout, "latin1"));
+    if (result.stderr) writeAll(2, Buffer.from(stderrIsTerminal() ? result.stderr : filterAnsiEscapes(result.stderr), "latin1"));
     return result.exitCode;
   },
 };
