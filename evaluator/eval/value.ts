@@ -302,13 +302,12 @@ export class Env {
   v0: Lazy | undefined;
   constructor(
     readonly up: Env | null,
-    /** All slots (empty for a one-slot frame made by `Env.one`). */
-    readonly vars: Lazy[],
     /**
-     * For a `with` frame: levels up to the next enclosing `with` frame, 0 if none;
-     * -1 for ordinary frames. Slot 0 of a `with` frame holds the attrs value.
+     * All slots (empty for a one-slot frame made by `Env.one`). A `with` frame
+     * (its attrs value in slot 0) has a shared one-element array here instead:
+     * see `withLevels`.
      */
-    readonly prevWith: number = -1,
+    readonly vars: Lazy[],
     v0: Lazy | undefined = vars[0],
   ) {
     this.v0 = v0;
@@ -316,12 +315,23 @@ export class Env {
 
   /** A frame with the single slot `v`. */
   static one(up: Env | null, v: Lazy): Env {
-    return new Env(up, NO_SLOTS, -1, v);
+    return new Env(up, NO_SLOTS, v);
   }
 
-  /** A `with` frame. */
+  /**
+   * A `with` frame; `prevWith`: levels up to the next enclosing `with` frame, 0 if
+   * none. It is kept in `vars` (a shared array per level count), so that frames
+   * need no field for it (one field less in every call's frame).
+   */
   static with(up: Env, attrs: Lazy, prevWith: number): Env {
-    return new Env(up, NO_SLOTS, prevWith, attrs);
+    let marker = WITH_MARKERS[prevWith];
+    if (marker === undefined) marker = WITH_MARKERS[prevWith] = [prevWith];
+    return new Env(up, marker, attrs);
+  }
+
+  /** For a `with` frame: levels up to the next enclosing `with` frame, 0 if none. */
+  get prevWith(): number {
+    return this.vars[0] as number;
   }
 
   /** Slot `d` (slow path for code that does not know `d` statically). */
@@ -331,6 +341,7 @@ export class Env {
 }
 
 const NO_SLOTS: Lazy[] = [];
+const WITH_MARKERS: Lazy[][] = [];
 
 /** The compiled form of a lambda (filled by the compiler on the first call). */
 export interface CompiledLambda {
