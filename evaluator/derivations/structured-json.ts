@@ -133,11 +133,14 @@ function float(x: number): void {
 }
 
 /**
- * The `{"name":` / `,"name":` pieces of a set's names, and the first name that is
- * not UTF-8. Sets made by the same expression share their names array, so a list of
+ * What writing a set needs from its names: the `{"name":` / `,"name":` pieces, the
+ * first name that is not UTF-8, and whether `__toString` or `outPath` replace it. Sets made by the same expression share their names array, so a list of
  * thousands of such sets quotes its names once.
  */
 interface KeyPieces {
+  /** Whether the set is written as a string (`__toString`), or the index of its `outPath` (-1: none). */
+  readonly hasToString: boolean;
+  readonly outPath: number;
   readonly pieces: readonly string[];
   readonly firstBad: number;
   readonly problem: string | undefined;
@@ -160,7 +163,7 @@ function keyPieces(names: readonly string[]): KeyPieces {
       }
       return (i === 0 ? "{" : ",") + jsonQuote(name) + ":";
     });
-    kp = { pieces, firstBad, problem };
+    kp = { hasToString: names.includes("__toString"), outPath: names.indexOf("outPath"), pieces, firstBad, problem };
     keyPiecesByNames.set(names, kp);
   }
   lastNames = names;
@@ -212,19 +215,19 @@ class JsonWriter {
       }
       byte(0x5d);
     } else if (x instanceof NixAttrs) {
-      if (x.has("__toString")) {
+      const names = x.names;
+      const kp = keyPieces(names);
+      if (kp.hasToString) {
         const s = coerceToString(x, at, { coerceMore: false, copyToStore: false });
         this.str(typeof s === "string" ? s : this.take(s));
         return;
       }
-      const outPath = x.getAttr("outPath");
-      if (outPath !== undefined) {
+      if (kp.outPath >= 0) {
+        const outPath = x.attrs[kp.outPath]!;
         this.write(outPath.value, outPath.pos || at);
         return;
       }
-      const names = x.names;
       if (names.length === 0) byte(0x7b);
-      const kp = keyPieces(names);
       for (let i = 0; i < names.length; i++) {
         if (i === kp.firstBad && this.utf8Error === undefined) this.utf8Error = kp.problem;
         raw(kp.pieces[i]!);

@@ -51,9 +51,52 @@ function byte(c: number): void {
   buf[pos++] = c;
 }
 
+/** The escape letter of a byte the .drv quoting escapes, else 0. */
+const ESCAPE = new Uint8Array(256);
+ESCAPE[0x22] = 0x22;
+ESCAPE[0x5c] = 0x5c;
+ESCAPE[0x0a] = 0x6e;
+ESCAPE[0x0d] = 0x72;
+ESCAPE[0x09] = 0x74;
+
+/**
+ * `quoted` for a long string (e.g. structured attributes' JSON): copied natively,
+ * then escaped in place from the end, each byte moved right by the escapes before it.
+ */
+function quotedLong(s: string): void {
+  const n = s.length;
+  reserve(2 * n + 2);
+  const b = buf;
+  const start = pos + 1;
+  b[pos] = 0x22;
+  b.write(s, start, n, "latin1");
+  const end = start + n;
+  let escapes = 0;
+  for (let i = start; i < end; i++) if (ESCAPE[b[i]!] !== 0) escapes++;
+  const close = end + escapes;
+  b[close] = 0x22;
+  // While escapes remain to be placed, the write position is ahead of the read one.
+  let w = close;
+  let r = end;
+  while (w > r) {
+    const c = b[--r]!;
+    const e = ESCAPE[c]!;
+    if (e === 0) b[--w] = c;
+    else {
+      b[--w] = e;
+      b[--w] = 0x5c;
+    }
+  }
+  pos = close + 1;
+}
+
 /** Writes `"s"` with the .drv escapes (`"` `\` newline, carriage return, tab); other bytes as they are. */
 function quoted(s: string): void {
   const n = s.length;
+  if (n > 512) {
+    quotedLong(s);
+    return;
+  }
   reserve(2 * n + 2);
   const b = buf;
   let p = pos;
