@@ -3,6 +3,7 @@
  * state, so the evaluator keeps one current state per process (`evalState()`);
  * `new EvalState(...)` makes itself current.
  */
+import { lstatSync } from "node:fs";
 import type { Expr } from "../syntax/ast.js";
 import type { Source } from "../syntax/source.js";
 import { DEFAULT_STORE_DIR, makeSourcePath, narHashAndSize } from "../../store/index.js";
@@ -97,6 +98,8 @@ export class EvalState {
     if (path.endsWith(".drv")) throw new EvalError("file names are not allowed to end in '.drv'");
     let dst = this.srcToStore.get(path);
     if (dst === undefined) {
+      // Current CppNix's message (upstream eval-fail-nonexist-path); 2.8 said "getting status of".
+      if (lstatSync(toFsPath(path), { throwIfNoEntry: false }) === undefined) throw new EvalError(`path '${path}' does not exist`);
       dst = this.store.addPathToStore(path, this.readOnly);
       this.srcToStore.set(path, dst);
     }

@@ -40,7 +40,7 @@ const ERRORS = [
   "builtins.toJSON { __toString = self: 42; }", "builtins.toJSON { outPath = { __toString = self: [ ]; }; }",
   'builtins.toJSON { a = [ 1 (throw "in list") ]; }', 'builtins.toJSON { __toString = self: ./x; }',
   'builtins.appendContext "x" { x = { }; }', 'builtins.appendContext "x" { "/tmp/x" = { path = true; }; }', 'builtins.fromTOML "a ="',
-  'builtins.hashString "" ""',
+  'builtins.hashString "" ""', '"${./does-not-exist}/x"', '"${./a/does-not-exist}"',
 ];
 
 differential("evaluation errors match CppNix (first line)", strictExprs(ERRORS));
