@@ -17,9 +17,9 @@ import {
 } from "../eval/index.js";
 import { ContextBuilder } from "./common.js";
 
-/** A C `int` conversion of an int64, as CppNix does for substring's arguments. */
-function cInt(n: NixInt): number {
-  return typeof n === "number" ? n | 0 : Number(BigInt.asIntN(32, n));
+/** An int64 as a string offset: exact up to 2^53, beyond that only its sign matters (strings are shorter). */
+function toOffset(n: NixInt): number {
+  return typeof n === "number" ? n : n < 0n ? -Infinity : Infinity;
 }
 
 // Coercion options as constants: these builtins are hot in nixpkgs lib, and a
@@ -31,9 +31,10 @@ const STRING_LENGTH = { ctx: "while evaluating the argument passed to builtins.s
 definePrimOp("toString", 1, ([x]) => coerceToString(x!, 0, TO_STRING));
 
 definePrimOp("__substring", 3, ([start, len, s]) => {
-  const from = cInt(forceInt(start!, 0, "while evaluating the first argument (the start offset) passed to builtins.substring"));
+  // Full 64-bit offsets, as current CppNix (2.8 truncated them to a C int).
+  const from = toOffset(forceInt(start!, 0, "while evaluating the first argument (the start offset) passed to builtins.substring"));
   if (from < 0) throw new EvalError("negative start position in 'substring'");
-  const n = cInt(forceInt(len!, 0, "while evaluating the second argument (the substring length) passed to builtins.substring"));
+  const n = toOffset(forceInt(len!, 0, "while evaluating the second argument (the substring length) passed to builtins.substring"));
   const str = coerceToString(s!, 0, SUBSTRING_STRING);
   const bytes = stringBytes(str);
   // A negative length converts to a huge size_t: everything to the end.

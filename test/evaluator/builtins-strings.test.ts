@@ -35,8 +35,9 @@ differential("strings", [
   "builtins.substring 5 1 \"abc\"",
   "builtins.substring 1 (-1) \"abcdef\"",
   "builtins.substring (-1) 1 \"abc\"",
-  "builtins.substring 4294967297 1 \"abc\"",
-  "builtins.substring 0 4294967297 \"abc\"",
+  // 2.8 truncated offsets to a C int; current CppNix keeps 64 bits.
+  { expr: "builtins.substring 4294967297 1 \"abc\"", current: '""', upstream: "none; current primops.cc prim_substring (NixInt::Inner start/len)" },
+  { expr: "builtins.substring 0 4294967297 \"abc\"", current: '"abc"', upstream: "none; current primops.cc prim_substring (NixInt::Inner start/len)" },
   "builtins.substring 1 2 \"h\\u00e9llo\"",
   "builtins.substring 0 1 1",
   "builtins.substring \"0\" 1 \"a\"",

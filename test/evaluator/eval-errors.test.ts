@@ -41,6 +41,7 @@ const ERRORS = [
   'builtins.toJSON { a = [ 1 (throw "in list") ]; }', 'builtins.toJSON { __toString = self: ./x; }',
   'builtins.appendContext "x" { x = { }; }', 'builtins.appendContext "x" { "/tmp/x" = { path = true; }; }', 'builtins.fromTOML "a ="',
   'builtins.hashString "" ""', '"${./does-not-exist}/x"', '"${./a/does-not-exist}"',
+  "builtins.substring 9223372036854775807 0 [ ]",
 ];
 
 differential("evaluation errors match CppNix (first line)", strictExprs(ERRORS));

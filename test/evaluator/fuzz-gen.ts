@@ -700,8 +700,9 @@ export class FuzzGen {
     const realFn = () => r.pick(["(x: x)", "(x: y: x)", "builtins.lessThan", "(x: throw \"f\")", "({ a }: a)"]);
     const regex = () => nixStr(r.pick(["(", "a{2,1}", "[z-a]", "*a", "a**", "\\", "a|*", "(a", "[[:nope:]]", "a{,}", "", "()*", ...[this.regex()]]));
     return r.pick([
-      () => `builtins.substring ${int()} ${int()} ${str()}`,
-      () => `builtins.elemAt ${list()} ${int()}`,
+      // Small offsets: 2.8 truncated them to a C int, current CppNix (and we) keep 64 bits.
+      () => `builtins.substring ${r.pick(["0", "1", "-1", "2", "100", "1.5", "null"])} ${r.pick(["0", "1", "-1", "2", "100", '"1"'])} ${str()}`,
+      () => `builtins.elemAt ${list()} ${r.pick(["0", "1", "-1", "2", "100", "1.5", '"1"'])}`,
       // (Not huge: 2.8 tries to allocate the list and fails in the GC.)
       // Functions only where current CppNix forces the function before the list (2.8 only when calling it).
       () => `builtins.genList ${realFn()} ${r.pick(["0", "-1", "3", '"1"', "1.5", "null"])}`,
