@@ -29,6 +29,13 @@ function identifier(name: string): string {
 
 const REWORDINGS: readonly Rewording[] = [
   {
+    // In `{ … }` where no binding can start, 2.8 names only the unexpected token; current
+    // CppNix's grammar reduces first and adds what it expects: `{ 1 = x; }`, and `{` at EOF.
+    old: /^error: syntax error, unexpected ([^,]+)$/,
+    current: (m) => new RegExp(`^error: ${esc(currentTokenNames(`syntax error, unexpected ${m[1]!}`))}, expecting 'inherit'$`),
+    upstream: "parse-fail-unexpected-int (also parse-fail-unexpected-float)",
+  },
+  {
     // value is an integer while a list was expected → expected a list but found an integer: 1
     old: /^error: value is (.+) while (.+) was expected$/,
     current: (m) => new RegExp(`^error: expected ${esc(m[2]!)} but found ${esc(m[1]!)}: `),
