@@ -47,7 +47,8 @@ const LARGE = [
   "builtins.sort builtins.lessThan [ 9007199254740993 1 9007199254740992 2.5 (-9223372036854775807) 9223372036854775807 ]",
   "builtins.sort (a: b: a > b) [ 9007199254740993 9007199254740994 9007199254740992 ]",
   "builtins.compareVersions \"1.9007199254740993\" \"1.9007199254740992\"", "builtins.elemAt [ 1 2 3 ] 2",
-  "builtins.substring 4294967297 2 \"abcdef\"", "builtins.genList (x: x * 9007199254740993) 3", "builtins.length (builtins.genList (x: x) 3)",
+  // 2.8 truncates substring offsets to a C int, current CppNix does not (builtins-strings has those cases); here they agree.
+  "builtins.substring 4294967396 2 \"abcdef\"", "builtins.genList (x: x * 9007199254740993) 3", "builtins.length (builtins.genList (x: x) 3)",
   "builtins.stringLength \"abc\"", "builtins.elem 9007199254740993 [ 9007199254740992 9007199254740993 ]",
   "builtins.genericClosure { startSet = [ { key = 9007199254740993; } ]; operator = x: if x.key > 9007199254740995 then [ ] else [ { key = x.key + 1; } ]; }",
   "builtins.listToAttrs [ { name = toString 9223372036854775807; value = 9223372036854775807; } ]",
