@@ -13,6 +13,9 @@ import { parseInstantiateArgs } from "../../cli/commands/instantiate.js";
 import { SeededRandom } from "../helpers/random.js";
 import { writeRandomTree } from "../helpers/random-tree.js";
 import { runNixAsync } from "../helpers/nix.js";
+import { nixString } from "./support-nix.js";
+
+export { nixString };
 
 export interface Outcome {
   stdout: string;
@@ -83,20 +86,6 @@ export function drvFileMismatches(drvs: ReadonlyMap<string, import("../../store/
   return bad;
 }
 
-/** A Nix string literal for a JS (Unicode) string; the file is written as UTF-8. */
-export function nixString(s: string): string {
-  let out = '"';
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!;
-    if (c === '"' || c === "\\") out += "\\" + c;
-    else if (c === "$" && s[i + 1] === "{") out += "\\$";
-    else if (c === "\n") out += "\\n";
-    else if (c === "\r") out += "\\r";
-    else if (c === "\t") out += "\\t";
-    else out += c;
-  }
-  return out + '"';
-}
 
 const NAME_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-._?=";
 const ODD_STRINGS = [

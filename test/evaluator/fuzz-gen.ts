@@ -9,6 +9,7 @@
  * on overflow where current CppNix (and Lading) fail.
  */
 import { SeededRandom } from "../helpers/random.js";
+import { nixString } from "./support-nix.js";
 
 type Ty = "int" | "float" | "bool" | "string" | "list" | "attrs" | "null" | "path";
 const TYPES: readonly Ty[] = ["int", "float", "bool", "string", "list", "attrs", "null", "path"];
@@ -25,20 +26,8 @@ export const ODD_TEXTS = [
   "-", ".", "/", "foo/bar", "10", "1e3", "null", "true", "=", "#comment", "\u0001ctl",
 ];
 
-/** A Nix double-quoted literal for a (Unicode) string. */
-export function nixStr(s: string): string {
-  let out = '"';
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!;
-    if (c === '"' || c === "\\") out += "\\" + c;
-    else if (c === "$" && s[i + 1] === "{") out += "\\$";
-    else if (c === "\n") out += "\\n";
-    else if (c === "\r") out += "\\r";
-    else if (c === "\t") out += "\\t";
-    else out += c;
-  }
-  return out + '"';
-}
+/** A Nix double-quoted literal for a string (support-nix's). */
+export const nixStr = nixString;
 
 export class FuzzGen {
   private readonly r: SeededRandom;
