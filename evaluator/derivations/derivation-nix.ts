@@ -39,6 +39,7 @@ import {
   printIdentifier,
 } from "../eval/index.js";
 import { parse, sourceOf, type LambdaExpr } from "../syntax/index.js";
+import { sortStrings } from "../../store/index.js";
 
 const WRAPPER_FILE = "//builtin/derivation.nix";
 
@@ -102,7 +103,9 @@ function derivationImpl(attrs: NixAttrs, at: WrapperPositions): Value {
   const all = lazy(() => perOutput.map((t) => lazy(() => force(t))));
   added.set("all", new Attr(all, 0));
   added.set("drvAttrs", new Attr(attrs, 0));
-  common.set = attrs.update(new NixAttrs(added));
+  // Sorted here without Array.prototype.sort's per-call allocation.
+  const addedNames = sortStrings([...added.keys()]);
+  common.set = attrs.update(NixAttrs.fromSorted(addedNames, addedNames.map((n) => added.get(n)!)));
   return force(perOutput[0]!);
 }
 

@@ -12,6 +12,7 @@ import {
   makeFixedOutputPath,
   outputPathName,
   parseStorePath,
+  sortStrings,
   storePathFromHex,
   type Derivation,
   type DerivationOutput,
@@ -84,7 +85,7 @@ function collectAttributes(attrs: NixAttrs, drvName: string, posDrvName: number,
       seen.add(n);
     }
     if (seen.size === 0) throw new EvalError("derivation cannot have an empty set of outputs", posDrvName);
-    c.outputs = [...seen].sort();
+    c.outputs = sortStrings([...seen]);
   };
 
   const names = attrs.names;
@@ -186,9 +187,9 @@ function addInputs(drv: Derivation, context: Set<string>): void {
       inputSrcs.push(e.path);
     }
   }
-  for (const outs of inputDrvs.values()) if (outs.length > 1) outs.sort();
-  if (closures) drv.inputSrcs = [...new Set(inputSrcs)].sort();
-  else drv.inputSrcs = inputSrcs.length > 1 ? inputSrcs.sort() : inputSrcs;
+  for (const outs of inputDrvs.values()) if (outs.length > 1) sortStrings(outs);
+  if (closures) drv.inputSrcs = sortStrings([...new Set(inputSrcs)]);
+  else drv.inputSrcs = sortStrings(inputSrcs);
 }
 
 /** `=drv`: the builder sees the .drv path itself, so its whole closure becomes input. */
@@ -293,7 +294,7 @@ definePrimOp("derivationStrict", 1, ([arg], pos) => {
   const { contextElements } = drvState();
   const names = ["drvPath"];
   for (const n of drv.outputs.keys()) if (n !== "drvPath") names.push(n);
-  names.sort();
+  sortStrings(names);
   const values = names.map((n) => {
     if (n === "drvPath") return new Attr(new NixString(drvPath, ["=" + drvPath]), 0);
     // Dependents name the outputs in their contexts: known to be store paths already.

@@ -36,3 +36,24 @@ export function fixedOutput(drv: Derivation): DerivationOutput | undefined {
 export function compareBytes(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/**
+ * Sorts byte strings in place, by bytes (as the default sort does for latin1 strings).
+ * Short arrays are insertion-sorted: V8's Array.prototype.sort allocates its merge
+ * state (about 850 bytes) on every call, and a derivation sorts a dozen small arrays,
+ * which the young-generation collector then has to copy in deep evaluations.
+ */
+export function sortStrings<T extends string[]>(items: T): T {
+  const n = items.length;
+  if (n > 24) return items.sort() as T;
+  for (let i = 1; i < n; i++) {
+    const x = items[i]!;
+    let j = i - 1;
+    while (j >= 0 && items[j]! > x) {
+      items[j + 1] = items[j]!;
+      j--;
+    }
+    items[j + 1] = x;
+  }
+  return items;
+}

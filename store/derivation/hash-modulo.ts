@@ -3,7 +3,7 @@ import { makeFixedOutputPath, makeOutputPath, makeTextPath } from "../make-store
 import { DEFAULT_STORE_DIR, StorePath, parseStorePath } from "../store-path.js";
 import { renderDerivation } from "./aterm.js";
 import { DerivationRender, renderInputDrvs } from "./render.js";
-import { fixedOutput, type Derivation } from "./derivation.js";
+import { fixedOutput, sortStrings, type Derivation } from "./derivation.js";
 import { sha256Hex, storePathFromHex } from "./fast-hash.js";
 
 /** Loads an input derivation by its .drv path (from the store, or from an evaluator's cache). */
@@ -143,7 +143,7 @@ export function derivationPathFromText(text: string, references: readonly string
 }
 
 function sortedUnique(items: readonly string[]): string[] {
-  const sorted = [...items].sort();
+  const sorted = sortStrings([...items]);
   let n = 0;
   for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[n - 1]) sorted[n++] = sorted[i]!;
   sorted.length = n;

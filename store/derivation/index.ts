@@ -1,4 +1,4 @@
-export { type Derivation, type DerivationOutput, fixedOutput, compareBytes } from "./derivation.js";
+export { type Derivation, type DerivationOutput, fixedOutput, compareBytes, sortStrings } from "./derivation.js";
 export { renderDerivation, parseDerivation, DerivationParseError, type RenderOptions } from "./aterm.js";
 export { DerivationRender, renderInputDrvs, type TextOptions } from "./render.js";
 export {

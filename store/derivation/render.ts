@@ -12,7 +12,7 @@
  * when asked for (a store that writes the file).
  */
 import * as crypto from "node:crypto";
-import { compareBytes, type Derivation } from "./derivation.js";
+import { sortStrings, type Derivation } from "./derivation.js";
 
 type OneShot = (algo: string, data: Uint8Array, encoding: "hex") => string;
 
@@ -138,12 +138,9 @@ function quotedList(items: readonly string[]): void {
   byte(0x5d);
 }
 
-/**
- * Keys in byte order. The default sort compares UTF-16 code units, which for binary
- * (latin1) strings is byte order, and it is fast on input that is already sorted.
- */
+/** Keys in byte order (UTF-16 code units order binary latin1 strings as bytes). */
 function sortedKeys(map: ReadonlyMap<string, unknown>): string[] {
-  return [...map.keys()].sort();
+  return sortStrings([...map.keys()]);
 }
 
 function inputDrvsInto(inputDrvs: ReadonlyMap<string, readonly string[]>): void {
@@ -155,7 +152,7 @@ function inputDrvsInto(inputDrvs: ReadonlyMap<string, readonly string[]>): void 
     quoted(paths[i]!);
     byte(0x2c);
     const outs = inputDrvs.get(paths[i]!)!;
-    quotedList(outs.length === 1 ? outs : [...outs].sort(compareBytes));
+    quotedList(outs.length === 1 ? outs : sortStrings([...outs]));
     byte(0x29);
   }
   byte(0x5d);
@@ -213,7 +210,7 @@ export class DerivationRender {
     const srcs = drv.inputSrcs;
     let sorted = true;
     for (let i = 1; i < srcs.length && sorted; i++) sorted = srcs[i - 1]! < srcs[i]!;
-    quotedList(sorted ? srcs : [...srcs].sort(compareBytes));
+    quotedList(sorted ? srcs : sortStrings([...srcs]));
     byte(0x2c);
     quoted(drv.platform);
     byte(0x2c);
