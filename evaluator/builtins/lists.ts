@@ -20,7 +20,7 @@ import {
   lessThan,
   type Lazy,
 } from "../eval/index.js";
-import { call1, call2, copied, eqLazy, lazyCall, valuePos } from "./common.js";
+import { call1, call2, copied, eqLazy, lazyCall1, valuePos } from "./common.js";
 import { stableSort } from "./stable-sort.js";
 
 definePrimOp("__isList", 1, ([x], pos) => Array.isArray(force(x!, pos)));
@@ -51,7 +51,10 @@ definePrimOp("map", 2, ([f, xs]) => {
   const list = forceList(xs!, 0, "while evaluating the second argument passed to builtins.map");
   if (list.length === 0) return list;
   forceFunction(f!, 0, "while evaluating the first argument passed to builtins.map");
-  return list.map((x) => lazyCall(f!, [x], 0));
+  const n = list.length;
+  const out = new Array<Lazy>(n);
+  for (let i = 0; i < n; i++) out[i] = lazyCall1(f!, list[i]!);
+  return out;
 });
 
 definePrimOp("__filter", 2, ([f, xs]) => {
@@ -70,13 +73,38 @@ definePrimOp("__elem", 2, ([x, xs]) => {
   // `lib.unique` calls elem once per element on a growing list: compare an int or
   // plain string needle with `===` against elements of its own type, forced in
   // order as eqValues would; anything else takes the general equality.
+  // A forced int or plain string element is unwrapped in its slot (invisible: such
+  // values have no identity), so the next scan of this list, or of `acc ++ [e]`
+  // built from it, compares without going through the thunk.
   const needle = force(x!, 0);
-  const kind = typeof needle;
-  if (kind === "number" || kind === "string") {
+  if (typeof needle === "number") {
     for (let i = 0; i < n; i++) {
-      const y = list[i]!;
-      const v = y instanceof Thunk ? (y.value !== undefined ? y.value : force(y, 0)) : y;
-      if (typeof v === kind ? v === needle : eqLazy(x!, y, 0)) return true;
+      let y = list[i]!;
+      if (y instanceof Thunk) {
+        const v = y.value !== undefined ? y.value : force(y, 0);
+        if (typeof v !== "number") {
+          if (eqLazy(x!, y, 0)) return true;
+          continue;
+        }
+        list[i] = y = v;
+      }
+      if (y === needle) return true;
+      if (typeof y !== "number" && eqLazy(x!, y, 0)) return true;
+    }
+    return false;
+  }
+  if (typeof needle === "string") {
+    for (let i = 0; i < n; i++) {
+      let y = list[i]!;
+      if (y instanceof Thunk) {
+        const v = y.value !== undefined ? y.value : force(y, 0);
+        if (typeof v !== "string") {
+          if (eqLazy(x!, y, 0)) return true;
+          continue;
+        }
+        list[i] = y = v;
+      }
+      if (typeof y === "string" ? y === needle : eqLazy(x!, y, 0)) return true;
     }
     return false;
   }
@@ -141,7 +169,7 @@ definePrimOp("__genList", 2, ([f, n]) => {
   if (len > 0xffffffff) throw new EvalError(`cannot create list of size ${len}`);
   forceFunction(f!, 0, "while evaluating the first argument passed to builtins.genList");
   const out = new Array<Lazy>(Number(len));
-  for (let i = 0; i < out.length; i++) out[i] = lazyCall(f!, [i], 0);
+  for (let i = 0; i < out.length; i++) out[i] = lazyCall1(f!, i);
   return out;
 });
 

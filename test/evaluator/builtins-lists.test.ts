@@ -55,6 +55,11 @@ differential("lists", [
   "builtins.elem 3 (map (x: x + 1) [ 0 1 2 ])", "builtins.elem null [ 1 null ]", "builtins.elem 9223372036854775807 [ 9223372036854775807 ]",
   "let xs = builtins.genList (i: i - i / 7 * 7) 200; in builtins.foldl' (acc: e: if builtins.elem e acc then acc else acc ++ [ e ]) [ ] xs",
   "builtins.elem 2 [ 1 (throw \"stop\") ]",
+  // elem unwraps forced int/string slots in place: later uses of the same list must not see it
+  "let l = map (x: x) [ 1 \"a\" 2.0 null ]; in [ (builtins.elem 2 l) (builtins.elem \"a\" l) (builtins.elem 2.0 l) l (l == [ 1 \"a\" 2.0 null ]) (builtins.elem \"b\" l) ]",
+  "let f = x: x; l = map (x: x) [ f 1 f ]; in [ (builtins.elem 1 l) (builtins.elem f l) (l == l) (builtins.elemAt l 1) ]",
+  "let l = builtins.genList (i: if i == 2 then \"s\" else i) 4; a = builtins.elem 3 l; b = builtins.elem \"s\" l; in [ a b (builtins.elem \"t\" l) (builtins.elem 9 l) (l ++ l) ]",
+  "let l = map (x: x + 1) [ 1 2 ]; in [ (builtins.elem 9 l) (builtins.elem 1 (l ++ [ (throw \"stop\") ])) ]",
   "builtins.concatLists [[1] [] [2 3]]",
   "builtins.concatLists []",
   "builtins.concatLists [1]",
