@@ -32,7 +32,7 @@ import { EvalError, InfiniteRecursionError, NixTypeError, UndefinedVarError, inF
 import { printErrorValue, printIdentifier } from "./error-format.js";
 import { coerceToString, forceStringNoCtx, addInts } from "./operations.js";
 import { evalState } from "./state.js";
-import { compile, compileLambdaBody, compileLazy, lambdaCodeOf, type LambdaCode } from "./compile/compile.js";
+import { compile, compileLambdaBody, compileLazy, defCodesOf, inheritSources, lambdaCodeOf, type LambdaCode } from "./compile/compile.js";
 import { compareSymbols } from "./scope.js";
 import { calls, callDepthExceeded } from "./call-depth.js";
 
@@ -162,12 +162,16 @@ export function evalAttrsRest(e: AttrsExpr, env: Env): NixAttrs {
     const env2 = new Env(env, vars);
     dynamicEnv = env2;
     const hasOverrides = e.defs.has("__overrides");
+    const { values, sources } = defCodesOf(e);
+    const envFrom = sources === null ? env2 : inheritSources(sources, env2);
     for (let k = 0; k < n; k++) {
       const def = defs[k]!;
       const v =
-        hasOverrides && def.kind !== "inherit"
-          ? new Thunk(def.value, env2)
-          : maybeThunk(def.value, def.kind === "inherit" ? env : env2);
+        def.kind === "inheritFrom"
+          ? values[k]!(envFrom)
+          : hasOverrides && def.kind !== "inherit"
+            ? new Thunk(def.value, env2)
+            : maybeThunk(def.value, def.kind === "inherit" ? env : env2);
       vars[k] = v;
       if (k === 0) env2.v0 = v;
       attrs[slot[k]!] = new Attr(v, def.pos);
@@ -191,9 +195,11 @@ export function evalAttrsRest(e: AttrsExpr, env: Env): NixAttrs {
       attrs = merged.attrs as Attr[];
     }
   } else {
+    const { values, sources } = defCodesOf(e);
+    const envFrom = sources === null ? env : inheritSources(sources, env);
     for (let k = 0; k < n; k++) {
       const def = defs[k]!;
-      attrs[slot[k]!] = new Attr(maybeThunk(def.value, env), def.pos);
+      attrs[slot[k]!] = new Attr(def.kind === "inheritFrom" ? values[k]!(envFrom) : maybeThunk(def.value, env), def.pos);
     }
   }
   if (e.dynamic.length === 0) return new NixAttrs(names, attrs, e.pos);

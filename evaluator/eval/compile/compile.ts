@@ -429,16 +429,77 @@ function compileLambda(e: LambdaExpr): Code {
 
 // ---------------------------------------------------------------- let / attrs
 
+/** Which environment a def's value is built in (see `DefCodes`). */
+const OWN = 0; // the set's own scope: the enclosing one for a non-rec set, the new frame for rec sets and let
+const OUTER = 1; // `inherit a;`: always the enclosing scope
+const FROM = 2; // `inherit (src) a;` with a shared source: the frame of the sources
+
+/**
+ * The compiled values of a set's or let's static defs (in defs order). Current
+ * CppNix evaluates the source of `inherit (src) a b;` once per instantiation of
+ * the set (2.8 once per name): each such source (other than a plain variable,
+ * already shared) becomes one thunk in a frame on top of the source scope, and
+ * the selections read it from there.
+ */
+export interface DefCodes {
+  readonly values: readonly LazyCode[];
+  readonly where: Uint8Array;
+  /** The shared `inherit (src)` sources, null if none. */
+  readonly sources: readonly LazyCode[] | null;
+}
+
+const defCodes = new WeakMap<AttrsExpr, DefCodes>();
+
+export function defCodesOf(attrs: AttrsExpr): DefCodes {
+  let c = defCodes.get(attrs);
+  if (c !== undefined) return c;
+  const defs = layoutOf(attrs).defs;
+  const slotOf = new Map<number, number>();
+  const sources: LazyCode[] = [];
+  const where = new Uint8Array(defs.length);
+  const values = defs.map((d, k): LazyCode => {
+    if (d.kind === "inherit") {
+      where[k] = OUTER;
+      return buildLazy(d.value);
+    }
+    const src = attrs.inheritFrom[d.fromIndex];
+    if (d.kind !== "inheritFrom" || src === undefined || (src.kind === "var" && !src.fromWith)) return buildLazy(d.value);
+    let j = slotOf.get(d.fromIndex);
+    if (j === undefined) {
+      j = sources.push(buildLazy(src)) - 1;
+      slotOf.set(d.fromIndex, j);
+    }
+    where[k] = FROM;
+    const slot = j;
+    const srcPos = posOf(src);
+    const code = compileSelect(d.value as SelectExpr, (env) => {
+      const v = env.slot(slot)!;
+      return v instanceof Thunk ? forceThunk(v, srcPos) : v;
+    }) as ThunkCode;
+    return (env) => new Thunk(code, env);
+  });
+  c = { values, where, sources: sources.length === 0 ? null : sources };
+  defCodes.set(attrs, c);
+  return c;
+}
+
+/** The frame of a set's shared `inherit (src)` sources on top of `env` (their scope). */
+export function inheritSources(sources: readonly LazyCode[], env: Env): Env {
+  const vars = new Array<Lazy>(sources.length);
+  for (let i = 0; i < sources.length; i++) vars[i] = sources[i]!(env);
+  return new Env(env, vars);
+}
+
 function compileLetEnv(attrs: AttrsExpr): (env: Env) => Env {
-  const defs = [...attrs.defs.values()];
-  const n = defs.length;
-  const inherited = defs.map((d) => d.kind === "inherit");
-  const values = defs.map((d) => buildLazy(d.value));
+  const { values, where, sources } = defCodesOf(attrs);
+  const n = values.length;
   return (env) => {
     const vars = new Array<Lazy>(n);
     const env2 = new Env(env, vars);
+    const envFrom = sources === null ? env2 : inheritSources(sources, env2);
     for (let i = 0; i < n; i++) {
-      const v = values[i]!(inherited[i] ? env : env2);
+      const w = where[i];
+      const v = values[i]!(w === OWN ? env2 : w === OUTER ? env : envFrom);
       vars[i] = v;
       if (i === 0) env2.v0 = v;
     }
@@ -448,27 +509,35 @@ function compileLetEnv(attrs: AttrsExpr): (env: Env) => Env {
 
 function compileAttrs(e: AttrsExpr): Code {
   const layout = layoutOf(e);
-  const defs = layout.defs;
   const slot = layout.slot;
-  const n = defs.length;
   const names = layout.names;
   const pos = e.pos;
-  const values = defs.map((d) => buildLazy(d.value));
-  const positions = defs.map((d) => d.pos);
+  const positions = layout.defs.map((d) => d.pos);
   const needsRest = e.dynamic.length > 0 || (e.rec && e.defs.has("__overrides"));
   if (needsRest) return (env) => evalAttrsRest(e, env);
+  const { values, where, sources } = defCodesOf(e);
+  const n = values.length;
   if (e.rec) {
-    const inherited = defs.map((d) => d.kind === "inherit");
     return (env) => {
       const vars = new Array<Lazy>(n);
       const env2 = new Env(env, vars);
+      const envFrom = sources === null ? env2 : inheritSources(sources, env2);
       const attrs = new Array<Attr>(n);
       for (let k = 0; k < n; k++) {
-        const v = values[k]!(inherited[k] ? env : env2);
+        const w = where[k];
+        const v = values[k]!(w === OWN ? env2 : w === OUTER ? env : envFrom);
         vars[k] = v;
         if (k === 0) env2.v0 = v;
         attrs[slot[k]!] = new Attr(v, positions[k]!);
       }
+      return new NixAttrs(names, attrs, pos);
+    };
+  }
+  if (sources !== null) {
+    return (env) => {
+      const envFrom = inheritSources(sources, env);
+      const attrs = new Array<Attr>(n);
+      for (let k = 0; k < n; k++) attrs[slot[k]!] = new Attr(values[k]!(where[k] === FROM ? envFrom : env), positions[k]!);
       return new NixAttrs(names, attrs, pos);
     };
   }
@@ -524,8 +593,9 @@ function attrMissing(name: string, attrs: NixAttrs): EvalError {
   return missingAttr(name, attrs, 0);
 }
 
-function compileSelect(e: SelectExpr): Code {
-  const obj = build(e.expr);
+/** `e`; `obj`: how to get the selected-from value (a shared `inherit (src)` source). */
+function compileSelect(e: SelectExpr, shared: Code | null = null): Code {
+  const obj = shared ?? build(e.expr);
   const names = compileNames(e.path);
   const dflt = e.default === null ? null : build(e.default);
   const pos = e.pos;
@@ -539,7 +609,7 @@ function compileSelect(e: SelectExpr): Code {
     // `x.a`: the common case, without the loop.
     const cache = new AttrSiteCache();
     const ve = e.expr;
-    if (ve.kind === "var" && !ve.fromWith) {
+    if (ve.kind === "var" && !ve.fromWith && shared === null) {
       // `x` a bound variable: its slot is read here (no call through the variable's
       // closure, a megamorphic call site both cold and warm).
       const level = ve.level;
