@@ -68,11 +68,14 @@ interface Side {
   drvDiffs: string[];
 }
 
-async function runBoth(cases: readonly string[], mode: Mode, dir: string): Promise<[Side, Side]> {
+/** Writes the files a batch's cases may name into its directory. */
+export type Fixture = (dir: string) => void;
+
+async function runBoth(cases: readonly string[], mode: Mode, dir: string, fixture: Fixture): Promise<[Side, Side]> {
   // Its own directory: `./.` is copied to the store by some cases, batch file included.
   // Deep, so that a chain of dirOf stays inside the scratch directory.
   const batchDir = join(dir, "1/2/3/4/5/6/7/8", `b${fileCounter++}`);
-  fuzzFixture(batchDir);
+  fixture(batchDir);
   const file = join(batchDir, "batch.nix");
   writeFileSync(file, `[\n${cases.map((c) => `(${c})`).join("\n")}\n]\n`);
   const args = argsFor(mode, file);
@@ -101,11 +104,11 @@ function describe(s: Side): string {
 }
 
 /** Compares `cases` (Nix expressions) in batches; returns the differences. */
-export async function fuzzCompare(cases: readonly string[], mode: Mode, dir: string, batchSize = 64): Promise<FuzzStats> {
+export async function fuzzCompare(cases: readonly string[], mode: Mode, dir: string, batchSize = 64, fixture: Fixture = fuzzFixture): Promise<FuzzStats> {
   const stats: FuzzStats = { cases: cases.length, orderDependent: 0, overflow: 0, runs: 0, mismatches: [] };
   const check = async (batch: readonly string[]): Promise<void> => {
     stats.runs++;
-    const [a, b] = await runBoth(batch, mode, dir);
+    const [a, b] = await runBoth(batch, mode, dir, fixture);
     // Both succeeded alike: done. Both failed: other cases may still differ, so split.
     if (b.exitCode === 0 && agree(a, b)) return;
     if (batch.length === 1) {
