@@ -85,7 +85,7 @@ export function lazyBuiltins(eager) {
   const plugin = {
     name: "lazy-builtins",
     setup(b) {
-      b.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) => {
+      b.onResolve({ filter: /^(node:)?[a-z0-9_/]+$/ }, (args) => {
         const name = args.path.replace(/^node:/, "");
         if (!builtins.has(name) || eager.has(name)) return undefined;
         used.add(`node:${name}`);

@@ -4,11 +4,13 @@ import { UsageError } from "../errors.js";
 import { instantiateDerivations } from "./instantiate-drv.js";
 import {
   callInWorker,
+  defaultParseCacheDir,
   formatPositionedWarning,
   instantiate,
   mainThreadStackKb,
   setAbortOnWarn,
   setLiteralLints,
+  setParseCacheDir,
   setTomlTimestamps,
   setTraceSink,
   type InstantiateOptions,
@@ -275,6 +277,10 @@ export const instantiateCommand: Command = {
     setTomlTimestamps(experimentalFeatures.has("parse-toml-timestamps"));
     setAbortOnWarn(settings.abortOnWarn);
     setLiteralLints({ ...lints, warn: (message, pos) => currentTraceSink()(formatPositionedWarning(message, pos).replace(/\n$/, "")) });
+    // Parsed files come from the on-disk cache (LADING_PARSE_CACHE=off: never); not
+    // under --lint-*, whose warnings come from parsing.
+    const linting = lints.absolutePaths !== "ignore" || lints.shortPaths !== "ignore" || lints.urls !== "ignore";
+    setParseCacheDir(linting ? null : defaultParseCacheDir());
     const result = !options.eval ? await instantiateDerivations(options) : await evaluate(options);
     if (result.stdout) writeAll(1, Buffer.from(result.stdout, "latin1"));
     if (result.stderr) writeAll(2, Buffer.from(stderrIsTerminal() ? result.stderr : filterAnsiEscapes(result.stderr), "latin1"));

@@ -12,6 +12,7 @@ import { evalExpr, force } from "./interpreter.js";
 import { bindVars, recordSymbols, replaySymbols, StaticScope } from "./scope.js";
 import { evalState, type SearchPathEntry } from "./state.js";
 import { baseScope, initGlobals } from "./globals.js";
+import { parseFileCached } from "./parse-cache.js";
 
 /** CppNix's resolveExprPath: follows symlinks, a directory means its default.nix. */
 export function resolveExprPath(path: string): string {
@@ -103,7 +104,7 @@ export function parseFile(resolved: string, scope?: StaticScope): Expr {
       return shared.expr;
     }
     const text = readSource(resolved);
-    const expr = parse(text, resolved);
+    const expr = parseFileCached(text, resolved); // E4: on-disk parse cache (off unless the CLI turns it on)
     const symbols = recordSymbols(() => bindVars(expr, base));
     state.fileParseCache.set(resolved, expr);
     if (stamp !== null && text.length <= CACHE_BYTES / 4) {
@@ -121,7 +122,7 @@ export function parseFile(resolved: string, scope?: StaticScope): Expr {
     }
     return expr;
   }
-  const expr = parse(readSource(resolved), resolved);
+  const expr = parseFileCached(readSource(resolved), resolved);
   bindVars(expr, scope);
   return expr;
 }

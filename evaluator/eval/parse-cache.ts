@@ -1,0 +1,195 @@
+/**
+ * An on-disk cache of parsed files for short-lived processes (`lading instantiate`).
+ *
+ * A fresh process runs the lexer and parser unoptimised: parsing what
+ * nixpkgs lib's tests/systems.nix imports costs ~130 ms of CPU cold (~15 warm).
+ * `v8.deserialize` is native C++, so it reads a stored tree at the same speed cold
+ * or warm (about a third of a cold parse; a decoder written in JS would run
+ * interpreted too). The tree is stored as the parser made it, before the scope pass
+ * (which mutates it).
+ *
+ * An entry is used only when its header names this build of Lading, this node, the
+ * same file path and $HOME (`./a` and `~/a` are made absolute at parse time), and
+ * it holds a byte-for-byte copy of the current file text: a changed file is parsed
+ * again, whatever its mtime says. Positions in the tree are global numbers (see
+ * syntax/source.ts): the entry records the base it was parsed at and, when this
+ * process registers the file at another base, they are shifted (a repeated command
+ * gets the same bases and skips that walk).
+ *
+ * Any failure (no cache dir, unreadable, corrupt, truncated or foreign entry, full
+ * disk) falls back to parsing; it is never an error for the user. Entries are written
+ * to a temporary file and renamed, so a reader never sees half of one.
+ */
+import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { deserialize, serialize } from "node:v8";
+import { addSource, parse, sourceOf, type Expr } from "../syntax/index.js";
+import { relocateExpr } from "./parse-cache-relocate.js";
+
+const MAGIC = "lading-parse-cache 1";
+
+/** The cache directory in use, or null when the cache is off (the default). */
+let cacheDir: string | null = null;
+let buildId: string | undefined;
+
+/**
+ * Where the cache lives: $XDG_CACHE_HOME/lading/parse, else ~/.cache/lading/parse.
+ * Null when LADING_PARSE_CACHE is `0`/`off`/`false`/`no` or no home is known.
+ */
+export function defaultParseCacheDir(env: NodeJS.ProcessEnv = process.env): string | null {
+  if (/^(0|off|false|no)$/i.test(env.LADING_PARSE_CACHE ?? "")) return null;
+  const xdg = env.XDG_CACHE_HOME;
+  if (xdg !== undefined && xdg.startsWith("/")) return join(xdg, "lading", "parse");
+  const home = env.HOME || safeHomedir();
+  return home ? join(home, ".cache", "lading", "parse") : null;
+}
+
+function safeHomedir(): string {
+  try {
+    return homedir();
+  } catch {
+    return "";
+  }
+}
+
+/** Turns the cache on (in `dir`) or off (null). The CLI turns it on; library users keep the in-memory cache only. */
+export function setParseCacheDir(dir: string | null): void {
+  cacheDir = dir;
+}
+
+export function parseCacheDir(): string | null {
+  return cacheDir;
+}
+
+/**
+ * Identifies the code that made a tree: the files holding the parser (the one-file
+ * bundle, or tsc's modules) by size and mtime, and node's V8 (serialisation format).
+ */
+function currentBuildId(): string {
+  if (buildId !== undefined) return buildId;
+  const stamp = (rel: string): string => {
+    try {
+      const st = statSync(fileURLToPath(new URL(rel, import.meta.url)));
+      return `${st.size}.${Math.trunc(st.mtimeMs)}`;
+    } catch {
+      return "-";
+    }
+  };
+  // In the bundle import.meta.url is the bundle itself; the relative names then do not exist.
+  const parts = [import.meta.url.slice(-40), stamp(import.meta.url), stamp("../syntax/parser.js"), stamp("../syntax/lexer.js"), stamp("../syntax/paths.js")];
+  buildId = `${process.versions.v8}/${parts.join("/")}`.replace(/\s/g, "_");
+  return buildId;
+}
+
+/** A short file name for a path (FNV-1a, 32 bits, twice); entries are verified in full, so a clash only costs a re-parse. */
+function entryName(path: string): string {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193 ^ path.length;
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995) ^ (h2 >>> 15);
+  }
+  return `${(h1 >>> 0).toString(16).padStart(8, "0")}${(h2 >>> 0).toString(16).padStart(8, "0")}.tree`;
+}
+
+/** The header line of an entry; `path` and `text` follow it, then V8's serialisation of the tree. */
+function header(path: string, text: string, base: number): string {
+  return `${MAGIC} ${currentBuildId()} ${process.env.HOME ?? ""} ${base} ${path.length} ${text.length}\n`.replace(/\n(?!$)/g, " ");
+}
+
+/** The directory exists (made now if needed), is ours, and only we can write to it. */
+function usableDir(dir: string): boolean {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const st = lstatSync(dir);
+    const uid = process.getuid?.();
+    return st.isDirectory() && (uid === undefined || st.uid === uid) && (st.mode & 0o022) === 0;
+  } catch {
+    return false;
+  }
+}
+
+let dirChecked: string | null = null;
+
+/**
+ * Parses file `path` whose text is `text` (read by the caller) as `parse(text, path)`
+ * does, through the on-disk cache when it is on.
+ */
+export function parseFileCached(text: string, path: string): Expr {
+  const dir = cacheDir;
+  if (dir === null) return parse(text, path);
+  const file = join(dir, entryName(path));
+  const hit = readEntry(file, path, text);
+  if (hit !== undefined) return hit;
+  const expr = parse(text, path);
+  // parse() registered one source, the last one: positions are numbered from its base.
+  const source = sourceOf(Number.MAX_SAFE_INTEGER);
+  if (source !== undefined && source.path === path) writeEntry(dir, file, path, text, source.base, expr);
+  return expr;
+}
+
+function readEntry(file: string, path: string, text: string): Expr | undefined {
+  let data: Buffer;
+  try {
+    data = readFileSync(file);
+  } catch {
+    return undefined;
+  }
+  try {
+    const newline = data.indexOf(10);
+    if (newline < 0 || newline > 4096) return undefined;
+    const head = data.toString("latin1", 0, newline + 1);
+    const fields = head.slice(0, -1).split(" ");
+    const storedBase = Number(fields[fields.length - 3]);
+    if (!Number.isSafeInteger(storedBase) || storedBase <= 0 || head !== header(path, text, storedBase)) return undefined;
+    const pathEnd = newline + 1 + path.length;
+    const textEnd = pathEnd + text.length;
+    if (textEnd >= data.length || data.toString("latin1", newline + 1, pathEnd) !== path || data.toString("latin1", pathEnd, textEnd) !== text) return undefined;
+    const expr = deserialize(data.subarray(textEnd)) as Expr;
+    if (typeof expr !== "object" || expr === null || typeof expr.kind !== "string") return undefined;
+    // Registered as parse() registers it, so positions resolve against this text.
+    const source = addSource(path, text, "file");
+    if (source.base !== storedBase) relocateExpr(expr, source.base - storedBase);
+    return expr;
+  } catch {
+    return undefined; // corrupt or truncated: parsed (and rewritten) by the caller
+  }
+}
+
+function writeEntry(dir: string, file: string, path: string, text: string, base: number, expr: Expr): void {
+  if (dirChecked !== dir) {
+    if (!usableDir(dir)) return;
+    dirChecked = dir;
+  }
+  let tmp: string | undefined;
+  let fd: number | undefined;
+  try {
+    const body = serialize(expr);
+    tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    fd = openSync(tmp, "wx", 0o600);
+    for (const part of [Buffer.from(header(path, text, base) + path + text, "latin1"), body]) {
+      let done = 0;
+      while (done < part.length) done += writeSync(fd, part, done);
+    }
+    if (fstatSync(fd).size !== 0) {
+      closeSync(fd);
+      fd = undefined;
+      renameSync(tmp, file);
+      tmp = undefined;
+    }
+  } catch {
+    // not cached this time
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+    if (tmp !== undefined) {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
