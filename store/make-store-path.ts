@@ -18,7 +18,10 @@ export interface ReferenceOptions {
  */
 export function makeStorePath(type: string, innerHash: Hash, name: string, storeDir = DEFAULT_STORE_DIR): StorePath {
   const fingerprint = `${type}:${innerHash.format("base16")}:${storeDir}:${name}`;
-  const digest = compressHash(hashBytes("sha256", fingerprint).bytes, 20);
+  // The evaluator's strings hold one byte per char: hash those bytes, as CppNix does, so an
+  // invalid non-ASCII name is reported with CppNix's hash (a valid name is ASCII either way).
+  const bytes = /^[\0-\xff]*$/.test(fingerprint) ? Buffer.from(fingerprint, "latin1") : fingerprint;
+  const digest = compressHash(hashBytes("sha256", bytes).bytes, 20);
   return new StorePath(encodeBase32(digest), name);
 }
 

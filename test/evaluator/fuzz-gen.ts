@@ -10,6 +10,7 @@
  */
 import { SeededRandom } from "../helpers/random.js";
 import { nixString } from "./support-nix.js";
+import { AREAS, generateAreaCases, type Area } from "./fuzz-gen-areas.js";
 
 type Ty = "int" | "float" | "bool" | "string" | "list" | "attrs" | "null" | "path";
 const TYPES: readonly Ty[] = ["int", "float", "bool", "string", "list", "attrs", "null", "path"];
@@ -757,10 +758,11 @@ export class FuzzGen {
   }
 }
 
-export type Family = "typed" | "illTyped" | "strings" | "operators" | "builtins" | "derivations" | "drvFiles" | "drvErrors" | "edgeBuiltins";
+export type Family = "typed" | "illTyped" | "strings" | "operators" | "builtins" | "derivations" | "drvFiles" | "drvErrors" | "edgeBuiltins" | Area;
 
 /** `count` cases of `family` from `seed`: expressions whose values are printed with --strict. */
 export function generateCases(family: Family, seed: number, count: number, mode = "plain"): string[] {
+  if ((AREAS as readonly string[]).includes(family)) return generateAreaCases(family as Area, seed, count);
   const g = new FuzzGen(seed, family === "illTyped" ? 0.15 : family === "drvErrors" ? 0.5 : 0, mode !== "xml");
   const out: string[] = [];
   for (let i = 0; i < count; i++) {

@@ -35,3 +35,17 @@ differential(
   ],
   fixture,
 );
+
+// An invalid non-ASCII store path name is reported with the hash of its bytes (the
+// derivation fuzzer found ours hashed them UTF-8 encoded a second time).
+differential(
+  "invalid non-ASCII store path names are reported with CppNix's hashes (derivation fuzzer regressions)",
+  [
+    '(derivation { system = "x86_64-linux"; builder = "/bin/sh"; name = "ü"; }).drvPath',
+    '(derivation { system = "x"; builder = "/bin/sh"; name = "ok"; outputs = [ "ü" ]; }).drvPath',
+    '(derivation { system = "x"; builder = "/bin/sh"; name = "a😀"; outputHash = "sha256-47DEQpj8HBSa+/TjIW5pzYg8OzZ0s9hGmIMQWZJrPmk="; }).outPath',
+    'builtins.toFile "日本" "x"',
+    'builtins.path { path = ./fn.nix; name = "é"; }',
+  ].map((e) => ["--readonly-mode", "--eval", "--strict", "-E", e]),
+  fixture,
+);
