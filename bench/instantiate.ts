@@ -1,18 +1,25 @@
 /**
- * Instantiation speed against CppNix in the same run: synthetic package sets
- * (a stdenv from a bootstrap derivation, mkDerivation with a setup hook source,
- * ~2000 packages over a deep shared dependency graph; and derivations with large
- * `__structuredAttrs`) printed as .drv paths by `nix-instantiate --readonly-mode`
- * and by Lading. Lading runs in a worker with a big stack (as `lading instantiate`
- * does), a fresh EvalState per run after one warm-up; CppNix's time has its start-up
- * (`-E 1`) subtracted. Runs alternate between the two; prints medians, the ratio
- * lading/CppNix (lower is better) and the load average.
+ * Instantiation speed against CppNix, side by side in the same run on the same
+ * files: a synthetic package set (a stdenv from a bootstrap derivation, mkDerivation
+ * with a setup hook source, 2000 packages over a deep shared dependency graph) and
+ * 300 chained derivations with large `__structuredAttrs`, printed as .drv paths by
+ * `nix-instantiate --readonly-mode` and by Lading (checked equal); then the package
+ * set written into a fresh store (`lading instantiate` into an empty LADING_DATA_DIR
+ * against `nix-instantiate --store DIR`, a fresh chroot store: evaluation, .drv
+ * files and registration). Lading and CppNix runs alternate. Times are CPU times
+ * (user + system, all threads: Lading's GC and JIT threads count) unless "wall".
  *
- * Then the same package set written into a fresh store, as whole processes:
- * `lading instantiate` into an empty LADING_DATA_DIR against `nix-instantiate
- * --store DIR` (a fresh chroot store): evaluation, .drv files and registration.
- * CPU times (GNU time for processes, process.cpuUsage for the worker) are printed
- * beside wall times: on a loaded machine they compare better.
+ * Columns (medians; ratios are lading/CppNix, lower is better):
+ *   warm   Lading in a worker of this process with the registry server's
+ *          evaluation-worker limits (1 GiB stack, 64 MiB young generation), a warm
+ *          JIT (two runs first) and a fresh EvalState per run (process.cpuUsage
+ *          around the call; the fresh-store row opens a new LocalStore, stages and
+ *          commits as `lading instantiate` does) vs CppNix's eval CPU below
+ *   eval   CPU of the command minus each tool's own start-up: Lading's is GNU
+ *          time's user+sys (10 ms steps) minus `lading instantiate --eval` of a
+ *          file `1`; CppNix's is NIX_SHOW_STATS=1's cpuTime (getrusage at the end,
+ *          µs steps) minus that of `nix-instantiate --eval -E 1`
+ *   CLI    whole commands under GNU time: CPU, and wall time (what users wait)
  *
  *   node dist/bench/instantiate.js [--runs N] [--no-writing]
  */
@@ -21,8 +28,7 @@ import { fileURLToPath } from "node:url";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { performance } from "node:perf_hooks";
-import { Worker } from "node:worker_threads";
+import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
 
 const PACKAGE_SET = (count: number): string => `
 let
@@ -73,65 +79,185 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-/** A command's wall time and CPU time (user + system, from GNU time), and its output. */
-function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): { ms: number; cpuMs: number; out: string } {
-  const t0 = performance.now();
-  const r = spawnSync("/usr/bin/time", ["-f", "%U %S", cmd, ...args], { encoding: "latin1", maxBuffer: 1 << 28, env });
-  const ms = performance.now() - t0;
-  if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`);
-  const [user, sys] = r.stderr.trimEnd().split("\n").pop()!.split(" ").map(Number);
-  return { ms, cpuMs: (user! + sys!) * 1000, out: r.stdout };
+const LADING = fileURLToPath(new URL("../../bin/lading", import.meta.url));
+
+/** One command's wall and CPU time (GNU time), CppNix's own cpuTime when asked for (NIX_SHOW_STATS), and its stdout. */
+interface Timed {
+  wallMs: number;
+  cpuMs: number;
+  /** NIX_SHOW_STATS's cpuTime in ms (CppNix only), else NaN. */
+  statsCpuMs: number;
+  out: string;
 }
 
-function timeNix(file: string): { ms: number; cpuMs: number; out: string } {
-  return timed("nix-instantiate", ["--readonly-mode", file]);
-}
-
-const WORKER = `
-const { parentPort, workerData } = require("node:worker_threads");
-import(workerData.url).then((m) => {
-  const opts = { inputs: [workerData.file], fromArgs: false, attrPaths: [], args: [], eval: false, strict: false,
-    output: "plain", includes: [], showTrace: false, readOnly: true, nixPath: "" };
-  const run = () => {
-    const t0 = performance.now();
-    const c0 = process.cpuUsage();
-    const r = m.instantiateDrvs(opts);
-    const c = process.cpuUsage(c0);
-    return { ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000, out: r.stdout, err: r.stderr };
+function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Timed {
+  const r = spawnSync("/usr/bin/time", ["-f", "TIME %e %U %S", cmd, ...args], { encoding: "latin1", maxBuffer: 1 << 28, env });
+  const m = /TIME ([0-9.]+) ([0-9.]+) ([0-9.]+)\s*$/.exec(r.stderr);
+  if (r.status !== 0 || !m) throw new Error(`${cmd} ${args.join(" ")} failed: ${r.stderr.slice(0, 2000)}`);
+  const stats = /"cpuTime": *([0-9.e-]+)/.exec(r.stderr);
+  return {
+    wallMs: Number(m[1]) * 1000,
+    cpuMs: (Number(m[2]) + Number(m[3])) * 1000,
+    statsCpuMs: stats ? Number(stats[1]) * 1000 : NaN,
+    out: r.stdout,
   };
-  run(); // warm-up
-  parentPort.on("message", () => parentPort.postMessage(run()));
-  parentPort.postMessage(null);
-});`;
+}
 
-interface Run {
-  ms: number;
-  /** CPU time of the whole process (all threads: GC helpers count). */
+const NIX_STATS = { ...process.env, NIX_SHOW_STATS: "1" };
+
+// --- warm: a worker like the registry server's evaluation worker ---
+
+/** server/image-service/eval-worker.ts's limits (the CLI's worker has a 1 GiB stack). */
+const WORKER_LIMITS = { stackSizeMb: 1024, maxYoungGenerationSizeMb: 64 };
+
+interface WarmJob {
+  file: string;
+  /** Write into a fresh store under this directory each run (else --readonly-mode). */
+  storeParent?: string;
+}
+
+interface WarmRun {
   cpuMs: number;
   out: string;
   err: string;
 }
 
-/** A big-stack worker that has run one warm-up instantiation of `file`; `next()` times one more. */
-async function ladingWorker(file: string): Promise<{ next: () => Promise<Run>; close: () => Promise<number> }> {
-  const url = new URL("../evaluator/index.js", import.meta.url).href;
-  const w = new Worker(WORKER, { eval: true, workerData: { url, file }, resourceLimits: { stackSizeMb: 1024 } });
-  const replies: ((r: Run | null) => void)[] = [];
-  w.on("message", (r: Run | null) => replies.shift()?.(r));
-  const reply = (): Promise<Run | null> =>
-    new Promise((resolve, reject) => {
-      replies.push(resolve);
-      w.once("error", reject);
-    });
-  await reply();
+async function warmWorkerMain(job: WarmJob): Promise<void> {
+  const evaluator = await import("../evaluator/index.js");
+  const { parseInstantiateArgs } = await import("../cli/commands/instantiate.js");
+  const { instantiateIntoStore } = await import("../cli/commands/instantiate-drv-store.js");
+  const { LocalStore } = await import("../builder/index.js");
+  // The staging evaluation runs on this thread (it has the big stack), not in one more worker.
+  process.env.LADING_EVAL_IN_MAIN = "1";
+  let n = 0;
+  const run = async (): Promise<WarmRun> => {
+    if (job.storeParent === undefined) {
+      const c0 = process.cpuUsage();
+      const r = evaluator.instantiateDrvs({ ...parseInstantiateArgs(["--readonly-mode", job.file]), nixPath: "" });
+      const c = process.cpuUsage(c0);
+      return { cpuMs: (c.user + c.system) / 1000, out: r.stdout, err: r.stderr };
+    }
+    const dataDir = join(job.storeParent, `warm-${n++}`);
+    const c0 = process.cpuUsage();
+    const store = await LocalStore.open({ root: join(dataDir, "store") });
+    let r;
+    try {
+      r = (await instantiateIntoStore(store, dataDir, { ...parseInstantiateArgs([job.file]), nixPath: "" })).result;
+    } finally {
+      await store.close();
+    }
+    const c = process.cpuUsage(c0);
+    rmSync(dataDir, { recursive: true, force: true });
+    return { cpuMs: (c.user + c.system) / 1000, out: r.stdout, err: r.stderr };
+  };
+  await run();
+  await run();
+  parentPort!.on("message", () => void run().then((r) => parentPort!.postMessage(r)));
+  parentPort!.postMessage(null);
+}
+
+/** A worker that has done two warm-up runs of `job`; `next()` times one more. */
+async function warmWorker(job: WarmJob): Promise<{ next: () => Promise<WarmRun>; close: () => Promise<number> }> {
+  const w = new Worker(new URL(import.meta.url), { workerData: job, resourceLimits: WORKER_LIMITS });
+  const replies: ((r: WarmRun | null) => void)[] = [];
+  let failure: unknown;
+  w.on("message", (r: WarmRun | null) => replies.shift()?.(r));
+  w.on("error", (err) => {
+    failure = err;
+    for (const reply of replies.splice(0)) reply(null);
+  });
+  const reply = (): Promise<WarmRun | null> => new Promise((resolve) => replies.push(resolve));
+  const check = (r: WarmRun | null): WarmRun => {
+    if (r === null) throw failure instanceof Error ? failure : new Error("warm worker failed");
+    return r;
+  };
+  if ((await reply()) === null && failure !== undefined) throw failure;
   return {
     next: async () => {
       const r = reply();
       w.postMessage("run");
-      return (await r)!;
+      return check(await r);
     },
     close: () => w.terminate(),
   };
+}
+
+// --- the table ---
+
+interface Row {
+  name: string;
+  warm: number[];
+  ladingCli: Timed[];
+  nixCli: Timed[];
+}
+
+const HEAD = ["warm ms", "nix eval", "warm", "eval ms", "eval", "CLI ms", "nix CLI", "CLI", "CLI wall"];
+
+function printRow(r: Row, startup: { lading: number; nix: number }): void {
+  const nixEval = Math.max(1, median(r.nixCli.map((t) => t.statsCpuMs)) - startup.nix);
+  const warm = median(r.warm);
+  const ladingEval = Math.max(1, median(r.ladingCli.map((t) => t.cpuMs)) - startup.lading);
+  const cli = median(r.ladingCli.map((t) => t.cpuMs));
+  const nixCli = median(r.nixCli.map((t) => t.cpuMs));
+  const wall = median(r.ladingCli.map((t) => t.wallMs)) / median(r.nixCli.map((t) => t.wallMs));
+  const cells = [
+    warm.toFixed(0),
+    nixEval.toFixed(0),
+    (warm / nixEval).toFixed(2),
+    ladingEval.toFixed(0),
+    (ladingEval / nixEval).toFixed(2),
+    cli.toFixed(0),
+    nixCli.toFixed(0),
+    (cli / nixCli).toFixed(2),
+    wall.toFixed(2),
+  ];
+  console.log(r.name.padEnd(50), cells.map((c) => c.padStart(8)).join(" "));
+}
+
+function sameOutput(name: string, ours: string, theirs: string): void {
+  if (ours !== theirs) throw new Error(`${name}: .drv paths differ:\n${ours.slice(0, 300)}\n--- CppNix:\n${theirs.slice(0, 300)}`);
+}
+
+async function readOnlyRow(name: string, file: string, runs: number): Promise<Row> {
+  const worker = await warmWorker({ file });
+  const row: Row = { name, warm: [], ladingCli: [], nixCli: [] };
+  try {
+    for (let i = 0; i < runs; i++) {
+      const w = await worker.next();
+      row.warm.push(w.cpuMs);
+      row.ladingCli.push(timed(LADING, ["instantiate", "--readonly-mode", file]));
+      row.nixCli.push(timed("nix-instantiate", ["--readonly-mode", file], NIX_STATS));
+      sameOutput(name + " (warm)", w.out, row.nixCli[i]!.out);
+      sameOutput(name + " (CLI)", row.ladingCli[i]!.out, row.nixCli[i]!.out);
+    }
+  } finally {
+    await worker.close();
+  }
+  return row;
+}
+
+/** The set written into a fresh store each run, by both tools. */
+async function writingRow(name: string, file: string, dir: string, runs: number): Promise<Row> {
+  const worker = await warmWorker({ file, storeParent: dir });
+  const row: Row = { name, warm: [], ladingCli: [], nixCli: [] };
+  try {
+    for (let i = 0; i < runs; i++) {
+      const w = await worker.next();
+      row.warm.push(w.cpuMs);
+      const data = join(dir, `lading-data-${i}`);
+      row.ladingCli.push(timed(LADING, ["instantiate", file], { ...process.env, LADING_DATA_DIR: data }));
+      const root = join(dir, `nix-root-${i}`);
+      row.nixCli.push(timed("nix-instantiate", ["--store", root, file], NIX_STATS));
+      sameOutput(name + " (warm)", w.out, row.nixCli[i]!.out);
+      sameOutput(name + " (CLI)", row.ladingCli[i]!.out, row.nixCli[i]!.out);
+      rmSync(data, { recursive: true, force: true });
+      spawnSync("chmod", ["-R", "u+w", root]);
+      rmSync(root, { recursive: true, force: true });
+    }
+  } finally {
+    await worker.close();
+  }
+  return row;
 }
 
 async function main(): Promise<void> {
@@ -141,83 +267,32 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "lading-bench-inst-"));
   try {
     writeFileSync(join(dir, "setup-hook.sh"), "addToSearchPath() { :; }\n");
-    const workloads = [
-      { name: "2000-package set (callPackage, stdenv, deep shared graph)", file: join(dir, "pkgs.nix"), text: PACKAGE_SET(2000) },
-      { name: "300 derivations with large __structuredAttrs (chained)", file: join(dir, "structured.nix"), text: STRUCTURED(300) },
-    ];
-    const startup = Array.from({ length: runs }, () => timed("nix-instantiate", ["--eval", "-E", "1"]));
-    const startupMs = median(startup.map((r) => r.ms));
-    const startupCpuMs = median(startup.map((r) => r.cpuMs));
+    const pkgs = join(dir, "pkgs.nix");
+    const structured = join(dir, "structured.nix");
+    const one = join(dir, "one.nix");
+    writeFileSync(pkgs, PACKAGE_SET(2000));
+    writeFileSync(structured, STRUCTURED(300));
+    writeFileSync(one, "1");
     console.log(`load average: ${readFileSync("/proc/loadavg", "utf8").trim()}`);
-    console.log(`CppNix start-up (nix-instantiate --eval -E 1): ${startupMs.toFixed(1)} ms wall, ${startupCpuMs.toFixed(0)} ms CPU, subtracted below`);
-    console.log("Wall time is what users see; CPU time (all threads) varies less with the machine's load.");
-    console.log(
-      "workload".padEnd(64),
-      ["lading ms", "CppNix ms", "ratio", "lading CPU", "CppNix CPU", "CPU ratio"].map((h) => h.padStart(10)).join(" "),
-    );
-    for (const w of workloads) {
-      writeFileSync(w.file, w.text);
+    const ladingStart: Timed[] = [];
+    const nixStart: Timed[] = [];
+    for (let i = 0; i < runs; i++) {
+      ladingStart.push(timed(LADING, ["instantiate", "--eval", one]));
+      nixStart.push(timed("nix-instantiate", ["--eval", "-E", "1"], NIX_STATS));
     }
-    for (const w of workloads) {
-      // Alternated (Lading, CppNix, Lading, …) so that load changes hit both sides alike.
-      const worker = await ladingWorker(w.file);
-      const ours: Run[] = [];
-      const theirs: { ms: number; cpuMs: number; out: string }[] = [];
-      try {
-        for (let i = 0; i < runs; i++) {
-          ours.push(await worker.next());
-          theirs.push(timeNix(w.file));
-        }
-      } finally {
-        await worker.close();
-      }
-      if (ours[0]!.out !== theirs[0]!.out) {
-        throw new Error(`${w.name}: .drv paths differ (${ours[0]!.err.slice(0, 300)})`);
-      }
-      const a = median(ours.map((r) => r.ms));
-      const b = Math.max(1, median(theirs.map((r) => r.ms)) - startupMs);
-      const ac = median(ours.map((r) => r.cpuMs));
-      const bc = Math.max(1, median(theirs.map((r) => r.cpuMs)) - startupCpuMs);
-      const drvs = theirs[0]!.out.split("\n").length - 1;
-      const cells = [a.toFixed(1), b.toFixed(1), (a / b).toFixed(2), ac.toFixed(0), bc.toFixed(0), (ac / bc).toFixed(2)];
-      console.log(`${w.name} [${drvs} printed]`.padEnd(64), cells.map((c) => c.padStart(10)).join(" "));
+    const startup = { lading: median(ladingStart.map((t) => t.cpuMs)), nix: median(nixStart.map((t) => t.statsCpuMs)) };
+    console.log(`start-up CPU subtracted for "eval": lading ${startup.lading.toFixed(0)} ms, CppNix ${startup.nix.toFixed(1)} ms`);
+    console.log("workload".padEnd(50), HEAD.map((h) => h.padStart(8)).join(" "));
+    printRow(await readOnlyRow("2000-package set --readonly-mode", pkgs, runs), startup);
+    printRow(await readOnlyRow("300 large __structuredAttrs --readonly-mode", structured, runs), startup);
+    if (!args.includes("--no-writing")) {
+      printRow(await writingRow("2000-package set into a fresh store", pkgs, dir, Math.min(runs, 3)), startup);
     }
-    if (!args.includes("--no-writing")) writing(workloads[0]!.file, dir, Math.min(runs, 3));
     console.log(`load average: ${readFileSync("/proc/loadavg", "utf8").trim()}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-const LADING = fileURLToPath(new URL("../../bin/lading", import.meta.url));
-
-/** Writing into a fresh store each run, start-up included on both sides. */
-function writing(file: string, dir: string, runs: number): void {
-  const ours: { ms: number; cpuMs: number }[] = [];
-  const theirs: { ms: number; cpuMs: number }[] = [];
-  let oursOut = "";
-  let theirsOut = "";
-  for (let i = 0; i < runs; i++) {
-    const data = join(dir, `lading-data-${i}`);
-    const a = timed(LADING, ["instantiate", file], { ...process.env, LADING_DATA_DIR: data });
-    ours.push(a);
-    oursOut = a.out;
-    const root = join(dir, `nix-root-${i}`);
-    const b = timed("nix-instantiate", ["--store", root, file]);
-    theirs.push(b);
-    theirsOut = b.out;
-    rmSync(data, { recursive: true, force: true });
-    spawnSync("chmod", ["-R", "u+w", root]);
-    rmSync(root, { recursive: true, force: true });
-  }
-  if (oursOut !== theirsOut) throw new Error("writing: .drv paths differ");
-  const a = median(ours.map((r) => r.ms));
-  const b = median(theirs.map((r) => r.ms));
-  const ac = median(ours.map((r) => r.cpuMs));
-  const bc = median(theirs.map((r) => r.cpuMs));
-  const name = `same set written into a fresh store (processes, ${oursOut.split("\n").length - 1} printed)`;
-  const cells = [a.toFixed(1), b.toFixed(1), (a / b).toFixed(2), ac.toFixed(0), bc.toFixed(0), (ac / bc).toFixed(2)];
-  console.log(name.padEnd(64), cells.map((c) => c.padStart(10)).join(" "));
-}
-
-await main();
+if (isMainThread) await main();
+else await warmWorkerMain(workerData as WarmJob);

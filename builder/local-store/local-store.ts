@@ -1,3 +1,4 @@
+import { lstatSync, renameSync, writeFileSync } from "node:fs";
 import { lstat, mkdir, readFile, readdir, readlink, rename, symlink, unlink, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import {
@@ -60,6 +61,17 @@ export interface GcResult {
 
 /** Per-path steps of a batch commit in flight at once. */
 const BATCH_CONCURRENCY = 32;
+
+/** Items per event-loop turn in forEachChunk: short enough not to stall a server's other requests. */
+const SYNC_CHUNK = 32;
+
+/** Runs `fn` (synchronous file-system steps) over `items` one after another, yielding to the event loop between chunks. */
+async function forEachChunk<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0 && i % SYNC_CHUNK === 0) await new Promise((resolve) => setImmediate(resolve));
+    await fn(items[i]!);
+  }
+}
 
 /** Runs `fn` over `items` with at most `limit` running; the first failure is thrown after the running ones settle. */
 async function forEachConcurrently<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -330,7 +342,9 @@ export class LocalStore {
     try {
       return await this.gcLock.withShared(() => this.commitManyLocked(items));
     } finally {
-      await Promise.all(items.map((i) => removeTree(i.staged.dir).catch(() => {})));
+      // Usually already gone (renamed into the store): one synchronous lstat each, not a thread-pool trip.
+      const left = items.filter((i) => lstatSync(i.staged.dir, { throwIfNoEntry: false }) !== undefined);
+      await Promise.all(left.map((i) => removeTree(i.staged.dir).catch(() => {})));
     }
   }
 
@@ -368,7 +382,19 @@ export class LocalStore {
       }
       // Paths of a checked batch are independent: their steps overlap (each is a few
       // thread-pool round trips; one path after another left the disk idle most of the time).
-      await forEachConcurrently(fresh, BATCH_CONCURRENCY, async ({ staged, info }) => {
+      // Single files (.drv files and other texts, thousands per instantiation) take
+      // synchronous steps, a chunk at a time between event-loop turns: a thread-pool
+      // round trip per step cost more CPU than the step. Trees keep concurrent steps.
+      const isFile = fresh.map(({ staged }) => lstatSync(staged.contentPath).isFile());
+      const files = fresh.filter((_, i) => isFile[i]);
+      const trees = fresh.filter((_, i) => !isFile[i]);
+      await forEachChunk(files, async ({ staged, info }) => {
+        await canonicaliseTree(staged.contentPath, this.options.fsyncContents); // one file: no await inside
+        const target = this.realPath(info.path);
+        if (lstatSync(target, { throwIfNoEntry: false }) !== undefined) await removeTree(target);
+        renameSync(staged.contentPath, target);
+      });
+      await forEachConcurrently(trees, BATCH_CONCURRENCY, async ({ staged, info }) => {
         await canonicaliseTree(staged.contentPath, this.options.fsyncContents);
         const target = this.realPath(info.path);
         await removeTree(target);
@@ -376,10 +402,12 @@ export class LocalStore {
       });
       if (fresh.length > 0) await fsyncPath(this.realStoreDir);
       for (const { info } of fresh) await this.options.afterContentRename?.(info.path);
-      await forEachConcurrently(fresh, BATCH_CONCURRENCY, async ({ info }) => {
+      // Metadata only once every object of the batch is durable in place (the fsync above).
+      await forEachChunk(fresh, ({ info }) => {
         const temp = join(this.dbDir, uniqueName(".tmp-"));
-        await writeFile(temp, pathInfoToJson(info, this.storeDir), { flag: "wx" });
-        await rename(temp, this.metaPath(info.path));
+        writeFileSync(temp, pathInfoToJson(info, this.storeDir), { flag: "wx" });
+        renameSync(temp, this.metaPath(info.path));
+        return Promise.resolve();
       });
       if (fresh.length > 0) await fsyncPath(this.dbDir);
       for (const { info } of fresh) this.remember(info);
