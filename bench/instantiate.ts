@@ -15,10 +15,10 @@
  *          JIT (two runs first) and a fresh EvalState per run (process.cpuUsage
  *          around the call; the fresh-store row opens a new LocalStore, stages and
  *          commits as `lading instantiate` does) vs CppNix's eval CPU below
- *   eval   CPU of the command minus each tool's own start-up: Lading's is GNU
- *          time's user+sys (10 ms steps) minus `lading instantiate --eval` of a
- *          file `1`; CppNix's is NIX_SHOW_STATS=1's cpuTime (getrusage at the end,
- *          µs steps) minus that of `nix-instantiate --eval -E 1`
+ *   eval   CPU of the command minus each tool's own start-up (`lading instantiate
+ *          --eval` of a file `1`, `nix-instantiate --eval -E 1`): Lading's from GNU
+ *          time (user + sys, 10 ms steps); CppNix's user time from NIX_SHOW_STATS=1's
+ *          cpuTime (µs steps) plus GNU time's sys
  *   CLI    whole commands under GNU time: CPU, and wall time (what users wait)
  *
  *   node dist/bench/instantiate.js [--runs N] [--no-writing]
@@ -85,7 +85,7 @@ const LADING = fileURLToPath(new URL("../../bin/lading", import.meta.url));
 interface Timed {
   wallMs: number;
   cpuMs: number;
-  /** NIX_SHOW_STATS's cpuTime in ms (CppNix only), else NaN. */
+  /** CppNix only: NIX_SHOW_STATS's cpuTime (user time, µs steps) plus GNU time's sys, in ms; else NaN. */
   statsCpuMs: number;
   out: string;
 }
@@ -98,7 +98,7 @@ function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env
   return {
     wallMs: Number(m[1]) * 1000,
     cpuMs: (Number(m[2]) + Number(m[3])) * 1000,
-    statsCpuMs: stats ? Number(stats[1]) * 1000 : NaN,
+    statsCpuMs: stats ? (Number(stats[1]) + Number(m[3])) * 1000 : NaN,
     out: r.stdout,
   };
 }
