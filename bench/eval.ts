@@ -1,17 +1,26 @@
 /**
  * Evaluation speed and memory against CppNix, side by side in the same run on the
  * same files: each workload is a .nix file evaluated by `lading instantiate --eval
- * --strict FILE` and by `nix-instantiate --eval --strict FILE`, alternately, each
- * under /usr/bin/time (CPU = user + system, peak RSS). Results must be equal.
- * Times are CPU times: on this shared 2-core machine wall times vary several-fold
- * with the load, CPU times much less (Lading's include its GC and JIT threads).
+ * --strict FILE` and by `nix-instantiate --eval --strict FILE`, alternately.
+ * Results must be equal (stdout of both CLIs, and the in-process result).
  *
- * Prints per workload the medians and ratios lading/CppNix (lower is better):
- *   total  end-to-end CPU time of the command (start-up included)
- *   eval   CPU time minus each tool's own start-up (`--eval -E 1` median)
- *   warm   Lading in this process with a warm JIT and a fresh EvalState per run
- *          (as in the long-running registry server) vs CppNix's eval time
- *   rss    peak resident set size
+ * How each column is computed (every time is CPU = user + system, the median of
+ * `--runs` runs; on this shared 2-core machine wall times vary several-fold with
+ * the load, CPU times much less; Lading's include its GC and JIT threads):
+ *   lading ms / CppNix ms  each CLI process's CPU time, from the rusage the kernel
+ *          reports at exit (wait4, µs resolution: timed-rusage.ts). Without
+ *          python3 it falls back to /usr/bin/time (10 ms resolution), said in
+ *          the output.
+ *   total  lading ms / CppNix ms: end to end, start-up included
+ *   eval   (lading ms − Lading's start-up) / (CppNix ms − CppNix's start-up),
+ *          start-up being the median CPU of `--eval` of the file `1` (measured
+ *          with at least 9 runs); each difference at least 1 ms
+ *   warm ms  Lading in this process with a warm JIT and a fresh EvalState per
+ *          run, as the long-running registry server evaluates (process.cpuUsage
+ *          around evalFile + forceDeep + printValue, after two warm-up runs)
+ *   warm   warm ms / CppNix's eval time (the denominator of `eval`): CppNix has
+ *          no warm mode, its per-process start-up is what is subtracted
+ *   rss    peak resident set size of the CLI processes (max over the runs)
  * With /tmp/nixlib (nixpkgs.lib, see bench/README or the evaluator notes) it also
  * runs nixpkgs lib workloads.
  *
@@ -24,6 +33,7 @@ import { fileURLToPath } from "node:url";
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
 import { EvalState, evalFile, forceDeep, printValue } from "../evaluator/index.js";
 import { timed, type TimedRun as Run } from "./timed-process.js";
+import { haveRusageHelper, timedRusage } from "./timed-rusage.js";
 
 const LADING = fileURLToPath(new URL("../../bin/lading", import.meta.url));
 const NIXLIB = "/tmp/nixlib/lib";
@@ -125,8 +135,10 @@ function nixlibWorkloads(): Workload[] {
 
 
 // bin/lading itself (its shell part sets the stack and GC flags users get), not `node bin/lading`.
-const lading = (file: string): Run => timed(LADING, ["instantiate", "--eval", "--strict", file]);
-const cppnix = (file: string): Run => timed("nix-instantiate", ["--eval", "--strict", file]);
+const PRECISE = haveRusageHelper();
+const run = (cmd: string, args: string[]): Run => (PRECISE ? timedRusage(cmd, args) : timed(cmd, args));
+const lading = (file: string): Run => run(LADING, ["instantiate", "--eval", "--strict", file]);
+const cppnix = (file: string): Run => run("nix-instantiate", ["--eval", "--strict", file]);
 
 /**
  * Median CPU time of evaluating `file` in this process (after two warm-up runs);
@@ -184,6 +196,7 @@ async function main(): Promise<void> {
   const only = args.includes("--only") ? args[args.indexOf("--only") + 1]! : "";
   const dir = mkdtempSync(join(tmpdir(), "lading-bench-eval-"));
   console.log(`load average: ${readFileSync("/proc/loadavg", "utf8").trim()}`);
+  console.log(PRECISE ? "CLI CPU times from wait4 rusage (µs)" : "CLI CPU times from /usr/bin/time (10 ms resolution: python3 missing)");
   try {
     const file = (name: string, expr: string): string => {
       const p = join(dir, name.replace(/[^a-z0-9]+/gi, "-") + ".nix");
@@ -191,21 +204,25 @@ async function main(): Promise<void> {
       return p;
     };
     const one = file("startup", "1");
-    const oursStart = Array.from({ length: runs }, () => lading(one));
-    const theirsStart = Array.from({ length: runs }, () => cppnix(one));
+    const oursStart: Run[] = [];
+    const theirsStart: Run[] = [];
+    for (let i = 0; i < Math.max(runs, 9); i++) {
+      oursStart.push(lading(one));
+      theirsStart.push(cppnix(one));
+    }
     const ls = median(oursStart.map((r) => r.cpuMs));
     const ns = median(theirsStart.map((r) => r.cpuMs));
-    const head = ["workload".padEnd(54), "lading ms", "CppNix ms", "total", "eval", "warm ms", "warm", "lading MB", "CppNix MB", "rss"];
+    const head = ["workload".padEnd(54), "lading ms", "CppNix ms", "total", "eval", "Nix eval", "warm ms", "warm", "lading MB", "CppNix MB", "rss"];
     console.log(head.map((h, i) => (i === 0 ? h : h.padStart(9))).join(" "));
-    const row = (name: string, a: Run[], b: Run[], evalRatio: string, warm: string, warmRatio: string): void => {
+    const row = (name: string, a: Run[], b: Run[], evalRatio: string, nixEval: string, warm: string, warmRatio: string): void => {
       const wa = median(a.map((r) => r.cpuMs));
       const wb = median(b.map((r) => r.cpuMs));
       const ra = Math.max(...a.map((r) => r.rssKb)) / 1024;
       const rb = Math.max(...b.map((r) => r.rssKb)) / 1024;
-      const cells = [wa.toFixed(0), wb.toFixed(0), (wa / wb).toFixed(2), evalRatio, warm, warmRatio, ra.toFixed(0), rb.toFixed(0), (ra / rb).toFixed(2)];
+      const cells = [wa.toFixed(0), wb.toFixed(0), (wa / wb).toFixed(2), evalRatio, nixEval, warm, warmRatio, ra.toFixed(0), rb.toFixed(0), (ra / rb).toFixed(2)];
       console.log(name.padEnd(54), cells.map((c) => c.padStart(9)).join(" "));
     };
-    row("start-up: --eval -E 1 (time to first result)", oursStart, theirsStart, "-", "-", "-");
+    row("start-up: --eval -E 1 (time to first result)", oursStart, theirsStart, "-", "-", "-", "-");
     for (const w of [...SYNTHETIC, ...nixlibWorkloads()]) {
       if (only !== "" && !w.name.includes(only)) continue;
       const p = file(w.name, w.expr);
@@ -218,9 +235,10 @@ async function main(): Promise<void> {
       if (ours[0]!.out !== theirs[0]!.out) {
         throw new Error(`${w.name}: results differ:\n${ours[0]!.out.slice(0, 300)}\n${theirs[0]!.out.slice(0, 300)}`);
       }
-      // Start-up subtracted; at least 10 ms each (/usr/bin/time resolution).
-      const ea = Math.max(10, median(ours.map((r) => r.cpuMs)) - ls);
-      const eb = Math.max(10, median(theirs.map((r) => r.cpuMs)) - ns);
+      // Start-up subtracted; at least the timer's resolution.
+      const floor = PRECISE ? 1 : 10;
+      const ea = Math.max(floor, median(ours.map((r) => r.cpuMs)) - ls);
+      const eb = Math.max(floor, median(theirs.map((r) => r.cpuMs)) - ns);
       let warm = warmMs(p, runs, ours[0]!.out);
       let mark = "";
       if (Number.isNaN(warm)) {
@@ -228,7 +246,7 @@ async function main(): Promise<void> {
         mark = "*";
       }
       const warmCells: [string, string] = Number.isNaN(warm) ? ["stack", "-"] : [warm.toFixed(0) + mark, (Math.max(warm, 1) / eb).toFixed(2)];
-      row(w.name, ours, theirs, (ea / eb).toFixed(2), ...warmCells);
+      row(w.name, ours, theirs, (ea / eb).toFixed(2), eb.toFixed(1), ...warmCells);
     }
     console.log("* warm in a worker with a " + DEEP_STACK_MB + " MB stack (too deep for this process's default stack)");
     console.log(`load average: ${readFileSync("/proc/loadavg", "utf8").trim()}`);

@@ -54,7 +54,6 @@ export function forceThunk(t: Thunk, pos: number): Value {
     const v = code(env as never, t);
     t.env = v;
     t.code = THUNK_DONE;
-    t.arg = undefined;
     return v;
   } catch (e) {
     t.code = code;
@@ -65,14 +64,13 @@ export function forceThunk(t: Thunk, pos: number): Value {
   }
 }
 
-/** A lazy application thunk (`lazyApply`): `env` holds the function, `arg` the arguments. */
+/** Lazy application thunks (`lazyApply`): a one-argument one has the argument as `env`. */
 setApplyCode(
-  (fn: Lazy, t: Thunk) => {
+  (fn: Lazy) => (arg: Lazy) => {
     const f = fn instanceof Thunk ? forceThunk(fn, 0) : fn;
     // `map f xs`, `genList f n`: a lambda is entered without an argument array.
-    return f instanceof NixLambda ? callLambda(f, t.arg as Lazy, 0) : callFunction(f, [t.arg as Lazy], 0);
+    return f instanceof NixLambda ? callLambda(f, arg, 0) : callFunction(f, [arg], 0);
   },
-  (fn: Lazy, t: Thunk) => callFunction(force(fn, 0), t.arg as Lazy[], 0),
   (fn: Lazy, args: Lazy[], pos: number) => callFunction(force(fn, pos), args, pos),
 );
 

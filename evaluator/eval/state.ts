@@ -7,7 +7,7 @@ import { lstatSync } from "node:fs";
 import type { Expr } from "../syntax/ast.js";
 import type { Source } from "../syntax/source.js";
 import { DEFAULT_STORE_DIR, makeSourcePath, narHashAndSize } from "../../store/index.js";
-import { Env, NixAttrs, type Lazy, toFsPath, fromFsPath } from "./value.js";
+import { Env, NixAttrs, type Lazy, toFsPath, fromFsPath, forgetLastApply } from "./value.js";
 import { EvalError } from "./errors.js";
 import { setTraceCalls } from "./interpreter.js";
 import { resetCallDepth } from "./call-depth.js";
@@ -82,6 +82,7 @@ export class EvalState {
   globalNames!: Map<string, number>;
 
   constructor(options: EvalOptions = {}) {
+    forgetLastApply();
     this.searchPath = options.searchPath ?? [];
     this.showTrace = options.showTrace ?? false;
     this.readOnly = options.readOnly ?? false;

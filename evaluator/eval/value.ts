@@ -402,17 +402,17 @@ export const THUNK_DONE: ThunkCode = () => {
 };
 
 /**
- * A suspended computation, one small object (three fields: list builtins make
- * one per element) with no closure per thunk. States:
- *   pending:        code is the computation (env and arg are its inputs)
+ * A suspended computation, one small object (two fields: list builtins make one
+ * per element, and each field is 8 bytes the scavenger copies twice while the
+ * list lives) with no closure per thunk. States:
+ *   pending:        code is the computation, env its input
  *   being forced:   code === null
- *   done:           code === THUNK_DONE, the value in `env` (inputs dropped so they can be collected)
+ *   done:           code === THUNK_DONE, the value in `env` (the input dropped so it can be collected)
  * Forcing a thunk that is being forced raises `infinite recursion encountered`.
  */
 export class Thunk {
   code: ThunkCode | null;
   env: unknown;
-  arg: unknown;
   /**
    * `new Thunk(expr, env)`: an AST node evaluated in `env`;
    * `new Thunk(code, env)`: compiled code; `new Thunk(null, null, fn)`: `fn()`.
@@ -420,7 +420,6 @@ export class Thunk {
   constructor(expr: Expr | ThunkCode | null, env: unknown, deferred: (() => Value) | null = null) {
     this.code = expr === null ? deferred : typeof expr === "function" ? expr : exprToCode!(expr);
     this.env = env;
-    this.arg = undefined;
   }
 
   /** The value once forced, else undefined (pending or being forced). */
@@ -460,29 +459,38 @@ export function lazy(fn: () => Value): Thunk {
   return new Thunk(null, null, fn);
 }
 
-/** Codes of lazy application thunks: `env` is the function, `arg` the argument (list). */
-let applyCode: ThunkCode | null = null;
-let apply1Code: ThunkCode | null = null;
+/** Makes the code of lazy one-argument applications of a function (the thunk's `env` is the argument). */
+let applier: ((fn: Lazy) => ThunkCode) | null = null;
 let applyAt: ((fn: Lazy, args: Lazy[], pos: number) => Value) | null = null;
 
-export function setApplyCode(one: ThunkCode, many: ThunkCode, at: (fn: Lazy, args: Lazy[], pos: number) => Value): void {
-  apply1Code = one;
-  applyCode = many;
+export function setApplyCode(one: (fn: Lazy) => ThunkCode, at: (fn: Lazy, args: Lazy[], pos: number) => Value): void {
+  applier = one;
   applyAt = at;
 }
 
+/** The function of the last one-argument lazyApply and its code (map, genList: the same for every element). */
+let lastFn: Lazy | undefined = undefined;
+let lastCode: ThunkCode | null = null;
+
+/** Drops the last lazy application's function (so that it does not outlive an evaluation). */
+export function forgetLastApply(): void {
+  lastFn = undefined;
+  lastCode = null;
+}
+
 /**
- * `fn args…` applied when forced (CppNix's mkApp), without allocating a closure.
- * Thunks have no position field (list builtins make one per element, so each
- * field costs): a call with a position gets a closure instead (rare).
+ * `fn args…` applied when forced (CppNix's mkApp). With one argument and no
+ * position (map, genList: one per element) the thunk is two fields, the argument
+ * and a code closed over `fn`, shared by consecutive applications of one
+ * function; other calls get a closure (rare).
  */
 export function lazyApply(fn: Lazy, args: Lazy[], pos: number): Thunk {
-  if (pos !== 0) return new Thunk(null, null, () => applyAt!(fn, args, pos));
-  // One argument is kept without its array (map, genList: one thunk per element).
-  const one = args.length === 1;
-  const t = new Thunk(one ? apply1Code : applyCode, fn);
-  t.arg = one ? args[0] : args;
-  return t;
+  if (pos !== 0 || args.length !== 1) return new Thunk(null, null, () => applyAt!(fn, args, pos));
+  if (fn !== lastFn || lastCode === null) {
+    lastCode = applier!(fn);
+    lastFn = fn;
+  }
+  return new Thunk(lastCode, args[0]);
 }
 
 // ---------------------------------------------------------------- constructors
