@@ -209,10 +209,8 @@ const CC_LT = 60;
 const CC_GT = 62;
 const CC_COLON = 58;
 
-/** The class bits of the char at i (0 past the end). */
-function cls(s: string, i: number): number {
-  return i < s.length ? CLASS[s.charCodeAt(i)]! : 0;
-}
+// Class lookups read CLASS[s.charCodeAt(i)] even past the end: NaN indexes nothing,
+// and `undefined & bit` is 0, so the end of the text ends every run.
 
 /** The indented-string text rule; `test` from `lastIndex` leaves the run's end there. */
 const IND_STR_RUN = /(?:[^$']|\$[^{']|'[^'$])+/y;
@@ -224,6 +222,12 @@ export class Lexer {
   private lastLexemeStart = 0;
   /** Start of the lexeme before that (CppNix's `prev_yylloc` at end of input). */
   private prevLexemeStart = 0;
+
+  /**
+   * Offset of a `.` that follows an identifier and starts a run of path chars
+   * ending in neither `/` nor `:` (see lexDefault), else -1.
+   */
+  private noPathAt = -1;
 
   /** Whether the text has a CR anywhere: without one, a `#` comment ends at the next LF. */
   private readonly hasCR: boolean;
@@ -329,10 +333,17 @@ export class Lexer {
       let j = i + 1;
       while (j < n && CLASS[s.charCodeAt(j)]! & ID_CHAR) j++;
       const after = j < n ? s.charCodeAt(j) : 0;
-      if (after === CC_SLASH || after === CC_COLON || ((after === CC_DOT || after === 43) /* + */ && this.pathOrUriFollows(j))) {
+      // Only a path or URI can make the lexeme longer. `x:` is a URI only with a URI
+      // char right after the colon (lambdas have a space); `a.b` a path only when
+      // the run of path chars reaches a `/` or `:`.
+      if (
+        after === CC_SLASH ||
+        (after === CC_COLON && CLASS[s.charCodeAt(j + 1)]! & URI_CHAR) ||
+        ((after === CC_DOT || after === 43) /* + */ && this.pathOrUriFollows(j))
+      ) {
         const t = this.lexWordLike(i, j - i);
         if (t) return t;
-      }
+      } else if (after === CC_DOT) this.noPathAt = j;
       const w = word(s.slice(i, j));
       this.pos = j;
       this.prevLexemeStart = this.lastLexemeStart;
@@ -401,6 +412,12 @@ export class Lexer {
       case 124: // |
         if (s.charCodeAt(i + 1) === 124) return this.tok(T.OR, i, i + 2);
         return this.tok(T.INVALID, i, i + 1);
+    }
+    if (c === CC_DOT && i === this.noPathAt) {
+      // `.` right after an identifier whose path-char run has no `/` or `:`: no path
+      // or URI starts here, so it is `.`, `...` or a float `.5`.
+      const c1 = s.charCodeAt(i + 1);
+      if (c1 !== CC_DOT && !(CLASS[c1]! & DIGIT)) return this.tok(T.CHAR + CC_DOT, i, i + 1);
     }
     if (k & PATH_CHAR || c === CC_SLASH) {
       // `.`, `-`, `+`, `/`: operators, floats, ellipsis or paths.
@@ -490,7 +507,7 @@ export class Lexer {
    */
   private pathOrUriFollows(j: number): boolean {
     const s = this.text;
-    while (cls(s, j) & (PATH_CHAR | URI_SCHEME)) j++;
+    while (CLASS[s.charCodeAt(j)]! & (PATH_CHAR | URI_SCHEME)) j++;
     const c = s.charCodeAt(j);
     return c === CC_SLASH || c === CC_COLON;
   }
@@ -498,7 +515,7 @@ export class Lexer {
   private intLength(i: number): number {
     const s = this.text;
     let j = i;
-    while (cls(s, j) & DIGIT) j++;
+    while (CLASS[s.charCodeAt(j)]! & DIGIT) j++;
     return j - i;
   }
 
@@ -542,12 +559,12 @@ export class Lexer {
   private pathLength(i: number): number {
     const s = this.text;
     let j = i;
-    while (cls(s, j) & PATH_CHAR) j++;
+    while (CLASS[s.charCodeAt(j)]! & PATH_CHAR) j++;
     const firstSegEnd = j;
     let segments = 0;
-    while (s.charCodeAt(j) === CC_SLASH && cls(s, j + 1) & PATH_CHAR) {
+    while (s.charCodeAt(j) === CC_SLASH && CLASS[s.charCodeAt(j + 1)]! & PATH_CHAR) {
       j += 2;
-      while (cls(s, j) & PATH_CHAR) j++;
+      while (CLASS[s.charCodeAt(j)]! & PATH_CHAR) j++;
       segments++;
     }
     if (segments > 0) {
@@ -572,11 +589,11 @@ export class Lexer {
     const c = s.charCodeAt(i);
     if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122))) return 0;
     let j = i + 1;
-    while (cls(s, j) & URI_SCHEME) j++;
+    while (CLASS[s.charCodeAt(j)]! & URI_SCHEME) j++;
     if (s.charCodeAt(j) !== CC_COLON) return 0;
     j++;
     const start = j;
-    while (cls(s, j) & URI_CHAR) j++;
+    while (CLASS[s.charCodeAt(j)]! & URI_CHAR) j++;
     return j > start ? j - i : 0;
   }
 
@@ -584,11 +601,11 @@ export class Lexer {
   private searchPathLength(i: number): number {
     const s = this.text;
     let j = i + 1;
-    if (!(cls(s, j) & PATH_CHAR)) return 0;
-    while (cls(s, j) & PATH_CHAR) j++;
-    while (s.charCodeAt(j) === CC_SLASH && cls(s, j + 1) & PATH_CHAR) {
+    if (!(CLASS[s.charCodeAt(j)]! & PATH_CHAR)) return 0;
+    while (CLASS[s.charCodeAt(j)]! & PATH_CHAR) j++;
+    while (s.charCodeAt(j) === CC_SLASH && CLASS[s.charCodeAt(j + 1)]! & PATH_CHAR) {
       j += 2;
-      while (cls(s, j) & PATH_CHAR) j++;
+      while (CLASS[s.charCodeAt(j)]! & PATH_CHAR) j++;
     }
     return s.charCodeAt(j) === CC_GT ? j + 1 - i : 0;
   }
@@ -598,9 +615,9 @@ export class Lexer {
     const s = this.text;
     let j = i + 1;
     let segments = 0;
-    while (s.charCodeAt(j) === CC_SLASH && cls(s, j + 1) & PATH_CHAR) {
+    while (s.charCodeAt(j) === CC_SLASH && CLASS[s.charCodeAt(j + 1)]! & PATH_CHAR) {
       j += 2;
-      while (cls(s, j) & PATH_CHAR) j++;
+      while (CLASS[s.charCodeAt(j)]! & PATH_CHAR) j++;
       segments++;
     }
     if (segments > 0) {
@@ -627,12 +644,12 @@ export class Lexer {
     }
     // `{PATH}|{PATH_SEG}|{PATH_CHAR}+`
     let j = i;
-    while (cls(s, j) & PATH_CHAR) j++;
+    while (CLASS[s.charCodeAt(j)]! & PATH_CHAR) j++;
     const run = j;
     let segments = 0;
-    while (s.charCodeAt(j) === CC_SLASH && cls(s, j + 1) & PATH_CHAR) {
+    while (s.charCodeAt(j) === CC_SLASH && CLASS[s.charCodeAt(j + 1)]! & PATH_CHAR) {
       j += 2;
-      while (cls(s, j) & PATH_CHAR) j++;
+      while (CLASS[s.charCodeAt(j)]! & PATH_CHAR) j++;
       segments++;
     }
     let end: number;

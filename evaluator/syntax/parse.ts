@@ -1,6 +1,7 @@
 import type { Expr } from "./ast.js";
 import { parseSource } from "./parser.js";
 import { dirOf } from "./paths.js";
+import { PRIME_MIN_LENGTH, primeParser } from "./primer.js";
 import { addSource, type SourceEncoding, type SourceOrigin } from "./source.js";
 
 export interface ParseOptions {
@@ -29,6 +30,7 @@ export function parse(source: string, file?: string, options: ParseOptions = {})
   const origin = options.origin ?? (file === undefined ? "string" : "file");
   const path = file ?? "(string)";
   const basePath = options.basePath ?? (origin === "file" ? dirOf(path) : process.cwd());
+  if (source.length >= PRIME_MIN_LENGTH) primeParser();
   const src = addSource(path, source, origin, options.encoding);
   return parseSource(src, { basePath, home: options.home });
 }

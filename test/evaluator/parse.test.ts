@@ -172,6 +172,10 @@ const CORPUS: string[] = [
   "# comment\n1", "1 # trailing", "/* block */ 1", "1 /* block */", "/** doc */ x", "/* multi\nline */ 1",
   "/* a * b */ 1", "/* **/ 1", "/***/ 1", "x /* c */ . /* d */ a", "x# comment\n.a", "1\r\n+\r\n2", "\t1\t+\t2",
   "x:/* c */x", "[ 1 # c\n 2 ]",
+  // the lexer's shortcuts: `.` right after an identifier (no path or URI can start there), `x:` without a URI char after it
+  "a.b.c", "a.5", "a.b/c", "a.b:c", "a+b/c", "x:x", "x:y.z", "foo_bar:x", "x':y", "a.b+c.d", "lib.x.y/z", "f.x:1",
+  "a.1.2", "a.b-c.d", "a.b'c", "a.b:/x", "a:b:c", "a.b++c", "a+.5", "x: y.z or w", "a.b#c\n", "a./*x*/b", "a .5",
+  "a.1e5", "x:\ny", "x:\ty", "{ a.b.c = 1; a.d = 2; }", "a.b.c.d.e.f", "a.b.${c}.d", "a.\"b\".c",
   // keywords as prefixes of identifiers
   "iff", "thenx", "elsey", "assert_", "with-x", "lets", "inx", "recs", "inherits", "orx", "or-", "if'",
   ...precedenceCorpus(),
@@ -191,7 +195,7 @@ const ERRORS: string[] = [
   "é", "if x then y", "if x else y", "assert x y", "with x y", "let a = 1;", "let a = 1 in a", "let { a = 1 ",
   "rec", "rec a", "inherit", "{ inherit (x) }", "[ 1 2", "]", "{ a.\"${b\" = 1; }", "\"${", "''${", "f(x", "x:",
   ":", "{}:", "{} @", "x @", "...", "{ ... , }: 1", "{ a ? }: 1", "{ a = ; }", "a.b.c or", "1 2 )",
-  ...nonassocErrors(), "1\n\n  )", "x.y or", "{ or = 1; inherit or; }", "[ -1 ]", "\n\n\n(", "x: /* unterminated", "/*", "a /* b", "''\n  a\n  ${x\n''", "\"a\" \"b\" ]",
+  ...nonassocErrors(), "1\n\n  )", "x.y or", "{ or = 1; inherit or; }", "[ -1 ]", "\n\n\n(", "x: /* unterminated", "/*", "a /* b", "''\n  a\n  ${x\n''", "\"a\" \"b\" ]", "a...", "a.b...", "x..y", "a.-1", "a.b.c/",
 ];
 
 test("every corpus expression prints as CppNix prints it", { skip }, async () => {
