@@ -58,6 +58,12 @@ const REWORDINGS: readonly Rewording[] = [
     upstream: "eval-fail-sort-3 (also eval-fail-mapAttrs-2)",
   },
   {
+    // genList: current CppNix forces the function before calling it (2.8 only called it).
+    old: /^error: attempt to call something which is not a function but (.+)$/,
+    current: (m) => new RegExp(`^error: expected a function but found ${esc(m[1]!)}: `),
+    upstream: "eval-fail-genList-2",
+  },
+  {
     old: /^error: (?:'(.+)'|anonymous function) at .+ called without required argument '(.+)'$/,
     current: (m) => new RegExp(`^error: function '${m[1] !== undefined ? esc(m[1]) : "anonymous lambda"}' called without required argument '${esc(m[2]!)}'$`),
     upstream: "eval-fail-missing-arg",

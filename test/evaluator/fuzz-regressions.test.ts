@@ -32,6 +32,9 @@ differential(
     ["--eval", "--strict", "--json", "-E", '[ ./does-not-exist (throw "later") ]'],
     ["--eval", "--strict", "--json", "-E", '{ a = ./does-not-exist; b = throw "later"; }'],
     ["--eval", "--strict", "--xml", "-E", '[ 1 (throw "first") (throw "second") ]'],
+    // genList forces its function first in current CppNix (2.8 failed calling it): the reworded message.
+    ["--eval", "--strict", "-E", "builtins.genList 1.5 2"],
+    ["--eval", "--strict", "-E", "builtins.genList { } 2"],
   ],
   fixture,
 );
