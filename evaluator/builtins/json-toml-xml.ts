@@ -251,6 +251,10 @@ function xmlPos(pos: number): XmlPos | undefined {
  * errors are CppNix's. String contexts are collected into `ctx`.
  */
 export function valueToXml(v: Lazy, pos: number, ctx: ContextBuilder, strict = true): XmlValue {
+  // Each value is one level of max-call-depth, entered before forcing (CppNix's
+  // addCallDepth in printValueAsXML) and left by renderXml once everything under
+  // it is written (its `leave` option).
+  enterCall(pos);
   // `nix-instantiate --xml` without --strict shows a value not yet computed as such.
   if (!strict && v instanceof Thunk && v.value === undefined) return { kind: "unevaluated" };
   const x = force(v, pos);
@@ -292,10 +296,10 @@ export function valueToXml(v: Lazy, pos: number, ctx: ContextBuilder, strict = t
 }
 
 // `nix-instantiate --xml`: attributes carry their positions unless --no-location.
-setXmlOutput((v, location, strict) => renderXml(() => valueToXml(v, 0, new ContextBuilder(), strict), { location }));
+setXmlOutput((v, location, strict) => renderXml(() => valueToXml(v, 0, new ContextBuilder(), strict), { location, leave: leaveCall }));
 
 definePrimOp("__toXML", 1, ([v], pos) => {
   const ctx = new ContextBuilder();
-  const text = renderXml(() => valueToXml(v!, pos, ctx));
+  const text = renderXml(() => valueToXml(v!, pos, ctx), { leave: leaveCall });
   return ctx.make(text);
 });

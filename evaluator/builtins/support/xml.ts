@@ -60,7 +60,12 @@ function byteOrder(a: string, b: string): number {
 }
 
 class XmlWriter {
-  private out = "<?xml version='1.0' encoding='utf-8'?>\n";
+  /**
+   * Lines, joined at the end: deeply nested output grows quadratically with its
+   * indentation, and one growing string would hit V8's length limit before the
+   * evaluator's max-call-depth stops a too deep value.
+   */
+  private readonly lines: string[] = ["<?xml version='1.0' encoding='utf-8'?>\n"];
   private depth = 0;
 
   private tag(name: string, attrs: Record<string, string>): string {
@@ -70,26 +75,22 @@ class XmlWriter {
   }
 
   open(name: string, attrs: Record<string, string> = {}): void {
-    this.out += "  ".repeat(this.depth) + this.tag(name, attrs) + ">\n";
+    this.lines.push("  ".repeat(this.depth) + this.tag(name, attrs) + ">\n");
     this.depth++;
   }
 
   close(name: string): void {
     this.depth--;
-    this.out += "  ".repeat(this.depth) + `</${name}>\n`;
+    this.lines.push("  ".repeat(this.depth) + `</${name}>\n`);
   }
 
   empty(name: string, attrs: Record<string, string> = {}): void {
-    this.out += "  ".repeat(this.depth) + this.tag(name, attrs) + " />\n";
+    this.lines.push("  ".repeat(this.depth) + this.tag(name, attrs) + " />\n");
   }
 
   text(): string {
-    return this.out;
+    return this.lines.join("");
   }
-}
-
-function force(v: XmlThunk): XmlValue {
-  return typeof v === "function" ? v() : v;
 }
 
 function posAttrs(attrs: Record<string, string>, pos: XmlPos | undefined, location: boolean): void {
@@ -99,12 +100,21 @@ function posAttrs(attrs: Record<string, string>, pos: XmlPos | undefined, locati
   attrs.column = String(pos.column);
 }
 
-/**
- * Renders a value as CppNix does. `location` adds source positions to attributes
- * and lambdas (nix-instantiate --xml does this; builtins.toXML does not).
- */
-export function renderXml(value: XmlThunk, options: { location?: boolean } = {}): string {
+export interface RenderXmlOptions {
+  /** Source positions on attributes and lambdas (nix-instantiate --xml; builtins.toXML has none). */
+  location?: boolean;
+  /**
+   * Called once a lazily produced value (a function XmlThunk) has been written
+   * with everything under it, so the producer can hold one level of its own
+   * bookkeeping (the evaluator's max-call-depth) for the whole subtree.
+   */
+  leave?: () => void;
+}
+
+/** Renders a value as CppNix does. */
+export function renderXml(value: XmlThunk, options: RenderXmlOptions = {}): string {
   const location = options.location ?? false;
+  const leave = options.leave;
   const doc = new XmlWriter();
   const drvsSeen = new Set<string>();
 
@@ -119,7 +129,12 @@ export function renderXml(value: XmlThunk, options: { location?: boolean } = {})
   };
 
   const print = (thunk: XmlThunk): void => {
-    const v = force(thunk);
+    if (typeof thunk !== "function") return printForced(thunk);
+    printForced(thunk());
+    if (leave !== undefined) leave();
+  };
+
+  const printForced = (v: XmlValue): void => {
     switch (v.kind) {
       case "int":
         return doc.empty("int", { value: v.value.toString() });
