@@ -10,6 +10,7 @@ import {
   Thunk,
   callFunction,
   callLambda,
+  callLambda2,
   eqValues,
   force,
   lazyApply,
@@ -76,10 +77,7 @@ export function call1(fn: Lazy, arg: Lazy, pos: number): Value {
 /** `f a b` applied now, without an argument array for curried lambdas (foldl', sort comparators). */
 export function call2(fn: Lazy, a: Lazy, b: Lazy, pos: number): Value {
   const f = force(fn, pos);
-  if (f instanceof NixLambda) {
-    const g = callLambda(f, a, pos);
-    return g instanceof NixLambda ? callLambda(g, b, pos) : callFunction(g, [b], pos);
-  }
+  if (f instanceof NixLambda) return callLambda2(f, a, b, pos);
   return callFunction(f, [a, b], pos);
 }
 

@@ -56,7 +56,7 @@ export {
 } from "./errors.js";
 export { definePrimOp, defineConstant, getPrimOp, isRegistered, type ConstantDef } from "./primops.js";
 export { DEFAULT_MAX_CALL_DEPTH, callDepthExceeded, enterCall, leaveCall, saveCallDepth, restoreCallDepth } from "./call-depth.js";
-export { apply, attrName, bestMatches, callFunction, callLambda, evalExpr, force, maybeThunk, missingAttr, showLambda } from "./interpreter.js";
+export { apply, attrName, bestMatches, callFunction, callLambda, callLambda2, evalExpr, force, maybeThunk, missingAttr, showLambda } from "./interpreter.js";
 export {
   addInts,
   coerceToPath,

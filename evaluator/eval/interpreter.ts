@@ -360,13 +360,18 @@ export function callPrimOp(op: PrimOp, args: Lazy[], pos: number): Value {
     calls.depth--;
     return r;
   } catch (err) {
-    if (err instanceof EvalError && op.name !== "__addErrorContext") {
-      // Current CppNix's builtins report their own errors without a position: the frame has it.
-      if (err.pos === pos && err.traces.length === 0) err.pos = 0;
-      err.addTrace(pos, `while calling the '${op.name.replace(/^__/, "")}' builtin`);
-    }
-    throw err;
+    throw primOpFailed(op, err, pos);
   }
+}
+
+/** An error out of a primop called at `pos`, with current CppNix's "while calling the 'x' builtin" frame. */
+export function primOpFailed(op: PrimOp, err: unknown, pos: number): unknown {
+  if (err instanceof EvalError && op.name !== "__addErrorContext") {
+    // Current CppNix's builtins report their own errors without a position: the frame has it.
+    if (err.pos === pos && err.traces.length === 0) err.pos = 0;
+    err.addTrace(pos, `while calling the '${op.name.replace(/^__/, "")}' builtin`);
+  }
+  return err;
 }
 
 /** Applies a one-argument call to a value (convenience for builtins). */
@@ -418,6 +423,28 @@ export function callLambda(fn: NixLambda, arg: Lazy, pos: number): Value {
     return r;
   }
   return callLambdaGeneral(fn, arg, pos);
+}
+
+/**
+ * `fn a b` for a lambda: a curried `a: b: …` whose two parts are plain and compiled
+ * is entered without making the intermediate closure (foldl', sort comparators,
+ * `f x y` call sites); the same depth count as two calls.
+ */
+export function callLambda2(fn: NixLambda, a: Lazy, b: Lazy, pos: number): Value {
+  const c = fn.compiled as LambdaCode | null;
+  if (c !== null && c.plain && !traceCalls) {
+    const inner = c.inner;
+    if (inner !== null && inner.plain) {
+      if (calls.depth > calls.max) throw callDepthExceeded(pos);
+      const env1 = Env.one(fn.env, a);
+      calls.depth++;
+      const r = inner.body!(Env.one(env1, b));
+      calls.depth--;
+      return r;
+    }
+  }
+  const g = callLambda(fn, a, pos);
+  return g instanceof NixLambda ? callLambda(g, b, pos) : callFunction(g, [b], pos);
 }
 
 /** callLambda for formals, the first call, and `--show-trace`. */

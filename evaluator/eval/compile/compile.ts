@@ -27,11 +27,12 @@ import {
 import { EvalError, inFrame, typeError, typeErrorAt } from "../errors.js";
 import { assertionFailure } from "../assert-eq.js";
 import { printIdentifier } from "../error-format.js";
-import { eqValues, forceStringNoCtx, addInts, subIntsCall } from "../operations.js";
+import { eqValues, forceStringNoCtx, addInts, subIntsCall, divInts } from "../operations.js";
 import { showExpr } from "../../syntax/show.js";
 import {
   callFunction,
   callLambda,
+  callLambda2,
   curPos,
   evalAttrsRest,
   evalConcat,
@@ -43,6 +44,7 @@ import {
   traceCallsOn,
   callPrimOp,
   concatPart,
+  primOpFailed,
 } from "../interpreter.js";
 import { getPrimOp } from "../primops.js";
 import { calls, callDepthExceeded } from "../call-depth.js";
@@ -316,6 +318,35 @@ function evalIn(code: Code, env: Env, pos: number, ctx: string): Value {
 
 let subOp: PrimOp | undefined;
 let lessThanOp: PrimOp | undefined;
+let mulOp: PrimOp | undefined;
+let divOp: PrimOp | undefined;
+
+/**
+ * The desugared `*` and `/` (`__mul a b`, `__div a b`): the operands forced as the
+ * primop forces them (same depth count and error frames), two ints computed here
+ * without an argument array; anything else (floats, overflow, division by zero)
+ * goes through the primop with the forced operands.
+ */
+function mulOrDiv(op: PrimOp, a: Lazy, b: Lazy, pos: number): Value {
+  if (calls.depth > calls.max) throw callDepthExceeded(pos);
+  calls.depth++;
+  let x: Value;
+  let y: Value;
+  try {
+    x = a instanceof Thunk ? forceThunk(a, pos) : a;
+    y = b instanceof Thunk ? forceThunk(b, pos) : b;
+  } catch (err) {
+    throw primOpFailed(op, err, pos);
+  }
+  calls.depth--;
+  if (typeof x === "number" && typeof y === "number") {
+    if (op === mulOp) {
+      const r = x * y;
+      if (r <= Number.MAX_SAFE_INTEGER && r >= -Number.MAX_SAFE_INTEGER) return r === 0 ? 0 : r; // no -0
+    } else if (y !== 0) return divInts(x, y);
+  }
+  return callPrimOp(op, [x, y], pos);
+}
 
 /** The forced value of a bound variable's slot (small: V8 inlines it where compiled code reads a variable itself). */
 function slotValue(env: Env, level: number, displ: number, pos: number): Value {
@@ -362,6 +393,8 @@ function compileCall(e: CallExpr): Code {
     const arg1 = args[1]!;
     subOp ??= getPrimOp("__sub");
     lessThanOp ??= getPrimOp("__lessThan");
+    mulOp ??= getPrimOp("__mul");
+    divOp ??= getPrimOp("__div");
     return (env) => {
       const fn = fLevel >= 0 ? slotValue(env, fLevel, fDispl, fPos) : fnCode(env);
       const a = arg0(env);
@@ -374,12 +407,10 @@ function compileCall(e: CallExpr): Code {
           if (typeof x === "number" && typeof y === "number") return fn === subOp ? subIntsCall(x, y, pos) : x < y;
           return callPrimOp(fn, [x, y], pos);
         }
+        if (fn === mulOp || fn === divOp) return mulOrDiv(fn, a, b, pos);
         if (fn.arity === 2) return callPrimOp(fn, [a, b], pos);
       }
-      if (fn instanceof NixLambda) {
-        const g = callLambda(fn, a, pos);
-        return g instanceof NixLambda ? callLambda(g, b, pos) : callFunction(g, [b], pos);
-      }
+      if (fn instanceof NixLambda) return callLambda2(fn, a, b, pos);
       return callFunction(fn, [a, b], pos);
     };
   }
@@ -399,6 +430,8 @@ function compileCall(e: CallExpr): Code {
 export interface LambdaCode extends CompiledLambda {
   /** Default values of the formals (null where there is none); filled with `body`. */
   defaults: (LazyCode | null)[];
+  /** For a body that is itself a lambda (`a: b: …`), its code (callLambda2); filled with `body`. */
+  inner: LambdaCode | null;
 }
 
 const lambdaCodes = new WeakMap<LambdaExpr, LambdaCode>();
@@ -407,7 +440,7 @@ const lambdaCodes = new WeakMap<LambdaExpr, LambdaCode>();
 export function lambdaCodeOf(e: LambdaExpr): LambdaCode {
   let c = lambdaCodes.get(e);
   if (c === undefined) {
-    c = { body: null, defaults: [], plain: false };
+    c = { body: null, defaults: [], plain: false, inner: null };
     lambdaCodes.set(e, c);
   }
   return c;
@@ -418,12 +451,13 @@ export function compileLambdaBody(e: LambdaExpr, c: LambdaCode): Code {
   if (e.formals !== null) c.defaults = e.formals.entries.map((f) => (f.default === null ? null : buildLazy(f.default)));
   const body = build(e.body);
   c.body = body;
+  c.inner = e.body.kind === "lambda" ? lambdaCodeOf(e.body) : null;
   c.plain = e.formals === null;
   return body;
 }
 
 function compileLambda(e: LambdaExpr): Code {
-  const c: LambdaCode = { body: null, defaults: [], plain: false };
+  const c = lambdaCodeOf(e);
   return (env) => new NixLambda(e, env, c);
 }
 
