@@ -40,6 +40,10 @@ function reserve(extra: number): void {
 function raw(s: string): void {
   const n = s.length;
   reserve(n);
+  if (n > NATIVE_COPY) {
+    pos += buf.write(s, pos, n, "latin1");
+    return;
+  }
   const b = buf;
   let p = pos;
   for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i);
@@ -50,6 +54,12 @@ function byte(c: number): void {
   reserve(1);
   buf[pos++] = c;
 }
+
+/**
+ * Strings longer than this are copied natively (then escaped in place): a char loop
+ * over a concatenated (cons) string costs more than the native copy's call.
+ */
+const NATIVE_COPY = 64;
 
 /** The escape letter of a byte the .drv quoting escapes, else 0. */
 const ESCAPE = new Uint8Array(256);
@@ -93,7 +103,7 @@ function quotedLong(s: string): void {
 /** Writes `"s"` with the .drv escapes (`"` `\` newline, carriage return, tab); other bytes as they are. */
 function quoted(s: string): void {
   const n = s.length;
-  if (n > 512) {
+  if (n > NATIVE_COPY) {
     quotedLong(s);
     return;
   }
