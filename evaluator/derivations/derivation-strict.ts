@@ -33,6 +33,7 @@ import {
   forceList,
   forceString,
   forceStringNoCtx,
+  showPosCurrent,
   stringBytes,
   stringContext,
 } from "../eval/index.js";
@@ -62,11 +63,12 @@ interface Collected {
   context: Set<string>;
 }
 
-function collectAttributes(attrs: NixAttrs, drvName: string, posDrvName: number, pos: number): Collected {
+function collectAttributes(attrs: NixAttrs, drvName: string): Collected {
   const structured = attrs.getAttr("__structuredAttrs");
-  const json: string[] | null = structured !== undefined && forceBool(structured.value, pos) ? [] : null;
+  const json: string[] | null =
+    structured !== undefined && forceBool(structured.value, 0, "while evaluating the `__structuredAttrs` attribute passed to builtins.derivationStrict") ? [] : null;
   const ignoreNullsAttr = attrs.getAttr("__ignoreNulls");
-  const ignoreNulls = ignoreNullsAttr !== undefined && forceBool(ignoreNullsAttr.value, pos);
+  const ignoreNulls = ignoreNullsAttr !== undefined && forceBool(ignoreNullsAttr.value, 0, "while evaluating the `__ignoreNulls` attribute passed to builtins.derivationStrict");
 
   const drv: Derivation = { outputs: new Map(), inputDrvs: new Map(), inputSrcs: [], platform: "", builder: "", args: [], env: new Map() };
   const c: Collected = { drv, outputs: ["out"], outputHash: undefined, outputHashAlgo: "", hashMode: undefined, context: new Set() };
@@ -75,16 +77,16 @@ function collectAttributes(attrs: NixAttrs, drvName: string, posDrvName: number,
   const handleHashMode = (s: string): void => {
     if (s === "recursive") c.hashMode = "recursive";
     else if (s === "flat") c.hashMode = "flat";
-    else throw new EvalError(`invalid value '${s}' for 'outputHashMode' attribute`, posDrvName);
+    else throw new EvalError(`invalid value '${s}' for 'outputHashMode' attribute`);
   };
   const handleOutputs = (names: string[]): void => {
     const seen = new Set<string>();
     for (const n of names) {
-      if (seen.has(n)) throw new EvalError(`duplicate derivation output '${n}'`, posDrvName);
-      if (n === "drv") throw new EvalError("invalid derivation output name 'drv'", posDrvName);
+      if (seen.has(n)) throw new EvalError(`duplicate derivation output '${n}'`);
+      if (n === "drv") throw new EvalError("invalid derivation output name 'drv'");
       seen.add(n);
     }
-    if (seen.size === 0) throw new EvalError("derivation cannot have an empty set of outputs", posDrvName);
+    if (seen.size === 0) throw new EvalError("derivation cannot have an empty set of outputs");
     c.outputs = sortStrings([...seen]);
   };
 
@@ -94,29 +96,34 @@ function collectAttributes(attrs: NixAttrs, drvName: string, posDrvName: number,
     if (key === "__ignoreNulls") continue;
     const attr = attrs.attrs[i]!;
     try {
-      if (ignoreNulls && force(attr.value, pos) === null) continue;
+      if (ignoreNulls && force(attr.value) === null) continue;
       if (key === "__contentAddressed" || key === "__impure") {
-        if (forceBool(attr.value, pos)) {
+        if (forceBool(attr.value)) {
           const feature = key === "__impure" ? "impure-derivations" : "ca-derivations";
           throw new EvalError(`experimental Nix feature '${feature}' is disabled; use '--extra-experimental-features ${feature}' to override`);
         }
       } else if (key === "args") {
-        for (const el of forceList(attr.value, pos)) {
-          drv.args.push(addContext(context, coerceToString(el, posDrvName, COERCE_ENV)));
+        for (const el of forceList(attr.value)) {
+          try {
+            drv.args.push(addContext(context, coerceToString(el, 0, COERCE_ENV)));
+          } catch (err) {
+            if (err instanceof NixTypeError && err.message.startsWith("cannot coerce")) err.addTrace(0, "while evaluating an element of the argument list");
+            throw err;
+          }
         }
       } else if (json !== null) {
         if (key === "__structuredAttrs") continue;
-        json.push(jsonQuote(key) + ":" + structuredJson(attr.value, pos, context));
-        if (key === "builder") drv.builder = addContext(context, forceString(attr.value, posDrvName));
-        else if (key === "system") drv.platform = forceStringNoCtx(attr.value, posDrvName);
-        else if (key === "outputHash") c.outputHash = forceStringNoCtx(attr.value, posDrvName);
-        else if (key === "outputHashAlgo") c.outputHashAlgo = forceStringNoCtx(attr.value, posDrvName);
-        else if (key === "outputHashMode") handleHashMode(forceStringNoCtx(attr.value, posDrvName));
+        json.push(jsonQuote(key) + ":" + structuredJson(attr.value, 0, context));
+        if (key === "builder") drv.builder = addContext(context, forceString(attr.value));
+        else if (key === "system") drv.platform = forceStringNoCtx(attr.value);
+        else if (key === "outputHash") c.outputHash = forceStringNoCtx(attr.value);
+        else if (key === "outputHashAlgo") c.outputHashAlgo = forceStringNoCtx(attr.value);
+        else if (key === "outputHashMode") handleHashMode(forceStringNoCtx(attr.value));
         else if (key === "outputs") {
-          handleOutputs(forceList(attr.value, posDrvName).map((el) => forceStringNoCtx(el, posDrvName)));
+          handleOutputs(forceList(attr.value).map((el) => forceStringNoCtx(el)));
         }
       } else {
-        const s = addContext(context, coerceToString(attr.value, attr.pos, COERCE_ENV));
+        const s = addContext(context, coerceToString(attr.value, 0, COERCE_ENV));
         drv.env.set(key, s);
         if (key === "builder") drv.builder = s;
         else if (key === "system") drv.platform = s;
@@ -126,7 +133,7 @@ function collectAttributes(attrs: NixAttrs, drvName: string, posDrvName: number,
         else if (key === "outputs") handleOutputs(s.split(WHITESPACE).filter((t) => t !== ""));
       }
     } catch (err) {
-      if (err instanceof EvalError) err.addTrace(posDrvName, `while evaluating the attribute '${key}' of the derivation '${drvName}'`);
+      if (err instanceof EvalError) err.addTrace(attr.pos, `while evaluating attribute '${key}' of derivation '${drvName}'`);
       throw err;
     }
   }
@@ -214,43 +221,52 @@ function addClosure(drv: Derivation, root: string, inputSrcs: string[]): void {
   }
 }
 
-function fixedOutputHash(c: Collected, posDrvName: number): { hash: Hash; method: FileIngestionMethod } {
+function fixedOutputHash(c: Collected): { hash: Hash; method: FileIngestionMethod } {
   if (c.outputs.length !== 1 || c.outputs[0] !== "out") {
-    throw new EvalError("multiple outputs are not supported in fixed-output derivations", posDrvName);
+    throw new EvalError("multiple outputs are not supported in fixed-output derivations");
   }
   const hash = parseHashAllowEmpty(c.outputHash!, parseHashTypeOpt(c.outputHashAlgo));
   return { hash, method: c.hashMode ?? "flat" };
 }
 
 /** Builds, hashes and "writes" the derivation; returns its .drv path and output paths. */
-export function instantiateDerivation(attrs: NixAttrs, pos: number): { drvPath: string; drv: Derivation } {
+export function instantiateDerivation(attrs: NixAttrs): { drvPath: string; drv: Derivation } {
   const nameAttr = attrs.getAttr("name");
   if (nameAttr === undefined) {
-    // As CppNix's getAttr: at the set when it has a position, the call as a trace.
-    const msg = "attribute 'name' missing for call to 'derivationStrict'";
-    if (attrs.pos === 0) throw new NixTypeError(msg, pos);
-    throw new NixTypeError(msg, attrs.pos).addTrace(pos, "while invoking 'derivationStrict'");
+    // Current CppNix's getAttr with an error context: no position, the context as a frame.
+    throw new NixTypeError("attribute 'name' missing").addTrace(0, "in the attrset passed as argument to builtins.derivationStrict");
   }
   const posDrvName = nameAttr.pos;
   let drvName: string;
   try {
-    drvName = forceStringNoCtx(nameAttr.value, pos);
+    drvName = forceStringNoCtx(nameAttr.value, 0, "while evaluating the `name` attribute passed to builtins.derivationStrict");
   } catch (err) {
     if (err instanceof EvalError) err.addTrace(posDrvName, "while evaluating the derivation attribute 'name'");
     throw err;
   }
+  try {
+    return instantiateNamed(attrs, drvName);
+  } catch (err) {
+    // Current CppNix names the derivation without a code excerpt, shown even in a truncated trace.
+    if (err instanceof EvalError) {
+      err.addTrace(0, `while evaluating derivation '${drvName}'\n  whose name attribute is located at ${showPosCurrent(posDrvName) ?? "«none»"}`, true);
+    }
+    throw err;
+  }
+}
 
-  const c = collectAttributes(attrs, drvName, posDrvName, pos);
+function instantiateNamed(attrs: NixAttrs, drvName: string): { drvPath: string; drv: Derivation } {
+  const c = collectAttributes(attrs, drvName);
   const drv = c.drv;
   addInputs(drv, c.context);
 
-  if (drv.builder === "") throw new EvalError("required attribute 'builder' missing", posDrvName);
-  if (drv.platform === "") throw new EvalError("required attribute 'system' missing", posDrvName);
-  if (drvName.endsWith(".drv")) throw new EvalError("derivation names are not allowed to end in '.drv'", posDrvName);
+  if (drv.builder === "") throw new EvalError("required attribute 'builder' missing");
+  if (drv.platform === "") throw new EvalError("required attribute 'system' missing");
+  if (drvName.endsWith(".drv")) throw new EvalError("derivation names are not allowed to end in '.drv'");
 
   const { store, hasher } = drvState();
   if (c.outputHash !== undefined) {
-    const { hash, method } = fixedOutputHash(c, posDrvName);
+    const { hash, method } = fixedOutputHash(c);
     const path = storeCall(() => makeFixedOutputPath(drvName, method, hash, {}, store.storeDir)).render(store.storeDir);
     drv.env.set("out", path);
     const out: DerivationOutput = { path, hashAlgo: (method === "recursive" ? "r:" : "") + hash.algo, hash: hash.toBase16() };
@@ -288,9 +304,9 @@ export function instantiateDerivation(attrs: NixAttrs, pos: number): { drvPath: 
   return { drvPath, drv };
 }
 
-definePrimOp("derivationStrict", 1, ([arg], pos) => {
-  const attrs = forceAttrs(arg!, pos);
-  const { drvPath, drv } = instantiateDerivation(attrs, pos);
+definePrimOp("derivationStrict", 1, ([arg]) => {
+  const attrs = forceAttrs(arg!, 0, "while evaluating the argument passed to builtins.derivationStrict");
+  const { drvPath, drv } = instantiateDerivation(attrs);
   const { contextElements } = drvState();
   const names = ["drvPath"];
   for (const n of drv.outputs.keys()) if (n !== "drvPath") names.push(n);

@@ -33,7 +33,12 @@ export function messageLine(stderr: string): string {
   const lines = stderr.split("\n").filter((l) => l !== "" && !l.startsWith("warning:"));
   if (lines[0] !== "error:") return in28Words(lines[0] ?? "");
   const last = lines.filter((l) => /^\s*error: /.test(l)).pop();
-  return last === undefined ? "error:" : in28Words(last.trim());
+  if (last === undefined) return "error:";
+  // Current CppNix names derivationStrict in a frame, 2.8 in the message.
+  if (stderr.includes("in the attrset passed as argument to builtins.derivationStrict")) {
+    return last.trim().replace(/^(error: attribute '.*' missing)$/, "$1 for call to 'derivationStrict'");
+  }
+  return in28Words(last.trim());
 }
 
 /** Current CppNix's wording of the messages whose text changed since 2.8, in 2.8's words. */

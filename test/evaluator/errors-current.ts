@@ -58,6 +58,12 @@ const REWORDINGS: readonly Rewording[] = [
     upstream: "eval-fail-sort-3 (also eval-fail-mapAttrs-2)",
   },
   {
+    // derivationStrict without `name`: current CppNix names the builtin in a frame.
+    old: /^error: attribute '(.+)' missing for call to 'derivationStrict'$/,
+    current: (m) => new RegExp(`^error: attribute '${esc(m[1]!)}' missing$`),
+    upstream: "eval-fail-derivationStrict-2",
+  },
+  {
     // genList: current CppNix forces the function before calling it (2.8 only called it).
     old: /^error: attempt to call something which is not a function but (.+)$/,
     current: (m) => new RegExp(`^error: expected a function but found ${esc(m[1]!)}: `),
