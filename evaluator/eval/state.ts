@@ -100,7 +100,15 @@ export class EvalState {
     let dst = this.srcToStore.get(path);
     if (dst === undefined) {
       // Current CppNix's message (upstream eval-fail-nonexist-path); 2.8 said "getting status of".
-      if (lstatSync(toFsPath(path), { throwIfNoEntry: false }) === undefined) throw new EvalError(`path '${path}' does not exist`);
+      // A file on the way (ENOTDIR) means missing too, as current CppNix's maybeLstat.
+      let exists = true;
+      try {
+        exists = lstatSync(toFsPath(path), { throwIfNoEntry: false }) !== undefined;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "ENOTDIR") throw err;
+        exists = false;
+      }
+      if (!exists) throw new EvalError(`path '${path}' does not exist`);
       dst = this.store.addPathToStore(path, this.readOnly);
       this.srcToStore.set(path, dst);
     }

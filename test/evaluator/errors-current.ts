@@ -132,6 +132,12 @@ const REWORDINGS: readonly Rewording[] = [
     upstream: "eval-fail-readDir-nonexistent-1 (also eval-fail-hashfile-missing)",
   },
   {
+    // A path through a regular file: current CppNix's lstat treats ENOTDIR as missing.
+    old: /^error: getting status of '(.+)': Not a directory$/,
+    current: (m) => new RegExp(`^error: path '${esc(m[1]!)}' does not exist$`),
+    upstream: "eval-fail-nonexist-path (source accessors' maybeLstat: ENOTDIR is absent)",
+  },
+  {
     old: /^error: opening directory '(.+)': Not a directory$/,
     current: () => /^error: '.+' is not a directory$/,
     upstream: "eval-fail-readDir-not-a-directory-1",

@@ -35,6 +35,9 @@ differential(
     // genList forces its function first in current CppNix (2.8 failed calling it): the reworded message.
     ["--eval", "--strict", "-E", "builtins.genList 1.5 2"],
     ["--eval", "--strict", "-E", "builtins.genList { } 2"],
+    // Copying a path through a regular file (found by the paths fuzzer, --json): "does not exist", not a raw ENOTDIR.
+    ["--eval", "--strict", "--json", "-E", "./fn.nix + ./x"],
+    ["--eval", "--strict", "-E", '"${./fn.nix + "/x"}"'],
   ],
   fixture,
 );
