@@ -23,7 +23,7 @@ import {
   type Lazy,
   type Value,
 } from "../eval/index.js";
-import { call, copied } from "./common.js";
+import { call1, copied } from "./common.js";
 import { requireAttr } from "./attrs.js";
 
 definePrimOp("__seq", 2, ([a, b], pos) => {
@@ -42,24 +42,50 @@ definePrimOp("__deepSeq", 2, ([a, b], pos) => {
  * incomparable keys raise the same "cannot compare" error). While every key is
  * an integer, or every key a string, a hash set gives the same answers faster.
  */
+const SMALL_KEYS = 1 << 24;
+
 class KeySet {
   private mode: "empty" | "int" | "string" | "sorted" = "empty";
   private readonly fast = new Set<number | bigint | string>();
   private sorted: Value[] = [];
+  /** Int keys 0 ≤ k < 2^24 (closures usually number their nodes): a bitmap, several times faster than the Set. */
+  private bits = new Uint8Array(0);
+
+  private insertInt(n: number): boolean {
+    if (n < 0 || n >= SMALL_KEYS) {
+      const size = this.fast.size;
+      return this.fast.add(n).size !== size;
+    }
+    const i = n >>> 3;
+    let bits = this.bits;
+    if (i >= bits.length) {
+      const grown = new Uint8Array(Math.min(SMALL_KEYS >>> 3, Math.max(i + 1, bits.length * 2, 64)));
+      grown.set(bits);
+      this.bits = bits = grown;
+    }
+    const m = 1 << (n & 7);
+    if ((bits[i]! & m) !== 0) return false;
+    bits[i] = bits[i]! | m;
+    return true;
+  }
 
   /** Adds `key`; false when an equal key is present. */
   insert(key: Value, pos: number): boolean {
+    // The common case first: another int key into a set of ints.
+    if (typeof key === "number" && this.mode === "int") return this.insertInt(key);
     const kind = typeof key === "number" || typeof key === "bigint" ? "int" : typeof key === "string" || key instanceof NixString ? "string" : null;
     if (this.mode === "empty" && kind !== null) this.mode = kind;
     if (this.mode === kind) {
-      const k = typeof key === "number" || typeof key === "bigint" ? key : stringBytes(key as string | NixString);
+      if (typeof key === "number") return this.insertInt(key);
+      const k = typeof key === "bigint" ? key : stringBytes(key as string | NixString);
       if (this.fast.has(k)) return false;
       this.fast.add(k);
       return true;
     }
     if (this.mode !== "sorted" && this.mode !== "empty") {
       // Leave the fast path: the existing keys, all of one kind, in their natural order.
-      const keys = [...this.fast];
+      const keys: (number | bigint | string)[] = [...this.fast];
+      for (let i = 0; i < this.bits.length; i++) for (let b = 0; b < 8; b++) if ((this.bits[i]! & (1 << b)) !== 0) keys.push(i * 8 + b);
       keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
       this.sorted = keys;
       this.fast.clear();
@@ -126,7 +152,7 @@ definePrimOp("__genericClosure", 1, ([arg]) => {
     }
     result.push(e);
     try {
-      for (const next of forceList(call(operator, [e], 0), 0, "while evaluating the return value of the `operator` passed to builtins.genericClosure")) {
+      for (const next of forceList(call1(operator, e, 0), 0, "while evaluating the return value of the `operator` passed to builtins.genericClosure")) {
         force(next);
         work.push(next);
       }

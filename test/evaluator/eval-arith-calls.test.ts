@@ -42,3 +42,18 @@ differential(
   "errors through `*`, `/` and curried calls with --show-trace match CppNix",
   [...ARITH, ...CURRIED].filter((e) => /throw|"a"|\{ \}|y = 0/.test(e)).map((e) => ["--eval", "--strict", "--show-trace", "-E", e]),
 );
+
+// genericClosure's int keys (a bitmap for 0 ≤ k < 2^24, a hash set beyond, a sorted
+// list once a key of another type comes): every mix, in CppNix's result order.
+const closure = (start: string, op: string): string => `map (x: x.key) (builtins.genericClosure { startSet = ${start}; operator = x: ${op}; })`;
+differential(
+  "genericClosure int keys (small, negative, large, mixed with floats) match CppNix",
+  strictExprs([
+    closure("[ { key = 0; } ]", "if x.key >= 300 then [ ] else [ { key = x.key + 1; } { key = x.key * 7 - x.key * 7 / 300 * 300; } ]"),
+    closure("[ { key = 5; } { key = 5; } ]", "[ { key = 5; } { key = -5; } { key = 16777216; } { key = 16777215; } { key = -9223372036854775807; } ]"),
+    closure("[ { key = 3; } ]", "if x.key > 20 then [ ] else [ { key = x.key + 2; } { key = 1.5 * x.key; } ]"),
+    closure("[ { key = 40; } ]", "if x.key < 1 then [ ] else [ { key = x.key - 3; } ] ++ (if x.key == 10 then [ { key = 2.0; } { key = 7; } ] else [ ])"),
+    closure("[ { key = 9007199254740993; } ]", "[ { key = 9007199254740993; } { key = 1; } { key = 0.5; } ]"),
+    closure("[ { key = 1; } ]", "[ { key = \"a\"; } ]"),
+  ]),
+);
