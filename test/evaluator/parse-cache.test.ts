@@ -55,6 +55,9 @@ in
   f { a = { present = 1; }; }
 `,
 };
+/** Files under 4 KB are never cached (parsing them is cheaper than loading node:v8). */
+const PADDING = `# ${"padding ".repeat(600)}\n`;
+for (const name of Object.keys(FILES)) FILES[name] += PADDING;
 for (const [name, text] of Object.entries(FILES)) writeFileSync(join(scratch, name), text);
 
 /** A tree as plain data, every position made relative to the base of the source that owns it. */
@@ -87,6 +90,19 @@ test("a stored tree equals a fresh parse, positions shifted to the new base", ()
       assert.deepEqual(normalized(hit), normalized(fresh));
       assert.deepEqual(normalized(missed), normalized(fresh));
     }
+  } finally {
+    setParseCacheDir(prev);
+  }
+});
+
+test("small files are parsed, not cached", () => {
+  const dir = join(scratch, "unit-small");
+  const prev = parseCacheDir();
+  setParseCacheDir(dir);
+  try {
+    const path = join(scratch, "small.nix");
+    parseFileCached("{ a = 1; }", path);
+    assert.throws(() => readdirSync(dir), "no entry, not even the directory");
   } finally {
     setParseCacheDir(prev);
   }
@@ -144,12 +160,12 @@ test("a changed file is parsed again, even with the same size and mtime", async 
   const dir = join(scratch, "stale");
   mkdirSync(dir);
   const file = join(dir, "f.nix");
-  writeFileSync(file, "{ v = 1; }.v");
+  writeFileSync(file, "{ v = 1; }.v" + PADDING);
   const env = { XDG_CACHE_HOME: join(scratch, "xdg-stale") };
   const args = ["instantiate", "--eval", file];
   assert.equal((await runDist(args, { env })).stdout, "1\n");
   const { mtime } = statSync(file);
-  writeFileSync(file, "{ v = 2; }.v");
+  writeFileSync(file, "{ v = 2; }.v" + PADDING);
   utimesSync(file, mtime, mtime);
   assert.equal((await runDist(args, { env })).stdout, "2\n");
   assert.equal((await runDist(args, { env })).stdout, "2\n");
