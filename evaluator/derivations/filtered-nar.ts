@@ -30,12 +30,18 @@ function fileType(mode: number): string {
   return "unknown";
 }
 
+/** CppNix's SysError text for the errno codes a source tree can give. */
+function strerror(code: string | undefined): string {
+  const texts: Record<string, string> = { ENOENT: "No such file or directory", ENOTDIR: "Not a directory", EISDIR: "Is a directory", EACCES: "Permission denied", ELOOP: "Too many levels of symbolic links" };
+  return (code !== undefined ? texts[code] : undefined) ?? String(code);
+}
+
 function statOf(path: Buffer): ReturnType<typeof lstatSync> & object {
   try {
     return lstatSync(path)!;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new EvalError(`getting status of '${path.toString("latin1")}': ${code === "ENOENT" ? "No such file or directory" : String(code)}`);
+    throw new EvalError(`getting status of '${path.toString("latin1")}': ${strerror(code)}`);
   }
 }
 
@@ -99,8 +105,7 @@ export function flatFileHash(path: string, algo: "sha256" | "sha1" | "md5" | "sh
     bytes = readFileSync(fsPath);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "No such file or directory" : code === "EISDIR" ? "Is a directory" : String(code);
-    throw new EvalError(`opening file '${path}': ${why}`);
+    throw new EvalError(`opening file '${path}': ${strerror(code)}`);
   }
   const sink = new HashSink(algo);
   sink.update(bytes);

@@ -38,6 +38,8 @@ differential(
     // Copying a path through a regular file (found by the paths fuzzer, --json): "does not exist", not a raw ENOTDIR.
     ["--eval", "--strict", "--json", "-E", "./fn.nix + ./x"],
     ["--eval", "--strict", "-E", '"${./fn.nix + "/x"}"'],
+    ["--eval", "--strict", "-E", 'builtins.path { path = ./fn.nix + "/x"; }'],
+    ["--eval", "--strict", "-E", 'builtins.filterSource (p: t: true) (./fn.nix + "/x")'],
   ],
   fixture,
 );
