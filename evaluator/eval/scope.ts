@@ -42,8 +42,18 @@ export function recordSymbols(fn: () => void): (string | number)[] {
   } finally {
     symbolLog = outer;
   }
-  if (outer !== null) for (const x of log) outer.push(x);
-  return log;
+  // Only a name's first occurrence can set its rank: the replay of a cached file
+  // (once per EvalState and file) needs no more.
+  const first: (string | number)[] = [];
+  const met = new Set<string>();
+  for (let i = 0; i < log.length; i += 2) {
+    const name = log[i] as string;
+    if (met.has(name)) continue;
+    met.add(name);
+    first.push(name, log[i + 1]!);
+  }
+  if (outer !== null) for (const x of first) outer.push(x);
+  return first;
 }
 
 export function replaySymbols(log: readonly (string | number)[]): void {
