@@ -9,7 +9,8 @@
 // Runs after tsc and scripts/build-bundle.mjs (whose ES module entries the workers use).
 import { build } from "esbuild";
 import { spawnSync } from "node:child_process";
-import { rm, stat, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import process from "node:process";
 import { dist, entryPoints, lazyBuiltins, outdir, ownImportMetaUrl, root } from "./build-plugins.mjs";
@@ -36,6 +37,15 @@ in {
   g = builtins.match "([a-z]+)([0-9]+)" "k12";
 }`;
 
+/** A hash of the compiled parser (dist/evaluator/syntax/) and of the parse cache's own code. */
+async function parserBuildId() {
+  const syntax = join(dist, "evaluator", "syntax");
+  const files = [...(await readdir(syntax)).filter((f) => f.endsWith(".js")).map((f) => join(syntax, f)), join(dist, "evaluator/eval/parse-cache.js"), join(dist, "evaluator/eval/parse-cache-relocate.js")];
+  const hash = createHash("sha256");
+  for (const f of files.sort()) hash.update(`${relative(dist, f)}\0`).update(await readFile(f)).update("\0");
+  return `bundle.${hash.digest("hex").slice(0, 20)}`;
+}
+
 await rm(cache, { force: true });
 const lazy = lazyBuiltins(EAGER);
 const result = await build({
@@ -57,6 +67,8 @@ const result = await build({
   charset: "ascii", // bin/instantiate.cjs reads it as latin1 (fast, and one byte a char)
   packages: "external",
   plugins: [ownImportMetaUrl(await entryPoints(), "__lading_bundle_url"), lazy.plugin],
+  // Keys the on-disk parse cache (evaluator/eval/parse-cache.ts) to this parser's code.
+  define: { __LADING_PARSER_BUILD_ID__: JSON.stringify(await parserBuildId()) },
   logLevel: "warning",
 });
 // One function expression of CommonJS's module parameters, which bin/instantiate.cjs

@@ -38,7 +38,7 @@ const MIN_CACHED_BYTES = 4096;
 
 /** The cache directory in use, or null when the cache is off (the default). */
 let cacheDir: string | null = null;
-let buildId: string | undefined;
+let buildId: string | null | undefined;
 
 /**
  * Where the cache lives: $XDG_CACHE_HOME/lading/parse, else ~/.cache/lading/parse.
@@ -69,23 +69,30 @@ export function parseCacheDir(): string | null {
   return cacheDir;
 }
 
+/** Set by the bundle builds (scripts/build-instantiate.mjs): a hash of the parser's compiled code. */
+declare const __LADING_PARSER_BUILD_ID__: string | undefined;
+
 /**
- * Identifies the code that made a tree: the files holding the parser (the one-file
- * bundle, or tsc's modules) by size and mtime, and node's V8 (serialisation format).
+ * Identifies the code that made a tree, or null when it cannot (then nothing is
+ * cached): in a bundle the build's hash of the parser's code; in tsc's output the
+ * size and mtime of the parser's files. Plus node's V8 (serialisation format).
  */
-function currentBuildId(): string {
+function currentBuildId(): string | null {
   if (buildId !== undefined) return buildId;
-  const stamp = (rel: string): string => {
-    try {
-      const st = statSync(fileURLToPath(new URL(rel, import.meta.url)));
-      return `${st.size}.${Math.trunc(st.mtimeMs)}`;
-    } catch {
-      return "-";
-    }
-  };
-  // In the bundle import.meta.url is the bundle itself; the relative names then do not exist.
-  const parts = [import.meta.url.slice(-40), stamp(import.meta.url), stamp("../syntax/parser.js"), stamp("../syntax/lexer.js"), stamp("../syntax/paths.js")];
-  buildId = `${process.versions.v8}/${parts.join("/")}`.replace(/\s/g, "_");
+  let id: string | null;
+  if (typeof __LADING_PARSER_BUILD_ID__ === "string") id = __LADING_PARSER_BUILD_ID__;
+  else {
+    const stamps = ["./parse-cache.js", "./parse-cache-relocate.js", "../syntax/parser.js", "../syntax/lexer.js", "../syntax/paths.js", "../syntax/parse.js"].map((rel) => {
+      try {
+        const st = statSync(fileURLToPath(new URL(rel, import.meta.url)));
+        return `${st.size}.${Math.trunc(st.mtimeMs)}`;
+      } catch {
+        return null;
+      }
+    });
+    id = stamps.includes(null) ? null : `tsc.${stamps.join(".")}`;
+  }
+  buildId = id === null ? null : `${process.versions.v8}/${id}`.replace(/\s/g, "_");
   return buildId;
 }
 
@@ -102,8 +109,8 @@ function entryName(path: string): string {
 }
 
 /** The header line of an entry; `path` and `text` follow it, then V8's serialisation of the tree. */
-function header(path: string, text: string, base: number): string {
-  return `${MAGIC} ${currentBuildId()} ${process.env.HOME ?? ""} ${base} ${path.length} ${text.length}\n`.replace(/\n(?!$)/g, " ");
+function header(path: string, text: string, base: number, build: string): string {
+  return `${MAGIC} ${build} ${process.env.HOME ?? ""} ${base} ${path.length} ${text.length}\n`.replace(/\n(?!$)/g, " ");
 }
 
 /** The directory exists (made now if needed), is ours, and only we can write to it. */
@@ -127,17 +134,19 @@ let dirChecked: string | null = null;
 export function parseFileCached(text: string, path: string): Expr {
   const dir = cacheDir;
   if (dir === null || text.length < MIN_CACHED_BYTES) return parse(text, path);
+  const build = currentBuildId();
+  if (build === null) return parse(text, path);
   const file = join(dir, entryName(path));
-  const hit = readEntry(file, path, text);
+  const hit = readEntry(file, path, text, build);
   if (hit !== undefined) return hit;
   const expr = parse(text, path);
   // parse() registered one source, the last one: positions are numbered from its base.
   const source = sourceOf(Number.MAX_SAFE_INTEGER);
-  if (source !== undefined && source.path === path) writeEntry(dir, file, path, text, source.base, expr);
+  if (source !== undefined && source.path === path) writeEntry(dir, file, path, text, source.base, expr, build);
   return expr;
 }
 
-function readEntry(file: string, path: string, text: string): Expr | undefined {
+function readEntry(file: string, path: string, text: string, build: string): Expr | undefined {
   let data: Buffer;
   try {
     data = readFileSync(file);
@@ -150,7 +159,7 @@ function readEntry(file: string, path: string, text: string): Expr | undefined {
     const head = data.toString("latin1", 0, newline + 1);
     const fields = head.slice(0, -1).split(" ");
     const storedBase = Number(fields[fields.length - 3]);
-    if (!Number.isSafeInteger(storedBase) || storedBase <= 0 || head !== header(path, text, storedBase)) return undefined;
+    if (!Number.isSafeInteger(storedBase) || storedBase <= 0 || head !== header(path, text, storedBase, build)) return undefined;
     const pathEnd = newline + 1 + path.length;
     const textEnd = pathEnd + text.length;
     if (textEnd >= data.length || data.toString("latin1", newline + 1, pathEnd) !== path || data.toString("latin1", pathEnd, textEnd) !== text) return undefined;
@@ -165,7 +174,7 @@ function readEntry(file: string, path: string, text: string): Expr | undefined {
   }
 }
 
-function writeEntry(dir: string, file: string, path: string, text: string, base: number, expr: Expr): void {
+function writeEntry(dir: string, file: string, path: string, text: string, base: number, expr: Expr, build: string): void {
   if (dirChecked !== dir) {
     if (!usableDir(dir)) return;
     dirChecked = dir;
@@ -176,7 +185,7 @@ function writeEntry(dir: string, file: string, path: string, text: string, base:
     const body = serialize(expr);
     tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     fd = openSync(tmp, "wx", 0o600);
-    for (const part of [Buffer.from(header(path, text, base) + path + text, "latin1"), body]) {
+    for (const part of [Buffer.from(header(path, text, base, build) + path + text, "latin1"), body]) {
       let done = 0;
       while (done < part.length) done += writeSync(fd, part, done);
     }
