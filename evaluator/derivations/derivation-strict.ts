@@ -216,7 +216,7 @@ function addClosure(drv: Derivation, root: string, inputSrcs: string[]): void {
     if (p.endsWith(".drv")) {
       let outs = drv.inputDrvs.get(p);
       if (outs === undefined) drv.inputDrvs.set(p, (outs = []));
-      for (const o of store.readDerivation(p).outputs.keys()) if (!outs.includes(o)) outs.push(o);
+      for (const o of store.derivationOutputs(p)) if (!outs.includes(o)) outs.push(o);
     }
   }
 }

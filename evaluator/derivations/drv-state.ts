@@ -26,7 +26,7 @@ const states = new WeakMap<EvalState, DrvState>();
 /** The store for an evaluation: the caller's writing store unless read-only, else a computing one. */
 function storeFor(state: EvalState): EvalStore {
   if (!state.readOnly && isEvalStore(state.store)) return new CachingEvalStore(state.store);
-  return new CachingEvalStore(new ComputingEvalStore(state.store.storeDir));
+  return new CachingEvalStore(new ComputingEvalStore(state.store.storeDir, false));
 }
 
 /** The last state asked for (one evaluation at a time asks thousands of times). */

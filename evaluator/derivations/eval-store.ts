@@ -43,6 +43,8 @@ export interface EvalStore extends StoreBackend {
   queryReferences(storePath: string): readonly string[];
   /** The derivation at a .drv path (one this evaluation wrote, or one in the store). */
   readDerivation(drvPath: string): Derivation;
+  /** The output names of the derivation at a .drv path (one this evaluation wrote, or one in the store). */
+  derivationOutputs(drvPath: string): readonly string[];
   /**
    * Where the valid store path `storePath` (a path's `<storeDir>/<hash>-<name>` part)
    * is on disk, for reading it back during evaluation.
@@ -70,12 +72,23 @@ function latin1(s: string): Buffer {
   return Buffer.from(s, "latin1");
 }
 
-/** Computes paths without writing; remembers references and derivations in memory. */
+/**
+ * Computes paths without writing; remembers references and derivations in memory.
+ * With `keepDerivations` false (`--readonly-mode`'s own store) only the output names
+ * and references of the derivations it is given are kept: evaluation needs no more
+ * (hashDerivationModulo's memo holds their hashes), and thousands of environments
+ * kept alive cost the garbage collector.
+ */
 export class ComputingEvalStore implements EvalStore {
   private readonly references = new Map<string, readonly string[]>();
   private readonly derivations = new Map<string, Derivation>();
+  /** Output names of derivations written but not kept. */
+  private readonly outputNames = new Map<string, readonly string[]>();
 
-  constructor(readonly storeDir: string = DEFAULT_STORE_DIR) {}
+  constructor(
+    readonly storeDir: string = DEFAULT_STORE_DIR,
+    private readonly keepDerivations = true,
+  ) {}
 
   addPathToStore(path: string): string {
     return this.addToStore(path, path.slice(path.lastIndexOf("/") + 1), "recursive");
@@ -95,19 +108,25 @@ export class ComputingEvalStore implements EvalStore {
 
   writeDerivation(drv: Derivation, drvName: string, rendered?: RenderedDerivation): string {
     let path: string;
+    const references = drv.inputSrcs.slice();
+    for (const p of drv.inputDrvs.keys()) references.push(p);
     try {
       if (rendered === undefined) path = derivationStorePath(drv, drvName, this.storeDir).render(this.storeDir);
-      else {
-        const references = drv.inputSrcs.slice();
-        for (const p of drv.inputDrvs.keys()) references.push(p);
-        path = derivationPathFromText("", references, drvName, this.storeDir, rendered.hex);
-      }
+      else path = derivationPathFromText("", references, drvName, this.storeDir, rendered.hex);
     } catch (err) {
       if (err instanceof BadStorePathError) throw new EvalError(err.message);
       throw err;
     }
-    this.derivations.set(path, drv);
+    if (this.keepDerivations) this.derivations.set(path, drv);
+    else {
+      this.references.set(path, references);
+      this.outputNames.set(path, [...drv.outputs.keys()]);
+    }
     return path;
+  }
+
+  derivationOutputs(drvPath: string): readonly string[] {
+    return this.outputNames.get(drvPath) ?? [...this.readDerivation(drvPath).outputs.keys()];
   }
 
   /** Computing only: a path is valid when it exists on disk (e.g. in /nix/store). */
@@ -201,6 +220,10 @@ export class CachingEvalStore implements EvalStore {
 
   readDerivation(drvPath: string): Derivation {
     return this.inner.readDerivation(drvPath);
+  }
+
+  derivationOutputs(drvPath: string): readonly string[] {
+    return this.inner.derivationOutputs(drvPath);
   }
 
   realPath(storePath: string): string {

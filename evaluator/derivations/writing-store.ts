@@ -141,6 +141,10 @@ export class WritingEvalStore implements EvalStore {
     return this.computing.readDerivation(drvPath);
   }
 
+  derivationOutputs(drvPath: string): readonly string[] {
+    return this.computing.derivationOutputs(drvPath);
+  }
+
   realPath(storePath: string): string {
     return this.writer.realPath?.(storePath) ?? storePath;
   }
