@@ -7,21 +7,17 @@ import { lstatSync, realpathSync } from "node:fs";
 import { isInStore, isStorePath, makeFixedOutputPath, splitStorePath, type FileIngestionMethod, type Hash } from "../../store/index.js";
 import {
   EvalError,
-  NixLambda,
   NixString,
-  NixTypeError,
-  PrimOp,
-  PrimOpApp,
   callFunction,
   coerceToPath,
   definePrimOp,
   force,
   forceAttrs,
   forceBool,
+  forceFunction,
   forceString,
   forceStringNoCtx,
   mkString,
-  showType,
   stringBytes,
   stringContext,
   type Value,
@@ -54,16 +50,14 @@ definePrimOp("__toFile", 2, ([nameArg, contentsArg], pos) => {
   return new NixString(path, [path]);
 });
 
-function isFunctionValue(v: Value): boolean {
-  return v instanceof NixLambda || v instanceof PrimOp || v instanceof PrimOpApp;
-}
-
 /** CppNix's addPath: copies (or only hashes) `path` under `name`, checking `expected`. */
 function addPath(pos: number, name: string, path: string, filterFun: Value | null, method: FileIngestionMethod, expected: Hash | null): Value {
   try {
     const { store } = drvState();
     const filter: PathFilter | undefined =
-      filterFun === null ? undefined : (p, type) => forceBool(callFunction(filterFun, [p, type], pos), pos);
+      filterFun === null
+        ? undefined
+        : (p, type) => forceBool(callFunction(filterFun, [p, type], 0), 0, "while evaluating the return value of the path filter function");
     let want: string | undefined;
     if (expected !== null) {
       want = storeCall(() => makeFixedOutputPath(name, method, expected, {}, store.storeDir)).render(store.storeDir);
@@ -77,17 +71,15 @@ function addPath(pos: number, name: string, path: string, filterFun: Value | nul
     if (want !== undefined && want !== dst) throw new EvalError(`store path mismatch in (possibly filtered) path added from '${path}'`);
     return new NixString(dst, [dst]);
   } catch (err) {
-    if (err instanceof EvalError) err.addTrace(pos, `while adding path '${path}'`);
+    // Current CppNix: a frame without a position (its excerpt would only repeat the call's).
+    if (err instanceof EvalError) err.addTrace(0, `while adding path '${path}'`);
     throw err;
   }
 }
 
 definePrimOp("__filterSource", 2, ([filterArg, pathArg], pos) => {
-  const { path } = coerceToPath(pathArg!, pos);
-  const filter = force(filterArg!, pos);
-  if (!isFunctionValue(filter)) {
-    throw new NixTypeError(`first argument in call to 'filterSource' is not a function but ${showType(filter)}`, pos);
-  }
+  const { path } = coerceToPath(pathArg!, 0, "while evaluating the second argument (the path to filter) passed to 'builtins.filterSource'");
+  const filter = forceFunction(filterArg!, 0, "while evaluating the first argument passed to builtins.filterSource");
   return addPath(pos, baseNameOf(path), path, filter, "recursive", null);
 });
 

@@ -38,6 +38,9 @@ export function messageLine(stderr: string): string {
   if (stderr.includes("in the attrset passed as argument to builtins.derivationStrict")) {
     return last.trim().replace(/^(error: attribute '.*' missing)$/, "$1 for call to 'derivationStrict'");
   }
+  if (stderr.includes("while evaluating the first argument passed to builtins.filterSource")) {
+    return last.trim().replace(/^error: expected a function but found (an? [^:]+): .*$/, "error: first argument in call to 'filterSource' is not a function but $1");
+  }
   return in28Words(last.trim());
 }
 

@@ -64,6 +64,11 @@ const REWORDINGS: readonly Rewording[] = [
     upstream: "eval-fail-derivationStrict-2",
   },
   {
+    old: /^error: first argument in call to 'filterSource' is not a function but (.+)$/,
+    current: (m) => new RegExp(`^error: expected a function but found ${esc(m[1]!)}: `),
+    upstream: "eval-fail-filterSource-3",
+  },
+  {
     // genList: current CppNix forces the function before calling it (2.8 only called it).
     old: /^error: attempt to call something which is not a function but (.+)$/,
     current: (m) => new RegExp(`^error: expected a function but found ${esc(m[1]!)}: `),

@@ -226,6 +226,38 @@ const FULL_REPORTS: { expr: string; upstream: string; report: string[] }[] = [
       "       error: expected a Boolean but found an integer: 15",
     ],
   },
+  {
+    expr: "builtins.filterSource (_: _: 1) /.",
+    upstream: "eval-fail-filterSource-5",
+    report: [
+      "error:",
+      "       … while calling the 'filterSource' builtin",
+      "         at «string»:1:1:",
+      "            1| builtins.filterSource (_: _: 1) /.",
+      "             | ^",
+      "",
+      "       … while adding path '/'",
+      "",
+      "       … while evaluating the return value of the path filter function",
+      "",
+      "       error: expected a Boolean but found an integer: 1",
+    ],
+  },
+  {
+    expr: "builtins.filterSource [ ] /.",
+    upstream: "eval-fail-filterSource-3",
+    report: [
+      "error:",
+      "       … while calling the 'filterSource' builtin",
+      "         at «string»:1:1:",
+      "            1| builtins.filterSource [ ] /.",
+      "             | ^",
+      "",
+      "       … while evaluating the first argument passed to builtins.filterSource",
+      "",
+      "       error: expected a function but found a list: [ ]",
+    ],
+  },
 ];
 
 test("full error reports in current CppNix's layout", () => {
