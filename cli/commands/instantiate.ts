@@ -137,6 +137,9 @@ export function parseInstantiateArgs(args: string[]): InstantiateOptions {
       case "--xml":
         o.output = "xml";
         break;
+      case "--raw":
+        o.output = "raw";
+        break;
       case "--no-location":
         o.xmlLocation = false;
         break;

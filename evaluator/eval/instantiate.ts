@@ -12,7 +12,7 @@ import type { Expr } from "../syntax/ast.js";
 import { Attr, NixAttrs, NixLambda, Thunk, showType, stringBytes, fromFsPath, type Lazy, type Value } from "./value.js";
 import { EvalError, MissingArgumentError, NixTypeError } from "./errors.js";
 import { bestMatches, callFunction, evalExpr, force } from "./interpreter.js";
-import { forceDeep } from "./operations.js";
+import { coerceToString, forceDeep } from "./operations.js";
 import { EvalState, parseSearchPath, type SearchPathEntry } from "./state.js";
 import { findFile, parseFile, parseString, resolveExprPath } from "./files.js";
 import { getPrimOp } from "./primops.js";
@@ -29,7 +29,8 @@ export interface InstantiateOptions {
   eval: boolean;
   parseOnly?: boolean;
   strict: boolean;
-  output: "plain" | "json" | "xml";
+  /** `raw` (current CppNix's --raw): the value coerced to a string, printed without a newline. */
+  output: "plain" | "json" | "xml" | "raw";
   xmlLocation?: boolean;
   /** `-I` entries, before NIX_PATH's. */
   includes: string[];
@@ -84,6 +85,7 @@ export function instantiate(opts: InstantiateOptions): InstantiateResult {
         const res = autoArgs.size === 0 ? v : autoCall(autoArgs, v);
         // CppNix 2.8 ends --json output without a newline.
         if (opts.output === "json") stdout += callPrinter("__toJSON", res);
+        else if (opts.output === "raw") stdout += stringBytes(coerceToString(res, 0, { ctx: "while generating the nix-instantiate output" }));
         else if (opts.output === "xml") stdout += xmlOutput !== undefined ? xmlOutput(res, opts.xmlLocation ?? true, opts.strict) : callPrinter("__toXML", res);
         else {
           if (opts.strict) forceDeep(res);

@@ -350,3 +350,16 @@ test("--show-trace reports in current CppNix's layout", () => {
   const quiet = report(["--eval", "--strict", "-E", 'let f = x: throw "no"; in f 1']);
   assert.ok(!quiet.includes("while calling 'f'"), quiet);
 });
+
+/**
+ * `--raw` (current nix-instantiate; 2.8 lacks it): the value coerced as a string,
+ * without a trailing newline; other values fail in the output frame.
+ */
+test("--raw prints the coerced string without a newline", () => {
+  assert.equal(ours(["--eval", "--raw", "-E", '"a\\nb"']).stdout, "a\nb");
+  assert.equal(ours(["--eval", "--raw", "-E", '{ outPath = "x"; }']).stdout, "x");
+  assert.equal(
+    report(["--eval", "--raw", "-E", "1"]),
+    ["error:", "       … while generating the nix-instantiate output", "", "       error: cannot coerce an integer to a string: 1"].join("\n"),
+  );
+});
