@@ -174,15 +174,17 @@ function addInputs(drv: Derivation, context: Set<string>): void {
   const inputDrvs = drv.inputDrvs;
   const inputSrcs: string[] = [];
   let closures = false;
+  // All checked before any is used (one lookup each).
+  const elements: ContextElement[] = [];
   try {
-    for (const c of context) contextElement(c, contextElements, storeDir);
+    for (const c of context) elements.push(contextElement(c, contextElements, storeDir));
   } catch (err) {
     // CppNix reports the first bad path in sorted order.
     for (const c of [...context].sort()) contextElement(c, contextElements, storeDir);
     throw err;
   }
-  for (const c of context) {
-    const e = contextElements.get(c)!;
+  for (let i = 0; i < elements.length; i++) {
+    const e = elements[i]!;
     if (e.kind === "output") {
       const outs = inputDrvs.get(e.path);
       if (outs === undefined) inputDrvs.set(e.path, [e.output]);
