@@ -7,8 +7,10 @@
  *           big-stack worker re-run on overflow (what bin/lading was before the bundle)
  *   esm     bin/lading before session 4: the ES module bundle (what other commands
  *           run) with the same raised stack and semi-space, V8's default JIT budget
+ *   no-pc   bin/lading with LADING_PARSE_CACHE=off: imported files parsed cold
  *   lading  bin/lading: the one-file instantiate bundle from V8's code cache
- *           (bin/instantiate.cjs), `ulimit -s` raised and a matching --stack-size
+ *           (bin/instantiate.cjs), `ulimit -s` raised and a matching --stack-size,
+ *           imported files read from the parse cache (filled by one untimed run)
  *   CppNix  nix-instantiate
  *   node    `node -e 0`: Node's own start-up, the floor under any Node program
  * and, with --flags "…", a fourth column: bin/lading's setup plus those node flags
@@ -79,6 +81,8 @@ const esm: Tool = (file) =>
     file,
   ]);
 const lading: Tool = (file) => timed(LADING, ["instantiate", ...DEEP_LIMIT, "--eval", "--strict", file]);
+/** bin/lading without its on-disk parse cache (evaluator/eval/parse-cache.ts): every imported file parsed cold. */
+const ladingNoParseCache: Tool = (file) => timed("env", ["LADING_PARSE_CACHE=off", LADING, "instantiate", ...DEEP_LIMIT, "--eval", "--strict", file]);
 const cppnix: Tool = (file) => timed("nix-instantiate", ["--eval", "--strict", file]);
 /** Prints nothing: its output is never compared. */
 const nodeAlone: Tool = () => timed(process.execPath, ["-e", "0"]);
@@ -105,7 +109,7 @@ function main(): void {
   const only = opt("--only") ?? "";
   const flags = opt("--flags");
   if (!existsSync(BUNDLE_MAIN)) throw new Error("dist/bundle is missing: run npm run build");
-  const tools: [string, Tool][] = [["tsc", tscCli], ["esm", esm], ["lading", lading], ["CppNix", cppnix], ["node", nodeAlone]];
+  const tools: [string, Tool][] = [["tsc", tscCli], ["esm", esm], ["no-pc", ladingNoParseCache], ["lading", lading], ["CppNix", cppnix], ["node", nodeAlone]];
   if (flags !== undefined) tools.push(["+flags", withFlags(flags)]);
   const dir = mkdtempSync(join(tmpdir(), "lading-bench-startup-"));
   try {
@@ -126,6 +130,7 @@ function main(): void {
       if (only !== "" && !w.name.includes(only)) continue;
       const file = join(dir, w.name.replace(/[^a-z0-9]+/gi, "-") + ".nix");
       writeFileSync(file, w.expr);
+      lading(file); // fills the parse cache, so that lading's runs all read it (RSS is the maximum of the runs)
       const results = tools.map((): Run[] => []);
       for (let i = 0; i < runs; i++) tools.forEach(([, tool], t) => results[t]!.push(tool(file)));
       const nixIndex = names.indexOf("CppNix");
