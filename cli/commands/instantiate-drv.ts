@@ -11,7 +11,10 @@ const STACK_MB = 1024;
 /** The evaluator is loaded only here (the worker loads its own copy). */
 async function computeOnly(options: InstantiateOptions): Promise<InstantiateResult> {
   const { callInWorker, instantiateDrvs } = await import("../../evaluator/index.js");
-  if (process.env.LADING_EVAL_IN_MAIN) return instantiateDrvs(options);
+  // The --lint-* levels are module state of this thread: a worker would not see them.
+  const { lints } = await import("./instantiate.js");
+  const linting = lints.absolutePaths !== "ignore" || lints.shortPaths !== "ignore" || lints.urls !== "ignore";
+  if (process.env.LADING_EVAL_IN_MAIN || linting) return instantiateDrvs(options);
   const url = new URL("../../evaluator/index.js", import.meta.url).href;
   return callInWorker<InstantiateResult>(url, "instantiateDrvs", [{ ...options, cwd: process.cwd() }], { stackMb: STACK_MB });
 }

@@ -363,3 +363,22 @@ test("--raw prints the coerced string without a newline", () => {
     ["error:", "       … while generating the nix-instantiate output", "", "       error: cannot coerce an integer to a string: 1"].join("\n"),
   );
 });
+
+/**
+ * `--lint-*-literals fatal` without `--eval` (upstream eval-fail-abs-path-fatal runs
+ * that way): the lint error, not "does not evaluate to a derivation"; the derivation
+ * path used to evaluate in a worker that did not see the lint levels.
+ */
+test("literal lints apply when instantiating derivations", async () => {
+  const { spawnSync } = await import("node:child_process");
+  const { mkdtempSync, writeFileSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const dir = mkdtempSync(join(tmpdir(), "lading-lint-"));
+  writeFileSync(join(dir, "abs.nix"), "/tmp/foo\n");
+  const main = new URL("../../cli/main.js", import.meta.url).href;
+  const script = `import(${JSON.stringify(main)}).then((m) => m.main(process.argv.slice(1))).then((c) => { process.exitCode = c; })`;
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script, "instantiate", "--readonly-mode", "--lint-absolute-path-literals", "fatal", "abs.nix"], { cwd: dir, encoding: "utf8" });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /^error: absolute path literals are not portable\. Consider replacing path literal '\/tmp\/foo' by a string, relative path, or parameter \(lint-absolute-path-literals\)\n/);
+});
