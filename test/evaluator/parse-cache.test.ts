@@ -12,8 +12,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, s
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, sourceOf, type Expr } from "../../evaluator/index.js";
-import { defaultParseCacheDir, parseCacheDir, setParseCacheDir } from "../../evaluator/index.js";
-import { parseFileCached } from "../../evaluator/eval/parse-cache.js";
+import { defaultParseCacheDir, parseCacheDir, parseFileCached, setParseCacheDir } from "../../evaluator/index.js";
 import { LADING, run, runDist } from "../cli/startup-run.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "lading-parse-cache-"));
