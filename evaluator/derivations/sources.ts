@@ -106,7 +106,7 @@ definePrimOp("__path", 1, ([arg], pos) => {
 });
 
 definePrimOp("__storePath", 1, ([arg], pos) => {
-  const { path: given, context } = coerceToPath(arg!, pos);
+  const { path: given, context } = coerceToPath(arg!, 0, "while evaluating the first argument passed to 'builtins.storePath'");
   const storeDir = drvState().store.storeDir;
   let path = given;
   // Symlinks are resolved unless the path is itself a store path (nix-push relies on it).

@@ -258,6 +258,21 @@ const FULL_REPORTS: { expr: string; upstream: string; report: string[] }[] = [
       "       error: expected a function but found a list: [ ]",
     ],
   },
+  {
+    expr: "builtins.storePath true",
+    upstream: "eval-fail-storePath-1",
+    report: [
+      "error:",
+      "       … while calling the 'storePath' builtin",
+      "         at «string»:1:1:",
+      "            1| builtins.storePath true",
+      "             | ^",
+      "",
+      "       … while evaluating the first argument passed to 'builtins.storePath'",
+      "",
+      "       error: cannot coerce a Boolean to a string: true",
+    ],
+  },
 ];
 
 test("full error reports in current CppNix's layout", () => {
