@@ -92,5 +92,5 @@ export { formatEvalError, printString, printValue } from "./print.js";
 export { printErrorValue, printIdentifier, showPosCurrent } from "./error-format.js";
 export { formatPositionedWarning, printValueCurrent } from "./print.js";
 export { autoCall, findAlongAttrPath, formatError, instantiate, setXmlOutput, type InstantiateOptions, type InstantiateResult } from "./instantiate.js";
-export { defaultParseCacheDir, parseCacheDir, parseFileCached, setParseCacheDir } from "./parse-cache.js";
+export { defaultParseCacheDir, parseCacheDir, parseFileCached, pruneParseCache, setParseCacheDir } from "./parse-cache.js";
 export { callInWorker, mainThreadStackKb, WORKER_STACK_MB, type WorkerLimits } from "./worker.js";

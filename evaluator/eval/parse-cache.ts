@@ -18,9 +18,10 @@
  *
  * Any failure (no cache dir, unreadable, corrupt, truncated or foreign entry, full
  * disk) falls back to parsing; it is never an error for the user. Entries are written
- * to a temporary file and renamed, so a reader never sees half of one.
+ * to a temporary file and renamed, so a reader never sees half of one. Beyond 20000
+ * entries the least recently written quarter is deleted (pruneParseCache).
  */
-import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -174,6 +175,43 @@ function readEntry(file: string, path: string, text: string, build: string): Exp
   }
 }
 
+/** Entries kept; beyond that the oldest written quarter goes (checked on about one write in 64). */
+const MAX_ENTRIES = 20000;
+
+/**
+ * Bounds the cache (one entry per path, so checkouts at new paths add entries
+ * forever): when `dir` holds more than `max` entries, the least recently written
+ * quarter of them is deleted. Returns how many were.
+ */
+export function pruneParseCache(dir: string, max: number = MAX_ENTRIES): number {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith(".tree"));
+  } catch {
+    return 0;
+  }
+  if (names.length <= max) return 0;
+  const dated: [string, number][] = [];
+  for (const n of names) {
+    try {
+      dated.push([n, statSync(join(dir, n)).mtimeMs]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  dated.sort((a, b) => a[1] - b[1]);
+  let removed = 0;
+  for (const [n] of dated.slice(0, Math.ceil(dated.length / 4))) {
+    try {
+      unlinkSync(join(dir, n));
+      removed++;
+    } catch {
+      // another process removed it
+    }
+  }
+  return removed;
+}
+
 function writeEntry(dir: string, file: string, path: string, text: string, base: number, expr: Expr, build: string): void {
   if (dirChecked !== dir) {
     if (!usableDir(dir)) return;
@@ -194,6 +232,7 @@ function writeEntry(dir: string, file: string, path: string, text: string, base:
       fd = undefined;
       renameSync(tmp, file);
       tmp = undefined;
+      if (Math.random() < 1 / 64) pruneParseCache(dir);
     }
   } catch {
     // not cached this time

@@ -12,7 +12,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, s
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, sourceOf, type Expr } from "../../evaluator/index.js";
-import { defaultParseCacheDir, parseCacheDir, parseFileCached, setParseCacheDir } from "../../evaluator/index.js";
+import { defaultParseCacheDir, parseCacheDir, parseFileCached, pruneParseCache, setParseCacheDir } from "../../evaluator/index.js";
 import { LADING, run, runDist } from "../cli/startup-run.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "lading-parse-cache-"));
@@ -205,4 +205,20 @@ test("a cache directory others can write to is not used, and nothing fails", asy
   const notDir = join(scratch, "xdg-file");
   writeFileSync(notDir, "");
   assert.deepEqual(await outputs({ XDG_CACHE_HOME: notDir }), reference);
+});
+
+test("a cache over its entry limit loses its least recently written quarter", () => {
+  const dir = join(scratch, "prune");
+  mkdirSync(dir);
+  for (let i = 0; i < 12; i++) {
+    const f = join(dir, `${i.toString(16).padStart(16, "0")}.tree`);
+    writeFileSync(f, "x");
+    utimesSync(f, new Date(1000 * (i + 1)), new Date(1000 * (i + 1)));
+  }
+  writeFileSync(join(dir, "other-file"), "kept");
+  assert.equal(pruneParseCache(dir, 12), 0, "at the limit nothing goes");
+  writeFileSync(join(dir, "00000000000000ff.tree"), "newest");
+  assert.equal(pruneParseCache(dir, 12), 4);
+  const left = readdirSync(dir).sort();
+  assert.deepEqual(left, ["0000000000000004.tree", "0000000000000005.tree", "0000000000000006.tree", "0000000000000007.tree", "0000000000000008.tree", "0000000000000009.tree", "000000000000000a.tree", "000000000000000b.tree", "00000000000000ff.tree", "other-file"]);
 });
