@@ -701,7 +701,8 @@ export class FuzzGen {
       () => `builtins.match ${regex()} ${str()}`,
       () => `builtins.split ${regex()} ${str()}`,
       () => `builtins.fromJSON ${nixStr(r.pick(["", "{", "[1,]", "01", "1e400", '"\\u00"', "nul", "{\"a\":1,\"a\":2}", "-", "[1 2]", "1.", ".5", '"\\ud800"', "18446744073709551616", "-9223372036854775809"]))}`,
-      () => `builtins.fromTOML ${nixStr(r.pick(["a =", "a = 1\na = 2", "[t]\n[t]", "a = [1, \"x\"]", "a = 9223372036854775808", "a.b = 1\na = 2", "= 1", "a = 1979-05-27T07:32:00Z", "a = 'x", "a = \"\\q\""]))}`,
+      // No integer above 2^63-1: 2.8 clamps it, current CppNix fails (upstream eval-fail-fromTOML-overflow).
+      () => `builtins.fromTOML ${nixStr(r.pick(["a =", "a = 1\na = 2", "[t]\n[t]", "a = [1, \"x\"]", "a.b = 1\na = 2", "= 1", "a = 1979-05-27T07:32:00Z", "a = 'x", "a = \"\\q\""]))}`,
       () => `builtins.hashString ${nixStr(r.pick(["md5", "sha1", "sha256", "sha512", "sha3", "", "SHA256"]))} ${str()}`,
       () => `builtins.compareVersions ${str()} ${str()}`,
       () => `builtins.parseDrvName ${str()}`,
