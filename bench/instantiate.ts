@@ -12,7 +12,7 @@
  * Columns (medians; ratios are lading/CppNix, lower is better):
  *   warm   Lading in a worker of this process with the registry server's
  *          evaluation-worker limits (1 GiB stack, 64 MiB young generation), a warm
- *          JIT (two runs first) and a fresh EvalState per run (process.cpuUsage
+ *          JIT (runs first until 1.5 s of CPU, as bench/eval) and a fresh EvalState per run (process.cpuUsage
  *          around the call; the fresh-store row opens a new LocalStore, stages and
  *          commits as `lading instantiate` does) vs CppNix's eval CPU below
  *   eval   CPU of the command minus each tool's own start-up (`lading instantiate
@@ -116,6 +116,9 @@ interface WarmJob {
   storeParent?: string;
 }
 
+/** CPU time spent on warm-up runs before timed ones. */
+const WARM_UP_MS = 1500;
+
 interface WarmRun {
   cpuMs: number;
   out: string;
@@ -150,13 +153,16 @@ async function warmWorkerMain(job: WarmJob): Promise<void> {
     rmSync(dataDir, { recursive: true, force: true });
     return { cpuMs: (c.user + c.system) / 1000, out: r.stdout, err: r.stderr };
   };
-  await run();
-  await run();
+  // Warm-up as bench/eval's: at least 1.5 s of CPU (two runs of the package set left
+  // its code partly unoptimised).
+  let warmUpMs = 0;
+  do warmUpMs += (await run()).cpuMs;
+  while (warmUpMs < WARM_UP_MS);
   parentPort!.on("message", () => void run().then((r) => parentPort!.postMessage(r)));
   parentPort!.postMessage(null);
 }
 
-/** A worker that has done two warm-up runs of `job`; `next()` times one more. */
+/** A worker that has done its warm-up runs of `job`; `next()` times one more. */
 async function warmWorker(job: WarmJob): Promise<{ next: () => Promise<WarmRun>; close: () => Promise<number> }> {
   const w = new Worker(new URL(import.meta.url), { workerData: job, resourceLimits: WORKER_LIMITS });
   const replies: ((r: WarmRun | null) => void)[] = [];
