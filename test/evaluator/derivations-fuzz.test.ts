@@ -13,9 +13,9 @@ import { formatMismatches, fuzzCompare, fuzzDir, removeFuzzDir } from "./fuzz-ha
 
 /** Family, seed, number of cases: about 40 s with CppNix on a loaded 2-core machine. */
 const RUNS: readonly [DrvFamily, number, number][] = [
-  ["files", 1, 100],
-  ["probes", 2, 100],
-  ["errors", 3, 60],
+  ["files", 1, 160],
+  ["probes", 2, 140],
+  ["errors", 3, 80],
 ];
 
 test("fuzzed derivations instantiate as in CppNix", { skip: nixSkipReason() }, async (t) => {
