@@ -176,7 +176,8 @@ export function evalAttrsRest(e: AttrsExpr, env: Env): NixAttrs {
     }
     if (hasOverrides) {
       const overrides = force(attrs[slot[[...e.defs.keys()].indexOf("__overrides")]!]!.value, e.pos);
-      if (!(overrides instanceof NixAttrs)) throw typeError(overrides, "a set", e.pos);
+      // Current CppNix reports this with a frame and no position.
+      if (!(overrides instanceof NixAttrs)) throw typeError(overrides, "a set", 0, "while evaluating the `__overrides` attribute");
       const map = new Map<string, Attr>();
       for (let i = 0; i < names.length; i++) map.set(names[i]!, attrs[i]!);
       const defNames = [...e.defs.keys()];
