@@ -18,6 +18,7 @@
  */
 import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { encodeBase32 } from "../../store/index.js";
 import { SeededRandom } from "../helpers/random.js";
 import { nixString } from "./support-nix.js";
 
@@ -49,21 +50,6 @@ const FLOATS = ["1.5", "0.1", "1.0e20", "-2.5e-7", "1.0", "0.0", "-0.0", "123456
 const OUTPUT_NAMES = ["out", "dev", "bin", "lib", "man", "doc", "info", "static", "debug", "a+b", "X_1", "o=o", "q?"];
 const HASH_ALGOS = ["md5", "sha1", "sha256", "sha512"] as const;
 const HASH_SIZE = { md5: 16, sha1: 20, sha256: 32, sha512: 64 } as const;
-const BASE32 = "0123456789abcdfghijklmnpqrsvwxyz";
-
-/** Nix's base-32 (least significant 5 bits last, its own alphabet). */
-export function nixBase32(bytes: Buffer): string {
-  const len = Math.ceil((bytes.length * 8) / 5);
-  let out = "";
-  for (let n = len - 1; n >= 0; n--) {
-    const b = n * 5;
-    const i = b >> 3;
-    const j = b & 7;
-    const c = ((bytes[i]! >> j) | (i + 1 < bytes.length ? bytes[i + 1]! << (8 - j) : 0)) & 0x1f;
-    out += BASE32[c];
-  }
-  return out;
-}
 
 interface DrvInfo {
   /** Its variable. */
@@ -109,7 +95,7 @@ export class DrvFuzzGen {
         attrs.push(`outputHash = "${bytes.toString("hex")}"; outputHashAlgo = "${algo}";`);
         break;
       case 1:
-        attrs.push(`outputHash = "${nixBase32(bytes)}"; outputHashAlgo = "${algo}";`);
+        attrs.push(`outputHash = "${encodeBase32(bytes)}"; outputHashAlgo = "${algo}";`);
         break;
       case 2:
         attrs.push(`outputHash = "${bytes.toString("base64")}"; outputHashAlgo = "${algo}";`);
@@ -118,7 +104,7 @@ export class DrvFuzzGen {
         attrs.push(`outputHash = "${algo}-${bytes.toString("base64")}"; ${r.pick([`outputHashAlgo = "";`, "", `outputHashAlgo = "${algo}";`, "outputHashAlgo = null;"])}`);
         break;
       case 4:
-        attrs.push(`outputHash = "${algo}:${r.pick([nixBase32(bytes), bytes.toString("hex"), bytes.toString("base64")])}";`);
+        attrs.push(`outputHash = "${algo}:${r.pick([encodeBase32(bytes), bytes.toString("hex"), bytes.toString("base64")])}";`);
         break;
       default:
         attrs.push(`outputHash = "${bytes.toString("hex").toUpperCase()}"; outputHashAlgo = "${algo}";`);
@@ -347,7 +333,7 @@ export class DrvFuzzGen {
       () => `outputHash = ${nixString(r.pick(["sha256-tooshort", "abc", "", "sha256:", "foo:abc", "sha257-AAAA", "SHA256-47DEQpj8HBSa+/TjIW5pzYg8OzZ0s9hGmIMQWZJrPmk="]))}; ${r.pick(['outputHashAlgo = "sha256";', "", 'outputHashAlgo = "md5";', 'outputHashAlgo = "sha";'])}`,
       () => `outputHash = "sha256-47DEQpj8HBSa+/TjIW5pzYg8OzZ0s9hGmIMQWZJrPmk="; ${r.pick(['outputHashMode = "weird";', 'outputs = [ "out" "dev" ];', 'outputHashAlgo = "sha1";', 'outputHashMode = "text";', "outputHashMode = 1;"])}`,
       () => `outputHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b85${r.pick(["", "g", "55"])}"; outputHashAlgo = "${r.pick(HASH_ALGOS)}";`,
-      () => `outputHash = "${nixBase32(r.bytes(32)).slice(1)}"; outputHashAlgo = "sha256";`,
+      () => `outputHash = "${encodeBase32(r.bytes(32)).slice(1)}"; outputHashAlgo = "sha256";`,
       () => `${nixString(r.pick(["env", "x"]))} = ${r.pick(["x: x", "{ a = 1; }", "[ (x: x) ]", "[ { } ]", 'builtins.toFile "t" "${derivation { name = "i"; system = "s"; builder = "b"; }}"'])};`,
       () => `system = ${r.pick(["1", "null", "[ ]", "true"])};`,
       () => `builder = ${r.pick(["null", "1", "{ }"])};`,

@@ -8,7 +8,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import "../../evaluator/index.js";
 import { ComputingEvalStore, instantiateDrvs } from "../../evaluator/index.js";
-import { renderDerivation } from "../../store/index.js";
+import { encodeBase32, renderDerivation } from "../../store/index.js";
 import { parseInstantiateArgs } from "../../cli/commands/instantiate.js";
 import { SeededRandom } from "../helpers/random.js";
 import { writeRandomTree } from "../helpers/random-tree.js";
@@ -102,20 +102,6 @@ const ODD_STRINGS = [
 ];
 const HASH_ALGOS = ["md5", "sha1", "sha256", "sha512"] as const;
 const HASH_SIZE = { md5: 16, sha1: 20, sha256: 32, sha512: 64 } as const;
-const BASE32 = "0123456789abcdfghijklmnpqrsvwxyz";
-
-function base32(bytes: Buffer): string {
-  const len = Math.ceil((bytes.length * 8) / 5);
-  let out = "";
-  for (let n = len - 1; n >= 0; n--) {
-    const b = n * 5;
-    const i = b >> 3;
-    const j = b & 7;
-    const c = ((bytes[i]! >> j) | (i + 1 < bytes.length ? bytes[i + 1]! << (8 - j) : 0)) & 0x1f;
-    out += BASE32[c];
-  }
-  return out;
-}
 
 export interface GenOptions {
   derivations: number;
@@ -158,10 +144,10 @@ export function generatePackageSet(dir: string, seed: number, options: GenOption
       const mode = r.pick(["flat", "recursive", null]);
       if (mode !== null) attrs.push(`outputHashMode = "${mode}";`);
       if (form === 0) attrs.push(`outputHash = "${bytes.toString("hex")}"; outputHashAlgo = "${algo}";`);
-      else if (form === 1) attrs.push(`outputHash = "${base32(bytes)}"; outputHashAlgo = "${algo}";`);
+      else if (form === 1) attrs.push(`outputHash = "${encodeBase32(bytes)}"; outputHashAlgo = "${algo}";`);
       else if (form === 2) attrs.push(`outputHash = "${bytes.toString("base64")}"; outputHashAlgo = "${algo}";`);
       else if (form === 3) attrs.push(`outputHash = "${algo}-${bytes.toString("base64")}"; ${r.pick([`outputHashAlgo = "";`, "", `outputHashAlgo = "${algo}";`])}`);
-      else attrs.push(`outputHash = "${algo}:${base32(bytes)}";`);
+      else attrs.push(`outputHash = "${algo}:${encodeBase32(bytes)}";`);
     } else if (r.int(0, 2) === 0) {
       outputs = [...new Set([r.pick(["out", "dev", "bin"]), ...["out", "dev", "lib", "man", "bin"].filter(() => r.int(0, 2) === 0)])];
       attrs.push(`outputs = [ ${outputs.map((o) => `"${o}"`).join(" ")} ];`);

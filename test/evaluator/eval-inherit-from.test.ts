@@ -14,6 +14,7 @@ import assert from "node:assert/strict";
 import { instantiate, setTraceSink } from "../../evaluator/index.js";
 import { parseInstantiateArgs } from "../../cli/commands/instantiate.js";
 import { mapPool, nixSkipReason, runNixAsync } from "../helpers/nix.js";
+import { mulberry32 } from "../helpers/random.js";
 import { differential, strictExprs } from "./eval-harness.js";
 
 interface Case {
@@ -26,21 +27,9 @@ interface Case {
 
 const NAMES = ["a", "b", "c", "d"];
 
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Generated cases: a shape × which names are inherited × which of them are used. */
 function cases(): Case[] {
-  const rand = rng(20261122);
+  const rand = mulberry32(20261122);
   const out: Case[] = [];
   const source = (k: number): string => {
     const set = `{ ${NAMES.map((n, i) => `${n} = ${i + k};`).join(" ")} }`;
