@@ -41,19 +41,6 @@ export function lazyCall(fn: Lazy, args: Lazy[], pos: number): Thunk {
   return lazyApply(fn, args, pos);
 }
 
-/**
- * `f a` applied lazily (map, genList: one per element). lazyApply keeps a lone
- * argument without its array, so one scratch array serves every call instead of
- * a fresh `[x]` per element.
- */
-export function lazyCall1(fn: Lazy, arg: Lazy): Thunk {
-  ONE_ARG[0] = arg;
-  const t = lazyApply(fn, ONE_ARG, 0);
-  ONE_ARG[0] = null;
-  return t;
-}
-const ONE_ARG: Lazy[] = [null];
-
 /** `f a b …` applied now. */
 export function call(fn: Lazy, args: Lazy[], pos: number): Value {
   const f = force(fn, pos);

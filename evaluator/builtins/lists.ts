@@ -17,10 +17,11 @@ import {
   forceList,
   forceStringNoCtx,
   getPrimOp,
+  lazyApply1,
   lessThan,
   type Lazy,
 } from "../eval/index.js";
-import { call1, call2, copied, eqLazy, lazyCall1, valuePos } from "./common.js";
+import { call1, call2, copied, eqLazy, valuePos } from "./common.js";
 import { stableSort } from "./stable-sort.js";
 
 definePrimOp("__isList", 1, ([x], pos) => Array.isArray(force(x!, pos)));
@@ -53,7 +54,7 @@ definePrimOp("map", 2, ([f, xs]) => {
   forceFunction(f!, 0, "while evaluating the first argument passed to builtins.map");
   const n = list.length;
   const out = new Array<Lazy>(n);
-  for (let i = 0; i < n; i++) out[i] = lazyCall1(f!, list[i]!);
+  for (let i = 0; i < n; i++) out[i] = lazyApply1(f!, list[i]!);
   return out;
 });
 
@@ -77,34 +78,19 @@ definePrimOp("__elem", 2, ([x, xs]) => {
   // values have no identity), so the next scan of this list, or of `acc ++ [e]`
   // built from it, compares without going through the thunk.
   const needle = force(x!, 0);
-  if (typeof needle === "number") {
+  const kind = typeof needle;
+  if (kind === "number" || kind === "string") {
     for (let i = 0; i < n; i++) {
       let y = list[i]!;
       if (y instanceof Thunk) {
         const v = y.value !== undefined ? y.value : force(y, 0);
-        if (typeof v !== "number") {
+        if (typeof v !== kind) {
           if (eqLazy(x!, y, 0)) return true;
           continue;
         }
-        list[i] = y = v;
+        list[i] = y = v as number | string; // typeof v === kind
       }
-      if (y === needle) return true;
-      if (typeof y !== "number" && eqLazy(x!, y, 0)) return true;
-    }
-    return false;
-  }
-  if (typeof needle === "string") {
-    for (let i = 0; i < n; i++) {
-      let y = list[i]!;
-      if (y instanceof Thunk) {
-        const v = y.value !== undefined ? y.value : force(y, 0);
-        if (typeof v !== "string") {
-          if (eqLazy(x!, y, 0)) return true;
-          continue;
-        }
-        list[i] = y = v;
-      }
-      if (typeof y === "string" ? y === needle : eqLazy(x!, y, 0)) return true;
+      if (typeof y === kind ? y === needle : eqLazy(x!, y, 0)) return true;
     }
     return false;
   }
@@ -169,7 +155,7 @@ definePrimOp("__genList", 2, ([f, n]) => {
   if (len > 0xffffffff) throw new EvalError(`cannot create list of size ${len}`);
   forceFunction(f!, 0, "while evaluating the first argument passed to builtins.genList");
   const out = new Array<Lazy>(Number(len));
-  for (let i = 0; i < out.length; i++) out[i] = lazyCall1(f!, i);
+  for (let i = 0; i < out.length; i++) out[i] = lazyApply1(f!, i);
   return out;
 });
 

@@ -104,7 +104,7 @@ export function parseFile(resolved: string, scope?: StaticScope): Expr {
       return shared.expr;
     }
     const text = readSource(resolved);
-    const expr = parseFileCached(text, resolved); // E4: on-disk parse cache (off unless the CLI turns it on)
+    const expr = parseFileCached(text, resolved); // the on-disk parse cache is off unless the CLI turns it on
     const symbols = recordSymbols(() => bindVars(expr, base));
     state.fileParseCache.set(resolved, expr);
     if (stamp !== null && text.length <= CACHE_BYTES / 4) {

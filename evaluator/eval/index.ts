@@ -21,6 +21,7 @@ export {
   isString,
   lazy,
   lazyApply,
+  lazyApply1,
   mergeContext,
   mkFloat,
   mkInt,

@@ -486,11 +486,16 @@ export function forgetLastApply(): void {
  */
 export function lazyApply(fn: Lazy, args: Lazy[], pos: number): Thunk {
   if (pos !== 0 || args.length !== 1) return new Thunk(null, null, () => applyAt!(fn, args, pos));
+  return lazyApply1(fn, args[0]!);
+}
+
+/** `fn arg` applied when forced, with no position: `lazyApply(fn, [arg], 0)` without the array. */
+export function lazyApply1(fn: Lazy, arg: Lazy): Thunk {
   if (fn !== lastFn || lastCode === null) {
     lastCode = applier!(fn);
     lastFn = fn;
   }
-  return new Thunk(lastCode, args[0]);
+  return new Thunk(lastCode, arg);
 }
 
 // ---------------------------------------------------------------- constructors
