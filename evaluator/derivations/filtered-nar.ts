@@ -5,7 +5,7 @@
  * whole subtree. Without a filter the store's streaming dumper is used instead.
  */
 import { lstatSync, readFileSync, readdirSync, readlinkSync } from "node:fs";
-import { HashSink, narHashAndSize, type Hash } from "../../store/index.js";
+import { HashSink, errnoText, narHashAndSize, type Hash } from "../../store/index.js";
 import { EvalError } from "../eval/index.js";
 
 /** Called with the entry's path (a Nix byte string) and `regular`/`directory`/`symlink`/`unknown`. */
@@ -30,18 +30,12 @@ function fileType(mode: number): string {
   return "unknown";
 }
 
-/** CppNix's SysError text for the errno codes a source tree can give. */
-function strerror(code: string | undefined): string {
-  const texts: Record<string, string> = { ENOENT: "No such file or directory", ENOTDIR: "Not a directory", EISDIR: "Is a directory", EACCES: "Permission denied", ELOOP: "Too many levels of symbolic links" };
-  return (code !== undefined ? texts[code] : undefined) ?? String(code);
-}
-
 function statOf(path: Buffer): ReturnType<typeof lstatSync> & object {
   try {
     return lstatSync(path)!;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new EvalError(`getting status of '${path.toString("latin1")}': ${strerror(code)}`);
+    throw new EvalError(`getting status of '${path.toString("latin1")}': ${errnoText(code) ?? String(code)}`);
   }
 }
 
@@ -105,7 +99,7 @@ export function flatFileHash(path: string, algo: "sha256" | "sha1" | "md5" | "sh
     bytes = readFileSync(fsPath);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new EvalError(`opening file '${path}': ${strerror(code)}`);
+    throw new EvalError(`opening file '${path}': ${errnoText(code) ?? String(code)}`);
   }
   const sink = new HashSink(algo);
   sink.update(bytes);

@@ -14,6 +14,8 @@ const STRERROR: Readonly<Record<string, string>> = {
   EPIPE: "Broken pipe",
   EIO: "Input/output error",
   EMFILE: "Too many open files",
+  ENXIO: "No such device or address",
+  EINVAL: "Invalid argument",
 };
 
 export function errnoCode(err: unknown): string | undefined {
@@ -21,9 +23,14 @@ export function errnoCode(err: unknown): string | undefined {
   return typeof code === "string" ? code : undefined;
 }
 
+/** The C library's text for an errno code (`ENOENT` → "No such file or directory"), if known. */
+export function errnoText(code: string | undefined): string | undefined {
+  return code !== undefined ? STRERROR[code] : undefined;
+}
+
 export function strerror(err: unknown): string {
-  const code = errnoCode(err);
-  if (code && STRERROR[code]) return STRERROR[code];
+  const text = errnoText(errnoCode(err));
+  if (text !== undefined) return text;
   return err instanceof Error ? err.message : String(err);
 }
 
