@@ -36,6 +36,27 @@ definePrimOp("__unsafeDiscardOutputDependency", 1, ([s], pos) => {
   );
 });
 
+/**
+ * The inverse of unsafeDiscardOutputDependency: a string whose one context element
+ * is a .drv path (`/nix/store/x.drv`) gets the whole-derivation element (`=…`).
+ * Errors are at no position, as in current CppNix: only the builtin's frame shows.
+ */
+definePrimOp("__addDrvOutputDependencies", 1, ([s]) => {
+  const str = coerceToString(s!, 0, { ctx: "while evaluating the argument passed to builtins.addDrvOutputDependencies" });
+  const context = [...new Set(stringContext(str))];
+  if (context.length !== 1) {
+    throw new EvalError(`context of string '${stringBytes(str)}' must have exactly one element, but has ${context.length}`, 0);
+  }
+  const element = context[0]!;
+  if (element.startsWith("=")) return mkString(stringBytes(str), context);
+  if (element.startsWith("!")) {
+    const output = element.slice(1, element.indexOf("!", 1));
+    throw new EvalError(`\`addDrvOutputDependencies\` can only act on derivations, not on a derivation output such as '${output}'`, 0);
+  }
+  if (!element.endsWith(".drv")) throw new EvalError(`path '${element}' is not a derivation`, 0);
+  return mkString(stringBytes(str), ["=" + element]);
+});
+
 interface ContextInfo {
   path: boolean;
   allOutputs: boolean;

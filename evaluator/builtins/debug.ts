@@ -41,6 +41,9 @@ definePrimOp("__trace", 2, ([msg, value], pos) => {
   return copied(force(value!, pos));
 });
 
+/** Current CppNix's traceVerbose without `--trace-verbose` (its default): the second argument, the first untouched. */
+definePrimOp("__traceVerbose", 2, ([, value], pos) => copied(force(value!, pos)));
+
 let abortOnWarn = false;
 
 /** Current CppNix's `abort-on-warn` setting (`--abort-on-warn`, NIX_ABORT_ON_WARN). */

@@ -10,6 +10,8 @@ import { fixtureDir, ours, theirs } from "./builtins-harness.js";
 import { nixSkipReason, runNixAsync } from "../helpers/nix.js";
 import { setAbortOnWarn, setTomlTimestamps, setTraceSink } from "../../evaluator/builtins/index.js";
 import { EvalState, evalString, printValue } from "../../evaluator/eval/index.js";
+// Registers `derivation` and derivationStrict (the context tests below need drvPath).
+import "../../evaluator/index.js";
 
 test("readFileType agrees with CppNix's readDir for every kind of entry", { skip: nixSkipReason() }, async () => {
   const dir = fixtureDir();
@@ -104,4 +106,31 @@ test("warn with abort-on-warn fails, past tryEval (nixpkgs lib/tests/modules.sh 
     setAbortOnWarn(false);
   }
   assert.equal(ours('builtins.tryEval (builtins.warn "careful" 42)', "/").out, "{ success = true; value = 42; }");
+});
+
+test("addDrvOutputDependencies undoes unsafeDiscardOutputDependency: the context CppNix gives drvPath", { skip: nixSkipReason() }, async () => {
+  const dir = "/";
+  const drvs = [
+    'derivation { name = "a"; builder = "/bin/sh"; system = "x86_64-linux"; }',
+    'derivation { name = "m"; builder = "/bin/sh"; system = "x86_64-linux"; outputs = [ "out" "dev" ]; }',
+  ];
+  for (const drv of drvs) {
+    const expected = await theirs(`builtins.getContext (${drv}).drvPath`, dir);
+    assert.match(expected.out, /allOutputs = true/);
+    const roundTrip = `let s = builtins.unsafeDiscardOutputDependency (${drv}).drvPath; in builtins.getContext (builtins.addDrvOutputDependencies s)`;
+    assert.equal(ours(roundTrip, dir).out, expected.out);
+    // Idempotent on a whole-derivation element, as current CppNix is.
+    assert.equal(ours(`builtins.getContext (builtins.addDrvOutputDependencies (${drv}).drvPath)`, dir).out, expected.out);
+  }
+  // The errors of upstream eval-fail-addDrvOutputDependencies-*.
+  assert.equal(ours('builtins.addDrvOutputDependencies ""', dir).out, "error: context of string '' must have exactly one element, but has 0");
+  assert.equal(
+    ours(`builtins.addDrvOutputDependencies (${drvs[1]}).dev.outPath`, dir).out,
+    "error: `addDrvOutputDependencies` can only act on derivations, not on a derivation output such as 'dev'",
+  );
+});
+
+test("traceVerbose returns its second argument and leaves the first unevaluated (no --trace-verbose)", () => {
+  assert.equal(ours('builtins.traceVerbose (throw "unused") [ 1 2 ]', "/").out, "[ 1 2 ]");
+  assert.equal(ours('builtins.traceVerbose 1 (throw "second")', "/").out, "error: second");
 });
