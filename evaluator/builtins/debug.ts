@@ -9,6 +9,7 @@ import {
   definePrimOp,
   force,
   forceString,
+  indentMessage,
   printValueCurrent,
   stringBytes,
   type Lazy,
@@ -52,7 +53,9 @@ export function setAbortOnWarn(enabled: boolean): void {
 }
 
 definePrimOp("__warn", 2, ([msg, value], pos) => {
-  sink(`evaluation warning: ${stringBytes(forceString(msg!, pos))}`);
+  const text = stringBytes(forceString(msg!, pos)).replace(/[ \t\r\n]+$/, "");
+  // As current CppNix: later lines align under the message, unless it starts with a newline.
+  sink(text.startsWith("\n") ? "evaluation warning:" + text : indentMessage("evaluation warning: ", " ".repeat(20), text));
   // Not catchable by tryEval, as in CppNix (an EvalBaseError there).
   if (abortOnWarn) throw new EvalError("aborting to reveal stack trace of warning, as abort-on-warn is set", pos);
   return copied(force(value!, pos));

@@ -118,14 +118,17 @@ export function formatEvalError(err: EvalError, showTrace: boolean): string {
   s += `${err.message}\n`;
   s += showAt("", err.pos);
   if (err.suggestions.length > 0) s += `Did you mean ${showSuggestions(err.suggestions)}?\n`;
-  return indent("error: ", "       ", s.replace(/\s+$/, "")) + "\n";
+  return indentMessage("error: ", "       ", s.replace(/[ \t\r\n]+$/, "")) + "\n";
 }
 
-/** CppNix's indent(): each line prefixed and right-trimmed. */
-function indent(first: string, rest: string, s: string): string {
+/**
+ * CppNix's indent(): each line prefixed and right-trimmed of " \t\r\n" only (its chomp;
+ * `\s` would also eat byte 0xA0, the tail of UTF-8 characters such as "à").
+ */
+export function indentMessage(first: string, rest: string, s: string): string {
   return s
     .split("\n")
-    .map((l, i) => ((i === 0 ? first : rest) + l).replace(/\s+$/, ""))
+    .map((l, i) => ((i === 0 ? first : rest) + l).replace(/[ \t\r\n]+$/, ""))
     .join("\n");
 }
 

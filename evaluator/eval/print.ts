@@ -167,7 +167,7 @@ export function formatPositionedWarning(message: string, pos: number): string {
   const p = resolvePos(pos)!;
   const src = sourceOf(pos)!;
   const lines = src.text.split("\n");
-  const row = (n: number): string => `         ${String(n).padStart(6)}| ${lines[n - 1]}`.replace(/\s+$/, "") + "\n";
+  const row = (n: number): string => `         ${String(n).padStart(6)}| ${lines[n - 1]}`.replace(/[ \t\r\n]+$/, "") + "\n";
   if (p.line > 1) s += row(p.line - 1);
   s += row(p.line);
   s += `               |${" ".repeat(p.column)}^\n`;

@@ -41,6 +41,16 @@ test("warn prints an evaluation warning and returns its second argument; break i
     setTraceSink(prev);
   }
   assert.deepEqual(lines, ["evaluation warning: careful"]);
+  // Multi-line messages as current CppNix (upstream eval-okay-warn-indentation, -indentation2).
+  const multi: string[] = [];
+  const prev2 = setTraceSink((line) => multi.push(line));
+  try {
+    new EvalState();
+    assert.equal(printValue(evalString('builtins.warn "foo\nbar  \n" (builtins.warn "\nfoo\nbar" (builtins.warn "ends in \xc3\xa0" 3))', dir)), "3");
+  } finally {
+    setTraceSink(prev2);
+  }
+  assert.deepEqual(multi, ["evaluation warning: foo\n                    bar", "evaluation warning:\nfoo\nbar", "evaluation warning: ends in \xc3\xa0"]);
   // Current CppNix's type error (upstream lang.sh: warn of a set "expected a string but found a set").
   assert.equal(ours("builtins.warn 1 2", dir).out, "error: expected a string but found an integer: 1");
   assert.equal(ours('builtins.warn "m" (throw "x")', dir).out, "error: x");

@@ -397,3 +397,13 @@ test("literal lints apply when instantiating derivations", async () => {
   assert.equal(r.status, 1);
   assert.match(r.stderr, /^error: absolute path literals are not portable\. Consider replacing path literal '\/tmp\/foo' by a string, relative path, or parameter \(lint-absolute-path-literals\)\n/);
 });
+
+test("messages ending in a non-ASCII character keep their last byte (trimming is CppNix's chomp, not \\s)", { skip: nixSkipReason() }, async () => {
+  // "à" is C3 A0 in UTF-8; `\s` matches the 0xA0 byte of the byte string.
+  for (const expr of ['throw "voilà"', 'abort "déjà"', 'throw "voilà \\t\\n"']) {
+    const a = ours(["--eval", "-E", expr]);
+    const b = await theirs(["--eval", "-E", expr]);
+    assert.equal(a.error, b.error, expr); // both byte strings (latin1)
+    assert.ok(a.error.length > 8, expr);
+  }
+});
