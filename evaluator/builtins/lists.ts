@@ -16,30 +16,38 @@ import {
   forceInt,
   forceList,
   forceStringNoCtx,
+  forceListLazily,
   getPrimOp,
-  lazyApply1,
+  lazyApplyCode,
+  LazyList,
   lessThan,
   type Lazy,
+  type Value,
 } from "../eval/index.js";
 import { call1, call2, copied, eqLazy, valuePos } from "./common.js";
 import { stableSort } from "./stable-sort.js";
 
 definePrimOp("__isList", 1, ([x], pos) => Array.isArray(force(x!, pos)));
 
-definePrimOp("__length", 1, ([xs]) => forceList(xs!, 0, "while evaluating the first argument passed to builtins.length").length);
+definePrimOp("__length", 1, ([xs]) => forceListLazily(xs!, 0, "while evaluating the first argument passed to builtins.length").length);
+
+/** Element `i` of a list from forceListLazily. */
+function elemOf(list: Lazy[] | LazyList, i: number): Lazy {
+  return list instanceof LazyList ? list.elem(i) : list[i]!;
+}
 
 /** CppNix passes the index through a C `int`: only the low 32 bits count. */
 definePrimOp("__elemAt", 2, ([xs, n]) => {
   const i = forceInt(n!, 0, "while evaluating the second argument passed to 'builtins.elemAt'");
-  const list = forceList(xs!, 0, "while evaluating the first argument passed to 'builtins.elemAt'");
+  const list = forceListLazily(xs!, 0, "while evaluating the first argument passed to 'builtins.elemAt'");
   if (i < 0 || i >= list.length) throw new EvalError(`'builtins.elemAt' called with index ${i} on a list of size ${list.length}`);
-  return copied(force(list[Number(i)]!));
+  return copied(force(elemOf(list, Number(i))));
 });
 
 definePrimOp("__head", 1, ([xs]) => {
-  const list = forceList(xs!, 0, "while evaluating the first argument passed to 'builtins.head'");
+  const list = forceListLazily(xs!, 0, "while evaluating the first argument passed to 'builtins.head'");
   if (list.length === 0) throw new EvalError("'builtins.head' called on an empty list");
-  return copied(force(list[0]!));
+  return copied(force(elemOf(list, 0)));
 });
 
 definePrimOp("__tail", 1, ([xs]) => {
@@ -48,15 +56,23 @@ definePrimOp("__tail", 1, ([xs]) => {
   return list.slice(1);
 });
 
-definePrimOp("map", 2, ([f, xs]) => {
-  const list = forceList(xs!, 0, "while evaluating the second argument passed to builtins.map");
-  if (list.length === 0) return list;
-  forceFunction(f!, 0, "while evaluating the first argument passed to builtins.map");
-  const n = list.length;
-  const out = new Array<Lazy>(n);
-  for (let i = 0; i < n; i++) out[i] = lazyApply1(f!, list[i]!);
-  return out;
-});
+/** A LazyList as an array (the eager form of a list builtin). */
+function finished(v: Value | LazyList): Value {
+  return v instanceof LazyList ? v.finish() : v;
+}
+
+/** `map f xs`: element `i` is the lazy application `f xs[i]`. */
+function mapLazily(f: Lazy, xs: Lazy): Value | LazyList {
+  const list = forceListLazily(xs, 0, "while evaluating the second argument passed to builtins.map");
+  if (list.length === 0) return list as Lazy[]; // never an empty LazyList
+  forceFunction(f, 0, "while evaluating the first argument passed to builtins.map");
+  const code = lazyApplyCode(f);
+  if (list instanceof LazyList) return new LazyList(list.length, (i) => new Thunk(code, list.elem(i)), list);
+  return new LazyList(list.length, (i) => new Thunk(code, list[i]!), null);
+}
+
+const mapOp = definePrimOp("map", 2, ([f, xs]) => finished(mapLazily(f!, xs!)));
+mapOp.lazyImpl = ([f, xs]) => mapLazily(f!, xs!);
 
 definePrimOp("__filter", 2, ([f, xs]) => {
   const list = forceList(xs!, 0, "while evaluating the second argument passed to builtins.filter");
@@ -123,9 +139,18 @@ function concat(lists: Lazy[][], share = true): Lazy[] {
 
 definePrimOp("__foldl'", 3, ([f, nul, xs]) => {
   const fn = forceFunction(f!, 0, "while evaluating the first argument passed to builtins.foldlStrict");
-  const list = forceList(xs!, 0, "while evaluating the third argument passed to builtins.foldlStrict");
-  if (list.length === 0) return copied(force(nul!));
+  const lazyList = forceListLazily(xs!, 0, "while evaluating the third argument passed to builtins.foldlStrict");
+  if (lazyList.length === 0) return copied(force(nul!));
   let acc: Lazy = nul!;
+  if (lazyList instanceof LazyList) {
+    // Each element made just before its step and settled after it (see LazyList).
+    for (let i = 0; i < lazyList.length; i++) {
+      acc = call2(fn, acc, lazyList.elem(i), 0);
+      lazyList.settle(i);
+    }
+    return force(acc);
+  }
+  const list = lazyList;
   // Each step is a real call, so every intermediate accumulator is in weak head normal form.
   for (const x of list) acc = call2(fn, acc, x, 0);
   return force(acc);
@@ -149,15 +174,19 @@ function anyOrAll(any: boolean, f: Lazy, xs: Lazy): boolean {
 definePrimOp("__any", 2, ([f, xs]) => anyOrAll(true, f!, xs!));
 definePrimOp("__all", 2, ([f, xs]) => anyOrAll(false, f!, xs!));
 
-definePrimOp("__genList", 2, ([f, n]) => {
-  const len = forceInt(n!, 0, "while evaluating the second argument passed to builtins.genList");
+/** `genList f n`: element `i` is the lazy application `f i`. */
+function genListLazily(f: Lazy, n: Lazy): Value | LazyList {
+  const len = forceInt(n, 0, "while evaluating the second argument passed to builtins.genList");
   if (len < 0) throw new EvalError(`cannot create list of size ${len}`);
   if (len > 0xffffffff) throw new EvalError(`cannot create list of size ${len}`);
-  forceFunction(f!, 0, "while evaluating the first argument passed to builtins.genList");
-  const out = new Array<Lazy>(Number(len));
-  for (let i = 0; i < out.length; i++) out[i] = lazyApply1(f!, i);
-  return out;
-});
+  forceFunction(f, 0, "while evaluating the first argument passed to builtins.genList");
+  if (len === 0) return [];
+  const code = lazyApplyCode(f);
+  return new LazyList(Number(len), (i) => new Thunk(code, i), null);
+}
+
+const genListOp = definePrimOp("__genList", 2, ([f, n]) => finished(genListLazily(f!, n!)));
+genListOp.lazyImpl = ([f, n]) => genListLazily(f!, n!);
 
 definePrimOp("__sort", 2, ([f, xs]) => {
   const list = forceList(xs!, 0, "while evaluating the second argument passed to builtins.sort");

@@ -24,6 +24,8 @@ export {
   lazyApply1,
   lazyApplyCode,
   LazyList,
+  lazyApplyCode,
+  LazyList,
   mergeContext,
   mkFloat,
   mkInt,

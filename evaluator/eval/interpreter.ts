@@ -20,6 +20,8 @@ import {
   PrimOpApp,
   Thunk,
   THUNK_DONE,
+  LAZY_LIST_CODE,
+  LazyList,
   mergeContext,
   EMPTY_CONTEXT,
   showType,
@@ -30,7 +32,7 @@ import {
 } from "./value.js";
 import { EvalError, InfiniteRecursionError, NixTypeError, UndefinedVarError, inFrame, typeError } from "./errors.js";
 import { printErrorValue, printIdentifier } from "./error-format.js";
-import { coerceToString, forceStringNoCtx, addInts } from "./operations.js";
+import { coerceToString, forceList, forceStringNoCtx, addInts } from "./operations.js";
 import { evalState } from "./state.js";
 import { compile, compileLambdaBody, compileLazy, defCodesOf, inheritSources, lambdaCodeOf, type LambdaCode } from "./compile/compile.js";
 import { compareSymbols } from "./scope.js";
@@ -61,6 +63,73 @@ export function forceThunk(t: Thunk, pos: number): Value {
     // Current CppNix marks where the cycle starts (shown even in a truncated trace).
     if (e instanceof InfiniteRecursionError && e.thunk === t) e.addTrace(0, "entering the infinite recursion", true);
     throw e;
+  }
+}
+
+/**
+ * A compiled call's `lazyList` property (two-argument calls): evaluates the call
+ * as its code does, except that a list builtin with a `lazyImpl` (map, genList)
+ * may give a LazyList.
+ */
+export type LazyListHook = (env: Env) => Value | LazyList;
+
+/**
+ * forceList for builtins that walk a list once (foldl', map's source, length,
+ * elemAt, …): a pending thunk of `map f xs` or `genList f n` becomes a list whose
+ * elements are made on demand (see LazyList), which the caller reads with
+ * `elem(i)`; anything else is forced as forceList does. The builtin's own checks
+ * and errors happen now either way, in the same order.
+ */
+export function forceListLazily(v: Lazy, pos: number, ctx: string): Lazy[] | LazyList {
+  if (v instanceof Thunk) {
+    const code = v.code;
+    if (code === LAZY_LIST_CODE) return v.env as LazyList;
+    if (code !== null && code !== THUNK_DONE) {
+      const hook = (code as { lazyList?: LazyListHook }).lazyList;
+      if (hook !== undefined) {
+        const r = startLazyList(v, code, hook);
+        if (r instanceof LazyList) return r;
+      }
+    }
+  }
+  return forceList(v, pos, ctx);
+}
+
+/** forceThunk through the call's lazyList hook: the thunk is left pending with LAZY_LIST_CODE when it gives a LazyList. */
+function startLazyList(t: Thunk, code: ThunkCodeOf, hook: LazyListHook): Value | LazyList {
+  const env = t.env;
+  t.code = null; // blackhole while the call is evaluated
+  t.env = null;
+  try {
+    const r = hook(env as Env);
+    if (r instanceof LazyList) {
+      t.code = LAZY_LIST_CODE;
+      t.env = r;
+    } else {
+      t.env = r;
+      t.code = THUNK_DONE;
+    }
+    return r;
+  } catch (e) {
+    t.code = code;
+    t.env = env;
+    if (e instanceof InfiniteRecursionError && e.thunk === t) e.addTrace(0, "entering the infinite recursion", true);
+    throw e;
+  }
+}
+
+type ThunkCodeOf = NonNullable<Thunk["code"]>;
+
+/** callPrimOp through the primop's lazyImpl (a LazyList or a value). */
+export function callPrimOpLazily(op: PrimOp, args: Lazy[], pos: number): Value | LazyList {
+  if (calls.depth > calls.max) throw callDepthExceeded(pos);
+  calls.depth++;
+  try {
+    const r = op.lazyImpl!(args, pos);
+    calls.depth--;
+    return r;
+  } catch (err) {
+    throw primOpFailed(op, err, pos);
   }
 }
 

@@ -367,6 +367,12 @@ export class NixLambda {
 export type PrimOpImpl = (args: Lazy[], pos: number) => Value;
 
 export class PrimOp {
+  /**
+   * For builtins that build a list (map, genList): the same as `impl`, but it may
+   * return a LazyList whose elements are made on demand (see forceListLazily).
+   */
+  lazyImpl: ((args: Lazy[], pos: number) => Value | LazyList) | null = null;
+
   constructor(
     /** Name as CppNix shows it (`map`, `add`, `__sub` is shown as `__sub`). */
     readonly name: string,
@@ -428,6 +434,73 @@ export class Thunk {
   }
 }
 
+/**
+ * A list whose elements are made when first read, for a thunk of `map f xs` or
+ * `genList f n` consumed by a builtin that walks it (foldl', length, elemAt, …):
+ * then each element's lazy application is made just before it is used and, once
+ * forced to an int, string or Boolean, replaced by its value, so a long list does
+ * not hold one live thunk per element (copying those was most of the GC time on
+ * long lists). Such a thunk is pending with `code` LAZY_LIST_CODE and the
+ * LazyList in `env`: any other forcing of it makes the missing elements (exactly
+ * the thunks the eager builtin would have made) and gives the array, so every
+ * other list consumer still sees a plain array.
+ */
+export class LazyList {
+  /** The list's array: a hole (undefined) where an element was not made yet. */
+  readonly out: Lazy[];
+  /** Element `i` (null once all are made). */
+  private make: ((i: number) => Lazy) | null;
+  /** The list whose elements this one's are made from (map), to settle them too. */
+  private src: LazyList | null;
+
+  constructor(n: number, make: (i: number) => Lazy, src: LazyList | null) {
+    this.out = new Array<Lazy>(n);
+    this.make = make;
+    this.src = src;
+  }
+
+  get length(): number {
+    return this.out.length;
+  }
+
+  /** Element `i` (0 ≤ i < length), made now if needed. */
+  elem(i: number): Lazy {
+    const x = this.out[i];
+    if (x !== undefined) return x;
+    return (this.out[i] = this.make!(i));
+  }
+
+  /**
+   * Replaces element `i` by its value once it is a forced int, string or Boolean
+   * (values without identity, so no consumer can tell), and the same in the source
+   * list; the thunks are then garbage.
+   */
+  settle(i: number): void {
+    const x = this.out[i];
+    if (x instanceof Thunk && x.code === THUNK_DONE) {
+      const v = x.env;
+      const t = typeof v;
+      if (t === "number" || t === "string" || t === "boolean") this.out[i] = v as Value;
+    }
+    if (this.src !== null) this.src.settle(i);
+  }
+
+  /** The whole array (the missing elements made). */
+  finish(): Lazy[] {
+    const make = this.make;
+    if (make !== null) {
+      const out = this.out;
+      for (let i = 0; i < out.length; i++) if (out[i] === undefined) out[i] = make(i);
+      this.make = null;
+      this.src = null;
+    }
+    return this.out;
+  }
+}
+
+/** `Thunk.code` of a list thunk being made on demand (`env` is its LazyList): forcing it finishes the array. */
+export const LAZY_LIST_CODE: ThunkCode = ((list: LazyList) => list.finish()) as unknown as ThunkCode;
+
 /** A Nix float (a wrapper, so that `typeof v === "number"` means an int). */
 export class NixFloat {
   constructor(readonly value: number) {}
@@ -466,6 +539,15 @@ let applyAt: ((fn: Lazy, args: Lazy[], pos: number) => Value) | null = null;
 export function setApplyCode(one: (fn: Lazy) => ThunkCode, at: (fn: Lazy, args: Lazy[], pos: number) => Value): void {
   applier = one;
   applyAt = at;
+}
+
+/**
+ * The code of lazy one-argument applications of `fn` (the thunk's `env` is the
+ * argument): `new Thunk(code, arg)` is `lazyApply1(fn, arg)`, for callers that
+ * make many applications of one function interleaved with others.
+ */
+export function lazyApplyCode(fn: Lazy): ThunkCode {
+  return applier!(fn);
 }
 
 /** The function of the last one-argument lazyApply and its code (map, genList: the same for every element). */

@@ -43,7 +43,9 @@ import {
   missingAttr,
   traceCallsOn,
   callPrimOp,
+  callPrimOpLazily,
   concatPart,
+  type LazyListHook,
   primOpFailed,
 } from "../interpreter.js";
 import { getPrimOp } from "../primops.js";
@@ -395,7 +397,7 @@ function compileCall(e: CallExpr): Code {
     lessThanOp ??= getPrimOp("__lessThan");
     mulOp ??= getPrimOp("__mul");
     divOp ??= getPrimOp("__div");
-    return (env) => {
+    const code: Code = (env) => {
       const fn = fLevel >= 0 ? slotValue(env, fLevel, fDispl, fPos) : fnCode(env);
       const a = arg0(env);
       const b = arg1(env);
@@ -413,6 +415,15 @@ function compileCall(e: CallExpr): Code {
       if (fn instanceof NixLambda) return callLambda2(fn, a, b, pos);
       return callFunction(fn, [a, b], pos);
     };
+    // For forceListLazily: the same evaluation (the fast paths above are only faster forms of callFunction).
+    const lazyList: LazyListHook = (env) => {
+      const fn = fLevel >= 0 ? slotValue(env, fLevel, fDispl, fPos) : fnCode(env);
+      const a = arg0(env);
+      const b = arg1(env);
+      if (fn instanceof PrimOp && fn.lazyImpl !== null && fn.arity === 2) return callPrimOpLazily(fn, [a, b], pos);
+      return callFunction(fn, [a, b], pos);
+    };
+    return Object.assign(code, { lazyList });
   }
   const n = args.length;
   return (env) => {
