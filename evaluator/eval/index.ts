@@ -24,8 +24,6 @@ export {
   lazyApply1,
   lazyApplyCode,
   LazyList,
-  lazyApplyCode,
-  LazyList,
   mergeContext,
   mkFloat,
   mkInt,
