@@ -34,12 +34,11 @@ import {
   getPrimOp,
   lazy,
   type Lazy,
-  type Thunk,
+  Thunk,
   type Value,
   printIdentifier,
 } from "../eval/index.js";
 import { parse, sourceOf, type LambdaExpr } from "../syntax/index.js";
-import { sortStrings } from "../../store/index.js";
 
 const WRAPPER_FILE = "//builtin/derivation.nix";
 
@@ -65,48 +64,104 @@ interface WrapperPositions {
   outputAttr: number;
 }
 
+/**
+ * What one `derivation` call's sets share. Their lazy attributes are thunks over
+ * this object (or an `OutputOf`), not closures: a closure's context would keep
+ * everything the builder used alive as long as the package set lives, which the
+ * garbage collector copies in deep evaluations.
+ */
+class DerivationCall {
+  strictValue: NixAttrs | undefined = undefined;
+  /** `drvAttrs // listToAttrs outputsList // { all; drvAttrs; }` */
+  common: NixAttrs | undefined = undefined;
+  /** The output sets (thunks over `OutputOf`s), in `outputs` order. */
+  readonly outputSets: Thunk[] = [];
+  /** `drvPath = strict.drvPath`, one thunk for every output set. */
+  drvPathAttr: Attr | undefined = undefined;
+
+  constructor(
+    readonly attrs: NixAttrs,
+    readonly strictCall: number,
+  ) {}
+
+  strict(): NixAttrs {
+    return (this.strictValue ??= forceAttrs(getPrimOp("derivationStrict")!.impl([this.attrs], this.strictCall), this.strictCall));
+  }
+}
+
+/** One output of a `derivation` call: the env of its set's thunk and of its `outPath`. */
+class OutputOf {
+  constructor(
+    readonly call: DerivationCall,
+    readonly name: string,
+  ) {}
+}
+
+const TYPE_DERIVATION = "derivation";
+const OWN_NAMES: readonly string[] = ["drvPath", "outPath", "outputName", "type"];
+
+const drvPathCode = (call: DerivationCall): Value => forceAttrValue(call.strict(), "drvPath");
+const outPathCode = (output: OutputOf): Value => forceAttrValue(output.call.strict(), output.name);
+
+/** An output's set: `commonAttrs // { outPath; drvPath; type; outputName; }`. */
+const outputSetCode = (output: OutputOf): Value => {
+  const call = output.call;
+  const own = NixAttrs.fromSorted(OWN_NAMES, [
+    (call.drvPathAttr ??= new Attr(new Thunk(drvPathCode, call), 0)),
+    new Attr(new Thunk(outPathCode, output), 0),
+    new Attr(output.name, 0),
+    new Attr(TYPE_DERIVATION, 0),
+  ]);
+  return call.common!.update(own);
+};
+
+/** `all`'s elements: `x.value` of each output, unevaluated. */
+const forceOtherCode = (t: Thunk): Value => force(t);
+const allCode = (call: DerivationCall): Value => call.outputSets.map((t) => new Thunk(forceOtherCode, t));
+
 /** Builds the derivation sets from `attrs` (already a set). */
 function derivationImpl(attrs: NixAttrs, at: WrapperPositions): Value {
-  const strictOp = getPrimOp("derivationStrict")!;
-  let strictValue: NixAttrs | undefined;
-  const strict = (): NixAttrs => (strictValue ??= forceAttrs(strictOp.impl([attrs], at.strictCall), at.strictCall));
-
   const outputsAttr = attrs.getAttr("outputs");
   const outputs = forceList(outputsAttr === undefined ? OUT_DEFAULT : outputsAttr.value, at.mapCall);
   if (outputs.length === 0) throw new EvalError("list index 0 is out of bounds", at.headCall);
 
-  // Output sets are thunks so that `d.out`, `d.all` and `d` itself are one value.
-  const common: { set?: NixAttrs } = {};
-  const perOutput: Thunk[] = outputs.map((nameLazy) =>
-    lazy(() => {
-      const name = forceStringNoCtx(nameLazy, at.listToAttrsName);
-      const own = NixAttrs.fromSorted(
-        ["drvPath", "outPath", "outputName", "type"],
-        [
-          new Attr(lazy(() => forceAttrValue(strict(), "drvPath")), 0),
-          new Attr(lazy(() => forceAttrValue(strict(), name)), 0),
-          new Attr(name, 0),
-          new Attr("derivation", 0),
-        ],
-      );
-      return common.set!.update(own);
-    }),
-  );
+  const call = new DerivationCall(attrs, at.strictCall);
   // `drvAttrs // listToAttrs outputsList // { all; drvAttrs; }` as one update: the
-  // later sets' names win, as they do in the Map.
-  const added = new Map<string, Attr>();
+  // first of equal output names is listToAttrs', `all` and `drvAttrs` win over outputs.
+  const names: string[] = [];
+  const values: Attr[] = [];
   for (let i = 0; i < outputs.length; i++) {
     const name = forceStringNoCtx(outputs[i]!, at.listToAttrsName);
-    if (!added.has(name)) added.set(name, new Attr(perOutput[i]!, at.outputAttr));
+    const set = new Thunk(outputSetCode, new OutputOf(call, name));
+    call.outputSets.push(set);
+    if (name !== "all" && name !== "drvAttrs" && !names.includes(name)) {
+      names.push(name);
+      values.push(new Attr(set, at.outputAttr));
+    }
   }
+  names.push("all", "drvAttrs");
   // `all` stays unevaluated, and so do its elements (`x.value` thunks in CppNix).
-  const all = lazy(() => perOutput.map((t) => lazy(() => force(t))));
-  added.set("all", new Attr(all, 0));
-  added.set("drvAttrs", new Attr(attrs, 0));
-  // Sorted here without Array.prototype.sort's per-call allocation.
-  const addedNames = sortStrings([...added.keys()]);
-  common.set = attrs.update(NixAttrs.fromSorted(addedNames, addedNames.map((n) => added.get(n)!)));
-  return force(perOutput[0]!);
+  values.push(new Attr(new Thunk(allCode, call), 0), new Attr(attrs, 0));
+  call.common = attrs.update(sortedSet(names, values));
+  return force(call.outputSets[0]!);
+}
+
+/** A set from parallel names and values, sorted by name without Array.prototype.sort's per-call allocation. */
+function sortedSet(names: string[], values: Attr[]): NixAttrs {
+  const order = names.map((_, i) => i);
+  for (let i = 1; i < order.length; i++) {
+    const x = order[i]!;
+    let j = i - 1;
+    while (j >= 0 && names[order[j]!]! > names[x]!) {
+      order[j + 1] = order[j]!;
+      j--;
+    }
+    order[j + 1] = x;
+  }
+  return NixAttrs.fromSorted(
+    order.map((i) => names[i]!),
+    order.map((i) => values[i]!),
+  );
 }
 
 function forceAttrValue(set: NixAttrs, name: string): Value {

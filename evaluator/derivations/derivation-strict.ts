@@ -63,6 +63,24 @@ interface Collected {
   context: Set<string>;
 }
 
+function hashMode(s: string): FileIngestionMethod {
+  if (s === "recursive") return "recursive";
+  if (s === "flat") return "flat";
+  throw new EvalError(`invalid value '${s}' for 'outputHashMode' attribute`);
+}
+
+/** The `outputs` attribute's names, checked and sorted. */
+function outputNames(names: string[]): string[] {
+  const seen = new Set<string>();
+  for (const n of names) {
+    if (seen.has(n)) throw new EvalError(`duplicate derivation output '${n}'`);
+    if (n === "drv") throw new EvalError("invalid derivation output name 'drv'");
+    seen.add(n);
+  }
+  if (seen.size === 0) throw new EvalError("derivation cannot have an empty set of outputs");
+  return sortStrings([...seen]);
+}
+
 function collectAttributes(attrs: NixAttrs, drvName: string): Collected {
   const structured = attrs.getAttr("__structuredAttrs");
   const json: string[] | null =
@@ -73,22 +91,6 @@ function collectAttributes(attrs: NixAttrs, drvName: string): Collected {
   const drv: Derivation = { outputs: new Map(), inputDrvs: new Map(), inputSrcs: [], platform: "", builder: "", args: [], env: new Map() };
   const c: Collected = { drv, outputs: ["out"], outputHash: undefined, outputHashAlgo: "", hashMode: undefined, context: new Set() };
   const context = c.context;
-
-  const handleHashMode = (s: string): void => {
-    if (s === "recursive") c.hashMode = "recursive";
-    else if (s === "flat") c.hashMode = "flat";
-    else throw new EvalError(`invalid value '${s}' for 'outputHashMode' attribute`);
-  };
-  const handleOutputs = (names: string[]): void => {
-    const seen = new Set<string>();
-    for (const n of names) {
-      if (seen.has(n)) throw new EvalError(`duplicate derivation output '${n}'`);
-      if (n === "drv") throw new EvalError("invalid derivation output name 'drv'");
-      seen.add(n);
-    }
-    if (seen.size === 0) throw new EvalError("derivation cannot have an empty set of outputs");
-    c.outputs = sortStrings([...seen]);
-  };
 
   const names = attrs.names;
   for (let i = 0; i < names.length; i++) {
@@ -118,9 +120,9 @@ function collectAttributes(attrs: NixAttrs, drvName: string): Collected {
         else if (key === "system") drv.platform = forceStringNoCtx(attr.value);
         else if (key === "outputHash") c.outputHash = forceStringNoCtx(attr.value);
         else if (key === "outputHashAlgo") c.outputHashAlgo = forceStringNoCtx(attr.value);
-        else if (key === "outputHashMode") handleHashMode(forceStringNoCtx(attr.value));
+        else if (key === "outputHashMode") c.hashMode = hashMode(forceStringNoCtx(attr.value));
         else if (key === "outputs") {
-          handleOutputs(forceList(attr.value).map((el) => forceStringNoCtx(el)));
+          c.outputs = outputNames(forceList(attr.value).map((el) => forceStringNoCtx(el)));
         }
       } else {
         const s = addContext(context, coerceToString(attr.value, 0, COERCE_ENV));
@@ -129,8 +131,8 @@ function collectAttributes(attrs: NixAttrs, drvName: string): Collected {
         else if (key === "system") drv.platform = s;
         else if (key === "outputHash") c.outputHash = s;
         else if (key === "outputHashAlgo") c.outputHashAlgo = s;
-        else if (key === "outputHashMode") handleHashMode(s);
-        else if (key === "outputs") handleOutputs(s.split(WHITESPACE).filter((t) => t !== ""));
+        else if (key === "outputHashMode") c.hashMode = hashMode(s);
+        else if (key === "outputs") c.outputs = outputNames(s.split(WHITESPACE).filter((t) => t !== ""));
       }
     } catch (err) {
       if (err instanceof EvalError) err.addTrace(attr.pos, `while evaluating attribute '${key}' of derivation '${drvName}'`);

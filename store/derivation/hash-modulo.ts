@@ -2,9 +2,12 @@ import { Hash, hashBytes, parseHash, parseHashAlgo } from "../hash.js";
 import { makeFixedOutputPath, makeOutputPath, makeTextPath } from "../make-store-path.js";
 import { DEFAULT_STORE_DIR, StorePath, parseStorePath } from "../store-path.js";
 import { renderDerivation } from "./aterm.js";
-import { DerivationRender, renderInputDrvs } from "./render.js";
+import { DerivationRender, type TextOptions } from "./render.js";
 import { fixedOutput, sortStrings, type Derivation } from "./derivation.js";
 import { sha256Hex, storePathFromHex } from "./fast-hash.js";
+
+const MASKED_HASHED: TextOptions = { maskOutputs: true, hashedInputs: true };
+const HASHED: TextOptions = { hashedInputs: true };
 
 /** Loads an input derivation by its .drv path (from the store, or from an evaluator's cache). */
 export type DerivationLoader = (drvPath: string) => Derivation;
@@ -67,21 +70,25 @@ export class DerivationHasher {
     const fixed = fixedOutput(drv);
     if (fixed) return sha256Hex(`fixed:out:${fixed.hashAlgo}:${fixed.hash}:${fixed.path}`);
     const r = render ?? new DerivationRender(drv);
-    r.hashedInputs ??= this.hashedInputDrvs(drv);
-    return r.hashHex({ maskOutputs, inputDrvs: r.hashedInputs });
+    r.hashedInputMap ??= this.hashedInputDrvs(drv);
+    return r.hashHex(maskOutputs ? MASKED_HASHED : HASHED);
   }
 
-  /** The rendered input derivations with each path replaced by its hash. */
-  private hashedInputDrvs(drv: Derivation): string {
+  /** The input derivations with each path replaced by its hash. */
+  private hashedInputDrvs(drv: Derivation): Map<string, string[]> {
     // Two inputs may hash alike (e.g. fixed outputs of the same content): their output sets merge.
     const byHash = new Map<string, string[]>();
     for (const [drvPath, outputs] of drv.inputDrvs) {
       const key = this.hexOfPath(drvPath);
       const known = byHash.get(key);
-      if (known === undefined) byHash.set(key, [...outputs]);
-      else for (const o of outputs) if (!known.includes(o)) known.push(o);
+      if (known === undefined) byHash.set(key, outputs);
+      else {
+        const merged = known.slice();
+        for (const o of outputs) if (!merged.includes(o)) merged.push(o);
+        byHash.set(key, merged);
+      }
     }
-    return renderInputDrvs(byHash);
+    return byHash;
   }
 }
 

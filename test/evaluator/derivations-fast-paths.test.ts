@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { formatGeneral, showFloat } from "../../evaluator/builtins/support/index.js";
-import { DerivationRender, Hash, makeStorePath, parseDerivation, renderInputDrvs, sha256Hex, storePathFromHex, hashBytes, type Derivation } from "../../store/index.js";
+import { DerivationRender, Hash, makeStorePath, parseDerivation, renderInputDrvs, sha256Hex, storePathFromHex, hashBytes, type Derivation, type TextOptions } from "../../store/index.js";
 import { nixSkipReason } from "../helpers/nix.js";
 import { SeededRandom } from "../helpers/random.js";
 import { drvFileMismatches, nixString, oursWithDrvs, theirs } from "./derivations-harness.js";
@@ -94,16 +94,28 @@ test("the byte renderer's texts (masked, with hashed inputs, interleaved with ot
   const renders = drvs.map((d) => new DerivationRender(d));
   const hashed = renderInputDrvs(new Map([["0123abcd", ["out"]], ["ffff", ["b", "a"]]]));
   assert.equal(hashed, '[("0123abcd",["out"]),("ffff",["a","b"])]');
-  // Every render used in a random order, so the scratch is mostly another render's.
+  const hashedMap = new Map([["0123abcd", ["out"]], ["ffff", ["b", "a"]]]);
+  for (const r of renders) if (below(rng, 2) === 0) r.hashedInputMap = hashedMap;
+  // Every render used in a random order, so the scratch is mostly another render's;
+  // output paths sometimes change between texts (the quoted ones must follow).
   for (let round = 0; round < 3; round++) {
     for (let k = 0; k < drvs.length; k++) {
       const i = below(rng, drvs.length);
+      const drv = drvs[i]!;
+      if (below(rng, 4) === 0) {
+        for (const [name, o] of drv.outputs) {
+          o.path = `/nix/store/${name}-${below(rng, 1000)}-\t"`;
+          if (drv.env.has(name) && below(rng, 2) === 0) drv.env.set(name, o.path);
+        }
+      }
       const mask = below(rng, 2) === 0;
-      const given: string | undefined = below(rng, 2) === 0 ? hashed : undefined;
-      const expected = plainText(drvs[i]!, mask, given);
-      const options: { maskOutputs: boolean; inputDrvs?: string } = { maskOutputs: mask, ...(given === undefined ? {} : { inputDrvs: given }) };
+      const useMap = renders[i]!.hashedInputMap !== undefined && below(rng, 2) === 0;
+      const given: string | undefined = useMap ? hashed : below(rng, 2) === 0 ? hashed : undefined;
+      const expected = plainText(drv, mask, given);
+      const options: TextOptions = useMap ? { maskOutputs: mask, hashedInputs: true } : { maskOutputs: mask, ...(given === undefined ? {} : { inputDrvs: given }) };
       assert.equal(renders[i]!.text(options), expected);
       assert.equal(renders[i]!.hashHex(options), hashBytes("sha256", Buffer.from(expected, "latin1")).toBase16());
+      assert.deepEqual(renders[i]!.textAndHashHex(options), { text: expected, hex: hashBytes("sha256", Buffer.from(expected, "latin1")).toBase16() });
     }
   }
   for (const d of drvs) assert.equal(new DerivationRender(parseDerivation(plainText(d, false))).text(), plainText(d, false));
