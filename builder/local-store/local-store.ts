@@ -1,5 +1,5 @@
-import { lstatSync, renameSync, writeFileSync } from "node:fs";
-import { lstat, mkdir, readFile, readdir, readlink, rename, symlink, unlink, writeFile } from "node:fs/promises";
+import { closeSync, fchmodSync, fsyncSync, futimesSync, lstatSync, openSync, renameSync, writeFileSync } from "node:fs";
+import { mkdir, readdir, readlink, rename, symlink, unlink, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import {
   DEFAULT_STORE_DIR,
@@ -16,9 +16,10 @@ import {
   type ByteSource,
   type Hash,
 } from "../../store/index.js";
-import { canonicaliseTree, fsyncPath, isErrno, removeTree, treeSize, uniqueName, writeFileAtomic } from "./fs-util.js";
+import { canonicaliseTree, fsyncPath, isErrno, removeTree, treeSize, uniqueName } from "./fs-util.js";
 import { KeyedMutex, SharedExclusiveLock, acquireOwnerLock } from "./locks.js";
-import { pathInfoFromJson, pathInfoToJson, referencesWithoutSelf, type NewPathInfo, type PathInfo } from "./path-info.js";
+import { MetadataDb } from "./metadata-db.js";
+import { referencesWithoutSelf, type NewPathInfo, type PathInfo } from "./path-info.js";
 
 export interface LocalStoreOptions {
   /** Physical root, like CppNix's `local?root=`: objects live in `<root><storeDir>/`. */
@@ -37,6 +38,12 @@ export interface StagedNar {
   readonly contentPath: string;
   readonly narHash: Hash;
   readonly narSize: number;
+  /**
+   * A regular, non-executable file given by its bytes instead (a .drv, a text):
+   * written straight into place when committed, so `dir` and `contentPath` are
+   * not read. The caller vouches for narHash and narSize.
+   */
+  readonly contents?: Uint8Array;
 }
 
 export interface StageOptions {
@@ -70,6 +77,37 @@ async function forEachChunk<T>(items: readonly T[], fn: (item: T) => Promise<voi
   for (let i = 0; i < items.length; i++) {
     if (i > 0 && i % SYNC_CHUNK === 0) await new Promise((resolve) => setImmediate(resolve));
     await fn(items[i]!);
+  }
+}
+
+/** Store objects carry mtime 1 (as canonicaliseTree makes them). */
+const CANONICAL_MTIME = 1;
+
+/** Whether the umask leaves 0444 as it is (then a created file needs no chmod). */
+const UMASK_KEEPS_READ = (process.umask() & 0o444) === 0;
+
+/**
+ * Creates a store object (a regular, non-executable file) from its bytes at
+ * `target`: read-only, mtime 1, as canonicaliseTree would leave it — all on the
+ * open descriptor, with no staging copy to write, canonicalise and rename. An
+ * unregistered leftover of a crash at `target` is removed first.
+ */
+async function writeObjectFile(target: string, contents: Uint8Array, fsyncContents: boolean): Promise<void> {
+  let fd: number;
+  try {
+    fd = openSync(target, "wx", 0o444);
+  } catch (err) {
+    if (!isErrno(err, "EEXIST")) throw err;
+    await removeTree(target);
+    fd = openSync(target, "wx", 0o444);
+  }
+  try {
+    writeFileSync(fd, contents);
+    if (!UMASK_KEEPS_READ) fchmodSync(fd, 0o444);
+    futimesSync(fd, CANONICAL_MTIME, CANONICAL_MTIME);
+    if (fsyncContents) fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -113,6 +151,7 @@ export class LocalStore {
   /** Where objects physically are: `<root><storeDir>`. */
   readonly realStoreDir: string;
   private readonly dbDir: string;
+  private readonly db: MetadataDb;
   private readonly tmpDir: string;
   readonly rootsDir: string;
   private readonly index = new Map<string, PathInfo>();
@@ -131,6 +170,7 @@ export class LocalStore {
     this.realStoreDir = join(this.root, this.storeDir);
     const varDir = join(this.root, "nix", "var", "lading");
     this.dbDir = join(varDir, "db");
+    this.db = new MetadataDb(this.dbDir, this.storeDir);
     this.tmpDir = join(varDir, "tmp");
     this.rootsDir = join(varDir, "gcroots");
   }
@@ -314,14 +354,17 @@ export class LocalStore {
       return await this.pathMutex.run(path.baseName, async () => {
         const existing = this.index.get(path.baseName);
         if (existing) return existing;
-        await canonicaliseTree(staged.contentPath, this.options.fsyncContents);
         const target = this.realPath(path);
-        await removeTree(target); // an unregistered leftover of a crash, if any
-        await rename(staged.contentPath, target);
+        if (staged.contents !== undefined) await writeObjectFile(target, staged.contents, this.options.fsyncContents === true);
+        else {
+          await canonicaliseTree(staged.contentPath, this.options.fsyncContents);
+          await removeTree(target); // an unregistered leftover of a crash, if any
+          await rename(staged.contentPath, target);
+        }
         await fsyncPath(this.realStoreDir);
         await this.options.afterContentRename?.(path);
         const info = completePathInfo(newInfo);
-        await writeFileAtomic(this.metaPath(path), pathInfoToJson(info, this.storeDir));
+        await this.db.writeOne(info, this.recordOf);
         this.remember(info);
         return info;
       });
@@ -343,7 +386,7 @@ export class LocalStore {
       return await this.gcLock.withShared(() => this.commitManyLocked(items));
     } finally {
       // Usually already gone (renamed into the store): one synchronous lstat each, not a thread-pool trip.
-      const left = items.filter((i) => lstatSync(i.staged.dir, { throwIfNoEntry: false }) !== undefined);
+      const left = items.filter((i) => i.staged.contents === undefined && lstatSync(i.staged.dir, { throwIfNoEntry: false }) !== undefined);
       await Promise.all(left.map((i) => removeTree(i.staged.dir).catch(() => {})));
     }
   }
@@ -385,12 +428,13 @@ export class LocalStore {
       // Single files (.drv files and other texts, thousands per instantiation) take
       // synchronous steps, a chunk at a time between event-loop turns: a thread-pool
       // round trip per step cost more CPU than the step. Trees keep concurrent steps.
-      const isFile = fresh.map(({ staged }) => lstatSync(staged.contentPath).isFile());
+      const isFile = fresh.map(({ staged }) => staged.contents !== undefined || lstatSync(staged.contentPath).isFile());
       const files = fresh.filter((_, i) => isFile[i]);
       const trees = fresh.filter((_, i) => !isFile[i]);
       await forEachChunk(files, async ({ staged, info }) => {
-        await canonicaliseTree(staged.contentPath, this.options.fsyncContents); // one file: no await inside
         const target = this.realPath(info.path);
+        if (staged.contents !== undefined) return writeObjectFile(target, staged.contents, this.options.fsyncContents === true);
+        await canonicaliseTree(staged.contentPath, this.options.fsyncContents); // one file: no await inside
         if (lstatSync(target, { throwIfNoEntry: false }) !== undefined) await removeTree(target);
         renameSync(staged.contentPath, target);
       });
@@ -402,14 +446,10 @@ export class LocalStore {
       });
       if (fresh.length > 0) await fsyncPath(this.realStoreDir);
       for (const { info } of fresh) await this.options.afterContentRename?.(info.path);
-      // Metadata only once every object of the batch is durable in place (the fsync above).
-      await forEachChunk(fresh, ({ info }) => {
-        const temp = join(this.dbDir, uniqueName(".tmp-"));
-        writeFileSync(temp, pathInfoToJson(info, this.storeDir), { flag: "wx" });
-        renameSync(temp, this.metaPath(info.path));
-        return Promise.resolve();
-      });
-      if (fresh.length > 0) await fsyncPath(this.dbDir);
+      // Metadata only once every object of the batch is durable in place (the fsync above):
+      // one file for the batch.
+      if (fresh.length === 1) await this.db.writeOne(fresh[0]!.info, this.recordOf);
+      else await this.db.writeBatch(fresh.map(({ info }) => info));
       for (const { info } of fresh) this.remember(info);
       return items.map((i) => results.get(i.info.path.baseName)!);
     });
@@ -466,7 +506,7 @@ export class LocalStore {
       this.pathMutex.run(path.baseName, async () => {
         const info = this.requireInfo(path);
         const updated = { ...info, sigs: [...new Set([...info.sigs, ...sigs])].sort() };
-        await writeFileAtomic(this.metaPath(path), pathInfoToJson(updated, this.storeDir));
+        await this.db.writeOne(updated, this.recordOf);
         this.remember(updated);
         return updated;
       }),
@@ -563,10 +603,7 @@ export class LocalStore {
   }
 
   private async deleteLocked(path: StorePath): Promise<number> {
-    await unlink(this.metaPath(path)).catch((err) => {
-      if (!isErrno(err, "ENOENT")) throw err;
-    });
-    await fsyncPath(this.dbDir);
+    await this.db.remove(path.baseName, this.recordOf);
     this.forget(path);
     const target = this.realPath(path);
     const bytes = await treeSize(target);
@@ -576,9 +613,8 @@ export class LocalStore {
 
   // ---- internals -----------------------------------------------------------
 
-  private metaPath(path: StorePath): string {
-    return join(this.dbDir, `${path.baseName}.json`);
-  }
+  /** A valid path's record by base name (what the metadata database rewrites when it explodes a batch). */
+  private readonly recordOf = (base: string): PathInfo | undefined => this.index.get(base);
 
   private remember(info: PathInfo): void {
     this.index.set(info.path.baseName, info);
@@ -611,23 +647,13 @@ export class LocalStore {
     this.index.clear();
     this.byHashPart.clear();
     this.referrersIndex = undefined;
-    const candidates = new Map<string, PathInfo>();
-    for (const name of await readdir(this.dbDir)) {
-      const file = join(this.dbDir, name);
-      if (name.startsWith(".tmp-")) {
-        await unlink(file).catch(() => {}); // an atomic write that never committed
-        continue;
-      }
-      if (!name.endsWith(".json")) continue;
-      try {
-        const info = pathInfoFromJson(await readFile(file, "utf8"), this.storeDir);
-        if (`${info.path.baseName}.json` !== name) throw new Error("file name does not match the path");
-        await lstat(this.realPath(info.path));
-        candidates.set(info.path.baseName, info);
-      } catch (err) {
-        process.emitWarning(`dropping invalid store metadata '${file}': ${(err as Error).message}`);
-        await unlink(file).catch(() => {});
-      }
+    const candidates = await this.db.load((file, err) => process.emitWarning(`dropping invalid store metadata '${file}': ${err.message}`));
+    const candidateOf = (base: string): PathInfo | undefined => candidates.get(base);
+    for (const [base, info] of candidates) {
+      if (lstatSync(this.realPath(info.path), { throwIfNoEntry: false }) !== undefined) continue;
+      process.emitWarning(`dropping store path '${info.path.render(this.storeDir)}': its object is missing`);
+      candidates.delete(base);
+      await this.db.remove(base, candidateOf);
     }
     for (let changed = true; changed; ) {
       changed = false;
@@ -635,7 +661,7 @@ export class LocalStore {
         if (referencesWithoutSelf(info).every((r) => candidates.has(r.baseName))) continue;
         process.emitWarning(`dropping store path '${info.path.render(this.storeDir)}': a reference is not valid`);
         candidates.delete(base);
-        await unlink(this.metaPath(info.path)).catch(() => {});
+        await this.db.remove(base, candidateOf);
         changed = true;
       }
     }

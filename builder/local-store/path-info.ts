@@ -47,8 +47,8 @@ interface PathInfoJson {
   ultimate: boolean;
 }
 
-export function pathInfoToJson(info: PathInfo, storeDir = DEFAULT_STORE_DIR): string {
-  const json: PathInfoJson = {
+function toJsonObject(info: PathInfo, storeDir: string): PathInfoJson {
+  return {
     version: FORMAT_VERSION,
     path: info.path.render(storeDir),
     narHash: info.narHash.format("base32"),
@@ -60,7 +60,16 @@ export function pathInfoToJson(info: PathInfo, storeDir = DEFAULT_STORE_DIR): st
     registrationTime: info.registrationTime,
     ultimate: info.ultimate,
   };
-  return JSON.stringify(json, null, 1) + "\n";
+}
+
+/** A metadata file of one path. */
+export function pathInfoToJson(info: PathInfo, storeDir = DEFAULT_STORE_DIR): string {
+  return JSON.stringify(toJsonObject(info, storeDir), null, 1) + "\n";
+}
+
+/** One line of a batch metadata file (pathInfoFromJson reads it back). */
+export function pathInfoToLine(info: PathInfo, storeDir = DEFAULT_STORE_DIR): string {
+  return JSON.stringify(toJsonObject(info, storeDir)) + "\n";
 }
 
 /** Parses a metadata file; anything malformed throws, and the caller treats the path as invalid. */

@@ -6,7 +6,6 @@
  * references are not valid, a crash at any point leaves the valid paths closed
  * under references.
  */
-import { writeFileSync } from "node:fs";
 import {
   parseContentAddress,
   parseHash,
@@ -20,13 +19,16 @@ import type { StagedPath } from "./staging-writer.js";
 /**
  * A staged object as LocalStore.commit takes it (its StagedNar): `contentPath` is
  * renamed into the store, then `dir` is removed whatever happened — here the staged
- * object itself, so nothing else in the staging directory is touched.
+ * object itself, so nothing else in the staging directory is touched. A text not
+ * written during evaluation goes as its `contents` instead, which the store writes
+ * straight into place (no staging copy to create, canonicalise and rename).
  */
 export interface StagedObject {
   readonly dir: string;
   readonly contentPath: string;
   readonly narHash: Hash;
   readonly narSize: number;
+  readonly contents?: Uint8Array;
 }
 
 /** The registration of one staged object. */
@@ -50,24 +52,9 @@ export interface StagedCommitTarget {
   commitMany?(items: readonly { staged: StagedObject; info: StagedInfo }[]): Promise<unknown>;
 }
 
-/** Texts written per event-loop turn (see writeTexts). */
-const TEXTS_PER_TURN = 32;
-
-/**
- * Writes the staged texts' files: synchronously, a chunk per event-loop turn. Small
- * files are created in the page cache; three thread-pool round trips each (open,
- * write, close) cost more CPU than the writes.
- */
-async function writeTexts(texts: readonly StagedPath[]): Promise<void> {
-  for (let i = 0; i < texts.length; i++) {
-    if (i > 0 && i % TEXTS_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
-    const p = texts[i]!;
-    writeFileSync(p.file, Buffer.from(p.contents!, "latin1"), { flag: "wx" });
-  }
-}
-
 function stagedObject(p: StagedPath, narHash: Hash = parseHash(p.narHash, "sha256")): StagedObject {
-  return { dir: p.file, contentPath: p.file, narHash, narSize: p.narSize };
+  const object = { dir: p.file, contentPath: p.file, narHash, narSize: p.narSize };
+  return p.contents === undefined ? object : { ...object, contents: Buffer.from(p.contents, "latin1") };
 }
 
 /** Parsed store paths by text: the same references recur across thousands of staged paths. */
@@ -121,7 +108,6 @@ export function referencesFirst(paths: readonly StagedPath[]): StagedPath[] {
  * independent paths are committed concurrently.
  */
 export async function commitStaged(store: StagedCommitTarget, staged: readonly StagedPath[]): Promise<StorePath[]> {
-  await writeTexts(staged.filter((p) => p.contents !== undefined && !store.isValid(parseStorePath(p.path, store.storeDir))));
   if (store.commitMany !== undefined) {
     const cache: PathCache = new Map();
     const items = referencesFirst(staged)

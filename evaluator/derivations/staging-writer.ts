@@ -21,8 +21,8 @@ export interface StagedPath {
   readonly file: string;
   /**
    * For a text path (.drv, toFile): its contents (a byte string), not yet written to
-   * `file` — commitStaged writes them, many at once, which beats one synchronous
-   * create after another on a busy disk.
+   * `file` — commitStaged hands them to the store, which writes each straight into
+   * place (one file created per text, not a staging copy as well).
    */
   readonly contents?: string;
   readonly references: readonly string[];
