@@ -10,6 +10,7 @@ import {
   mainThreadStackKb,
   setAbortOnWarn,
   setLiteralLints,
+  setPipeOperators,
   setParseCacheDir,
   setTomlTimestamps,
   setTraceSink,
@@ -278,12 +279,14 @@ export const instantiateCommand: Command = {
     const options = parseInstantiateArgs(args);
     // Lint warnings go where trace lines go, so they keep their order with them.
     setTomlTimestamps(experimentalFeatures.has("parse-toml-timestamps"));
+    setPipeOperators(experimentalFeatures.has("pipe-operators"));
     setAbortOnWarn(settings.abortOnWarn);
     setLiteralLints({ ...lints, warn: (message, pos) => currentTraceSink()(formatPositionedWarning(message, pos).replace(/\n$/, "")) });
     // Parsed files come from the on-disk cache (LADING_PARSE_CACHE=off: never); not
     // under --lint-*, whose warnings come from parsing.
     const linting = lints.absolutePaths !== "ignore" || lints.shortPaths !== "ignore" || lints.urls !== "ignore";
-    setParseCacheDir(linting ? null : defaultParseCacheDir());
+    // Nor with pipe operators: a cached tree holding them would skip the lexer's refusal later.
+    setParseCacheDir(linting || experimentalFeatures.has("pipe-operators") ? null : defaultParseCacheDir());
     const result = !options.eval ? await instantiateDerivations(options) : await evaluate(options);
     if (result.stdout) writeAll(1, Buffer.from(result.stdout, "latin1"));
     if (result.stderr) writeAll(2, Buffer.from(stderrIsTerminal() ? result.stderr : filterAnsiEscapes(result.stderr), "latin1"));

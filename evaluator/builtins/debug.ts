@@ -52,6 +52,10 @@ export function setAbortOnWarn(enabled: boolean): void {
   abortOnWarn = enabled;
 }
 
+export function abortOnWarnEnabled(): boolean {
+  return abortOnWarn;
+}
+
 definePrimOp("__warn", 2, ([msg, value], pos) => {
   const text = stringBytes(forceString(msg!, pos)).replace(/[ \t\r\n]+$/, "");
   // As current CppNix: later lines align under the message, unless it starts with a newline.

@@ -20,8 +20,8 @@ import "./flake-refs.js";
 import "./types.js";
 import "./versions.js";
 
-export { setAbortOnWarn, setTraceSink, printValueForTrace } from "./debug.js";
-export { setTomlTimestamps } from "./toml-builtin.js";
+export { abortOnWarnEnabled, setAbortOnWarn, setTraceSink, printValueForTrace } from "./debug.js";
+export { setTomlTimestamps, tomlTimestampsEnabled } from "./toml-builtin.js";
 export { NIX_VERSION } from "./env.js";
 export { stableSort } from "./stable-sort.js";
 export { baseNameOf, setStoreFileReferences } from "./files.js";

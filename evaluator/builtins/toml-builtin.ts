@@ -15,6 +15,10 @@ export function setTomlTimestamps(enabled: boolean): void {
   timestamps = enabled;
 }
 
+export function tomlTimestampsEnabled(): boolean {
+  return timestamps;
+}
+
 /** Current CppNix's printing of a date/time: `T` between date and time, fractions in 3, 6 or 9 digits, `Z`. */
 export function formatTomlDateTime(text: string): string {
   const m = /^(\d{4}-\d{2}-\d{2})?(?:[Tt ]?(\d{2}:\d{2}:\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})?)?$/.exec(text);

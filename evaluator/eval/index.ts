@@ -22,8 +22,6 @@ export {
   lazy,
   lazyApply,
   lazyApply1,
-  lazyApplyCode,
-  LazyList,
   mergeContext,
   mkFloat,
   mkInt,
@@ -59,7 +57,7 @@ export {
 } from "./errors.js";
 export { definePrimOp, defineConstant, getPrimOp, isRegistered, type ConstantDef } from "./primops.js";
 export { DEFAULT_MAX_CALL_DEPTH, callDepthExceeded, enterCall, leaveCall, saveCallDepth, restoreCallDepth } from "./call-depth.js";
-export { apply, attrName, bestMatches, callFunction, callLambda, callLambda2, evalExpr, force, forceListLazily, maybeThunk, missingAttr, showLambda } from "./interpreter.js";
+export { apply, attrName, bestMatches, callFunction, callLambda, callLambda2, evalExpr, force, maybeThunk, missingAttr, showLambda } from "./interpreter.js";
 export {
   addInts,
   coerceToPath,
@@ -96,4 +94,4 @@ export { indentMessage, printErrorValue, printIdentifier, showPosCurrent } from 
 export { formatPositionedWarning, printValueCurrent } from "./print.js";
 export { autoCall, findAlongAttrPath, formatError, instantiate, setXmlOutput, type InstantiateOptions, type InstantiateResult } from "./instantiate.js";
 export { defaultParseCacheDir, parseCacheDir, parseFileCached, pruneParseCache, setParseCacheDir } from "./parse-cache.js";
-export { callInWorker, mainThreadStackKb, WORKER_STACK_MB, type WorkerLimits } from "./worker.js";
+export { applySharedSettings, callInWorker, mainThreadStackKb, shareWithWorkers, WORKER_STACK_MB, type WorkerLimits } from "./worker.js";

@@ -28,12 +28,42 @@ export interface WorkerLimits {
   youngGenerationMb?: number;
 }
 
+/** Module state a worker copies from the thread that starts it (command-line settings). */
+interface SharedSetting {
+  get(): unknown;
+  set(value: unknown): void;
+}
+
+const sharedSettings = new Map<string, SharedSetting>();
+
+/**
+ * Registers a setting kept in module state (an experimental feature, `--abort-on-warn`…):
+ * a worker loads its own copy of the modules, so callInWorker copies the values over.
+ */
+export function shareWithWorkers(name: string, setting: SharedSetting): void {
+  sharedSettings.set(name, setting);
+}
+
+/** Called in the worker (by WORKER_SOURCE) before the function runs. */
+export function applySharedSettings(values: Record<string, unknown>): void {
+  for (const [name, value] of Object.entries(values)) sharedSettings.get(name)?.set(value);
+}
+
+function sharedSettingValues(): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const [name, setting] of sharedSettings) values[name] = setting.get();
+  return values;
+}
+
 // Only dynamic import(): the source runs as CommonJS, or as an ES module when the
 // process was started with --input-type=module (workers inherit execArgv).
 const WORKER_SOURCE = `
   import("node:worker_threads").then(({ parentPort, workerData }) => {
     const fail = (e) => parentPort.postMessage({ ok: false, message: String(e && e.message ? e.message : e) });
-    return import(workerData.url).then((m) => parentPort.postMessage({ ok: true, value: m[workerData.name](...workerData.args) }), fail).catch(fail);
+    return import(workerData.url).then((m) => {
+      if (typeof m.applySharedSettings === "function") m.applySharedSettings(workerData.settings);
+      parentPort.postMessage({ ok: true, value: m[workerData.name](...workerData.args) });
+    }, fail).catch(fail);
   });`;
 
 /** Calls `moduleUrl`'s export `name` with `args` in a big-stack worker. */
@@ -41,7 +71,7 @@ export function callInWorker<T>(moduleUrl: string, name: string, args: unknown[]
   return new Promise((resolve, reject) => {
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { url: moduleUrl, name, args },
+      workerData: { url: moduleUrl, name, args, settings: sharedSettingValues() },
       resourceLimits: { stackSizeMb: limits.stackMb ?? WORKER_STACK_MB, maxYoungGenerationSizeMb: limits.youngGenerationMb ?? 64 },
     });
     worker.once("message", (r: { ok: true; value: T } | { ok: false; message: string }) => {

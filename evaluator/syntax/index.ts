@@ -5,3 +5,4 @@ export { showExpr, showString, showId, showAttrPath, formatFloat, defaultPreInte
 export { NO_POS, Source, addSource, resolvePos, showPos, sourceOf, type Position, type SourceEncoding, type SourceOrigin } from "./source.js";
 export { canonPath, absPath, dirOf } from "./paths.js";
 export { setLiteralLints, type LiteralLints, type LintLevel } from "./lints.js";
+export { setPipeOperators, pipeOperatorsEnabled } from "./features.js";

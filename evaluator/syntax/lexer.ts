@@ -4,6 +4,7 @@
  * stack for strings, indented strings and interpolated paths).
  */
 import { NixSyntaxError } from "./errors.js";
+import { pipeOperatorsEnabled } from "./features.js";
 
 export const enum T {
   EOF,
@@ -40,6 +41,9 @@ export const enum T {
   GEQ,
   UPDATE,
   CONCAT,
+  /** `<|` and `|>` (experimental `pipe-operators`). */
+  PIPE_FROM,
+  PIPE_INTO,
   /** A character CppNix's grammar does not know. */
   INVALID,
   /** Single-character tokens are CHAR + their char code. */
@@ -81,6 +85,8 @@ const TOKEN_NAMES: Record<number, string> = {
   [T.GEQ]: "'>='",
   [T.UPDATE]: "'//'",
   [T.CONCAT]: "'++'",
+  [T.PIPE_FROM]: "'<|'",
+  [T.PIPE_INTO]: "'|>'",
   [T.INVALID]: "invalid token",
 };
 
@@ -258,6 +264,14 @@ export class Lexer {
     throw new NixSyntaxError(message, this.base + offset);
   }
 
+  /** `<|` or `|>`: as in current CppNix, the lexer refuses them unless the feature is on. */
+  private pipe(type: T, i: number): Token {
+    if (!pipeOperatorsEnabled()) {
+      this.error("experimental Nix feature 'pipe-operators' is disabled; add '--extra-experimental-features pipe-operators' to enable it", i);
+    }
+    return this.tok(type, i, i + 2);
+  }
+
   private tok(type: T, start: number, end: number, text = "", indent = false): Token {
     this.pos = end;
     this.prevLexemeStart = this.lastLexemeStart;
@@ -395,6 +409,7 @@ export class Lexer {
         const len = this.searchPathLength(i);
         if (len > 0) return this.tok(T.SPATH, i, i + len, s.slice(i, i + len));
         if (s.charCodeAt(i + 1) === 61) return this.tok(T.LEQ, i, i + 2);
+        if (s.charCodeAt(i + 1) === 124) return this.pipe(T.PIPE_FROM, i);
         return this.tok(TOK_LT, i, i + 1);
       }
       case CC_GT:
@@ -411,6 +426,7 @@ export class Lexer {
         return this.tok(T.INVALID, i, i + 1);
       case 124: // |
         if (s.charCodeAt(i + 1) === 124) return this.tok(T.OR, i, i + 2);
+        if (s.charCodeAt(i + 1) === CC_GT) return this.pipe(T.PIPE_INTO, i);
         return this.tok(T.INVALID, i, i + 1);
     }
     if (c === CC_DOT && i === this.noPathAt) {

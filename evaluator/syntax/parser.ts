@@ -265,7 +265,41 @@ class Parser {
         return { kind: "if", pos: this.at(t.start), cond, then, else: this.parseExpr() };
       }
     }
-    return this.parseOp(1);
+    return this.parsePipes();
+  }
+
+  /**
+   * expr_pipe_into / expr_pipe_from of current CppNix (the lexer refuses the tokens
+   * unless `pipe-operators` is on): `x |> f |> g` is `g (f x)`, `f <| g <| x` is
+   * `f (g x)`; the two do not mix. Each is a call at the operator.
+   */
+  private parsePipes(): Expr {
+    let left = this.parseOp(1);
+    if (this.tok.type === T.PIPE_INTO) {
+      while (this.tok.type === T.PIPE_INTO) {
+        const pos = this.at(this.advance().start);
+        left = this.makeCall(pos, this.parseOp(1), left);
+      }
+      return left;
+    }
+    if (this.tok.type !== T.PIPE_FROM) return left;
+    // Right-associative: collect the chain, then apply from the right.
+    const fns: { fn: Expr; pos: number }[] = [];
+    while (this.tok.type === T.PIPE_FROM) {
+      fns.push({ fn: left, pos: this.at(this.advance().start) });
+      left = this.parseOp(1);
+    }
+    for (let k = fns.length - 1; k >= 0; k--) left = this.makeCall(fns[k]!.pos, fns[k]!.fn, left);
+    return left;
+  }
+
+  /** CppNix's makeCall: an argument is appended to a call on the left (`x |> f a` is `f a x`). */
+  private makeCall(pos: number, fn: Expr, arg: Expr): Expr {
+    if (fn.kind === "call") {
+      fn.args.push(arg);
+      return fn;
+    }
+    return this.call(pos, fn, [arg]);
   }
 
   private lambda(pos: number, arg: string, formals: LambdaExpr["formals"], body: Expr): LambdaExpr {
