@@ -44,7 +44,10 @@ definePrimOp("__isAttrs", 1, ([x], pos) => force(x!, pos) instanceof NixAttrs);
 definePrimOp("__attrNames", 1, ([s]) => forceAttrs(s!, 0, "while evaluating the argument passed to builtins.attrNames").names.slice());
 
 definePrimOp("__attrValues", 1, ([s]) => {
-  return forceAttrs(s!, 0, "while evaluating the argument passed to builtins.attrValues").attrs.map((a) => a.value);
+  const attrs = forceAttrs(s!, 0, "while evaluating the argument passed to builtins.attrValues").attrs;
+  const out = new Array<Lazy>(attrs.length);
+  for (let i = 0; i < attrs.length; i++) out[i] = attrs[i]!.value;
+  return out;
 });
 
 definePrimOp("__getAttr", 2, ([name, s]) => {
@@ -67,33 +70,65 @@ definePrimOp("__hasAttr", 2, ([name, s]) => {
 definePrimOp("removeAttrs", 2, ([s, names]) => {
   const attrs = forceAttrs(s!, 0, "while evaluating the first argument passed to builtins.removeAttrs");
   const list = forceList(names!, 0, "while evaluating the second argument passed to builtins.removeAttrs");
-  const drop = new Set<string>();
-  for (const n of list) drop.add(forceStringNoCtx(n, 0, "while evaluating the values of the second argument passed to builtins.removeAttrs"));
+  const drop = new Array<string>(list.length);
+  for (let i = 0; i < list.length; i++) drop[i] = forceStringNoCtx(list[i]!, 0, "while evaluating the values of the second argument passed to builtins.removeAttrs");
+  // Usually a few names: a scan each (a Set only for long lists).
+  const dropSet = drop.length > 8 ? new Set(drop) : null;
   const keptNames: string[] = [];
   const kept: Attr[] = [];
   for (let i = 0; i < attrs.names.length; i++) {
     const k = attrs.names[i]!;
-    if (drop.has(k)) continue;
+    if (dropSet !== null ? dropSet.has(k) : drop.includes(k)) continue;
     keptNames.push(k);
     kept.push(attrs.attrs[i]!);
   }
-  return NixAttrs.fromSorted(keptNames, kept);
+  // Nothing removed: a new set (its identity shows in printing, `«repeated»`) sharing the immutable arrays.
+  return kept.length === attrs.names.length ? NixAttrs.fromSorted(attrs.names, attrs.attrs) : NixAttrs.fromSorted(keptNames, kept);
 });
 
 definePrimOp("__listToAttrs", 1, ([xs]) => {
-  // All names first, then the `value` of each first occurrence (current CppNix's order of errors).
-  const firsts = new Map<string, NixAttrs>();
+  // All names first, then the `value` of each first occurrence in name order
+  // (current CppNix's order of errors).
+  const list = forceList(xs!, 0, "while evaluating the argument passed to builtins.listToAttrs");
   const pair = "in a {name=...; value=...;} pair";
-  for (const item of forceList(xs!, 0, "while evaluating the argument passed to builtins.listToAttrs")) {
-    const entry = forceAttrs(item, 0, "while evaluating an element of the list passed to builtins.listToAttrs");
+  const names: string[] = [];
+  const entries: NixAttrs[] = [];
+  // Duplicates are found by a scan in short lists, by a Set in long ones.
+  const seen = list.length > 8 ? new Set<string>() : null;
+  for (let i = 0; i < list.length; i++) {
+    const entry = forceAttrs(list[i]!, 0, "while evaluating an element of the list passed to builtins.listToAttrs");
     const nameAttr = requireAttr(entry, "name", pair);
     const name = forceStringNoCtx(nameAttr.value, nameAttr.pos, "while evaluating the `name` attribute of an element of the list passed to builtins.listToAttrs");
-    if (!firsts.has(name)) firsts.set(name, entry); // the first occurrence wins
+    // The first occurrence wins.
+    if (seen !== null) {
+      if (seen.has(name)) continue;
+      seen.add(name);
+    } else if (names.includes(name)) continue;
+    names.push(name);
+    entries.push(entry);
   }
-  const m = new Map<string, Attr>();
-  for (const [name, entry] of [...firsts].sort((p, q) => (p[0] < q[0] ? -1 : p[0] > q[0] ? 1 : 0))) m.set(name, requireAttr(entry, "value", pair));
-  return new NixAttrs(m);
+  const order = sortedOrder(names);
+  const n = names.length;
+  const sortedNames = new Array<string>(n);
+  const attrs = new Array<Attr>(n);
+  for (let k = 0; k < n; k++) {
+    const i = order === null ? k : order[k]!;
+    sortedNames[k] = names[i]!;
+    attrs[k] = requireAttr(entries[i]!, "value", pair);
+  }
+  return NixAttrs.fromSorted(sortedNames, attrs);
 });
+
+/** The indices of distinct `names` in byte order, null when they are in order already (genAttrs over sorted names). */
+function sortedOrder(names: readonly string[]): Int32Array | null {
+  let sorted = true;
+  for (let i = 1; i < names.length && sorted; i++) if (names[i - 1]! > names[i]!) sorted = false;
+  if (sorted) return null;
+  const order = new Int32Array(names.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  // Names are distinct, so any sort gives the one order; strings are bytes, so `<` is byte order.
+  return order.sort((a, b) => (names[a]! < names[b]! ? -1 : 1));
+}
 
 definePrimOp("__intersectAttrs", 2, ([a, b]) => {
   const x = forceAttrs(a!, 0, "while evaluating the first argument passed to builtins.intersectAttrs");
@@ -120,8 +155,9 @@ definePrimOp("__intersectAttrs", 2, ([a, b]) => {
 definePrimOp("__catAttrs", 2, ([name, xs]) => {
   const n = forceStringNoCtx(name!, 0, "while evaluating the first argument passed to builtins.catAttrs");
   const out: Lazy[] = [];
-  for (const item of forceList(xs!, 0, "while evaluating the second argument passed to builtins.catAttrs")) {
-    const a = forceAttrs(item, 0, "while evaluating an element in the list passed as second argument to builtins.catAttrs").getAttr(n);
+  const list = forceList(xs!, 0, "while evaluating the second argument passed to builtins.catAttrs");
+  for (let i = 0; i < list.length; i++) {
+    const a = forceAttrs(list[i]!, 0, "while evaluating an element in the list passed as second argument to builtins.catAttrs").getAttr(n);
     if (a !== undefined) out.push(a.value);
   }
   return out;

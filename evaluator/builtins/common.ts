@@ -36,6 +36,15 @@ export class ContextBuilder {
   }
 }
 
+/**
+ * `s` with the context of the string value `from` (already sorted and
+ * duplicate-free): no normalising pass, which for the usual empty context cost
+ * a copy and a sort per call (substring, baseNameOf, dirOf).
+ */
+export function withContextOf(s: string, from: string | NixString): string | NixString {
+  return typeof from === "string" || from.context.length === 0 ? s : new NixString(s, from.context);
+}
+
 /** `f a b …` applied lazily (CppNix's `mkApp`): evaluated when forced. */
 export function lazyCall(fn: Lazy, args: Lazy[], pos: number): Thunk {
   return lazyApply(fn, args, pos);

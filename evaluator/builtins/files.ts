@@ -18,10 +18,10 @@ import {
   mkString,
   realiseContextPath,
   stringBytes,
-  stringContext,
   type Lazy,
 } from "../eval/index.js";
 import { fsPath, sysError } from "./fs-errors.js";
+import { withContextOf } from "./common.js";
 
 /**
  * CppNix's realisePath: an absolute path from a path or string value, after the
@@ -134,14 +134,14 @@ export function baseNameOf(path: string): string {
 
 definePrimOp("baseNameOf", 1, ([p]) => {
   const s = coerceToString(p!, 0, { coerceMore: false, copyToStore: false, ctx: "while evaluating the first argument passed to builtins.baseNameOf" });
-  return mkString(baseNameOf(stringBytes(s)), stringContext(s));
+  return withContextOf(baseNameOf(stringBytes(s)), s);
 });
 
 definePrimOp("dirOf", 1, ([p], pos) => {
   const v = force(p!, pos);
   const s = coerceToString(v, 0, { coerceMore: false, copyToStore: false, ctx: "while evaluating the first argument passed to 'builtins.dirOf'" });
   const dir = dirOf(stringBytes(s));
-  return v instanceof NixPath ? new NixPath(dir) : mkString(dir, stringContext(s));
+  return v instanceof NixPath ? new NixPath(dir) : withContextOf(dir, s);
 });
 
 definePrimOp("__toPath", 1, ([p]) => {

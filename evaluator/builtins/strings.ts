@@ -9,13 +9,12 @@ import {
   forceInt,
   forceList,
   forceString,
-  mkString,
   stringBytes,
-  stringContext,
   type Lazy,
+  type NixString,
   type NixInt,
 } from "../eval/index.js";
-import { ContextBuilder } from "./common.js";
+import { ContextBuilder, withContextOf } from "./common.js";
 
 /** An int64 as a string offset: exact up to 2^53, beyond that only its sign matters (strings are shorter). */
 function toOffset(n: NixInt): number {
@@ -39,7 +38,7 @@ definePrimOp("__substring", 3, ([start, len, s]) => {
   const bytes = stringBytes(str);
   // A negative length converts to a huge size_t: everything to the end.
   const out = from >= bytes.length ? "" : n < 0 ? bytes.slice(from) : bytes.slice(from, from + n);
-  return mkString(out, stringContext(str));
+  return withContextOf(out, str);
 });
 
 definePrimOp("__stringLength", 1, ([s]) => stringBytes(coerceToString(s!, 0, STRING_LENGTH)).length);
@@ -63,25 +62,53 @@ definePrimOp("__replaceStrings", 3, ([fromList, toList, s]) => {
   if (froms.length !== tos.length) {
     throw new EvalError("'from' and 'to' arguments passed to builtins.replaceStrings have different lengths");
   }
-  const from = froms.map((x: Lazy) => stringBytes(forceString(x, 0, "while evaluating one of the strings to replace passed to builtins.replaceStrings")));
+  const n = froms.length;
+  const from = new Array<string>(n);
+  let hasEmpty = false;
+  for (let i = 0; i < n; i++) {
+    const f = stringBytes(forceString(froms[i]!, 0, "while evaluating one of the strings to replace passed to builtins.replaceStrings"));
+    from[i] = f;
+    if (f.length === 0) hasEmpty = true;
+  }
+  const str = forceString(s!, 0, "while evaluating the third argument passed to builtins.replaceStrings");
+  const input = stringBytes(str);
+  // No pattern occurs (the usual case for lib's escaping helpers): the string as
+  // it is, context included, and no replacement is forced.
+  if (!hasEmpty && !from.some((f) => input.includes(f))) return str;
+  return replaceFrom(input, str, from, tos);
+});
+
+/** Bytes that can start one of `from` (strings are bytes: codes 0..255), as a 256-bit set. */
+function firstBytes(from: readonly string[]): Uint32Array {
+  const bits = new Uint32Array(8);
+  for (const f of from) {
+    const c = f.charCodeAt(0) & 255;
+    bits[c >> 5]! |= 1 << (c & 31);
+  }
+  return bits;
+}
+
+/** The scan of replaceStrings once some pattern occurs (or one is empty). */
+function replaceFrom(input: string, str: string | NixString, from: readonly string[], tos: readonly Lazy[]): string | NixString {
   // Current CppNix forces a replacement only when its pattern matches
   // (upstream eval-okay-replacestrings: an unused `throw` is never evaluated).
-  const to: ReturnType<typeof forceString>[] = [];
-  const replacementAt = (i: number): ReturnType<typeof forceString> => (to[i] ??= forceString(tos[i]!, 0, "while evaluating one of the replacement strings passed to builtins.replaceStrings"));
+  const to: (string | NixString)[] = [];
   // A replacement's context is added the first time it is used (CppNix clears it after).
-  const toContextUsed = new Array<boolean>(to.length).fill(false);
+  const toContextUsed: boolean[] = [];
   const ctx = new ContextBuilder();
-  const str = forceString(s!, 0, "while evaluating the third argument passed to builtins.replaceStrings");
-  const input = ctx.take(str);
+  ctx.take(str);
   const hasEmpty = from.some((f) => f.length === 0);
   // Bytes that can start a pattern: other positions are copied in runs.
-  const starts = new Set(from.map((f) => f.charCodeAt(0)));
+  const starts = firstBytes(from);
   let out = "";
   let runStart = 0;
   for (let p = 0; p <= input.length; ) {
-    if (!hasEmpty && p < input.length && !starts.has(input.charCodeAt(p))) {
-      p++;
-      continue;
+    if (!hasEmpty && p < input.length) {
+      const c = input.charCodeAt(p);
+      if ((starts[c >> 5]! & (1 << (c & 31))) === 0) {
+        p++;
+        continue;
+      }
     }
     let matched = -1;
     for (let i = 0; i < from.length; i++) {
@@ -96,7 +123,7 @@ definePrimOp("__replaceStrings", 3, ([fromList, toList, s]) => {
     }
     out += input.slice(runStart, p);
     const pattern = from[matched]!;
-    const replacement = replacementAt(matched);
+    const replacement = (to[matched] ??= forceString(tos[matched]!, 0, "while evaluating one of the replacement strings passed to builtins.replaceStrings"));
     out += stringBytes(replacement);
     if (pattern.length === 0) {
       // An empty pattern matches before every byte and at the end; the byte is kept.
@@ -104,11 +131,11 @@ definePrimOp("__replaceStrings", 3, ([fromList, toList, s]) => {
       p++;
     } else p += pattern.length;
     runStart = Math.min(p, input.length);
-    if (!toContextUsed[matched]) {
+    if (toContextUsed[matched] !== true) {
       toContextUsed[matched] = true;
       ctx.take(replacement);
     }
   }
   out += input.slice(runStart);
   return ctx.make(out);
-});
+}
