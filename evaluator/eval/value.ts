@@ -430,7 +430,16 @@ export class Thunk {
 
   /** The value once forced, else undefined (pending or being forced). */
   get value(): Value | undefined {
-    return this.code === THUNK_DONE ? (this.env as Value) : undefined;
+    const code = this.code;
+    if (code === THUNK_DONE) return this.env as Value;
+    // A list being made on demand is forced already, as far as anyone can tell.
+    if (code === LAZY_LIST_CODE) {
+      const v = (this.env as LazyList).finish();
+      this.env = v;
+      this.code = THUNK_DONE;
+      return v;
+    }
+    return undefined;
   }
 }
 
