@@ -97,8 +97,72 @@ class OutputOf {
   ) {}
 }
 
-const TYPE_DERIVATION = "derivation";
+/**
+ * `left // right` whose result shares its names array with the last result made
+ * from equal names: every package of a set usually has the same attribute names,
+ * and an array kept per package is memory the garbage collector copies.
+ */
+class SharedUpdate {
+  private leftNames: readonly string[] = [];
+  private rightNames: readonly string[] = [];
+  private resultNames: readonly string[] = [];
+  /** Per result attribute: its index on the left, or -(index + 1) on the right. */
+  private from: Int32Array = new Int32Array(0);
+
+  apply(left: NixAttrs, right: NixAttrs): NixAttrs {
+    if (left.names.length === 0 || right.names.length === 0 || !sameNames(left.names, this.leftNames) || !sameNames(right.names, this.rightNames)) {
+      return this.remember(left, right, left.update(right));
+    }
+    const from = this.from;
+    const la = left.attrs;
+    const ra = right.attrs;
+    const attrs = new Array<Attr>(from.length);
+    for (let i = 0; i < from.length; i++) {
+      const f = from[i]!;
+      attrs[i] = f >= 0 ? la[f]! : ra[-f - 1]!;
+    }
+    return NixAttrs.fromSorted(this.resultNames, attrs, right.pos);
+  }
+
+  private remember(left: NixAttrs, right: NixAttrs, result: NixAttrs): NixAttrs {
+    const names = result.names;
+    const from = new Int32Array(names.length);
+    for (let i = 0; i < names.length; i++) {
+      const r = right.indexOf(names[i]!);
+      from[i] = r >= 0 ? -(r + 1) : left.indexOf(names[i]!);
+    }
+    this.leftNames = left.names;
+    this.rightNames = right.names;
+    this.resultNames = names;
+    this.from = from;
+    return result;
+  }
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+const commonUpdate = new SharedUpdate();
+const outputUpdate = new SharedUpdate();
+
+const TYPE_ATTR = new Attr("derivation", 0);
 const OWN_NAMES: readonly string[] = ["drvPath", "outPath", "outputName", "type"];
+
+/** `outputName` attributes by output name (a string value: nothing to force, safe to share). */
+const outputNameAttrs = new Map<string, Attr>();
+
+function outputNameAttr(name: string): Attr {
+  let a = outputNameAttrs.get(name);
+  if (a === undefined) {
+    if (outputNameAttrs.size >= 256) outputNameAttrs.clear();
+    outputNameAttrs.set(name, (a = new Attr(name, 0)));
+  }
+  return a;
+}
 
 const drvPathCode = (call: DerivationCall): Value => forceAttrValue(call.strict(), "drvPath");
 const outPathCode = (output: OutputOf): Value => forceAttrValue(output.call.strict(), output.name);
@@ -109,10 +173,10 @@ const outputSetCode = (output: OutputOf): Value => {
   const own = NixAttrs.fromSorted(OWN_NAMES, [
     (call.drvPathAttr ??= new Attr(new Thunk(drvPathCode, call), 0)),
     new Attr(new Thunk(outPathCode, output), 0),
-    new Attr(output.name, 0),
-    new Attr(TYPE_DERIVATION, 0),
+    outputNameAttr(output.name),
+    TYPE_ATTR,
   ]);
-  return call.common!.update(own);
+  return outputUpdate.apply(call.common!, own);
 };
 
 /** `all`'s elements: `x.value` of each output, unevaluated. */
@@ -142,7 +206,7 @@ function derivationImpl(attrs: NixAttrs, at: WrapperPositions): Value {
   names.push("all", "drvAttrs");
   // `all` stays unevaluated, and so do its elements (`x.value` thunks in CppNix).
   values.push(new Attr(new Thunk(allCode, call), 0), new Attr(attrs, 0));
-  call.common = attrs.update(sortedSet(names, values));
+  call.common = commonUpdate.apply(attrs, sortedSet(names, values));
   return force(call.outputSets[0]!);
 }
 

@@ -84,6 +84,7 @@ export class ComputingEvalStore implements EvalStore {
   private readonly derivations = new Map<string, Derivation>();
   /** Output names of derivations written but not kept. */
   private readonly outputNames = new Map<string, readonly string[]>();
+  private lastOutputNames: readonly string[] = [];
 
   constructor(
     readonly storeDir: string = DEFAULT_STORE_DIR,
@@ -120,9 +121,20 @@ export class ComputingEvalStore implements EvalStore {
     if (this.keepDerivations) this.derivations.set(path, drv);
     else {
       this.references.set(path, references);
-      this.outputNames.set(path, [...drv.outputs.keys()]);
+      this.outputNames.set(path, this.sharedOutputNames(drv));
     }
     return path;
+  }
+
+  /** The derivation's output names, the same array as the last derivation's when equal (most are `out`, or `out` and `dev`…). */
+  private sharedOutputNames(drv: Derivation): readonly string[] {
+    const last = this.lastOutputNames;
+    if (last.length === drv.outputs.size) {
+      let i = 0;
+      for (const name of drv.outputs.keys()) if (last[i++] !== name) return (this.lastOutputNames = [...drv.outputs.keys()]);
+      return last;
+    }
+    return (this.lastOutputNames = [...drv.outputs.keys()]);
   }
 
   derivationOutputs(drvPath: string): readonly string[] {
