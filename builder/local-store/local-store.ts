@@ -406,11 +406,8 @@ export class LocalStore {
         }
       }
     }
-    // Every path's mutex, taken in name order so two batches cannot deadlock.
-    const names = [...inBatch].sort();
-    const withAll = async <T>(i: number, fn: () => Promise<T>): Promise<T> =>
-      i === names.length ? fn() : this.pathMutex.run(names[i]!, () => withAll(i + 1, fn));
-    return withAll(0, async () => {
+    // Every path's mutex, all taken at once.
+    return this.pathMutex.runAll([...inBatch], async () => {
       const results = new Map<string, PathInfo>();
       const fresh: { staged: StagedNar; info: PathInfo }[] = [];
       for (const { staged, info: newInfo } of items) {

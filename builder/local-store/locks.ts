@@ -60,6 +60,33 @@ export class KeyedMutex {
       if (this.tails.get(key) === tail) this.tails.delete(key);
     }
   }
+
+  /**
+   * Runs `fn` holding every key at once. The keys are queued for synchronously, all
+   * together, so two such calls (or a `run`) cannot each wait for the other; one
+   * promise serves the whole set (a batch of thousands of paths nested one `run`
+   * per key before).
+   */
+  async runAll<T>(keys: readonly string[], fn: () => Promise<T>): Promise<T> {
+    let release!: () => void;
+    const mine = new Promise<void>((r) => (release = r));
+    const befores: Promise<void>[] = [];
+    const tails: Promise<void>[] = [];
+    for (const key of keys) {
+      const before = this.tails.get(key);
+      const tail = before === undefined ? mine : before.then(() => mine);
+      if (before !== undefined) befores.push(before);
+      tails.push(tail);
+      this.tails.set(key, tail);
+    }
+    if (befores.length > 0) await Promise.all(befores);
+    try {
+      return await fn();
+    } finally {
+      release();
+      for (let i = 0; i < keys.length; i++) if (this.tails.get(keys[i]!) === tails[i]) this.tails.delete(keys[i]!);
+    }
+  }
 }
 
 function processAlive(pid: number): boolean {

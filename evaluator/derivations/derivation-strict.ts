@@ -37,11 +37,10 @@ import {
   stringBytes,
   stringContext,
 } from "../eval/index.js";
-import { jsonQuote } from "../builtins/support/index.js";
 import { parseHashAllowEmpty, parseHashTypeOpt } from "./hash-parse.js";
 import { drvState, type ContextElement } from "./drv-state.js";
 import { storeCall } from "./eval-store.js";
-import { structuredJson } from "./structured-json.js";
+import { StructuredJsonObject } from "./structured-json.js";
 
 const WHITESPACE = /[ \t\n\r]+/;
 const COERCE_ENV = { coerceMore: true, copyToStore: true } as const;
@@ -83,14 +82,15 @@ function outputNames(names: string[]): string[] {
 
 function collectAttributes(attrs: NixAttrs, drvName: string): Collected {
   const structured = attrs.getAttr("__structuredAttrs");
-  const json: string[] | null =
-    structured !== undefined && forceBool(structured.value, 0, "while evaluating the `__structuredAttrs` attribute passed to builtins.derivationStrict") ? [] : null;
+  const isStructured =
+    structured !== undefined && forceBool(structured.value, 0, "while evaluating the `__structuredAttrs` attribute passed to builtins.derivationStrict");
   const ignoreNullsAttr = attrs.getAttr("__ignoreNulls");
   const ignoreNulls = ignoreNullsAttr !== undefined && forceBool(ignoreNullsAttr.value, 0, "while evaluating the `__ignoreNulls` attribute passed to builtins.derivationStrict");
 
   const drv: Derivation = { outputs: new Map(), inputDrvs: new Map(), inputSrcs: [], platform: "", builder: "", args: [], env: new Map() };
   const c: Collected = { drv, outputs: ["out"], outputHash: undefined, outputHashAlgo: "", hashMode: undefined, context: new Set() };
   const context = c.context;
+  const json = isStructured ? new StructuredJsonObject(context) : null;
 
   const names = attrs.names;
   for (let i = 0; i < names.length; i++) {
@@ -115,7 +115,7 @@ function collectAttributes(attrs: NixAttrs, drvName: string): Collected {
         }
       } else if (json !== null) {
         if (key === "__structuredAttrs") continue;
-        json.push(jsonQuote(key) + ":" + structuredJson(attr.value, 0, context));
+        json.add(key, attr.value, 0);
         if (key === "builder") drv.builder = addContext(context, forceString(attr.value));
         else if (key === "system") drv.platform = forceStringNoCtx(attr.value);
         else if (key === "outputHash") c.outputHash = forceStringNoCtx(attr.value);
@@ -135,11 +135,12 @@ function collectAttributes(attrs: NixAttrs, drvName: string): Collected {
         else if (key === "outputs") c.outputs = outputNames(s.split(WHITESPACE).filter((t) => t !== ""));
       }
     } catch (err) {
+      json?.abandon();
       if (err instanceof EvalError) err.addTrace(attr.pos, `while evaluating attribute '${key}' of derivation '${drvName}'`);
       throw err;
     }
   }
-  if (json !== null) drv.env.set("__json", "{" + json.join(",") + "}");
+  if (json !== null) drv.env.set("__json", json.finish());
   return c;
 }
 

@@ -9,7 +9,7 @@
  */
 import { chmodSync, copyFileSync, lstatSync, mkdirSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createHash } from "node:crypto";
+import * as crypto from "node:crypto";
 import { Hash, narHashAndSize, renderContentAddress, type ContentAddress } from "../../store/index.js";
 import type { StoreWriter } from "./writing-store.js";
 
@@ -63,16 +63,36 @@ function narToken(bytes: Uint8Array): Buffer {
 /** The NAR of a regular, non-executable file up to its contents' length field, and what follows the contents. */
 const REGULAR_PREFIX = Buffer.concat(["nix-archive-1", "(", "type", "regular", "contents"].map((t) => narToken(Buffer.from(t))));
 const CLOSE = narToken(Buffer.from(")"));
-const ZEROS = Buffer.alloc(8);
+
+type OneShot = (algo: string, data: Uint8Array, encoding: "buffer") => Buffer;
+
+/** Node's one-shot `crypto.hash` (20.12+), else a Hash object. */
+const sha256Of: (data: Uint8Array) => Buffer = (() => {
+  const oneShot = (crypto as unknown as { hash?: OneShot }).hash;
+  if (oneShot !== undefined) return (data: Uint8Array) => oneShot("sha256", data, "buffer");
+  return (data: Uint8Array) => crypto.createHash("sha256").update(data).digest();
+})();
+
+/** The NAR of a text is assembled here (it is hashed in one call, not five updates). */
+let narScratch = Buffer.alloc(1 << 14);
 
 /** The NAR hash and size of a regular, non-executable file with these contents, without the file. */
 export function textNarHash(contents: Uint8Array): { hash: Hash; size: number } {
-  const length = Buffer.alloc(8);
-  length.writeUInt32LE(contents.length % 2 ** 32, 0);
-  length.writeUInt32LE(Math.floor(contents.length / 2 ** 32), 4);
-  const pad = (8 - (contents.length % 8)) % 8;
-  const hash = createHash("sha256").update(REGULAR_PREFIX).update(length).update(contents).update(ZEROS.subarray(0, pad)).update(CLOSE).digest();
-  return { hash: new Hash("sha256", hash), size: REGULAR_PREFIX.length + 8 + contents.length + pad + CLOSE.length };
+  const n = contents.length;
+  const pad = (8 - (n % 8)) % 8;
+  const size = REGULAR_PREFIX.length + 8 + n + pad + CLOSE.length;
+  if (size > narScratch.length) narScratch = Buffer.alloc(Math.max(size, 2 * narScratch.length));
+  const nar = narScratch;
+  REGULAR_PREFIX.copy(nar, 0);
+  let p = REGULAR_PREFIX.length;
+  nar.writeUInt32LE(n % 2 ** 32, p);
+  nar.writeUInt32LE(Math.floor(n / 2 ** 32), p + 4);
+  p += 8;
+  nar.set(contents, p);
+  p += n;
+  nar.fill(0, p, p + pad);
+  CLOSE.copy(nar, p + pad);
+  return { hash: new Hash("sha256", sha256Of(nar.subarray(0, size))), size };
 }
 
 export class StagingStoreWriter implements StoreWriter {

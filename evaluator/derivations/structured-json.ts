@@ -239,6 +239,53 @@ class JsonWriter {
   }
 }
 
+/**
+ * The `__json` of a derivation with structured attributes, `{"key":value,...}`,
+ * written attribute by attribute into the scratch and made a string once at the end
+ * (not a string per attribute, then a joined copy). Between `add` calls the caller
+ * may evaluate other derivations: they write their own JSON after this one's bytes
+ * and put the cursor back. On an error, `abandon` frees the scratch.
+ */
+export class StructuredJsonObject {
+  private readonly start = cursor;
+  private readonly writer: JsonWriter;
+  private empty = true;
+
+  constructor(context: Set<string>) {
+    this.writer = new JsonWriter(context);
+    byte(0x7b);
+  }
+
+  /** Writes `"key":<value as toJSON>` (CppNix checks a value's UTF-8 after writing it whole). */
+  add(key: string, v: Lazy, pos: number): void {
+    const w = this.writer;
+    const at = cursor;
+    try {
+      if (!this.empty) byte(0x2c);
+      quoted(key); // as jsonQuote: a key's UTF-8 is not checked
+      byte(0x3a);
+      w.write(v, pos);
+      if (w.utf8Error !== undefined) throw new EvalError(`JSON serialization error: [json.exception.type_error.316] ${w.utf8Error}`, pos);
+    } catch (err) {
+      cursor = at;
+      throw err;
+    }
+    this.empty = false;
+  }
+
+  /** The text; frees the scratch. */
+  finish(): string {
+    byte(0x7d);
+    const text = buf.toString("latin1", this.start, cursor);
+    cursor = this.start;
+    return text;
+  }
+
+  abandon(): void {
+    cursor = this.start;
+  }
+}
+
 /** `builtins.toJSON v` as text, its string context added to `context`. */
 export function structuredJson(v: Lazy, pos: number, context: Set<string>): string {
   const w = new JsonWriter(context);

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { LocalStore, pathInfoToJson } from "../../builder/index.js";
 import { computeTextPath, hashBytes, narHashAndSize, type StorePath } from "../../store/index.js";
+import { textNarHash } from "../../evaluator/index.js";
 import { tempDir } from "./fixture.js";
 
 /** The NAR hash and size of a regular file with these contents (computed from a real file). */
@@ -148,6 +149,46 @@ test("an explode interrupted after some own files were written is finished on op
     assert.ok(warnings.some((w) => w.includes("dropping invalid store metadata")));
   } finally {
     process.off("warning", onWarning);
+    await reopened.close();
+  }
+});
+
+test("textNarHash gives the NAR hash and size of a file with those bytes (every padding, and a text larger than its scratch)", () => {
+  for (const length of [0, 1, 7, 8, 9, 15, 16, 100, 20000, 70000]) {
+    const contents = Buffer.alloc(length);
+    for (let i = 0; i < length; i++) contents[i] = (i * 131 + length) & 0xff;
+    const file = join(tempDir("text-nar"), "f");
+    writeFileSync(file, contents);
+    const expected = narHashAndSize(file);
+    const got = textNarHash(contents);
+    assert.equal(got.hash.format("base32"), expected.hash.format("base32"), `length ${length}`);
+    assert.equal(got.size, expected.size);
+  }
+});
+
+test("a batch waits for a path's commit in flight and holds all its paths at once", async () => {
+  const root = tempDir("meta-store");
+  const store = await LocalStore.open({ root });
+  try {
+    const items = textChain(30, "f");
+    // The same paths committed concurrently, singly and in two overlapping batches: each registered once.
+    const results = await Promise.all([
+      store.commitMany(items.slice(0, 20)),
+      store.commit(items[0]!.staged, items[0]!.info).catch((err: Error) => err),
+      store.commitMany(items.slice(0, 30)),
+    ]);
+    assert.ok(!(results[1] instanceof Error), String(results[1]));
+    assert.equal(store.allValidPaths().length, 30);
+    const times = new Set(items.map((i) => store.queryPathInfo(i.info.path)!.registrationTime));
+    assert.ok(times.size >= 1);
+    assert.equal(results[2]![5]!.narHash.format("base32"), items[5]!.info.narHash.format("base32"));
+  } finally {
+    await store.close();
+  }
+  const reopened = await LocalStore.open({ root });
+  try {
+    assert.equal(reopened.allValidPaths().length, 30);
+  } finally {
     await reopened.close();
   }
 });
