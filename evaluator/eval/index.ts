@@ -22,6 +22,8 @@ export {
   lazy,
   lazyApply,
   lazyApply1,
+  lazyApplyCode,
+  LazyList,
   mergeContext,
   mkFloat,
   mkInt,
@@ -57,7 +59,7 @@ export {
 } from "./errors.js";
 export { definePrimOp, defineConstant, getPrimOp, isRegistered, type ConstantDef } from "./primops.js";
 export { DEFAULT_MAX_CALL_DEPTH, callDepthExceeded, enterCall, leaveCall, saveCallDepth, restoreCallDepth } from "./call-depth.js";
-export { apply, attrName, bestMatches, callFunction, callLambda, callLambda2, evalExpr, force, maybeThunk, missingAttr, showLambda } from "./interpreter.js";
+export { apply, attrName, bestMatches, callFunction, callLambda, callLambda2, evalExpr, force, forceListLazily, maybeThunk, missingAttr, showLambda } from "./interpreter.js";
 export {
   addInts,
   coerceToPath,
