@@ -26,6 +26,9 @@ export function requireAttr(attrs: NixAttrs, name: string, ctx: string): Attr {
   return a;
 }
 
+/** One names array for every position set (sorted), so `pos.file` sites hit their lookup cache. */
+const POS_NAMES: readonly string[] = ["column", "file", "line"];
+
 /**
  * `{ file; line; column; }` for a position, null when there is none (CppNix's
  * mkPos). CppNix 2.8 names an `-E` or stdin source by its whole text.
@@ -35,7 +38,7 @@ export function posValue(pos: number): Value {
   if (p === undefined) return null;
   const source = sourceOf(pos)!;
   const file = source.origin === "file" ? p.file : source.text;
-  return NixAttrs.of({ column: p.column, file, line: p.line });
+  return NixAttrs.fromSorted(POS_NAMES, [new Attr(p.column, 0), new Attr(file, 0), new Attr(p.line, 0)]);
 }
 
 definePrimOp("__isAttrs", 1, ([x], pos) => force(x!, pos) instanceof NixAttrs);
@@ -173,8 +176,8 @@ definePrimOp("__zipAttrsWith", 2, ([f, xs]) => {
   forceFunction(f!, 0, "while evaluating the first argument passed to builtins.zipAttrsWith");
   const list = forceList(xs!, 0, "while evaluating the second argument passed to builtins.zipAttrsWith");
   const groups = new Map<string, Lazy[]>();
-  const sets = list.map((item) => forceAttrs(item, 0, "while evaluating a value of the list passed as second argument to builtins.zipAttrsWith"));
-  for (const attrs of sets) {
+  for (let s = 0; s < list.length; s++) {
+    const attrs = forceAttrs(list[s]!, 0, "while evaluating a value of the list passed as second argument to builtins.zipAttrsWith");
     for (let i = 0; i < attrs.names.length; i++) {
       const k = attrs.names[i]!;
       let g = groups.get(k);
@@ -182,7 +185,9 @@ definePrimOp("__zipAttrsWith", 2, ([f, xs]) => {
       g.push(attrs.attrs[i]!.value);
     }
   }
-  const m = new Map<string, Attr>();
-  for (const [k, g] of groups) m.set(k, new Attr(lazyCall(f!, [k, g], 0), 0));
-  return new NixAttrs(m);
+  // Names are strings of bytes: the default sort is byte order.
+  const names = [...groups.keys()].sort();
+  const attrs = new Array<Attr>(names.length);
+  for (let i = 0; i < names.length; i++) attrs[i] = new Attr(lazyCall(f!, [names[i]!, groups.get(names[i]!)!], 0), 0);
+  return NixAttrs.fromSorted(names, attrs);
 });
