@@ -41,11 +41,16 @@ export function storePathFromHex(type: string, innerHex: string, name: string, s
   }
   const fingerprint = `${type}:sha256:${innerHex}:${storeDir}:${name}`;
   // As makeStorePath: the fingerprint string itself (UTF-8; store names and paths are ASCII).
-  const digest = oneShot("sha256", fingerprint, "latin1");
+  // A hex digest: Node checks any other output encoding the slow way on every call.
+  const digest = oneShot("sha256", fingerprint, "hex");
   folded.fill(0);
-  for (let i = 0; i < digest.length; i++) folded[i % 20]! ^= digest.charCodeAt(i);
+  for (let i = 0; i < 32; i++) folded[i % 20]! ^= (HEX_VALUE[digest.charCodeAt(2 * i)]! << 4) | HEX_VALUE[digest.charCodeAt(2 * i + 1)]!;
   return storeDir + "/" + base32Of20() + "-" + name;
 }
+
+/** The value of a lower-case hex digit by char code. */
+const HEX_VALUE = new Uint8Array(128);
+for (let i = 0; i < 16; i++) HEX_VALUE["0123456789abcdef".charCodeAt(i)] = i;
 
 const ALPHABET = "0123456789abcdfghijklmnpqrsvwxyz";
 const codes: number[] = new Array<number>(32).fill(0);

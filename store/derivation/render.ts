@@ -234,9 +234,14 @@ export class DerivationRender {
   private textStart = 0;
   private textEnd = 0;
 
+  /** Per environment key (sorted): 1 when it names an output (its value is masked). */
+  private readonly envIsOutput: Uint8Array;
+
   constructor(private readonly drv: Derivation) {
     this.outputNames = sortedKeys(drv.outputs);
-    this.envKeys = sortedKeys(drv.env);
+    const keys = (this.envKeys = sortedKeys(drv.env));
+    const isOutput = (this.envIsOutput = new Uint8Array(keys.length));
+    for (let k = 0; k < keys.length; k++) if (drv.outputs.has(keys[k]!)) isOutput[k] = 1;
   }
 
   /** Escapes the parts shared by every text into the start of the scratch. */
@@ -258,24 +263,26 @@ export class DerivationRender {
     quotedList(drv.args);
     raw(",[");
     this.middleEnd = pos;
-    const outputParts: number[] = [];
-    for (const name of this.outputNames) {
-      const o = drv.outputs.get(name)!;
-      outputParts.push(pos);
-      quoted(name);
-      outputParts.push(pos, pos);
+    const outputNames = this.outputNames;
+    const outputParts = new Array<number>(4 * outputNames.length);
+    for (let i = 0; i < outputNames.length; i++) {
+      const o = drv.outputs.get(outputNames[i]!)!;
+      outputParts[4 * i] = pos;
+      quoted(outputNames[i]!);
+      outputParts[4 * i + 1] = outputParts[4 * i + 2] = pos;
       byte(0x2c);
       quoted(o.hashAlgo);
       byte(0x2c);
       quoted(o.hash);
       byte(0x29);
-      outputParts.push(pos);
+      outputParts[4 * i + 3] = pos;
     }
-    const envParts: number[] = [];
-    for (let k = 0; k < this.envKeys.length; k++) {
-      const key = this.envKeys[k]!;
-      envParts.push(pos);
-      if (drv.outputs.has(key)) quoted(key);
+    const keys = this.envKeys;
+    const envParts = new Array<number>(2 * keys.length);
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k]!;
+      envParts[2 * k] = pos;
+      if (this.envIsOutput[k] === 1) quoted(key);
       else {
         if (k > 0) byte(0x2c);
         byte(0x28);
@@ -284,7 +291,7 @@ export class DerivationRender {
         quoted(drv.env.get(key)!);
         byte(0x29);
       }
-      envParts.push(pos);
+      envParts[2 * k + 1] = pos;
     }
     this.outputParts = outputParts;
     this.envParts = envParts;
@@ -308,7 +315,8 @@ export class DerivationRender {
     const from = this.filledFrom;
     let n = 0;
     for (const name of this.outputNames) if (from[n++] !== drv.outputs.get(name)!.path) return false;
-    for (const key of this.envKeys) if (drv.outputs.has(key) && from[n++] !== drv.env.get(key)) return false;
+    const keys = this.envKeys;
+    for (let k = 0; k < keys.length; k++) if (this.envIsOutput[k] === 1 && from[n++] !== drv.env.get(keys[k]!)) return false;
     return true;
   }
 
@@ -325,9 +333,10 @@ export class DerivationRender {
       quoted(path);
       parts.push(pos);
     }
-    for (const key of this.envKeys) {
-      if (!drv.outputs.has(key)) continue;
-      const value = drv.env.get(key)!;
+    const keys = this.envKeys;
+    for (let k = 0; k < keys.length; k++) {
+      if (this.envIsOutput[k] !== 1) continue;
+      const value = drv.env.get(keys[k]!)!;
       from.push(value);
       parts.push(pos);
       quoted(value);
@@ -344,7 +353,6 @@ export class DerivationRender {
     if (this.prepared !== preparations) this.prepare();
     const hashed = options.hashedInputs === true;
     if (hashed && this.hashedIn !== this.prepared) this.prepareHashed();
-    const drv = this.drv;
     const mask = options.maskOutputs === true;
     if (!mask && !this.filledCurrent()) this.prepareFilled();
     const fp = this.filledParts;
@@ -378,7 +386,7 @@ export class DerivationRender {
     for (let k = 0; k < keys.length; k++) {
       const from = ep[2 * k]!;
       const to = ep[2 * k + 1]!;
-      if (!drv.outputs.has(keys[k]!)) {
+      if (this.envIsOutput[k] !== 1) {
         if (runEnd !== from) {
           if (runStart >= 0) again(runStart, runEnd);
           runStart = from;
