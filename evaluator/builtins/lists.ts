@@ -75,11 +75,20 @@ const mapOp = definePrimOp("map", 2, ([f, xs]) => finished(mapLazily(f!, xs!)));
 mapOp.lazyImpl = ([f, xs]) => mapLazily(f!, xs!);
 
 definePrimOp("__filter", 2, ([f, xs]) => {
-  const list = forceList(xs!, 0, "while evaluating the second argument passed to builtins.filter");
-  if (list.length === 0) return list;
+  const list = forceListLazily(xs!, 0, "while evaluating the second argument passed to builtins.filter");
+  if (list.length === 0) return list as Lazy[]; // never an empty LazyList
   const fn = forceFunction(f!, 0, "while evaluating the first argument passed to builtins.filter");
+  const ctx = "while evaluating the return value of the filtering function passed to builtins.filter";
   const out: Lazy[] = [];
-  for (const x of list) if (forceBool(call1(fn, x, 0), 0, "while evaluating the return value of the filtering function passed to builtins.filter")) out.push(x);
+  if (list instanceof LazyList) {
+    for (let i = 0; i < list.length; i++) {
+      const keep = forceBool(call1(fn, list.elem(i), 0), 0, ctx);
+      list.settle(i);
+      if (keep) out.push(list.out[i]!);
+    }
+    return out.length === list.length ? copied(list.finish()) : out;
+  }
+  for (const x of list) if (forceBool(call1(fn, x, 0), 0, ctx)) out.push(x);
   return out.length === list.length ? copied(list) : out;
 });
 
@@ -166,7 +175,15 @@ const ANY_ALL_CTX = {
 function anyOrAll(any: boolean, f: Lazy, xs: Lazy): boolean {
   const ctx = any ? ANY_ALL_CTX.any : ANY_ALL_CTX.all;
   const fn = forceFunction(f, 0, ctx[0]);
-  const list = forceList(xs, 0, ctx[1]);
+  const list = forceListLazily(xs, 0, ctx[1]);
+  if (list instanceof LazyList) {
+    for (let i = 0; i < list.length; i++) {
+      const r = forceBool(call1(fn, list.elem(i), 0), 0, ctx[2]);
+      list.settle(i);
+      if (r === any) return any;
+    }
+    return !any;
+  }
   for (let i = 0; i < list.length; i++) if (forceBool(call1(fn, list[i]!, 0), 0, ctx[2]) === any) return any;
   return !any;
 }

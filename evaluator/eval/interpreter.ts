@@ -75,7 +75,7 @@ export type LazyListHook = (env: Env) => Value | LazyList;
 
 /**
  * forceList for builtins that walk a list once (foldl', map's source, length,
- * elemAt, …): a pending thunk of `map f xs` or `genList f n` becomes a list whose
+ * elemAt, filter, any, all): a pending thunk of `map f xs` or `genList f n` becomes a list whose
  * elements are made on demand (see LazyList), which the caller reads with
  * `elem(i)`; anything else is forced as forceList does. The builtin's own checks
  * and errors happen now either way, in the same order.

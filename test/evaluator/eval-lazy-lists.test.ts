@@ -1,6 +1,6 @@
 /**
  * Lists made on demand (LazyList: the thunk of `map f xs` or `genList f n` read by
- * foldl', length, elemAt, head or map) must be indistinguishable from the eager
+ * foldl', length, elemAt, head, map, filter, any or all) must be indistinguishable from the eager
  * lists: the same values, errors, `builtins.trace` lines in the same order, and,
  * printed without `--strict`, the same elements forced (`<CODE>` for the others).
  * Generated programs (fixed seed) bind a produced list, consume it in ways that
@@ -49,6 +49,13 @@ const CONSUMERS = [
   "builtins.length (map (x: x) l)",
   "builtins.foldl' (a: b: a + b) 0 (map (x: x * 2) l)",
   "builtins.elemAt (map (x: x) l) 0",
+  "builtins.length (builtins.filter (x: x > 1) l)",
+  // (Mapped: a filter that keeps every element returns its argument, and CppNix
+  // prints that list again as «repeated», which our printer does not; see the notes.)
+  "map (x: x) (builtins.filter (x: x != 2) l)",
+  "map (x: x) (builtins.filter (x: true) l)",
+  "builtins.any (x: x == 2) l",
+  "builtins.all (x: builtins.isInt x && x < 3) l",
 ];
 
 function producer(r: SeededRandom, depth: number): string {
