@@ -50,12 +50,29 @@ function raw(s: string): void {
   cursor = p;
 }
 
+/**
+ * Bytes written as they are. Pieces written over and over (keys) are kept as bytes:
+ * a char loop over a concatenated string, even a flattened one, is several times
+ * slower than one over a byte array.
+ */
+function rawBytes(bytes: Uint8Array): void {
+  const n = bytes.length;
+  reserve(n);
+  const b = buf;
+  let p = cursor;
+  for (let i = 0; i < n; i++) b[p++] = bytes[i]!;
+  cursor = p;
+}
+
 function byte(c: number): void {
   reserve(1);
   buf[cursor++] = c;
 }
 
 const HEX = "0123456789abcdef";
+const TRUE = Buffer.from("true");
+const FALSE = Buffer.from("false");
+const NULL = Buffer.from("null");
 
 /**
  * `s` quoted as CppNix's JSON writer does (`"` `\` \n \r \t escaped, other bytes
@@ -106,8 +123,8 @@ function integer(x: number): void {
     return;
   }
   reserve(16);
-  let digits = 1;
-  for (let t = x; t >= 10; t = Math.floor(t / 10)) digits++;
+  let digits = x < 10 ? 1 : x < 100 ? 2 : x < 1000 ? 3 : x < 10000 ? 4 : 5;
+  for (let t = Math.floor(x / 100000); t > 0; t = Math.floor(t / 10)) digits++;
   const b = buf;
   let p = cursor + digits;
   cursor = p;
@@ -141,7 +158,7 @@ interface KeyPieces {
   /** Whether the set is written as a string (`__toString`), or the index of its `outPath` (-1: none). */
   readonly hasToString: boolean;
   readonly outPath: number;
-  readonly pieces: readonly string[];
+  readonly pieces: readonly Uint8Array[];
   readonly firstBad: number;
   readonly problem: string | undefined;
 }
@@ -161,7 +178,7 @@ function keyPieces(names: readonly string[]): KeyPieces {
         problem = utf8Problem(name);
         if (problem !== undefined) firstBad = i;
       }
-      return (i === 0 ? "{" : ",") + jsonQuote(name) + ":";
+      return Buffer.from((i === 0 ? "{" : ",") + jsonQuote(name) + ":", "latin1");
     });
     kp = { hasToString: names.includes("__toString"), outPath: names.indexOf("outPath"), pieces, firstBad, problem };
     keyPiecesByNames.set(names, kp);
@@ -196,46 +213,52 @@ class JsonWriter {
 
   private writeLevel(v: Lazy, at: number): void {
     const x = force(v, at);
-    if (typeof x === "number") integer(x);
-    else if (typeof x === "bigint") raw(String(x));
-    else if (x instanceof NixFloat) float(x.value);
-    else if (typeof x === "boolean") raw(x ? "true" : "false");
-    else if (x === null) raw("null");
-    else if (typeof x === "string") this.str(x);
-    else if (x instanceof NixString) this.str(this.take(x));
-    else if (x instanceof NixPath) {
-      const dst = evalState().copyPathToStore(x.path);
-      this.context.add(dst);
-      this.str(dst);
-    } else if (Array.isArray(x)) {
+    // Primitives by typeof first, then the containers, the commonest objects.
+    const type = typeof x;
+    if (type === "number") integer(x as number);
+    else if (type === "string") this.str(x as string);
+    else if (type === "boolean") rawBytes(x ? TRUE : FALSE);
+    else if (type === "bigint") raw(String(x));
+    else if (x === null) rawBytes(NULL);
+    else if (x instanceof NixAttrs) this.attrs(x, at);
+    else if (Array.isArray(x)) {
       byte(0x5b);
       for (let i = 0; i < x.length; i++) {
         if (i > 0) byte(0x2c);
         this.write(x[i]!, at);
       }
       byte(0x5d);
-    } else if (x instanceof NixAttrs) {
-      const names = x.names;
-      const kp = keyPieces(names);
-      if (kp.hasToString) {
-        const s = coerceToString(x, at, { coerceMore: false, copyToStore: false });
-        this.str(typeof s === "string" ? s : this.take(s));
-        return;
-      }
-      if (kp.outPath >= 0) {
-        const outPath = x.attrs[kp.outPath]!;
-        this.write(outPath.value, outPath.pos || at);
-        return;
-      }
-      if (names.length === 0) byte(0x7b);
-      for (let i = 0; i < names.length; i++) {
-        if (i === kp.firstBad && this.utf8Error === undefined) this.utf8Error = kp.problem;
-        raw(kp.pieces[i]!);
-        const a = x.attrs[i]!;
-        this.write(a.value, a.pos || at);
-      }
-      byte(0x7d);
+    } else if (x instanceof NixString) this.str(this.take(x));
+    else if (x instanceof NixFloat) float(x.value);
+    else if (x instanceof NixPath) {
+      const dst = evalState().copyPathToStore(x.path);
+      this.context.add(dst);
+      this.str(dst);
     } else throw new NixTypeError(`cannot convert ${showType(x)} to JSON`, at);
+  }
+
+  /** A set: its `__toString` string, its `outPath`, or an object with its keys in order. */
+  private attrs(x: NixAttrs, at: number): void {
+    const names = x.names;
+    const kp = keyPieces(names);
+    if (kp.hasToString) {
+      const s = coerceToString(x, at, { coerceMore: false, copyToStore: false });
+      this.str(typeof s === "string" ? s : this.take(s));
+      return;
+    }
+    if (kp.outPath >= 0) {
+      const outPath = x.attrs[kp.outPath]!;
+      this.write(outPath.value, outPath.pos || at);
+      return;
+    }
+    if (names.length === 0) byte(0x7b);
+    for (let i = 0; i < names.length; i++) {
+      if (i === kp.firstBad && this.utf8Error === undefined) this.utf8Error = kp.problem;
+      rawBytes(kp.pieces[i]!);
+      const a = x.attrs[i]!;
+      this.write(a.value, a.pos || at);
+    }
+    byte(0x7d);
   }
 }
 
