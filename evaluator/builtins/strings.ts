@@ -75,8 +75,53 @@ definePrimOp("__replaceStrings", 3, ([fromList, toList, s]) => {
   // No pattern occurs (the usual case for lib's escaping helpers): the string as
   // it is, context included, and no replacement is forced.
   if (!hasEmpty && !from.some((f) => input.includes(f))) return str;
-  return replaceFrom(input, str, from, tos);
+  return hasEmpty ? replaceFrom(input, str, from, tos) : replaceNonEmpty(input, str, from, tos);
 });
+
+/** A replacement string, forced on its first use only. */
+function replacementOf(tos: readonly Lazy[], i: number): string | NixString {
+  return forceString(tos[i]!, 0, "while evaluating one of the replacement strings passed to builtins.replaceStrings");
+}
+
+/**
+ * replaceStrings without empty patterns, by native searches: at each step the
+ * leftmost next occurrence wins, the earliest pattern in the list on a tie, which
+ * is what the byte-by-byte scan (first position, then patterns in order) finds.
+ */
+function replaceNonEmpty(input: string, str: string | NixString, from: readonly string[], tos: readonly Lazy[]): string | NixString {
+  const n = from.length;
+  const next = new Array<number>(n);
+  for (let i = 0; i < n; i++) next[i] = input.indexOf(from[i]!);
+  const to: (string | NixString | undefined)[] = new Array(n);
+  const ctx = new ContextBuilder();
+  ctx.take(str);
+  let out = "";
+  let p = 0;
+  for (;;) {
+    let best = -1;
+    let at = input.length;
+    for (let i = 0; i < n; i++) {
+      let q = next[i]!;
+      // An occurrence overlapped by the last replacement: search again from here.
+      if (q >= 0 && q < p) q = next[i] = input.indexOf(from[i]!, p);
+      if (q >= 0 && q < at) {
+        at = q;
+        best = i;
+      }
+    }
+    if (best < 0) break;
+    let r = to[best];
+    if (r === undefined) {
+      r = to[best] = replacementOf(tos, best);
+      // A replacement's context is added the first time it is used.
+      ctx.take(r);
+    }
+    out += input.slice(p, at) + stringBytes(r);
+    p = at + from[best]!.length;
+  }
+  out += input.slice(p);
+  return ctx.make(out);
+}
 
 /** Bytes that can start one of `from` (strings are bytes: codes 0..255), as a 256-bit set. */
 function firstBytes(from: readonly string[]): Uint32Array {
