@@ -562,9 +562,11 @@ export class LocalStore {
 
   /**
    * Deletes every valid path not in the closure of the roots (the roots directory,
-   * `options.roots` and paths protected in this process), referrers before their
-   * references so a kept path never refers to a deleted one, each path's metadata
-   * before its contents so a crash leaves only an unregistered leftover.
+   * `options.roots` and paths protected in this process). Every dead path's metadata
+   * goes first, in one step (each batch file rewritten once), then the contents, so
+   * a crash leaves only unregistered leftovers; no kept path refers to a dead one, and
+   * a dead path whose metadata outlived a crash while a reference's did not is
+   * dropped on open.
    */
   async collectGarbage(options: GcOptions = {}): Promise<GcResult> {
     return this.gcLock.withExclusive(async () => {
@@ -575,7 +577,13 @@ export class LocalStore {
       const order = this.topoSort(dead).reverse();
       const result: GcResult = { deleted: order, leftovers: [], bytesFreed: 0 };
       if (options.dryRun) return result;
-      for (const path of order) result.bytesFreed += await this.deleteLocked(path);
+      await this.db.removeMany(order.map((p) => p.baseName), this.recordOf);
+      for (const path of order) this.forget(path);
+      for (const path of order) {
+        const target = this.realPath(path);
+        result.bytesFreed += await treeSize(target);
+        await removeTree(target);
+      }
       const leftovers = await this.removeLeftovers(true);
       result.leftovers = leftovers.names;
       result.bytesFreed += leftovers.bytes;
@@ -599,18 +607,15 @@ export class LocalStore {
     });
   }
 
-  private async deleteLocked(path: StorePath): Promise<number> {
-    await this.db.remove(path.baseName, this.recordOf);
+  private async deleteLocked(path: StorePath): Promise<void> {
+    await this.db.removeMany([path.baseName], this.recordOf);
     this.forget(path);
-    const target = this.realPath(path);
-    const bytes = await treeSize(target);
-    await removeTree(target);
-    return bytes;
+    await removeTree(this.realPath(path));
   }
 
   // ---- internals -----------------------------------------------------------
 
-  /** A valid path's record by base name (what the metadata database rewrites when it explodes a batch). */
+  /** A valid path's record by base name (what the metadata database keeps when it rewrites a batch). */
   private readonly recordOf = (base: string): PathInfo | undefined => this.index.get(base);
 
   private remember(info: PathInfo): void {
@@ -650,7 +655,7 @@ export class LocalStore {
       if (lstatSync(this.realPath(info.path), { throwIfNoEntry: false }) !== undefined) continue;
       process.emitWarning(`dropping store path '${info.path.render(this.storeDir)}': its object is missing`);
       candidates.delete(base);
-      await this.db.remove(base, candidateOf);
+      await this.db.removeMany([base], candidateOf);
     }
     for (let changed = true; changed; ) {
       changed = false;
@@ -658,7 +663,7 @@ export class LocalStore {
         if (referencesWithoutSelf(info).every((r) => candidates.has(r.baseName))) continue;
         process.emitWarning(`dropping store path '${info.path.render(this.storeDir)}': a reference is not valid`);
         candidates.delete(base);
-        await this.db.remove(base, candidateOf);
+        await this.db.removeMany([base], candidateOf);
         changed = true;
       }
     }

@@ -7,13 +7,13 @@
  * more than writing a few hundred bytes into one, and an instantiation created two
  * files per .drv before.
  *
- * Each record is in exactly one file. Changing or deleting a batch member first
- * "explodes" its batch into files of their own (written and made durable before
- * the batch file is removed); a crash midway leaves some records in both, with the
- * same contents, and the next load finishes the explode. Every file is written
- * under a temporary name and renamed into place, so a reader sees a whole file or
- * none; a record that does not parse is dropped with a warning (its path is then
- * not valid and its object a leftover), never trusted.
+ * Each record is in exactly one file. Changing or removing batch members rewrites
+ * the batch file (once for all the members a garbage collection removes). Every
+ * file is written and fsynced under a temporary name and renamed into place, so a
+ * reader sees a whole file, old or new, never a torn one. A record that does not
+ * parse is dropped with a warning (its path is then not valid and its object a
+ * leftover), never trusted; a record found both in a file of its own and in a batch
+ * keeps its own file's version.
  */
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { readFile, readdir, unlink } from "node:fs/promises";
@@ -22,20 +22,6 @@ import { fsyncPath, isErrno, uniqueName, writeFileAtomic } from "./fs-util.js";
 import { pathInfoFromJson, pathInfoToJson, pathInfoToLine, type PathInfo } from "./path-info.js";
 
 const BATCH_SUFFIX = ".jsonl";
-
-/** Creates `file` with `data` and fsyncs it (synchronous: one short step each). */
-function writeDurably(file: string, data: string): void {
-  const fd = openSync(file, "wx", 0o644);
-  try {
-    writeFileSync(fd, data);
-    fsyncSync(fd);
-  } catch (err) {
-    closeSync(fd);
-    unlinkSync(file);
-    throw err;
-  }
-  closeSync(fd);
-}
 
 export class MetadataDb {
   /** Which batch file holds a path's record (absent: its own file). */
@@ -50,7 +36,7 @@ export class MetadataDb {
 
   /**
    * Reads every record (base name → record), removing temporaries of writes that
-   * never committed and finishing interrupted explodes. `warn` hears about each
+   * never committed and rewriting batches with damaged or duplicated records. `warn` hears about each
    * record dropped because it does not parse.
    */
   async load(warn: (file: string, err: Error) => void): Promise<Map<string, PathInfo>> {
@@ -58,8 +44,8 @@ export class MetadataDb {
     this.members.clear();
     const own = new Map<string, PathInfo>();
     const batched = new Map<string, { file: string; info: PathInfo }>();
-    // Batches to move into files of their own: a damaged line, or an interrupted explode.
-    const explode = new Set<string>();
+    // Batches to rewrite: with a damaged line, or with a record that also has a file of its own.
+    const rewrite = new Set<string>();
     for (const name of await readdir(this.dir)) {
       const file = join(this.dir, name);
       if (name.startsWith(".tmp-")) {
@@ -76,7 +62,7 @@ export class MetadataDb {
             this.batchOf.set(info.path.baseName, name);
           } catch (err) {
             warn(file, err as Error);
-            explode.add(name);
+            rewrite.add(name);
           }
         }
       } else if (name.endsWith(".json")) {
@@ -92,21 +78,26 @@ export class MetadataDb {
     }
     const records = new Map<string, PathInfo>();
     for (const [base, { info }] of batched) records.set(base, info);
-    // A record in its own file and in a batch: an explode was interrupted.
     for (const [base, info] of own) {
       records.set(base, info);
       const batch = this.batchOf.get(base);
-      if (batch !== undefined) explode.add(batch);
+      if (batch !== undefined) rewrite.add(batch);
     }
-    for (const batch of explode) await this.explode(batch, (base) => (own.has(base) ? undefined : records.get(base)));
+    for (const batch of rewrite) await this.rewrite(batch, (base) => (own.has(base) ? undefined : records.get(base)));
+    if (rewrite.size > 0) await fsyncPath(this.dir);
     return records;
   }
 
-  /** Writes one path's record (registration or an update) durably in a file of its own. */
+  /** Writes one path's record (registration or an update) durably. */
   async writeOne(info: PathInfo, recordOf: (base: string) => PathInfo | undefined): Promise<void> {
-    const batch = this.batchOf.get(info.path.baseName);
-    if (batch !== undefined) await this.explode(batch, (base) => (base === info.path.baseName ? undefined : recordOf(base)));
-    await writeFileAtomic(this.fileOf(info.path.baseName), pathInfoToJson(info, this.storeDir));
+    const base = info.path.baseName;
+    const batch = this.batchOf.get(base);
+    if (batch === undefined) {
+      await writeFileAtomic(this.fileOf(base), pathInfoToJson(info, this.storeDir));
+      return;
+    }
+    await this.rewrite(batch, (b) => (b === base ? info : recordOf(b)));
+    await fsyncPath(this.dir);
   }
 
   /**
@@ -116,10 +107,7 @@ export class MetadataDb {
   async writeBatch(infos: readonly PathInfo[]): Promise<void> {
     if (infos.length === 0) return;
     const name = uniqueName("batch-") + BATCH_SUFFIX;
-    const temp = join(this.dir, uniqueName(".tmp-"));
-    const lines = infos.map((info) => pathInfoToLine(info, this.storeDir)).join("");
-    writeDurably(temp, lines);
-    renameSync(temp, join(this.dir, name));
+    this.writeFileDurably(name, infos.map((info) => pathInfoToLine(info, this.storeDir)).join(""));
     await fsyncPath(this.dir);
     const members = new Set<string>();
     for (const info of infos) {
@@ -129,36 +117,60 @@ export class MetadataDb {
     this.members.set(name, members);
   }
 
-  /** Removes a path's record durably (the path is no longer valid). */
-  async remove(base: string, recordOf: (base: string) => PathInfo | undefined): Promise<void> {
-    const batch = this.batchOf.get(base);
-    if (batch !== undefined) await this.explode(batch, (b) => (b === base ? undefined : recordOf(b)));
-    await unlink(this.fileOf(base)).catch((err) => {
-      if (!isErrno(err, "ENOENT")) throw err;
-    });
+  /** Removes paths' records durably (the paths are no longer valid): each batch concerned is rewritten once. */
+  async removeMany(bases: Iterable<string>, recordOf: (base: string) => PathInfo | undefined): Promise<void> {
+    const gone = new Set(bases);
+    const batches = new Set<string>();
+    for (const base of gone) {
+      const batch = this.batchOf.get(base);
+      if (batch !== undefined) batches.add(batch);
+      else {
+        await unlink(this.fileOf(base)).catch((err) => {
+          if (!isErrno(err, "ENOENT")) throw err;
+        });
+      }
+    }
+    for (const batch of batches) await this.rewrite(batch, (b) => (gone.has(b) ? undefined : recordOf(b)));
     await fsyncPath(this.dir);
   }
 
   /**
-   * Moves a batch's records into files of their own (those `recordOf` gives; the
-   * rest are dropped with the batch), durably, then removes the batch file.
+   * Rewrites a batch file with the records `recordOf` gives for its members (the
+   * others leave it), or removes it when none is left. The caller fsyncs the directory.
    */
-  private async explode(batch: string, recordOf: (base: string) => PathInfo | undefined): Promise<void> {
+  private async rewrite(batch: string, recordOf: (base: string) => PathInfo | undefined): Promise<void> {
     const members = this.members.get(batch) ?? new Set<string>();
+    const kept: PathInfo[] = [];
     for (const base of members) {
       const info = recordOf(base);
-      if (info === undefined) continue;
-      const temp = join(this.dir, uniqueName(".tmp-"));
-      writeDurably(temp, pathInfoToJson(info, this.storeDir));
-      renameSync(temp, this.fileOf(base));
+      if (info !== undefined) kept.push(info);
+      else this.batchOf.delete(base);
     }
-    await fsyncPath(this.dir);
-    await unlink(join(this.dir, batch)).catch((err) => {
-      if (!isErrno(err, "ENOENT")) throw err;
-    });
-    await fsyncPath(this.dir);
-    for (const base of members) this.batchOf.delete(base);
-    this.members.delete(batch);
+    if (kept.length === 0) {
+      this.members.delete(batch);
+      await unlink(join(this.dir, batch)).catch((err) => {
+        if (!isErrno(err, "ENOENT")) throw err;
+      });
+      return;
+    }
+    this.writeFileDurably(batch, kept.map((info) => pathInfoToLine(info, this.storeDir)).join(""));
+    this.members.set(batch, new Set(kept.map((info) => info.path.baseName)));
+  }
+
+  /** Creates or replaces `name` atomically: a temporary written and fsynced, then renamed. */
+  private writeFileDurably(name: string, data: string): void {
+    const temp = join(this.dir, uniqueName(".tmp-"));
+    const fd = openSync(temp, "wx", 0o644);
+    try {
+      writeFileSync(fd, data);
+      fsyncSync(fd);
+    } catch (err) {
+      closeSync(fd);
+      unlinkSync(temp);
+      throw err;
+    }
+    closeSync(fd);
+    renameSync(temp, join(this.dir, name));
   }
 
   private fileOf(base: string): string {

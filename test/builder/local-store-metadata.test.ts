@@ -1,7 +1,7 @@
 /**
  * The local store's batch metadata (one file per commitMany) and text objects
- * committed from their bytes: what reopening, garbage collection, signatures, an
- * interrupted explode and a damaged batch file leave valid.
+ * committed from their bytes: what reopening, garbage collection, signatures, a
+ * record in two files and a damaged batch file leave valid.
  */
 import assert from "node:assert/strict";
 import { appendFileSync, lstatSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
@@ -70,14 +70,15 @@ test("a batch is one metadata file; text objects from bytes are read-only, mtime
   }
 });
 
-test("collecting part of a batch keeps the rest valid across reopening; signing a member moves it to a file of its own", async () => {
+test("collecting part of a batch keeps the rest valid across reopening; signing a member rewrites the batch", async () => {
   const root = tempDir("meta-store");
   const store = await LocalStore.open({ root });
   const items = textChain(10, "b");
   await store.commitMany(items);
   await store.addRoot("keep", items[4]!.info.path);
   await store.addSignatures(items[2]!.info.path, ["test-key:c2ln"]);
-  assert.deepEqual(dbFiles(root).batches, [], "the batch was exploded");
+  assert.equal(store.queryPathInfo(items[2]!.info.path)!.sigs.length, 1);
+  assert.deepEqual(dbFiles(root).own, [], "still one batch file");
   const gc = await store.collectGarbage();
   assert.deepEqual(gc.deleted.map((p) => p.baseName).sort(), items.slice(5).map((i) => i.info.path.baseName).sort());
   await store.close();
@@ -85,17 +86,25 @@ test("collecting part of a batch keeps the rest valid across reopening; signing 
   try {
     assert.deepEqual(reopened.allValidPaths().map((p) => p.baseName).sort(), items.slice(0, 5).map((i) => i.info.path.baseName).sort());
     assert.deepEqual(reopened.queryPathInfo(items[2]!.info.path)!.sigs, ["test-key:c2ln"]);
-    assert.equal(dbFiles(root).own.length, 5);
+    assert.deepEqual(dbFiles(root), { batches: dbFiles(root).batches, own: [] });
+    assert.equal(dbFiles(root).batches.length, 1);
   } finally {
     await reopened.close();
   }
-  // Deleting straight from a batch (no explode before) as well.
+  // Deleting one path of a batch, and collecting a whole batch (its file goes).
   const again = await LocalStore.open({ root });
   try {
     const more = textChain(6, "c");
     await again.commitMany(more);
     await again.deletePath(more[5]!.info.path);
     assert.equal(again.isValid(more[5]!.info.path), false);
+    const doomed = textChain(3, "g");
+    await again.commitMany(doomed);
+    assert.equal(dbFiles(root).batches.length, 3);
+    await again.addRoot("more", more[4]!.info.path);
+    await again.collectGarbage();
+    assert.equal(dbFiles(root).batches.length, 2, "the collected batch's file is gone");
+    assert.ok(doomed.every((d) => !again.isValid(d.info.path)));
   } finally {
     await again.close();
   }
@@ -107,7 +116,7 @@ test("collecting part of a batch keeps the rest valid across reopening; signing 
   }
 });
 
-test("an explode interrupted after some own files were written is finished on open; a damaged batch line drops only its path", async () => {
+test("a record both in a file of its own and in a batch keeps its own; a damaged batch line drops only its path", async () => {
   const root = tempDir("meta-store");
   const store = await LocalStore.open({ root });
   const items = textChain(8, "d");
@@ -115,13 +124,15 @@ test("an explode interrupted after some own files were written is finished on op
   const info3 = store.queryPathInfo(items[3]!.info.path)!;
   await store.close();
   const [batch] = dbFiles(root).batches;
-  // As a crash midway through an explode leaves it: one member in both places.
-  writeFileSync(join(dbDir(root), `${items[3]!.info.path.baseName}.json`), pathInfoToJson(info3));
+  // One member in both places, its own file with a signature more.
+  writeFileSync(join(dbDir(root), `${items[3]!.info.path.baseName}.json`), pathInfoToJson({ ...info3, sigs: ["k:c2ln"] }));
   let reopened = await LocalStore.open({ root });
   try {
     assert.equal(reopened.allValidPaths().length, 8);
-    assert.deepEqual(dbFiles(root).batches, [], "the explode was finished");
-    assert.equal(dbFiles(root).own.length, 8);
+    assert.deepEqual(reopened.queryPathInfo(items[3]!.info.path)!.sigs, ["k:c2ln"]);
+    assert.deepEqual(dbFiles(root).batches, [batch], "the batch was rewritten without it");
+    assert.equal(readFileSync(join(dbDir(root), batch!), "utf8").split("\n").filter((l) => l !== "").length, 7);
+    assert.equal(dbFiles(root).own.length, 1);
   } finally {
     await reopened.close();
   }
@@ -147,6 +158,8 @@ test("an explode interrupted after some own files were written is finished on op
     assert.ok(!valid.has(more[2]!.info.path.baseName));
     assert.deepEqual(readdirSync(reopened.realStoreDir).includes(more[2]!.info.path.baseName), false, "its object is a leftover, removed");
     assert.ok(warnings.some((w) => w.includes("dropping invalid store metadata")));
+    const rewritten = readFileSync(join(dbDir(root), moreBatch), "utf8").split("\n").filter((l) => l !== "");
+    assert.equal(rewritten.length, 2, "the damaged line is gone from the batch");
   } finally {
     process.off("warning", onWarning);
     await reopened.close();
