@@ -75,7 +75,7 @@ definePrimOp("__replaceStrings", 3, ([fromList, toList, s]) => {
   // No pattern occurs (the usual case for lib's escaping helpers): the string as
   // it is, context included, and no replacement is forced.
   if (!hasEmpty && !from.some((f) => input.includes(f))) return str;
-  return hasEmpty ? replaceFrom(input, str, from, tos) : replaceNonEmpty(input, str, from, tos);
+  return hasEmpty ? replaceWithEmpty(input, str, from, tos) : replaceNonEmpty(input, str, from, tos);
 });
 
 /** A replacement string, forced on its first use only. */
@@ -123,18 +123,8 @@ function replaceNonEmpty(input: string, str: string | NixString, from: readonly 
   return ctx.make(out);
 }
 
-/** Bytes that can start one of `from` (strings are bytes: codes 0..255), as a 256-bit set. */
-function firstBytes(from: readonly string[]): Uint32Array {
-  const bits = new Uint32Array(8);
-  for (const f of from) {
-    const c = f.charCodeAt(0) & 255;
-    bits[c >> 5]! |= 1 << (c & 31);
-  }
-  return bits;
-}
-
-/** The scan of replaceStrings once some pattern occurs (or one is empty). */
-function replaceFrom(input: string, str: string | NixString, from: readonly string[], tos: readonly Lazy[]): string | NixString {
+/** replaceStrings with an empty pattern (it matches before every byte and at the end): a byte-by-byte scan. */
+function replaceWithEmpty(input: string, str: string | NixString, from: readonly string[], tos: readonly Lazy[]): string | NixString {
   // Current CppNix forces a replacement only when its pattern matches
   // (upstream eval-okay-replacestrings: an unused `throw` is never evaluated).
   const to: (string | NixString)[] = [];
@@ -142,19 +132,9 @@ function replaceFrom(input: string, str: string | NixString, from: readonly stri
   const toContextUsed: boolean[] = [];
   const ctx = new ContextBuilder();
   ctx.take(str);
-  const hasEmpty = from.some((f) => f.length === 0);
-  // Bytes that can start a pattern: other positions are copied in runs.
-  const starts = firstBytes(from);
   let out = "";
   let runStart = 0;
   for (let p = 0; p <= input.length; ) {
-    if (!hasEmpty && p < input.length) {
-      const c = input.charCodeAt(p);
-      if ((starts[c >> 5]! & (1 << (c & 31))) === 0) {
-        p++;
-        continue;
-      }
-    }
     let matched = -1;
     for (let i = 0; i < from.length; i++) {
       if (input.startsWith(from[i]!, p)) {
@@ -168,7 +148,7 @@ function replaceFrom(input: string, str: string | NixString, from: readonly stri
     }
     out += input.slice(runStart, p);
     const pattern = from[matched]!;
-    const replacement = (to[matched] ??= forceString(tos[matched]!, 0, "while evaluating one of the replacement strings passed to builtins.replaceStrings"));
+    const replacement = (to[matched] ??= replacementOf(tos, matched));
     out += stringBytes(replacement);
     if (pattern.length === 0) {
       // An empty pattern matches before every byte and at the end; the byte is kept.
