@@ -441,6 +441,13 @@ export class Lexer {
       if (t) return t;
     }
     if (c < 128 && GRAMMAR_CHARS[c]) return this.tok(T.CHAR + c, i, i + 1);
+    if (c === 0) {
+      // CppNix's catch-all rule returns the byte as the token, and token 0 is the end
+      // of input to bison: the text after a NUL is never read (`1\0 junk` is 1).
+      const end = this.tok(T.EOF, i, i + 1);
+      this.pos = s.length;
+      return end;
+    }
     // A non-ASCII character: flex sees its first byte, an invalid token.
     return this.tok(T.INVALID, i, i + 1);
   }

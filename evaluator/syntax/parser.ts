@@ -170,7 +170,9 @@ class Parser {
 
   private unexpected(t: Token, expecting?: string): never {
     const msg = `syntax error, unexpected ${tokenName(t.type)}` + (expecting ? `, expecting ${expecting}` : "");
-    throw new NixSyntaxError(msg, this.base + t.start);
+    // Current CppNix puts an unexpected end of file after the last lexeme read (trailing
+    // whitespace and comments included; 2.8: at that lexeme's start).
+    throw new NixSyntaxError(msg, this.base + (t.type === T.EOF ? t.end : t.start));
   }
 
   /** Current CppNix refuses NUL bytes in string literals (its strings are C strings). */
