@@ -21,6 +21,10 @@
  *          after warm-up runs totalling at least 1.5 s of CPU, at least 3)
  *   warm   warm ms / CppNix's eval time (the denominator of `eval`): CppNix has
  *          no warm mode, its per-process start-up is what is subtracted
+ *   w+parse  as warm, but every run parses and compiles the files again (the
+ *          server keeps parsed files across evaluations; CppNix's eval time
+ *          includes parsing them): median of max(runs, 9) such runs / CppNix's
+ *          eval time
  *   rss    peak resident set size of the CLI processes (max over the runs)
  * With /tmp/nixlib (nixpkgs.lib, see bench/README or the evaluator notes) it also
  * runs nixpkgs lib workloads.
@@ -32,7 +36,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
-import { EvalState, evalFile, forceDeep, printValue } from "../evaluator/index.js";
+import { EvalState, dropParsedFiles, evalFile, forceDeep, printValue } from "../evaluator/index.js";
 import { timed, type TimedRun as Run } from "./timed-process.js";
 import { haveRusageHelper, timedRusage } from "./timed-rusage.js";
 
@@ -141,11 +145,13 @@ const run = (cmd: string, args: string[]): Run => (PRECISE ? timedRusage(cmd, ar
 const lading = (file: string): Run => run(LADING, ["instantiate", "--eval", "--strict", file]);
 const cppnix = (file: string): Run => run("nix-instantiate", ["--eval", "--strict", file]);
 
-/**
- * Median CPU time of evaluating `file` in this process (after two warm-up runs);
- * NaN when the JS stack is too small (see warmMsDeep).
- */
-function warmMs(file: string, runs: number, expected: string): number {
+/** Median CPU times of `file` in this process, warm and warm with parsing (see the columns above); NaN when the JS stack is too small (see warmMsDeep). */
+interface Warm {
+  readonly warm: number;
+  readonly withParse: number;
+}
+
+function warmMs(file: string, runs: number, expected: string): Warm {
   const once = (): number => {
     const c0 = process.cpuUsage();
     new EvalState({ readOnly: true });
@@ -161,13 +167,20 @@ function warmMs(file: string, runs: number, expected: string): number {
     spent = once();
   } catch (err) {
     // This process has node's default stack; bin/lading raises it (deep recursion).
-    if (err instanceof RangeError) return NaN;
+    if (err instanceof RangeError) return { warm: NaN, withParse: NaN };
     throw err;
   }
   // A warm JIT, as in a server that has been evaluating for a while: V8 optimises a
   // function after enough calls, so short workloads need many runs to get there.
   for (let i = 1; i < WARMUP_RUNS.max && (i < WARMUP_RUNS.min || spent < WARMUP_CPU_MS); i++) spent += once();
-  return median(Array.from({ length: Math.max(runs, 9) }, once));
+  const warm = median(Array.from({ length: Math.max(runs, 9) }, once));
+  const withParse = median(
+    Array.from({ length: Math.max(runs, 9) }, () => {
+      dropParsedFiles();
+      return once();
+    }),
+  );
+  return { warm, withParse };
 }
 
 /** Warm-up before the measured in-process runs: at least `min` runs and WARMUP_CPU_MS of CPU, at most `max` runs. */
@@ -182,13 +195,13 @@ const DEEP_STACK_MB = 256;
  * process's default one (the server evaluates those in such a worker too).
  * process.cpuUsage counts the whole process; the main thread waits meanwhile.
  */
-function warmMsDeep(file: string, runs: number, expected: string): Promise<number> {
+function warmMsDeep(file: string, runs: number, expected: string): Promise<Warm> {
   return new Promise((resolve, reject) => {
     const w = new Worker(new URL(import.meta.url), {
       workerData: { file, runs, expected },
       resourceLimits: { stackSizeMb: DEEP_STACK_MB },
     });
-    w.once("message", (ms: number) => resolve(ms));
+    w.once("message", (ms: Warm) => resolve(ms));
     w.once("error", reject);
   });
 }
@@ -220,17 +233,17 @@ async function main(): Promise<void> {
     }
     const ls = median(oursStart.map((r) => r.cpuMs));
     const ns = median(theirsStart.map((r) => r.cpuMs));
-    const head = ["workload".padEnd(54), "lading ms", "CppNix ms", "total", "eval", "Nix eval", "warm ms", "warm", "lading MB", "CppNix MB", "rss"];
+    const head = ["workload".padEnd(54), "lading ms", "CppNix ms", "total", "eval", "Nix eval", "warm ms", "warm", "w+parse", "lading MB", "CppNix MB", "rss"];
     console.log(head.map((h, i) => (i === 0 ? h : h.padStart(9))).join(" "));
-    const row = (name: string, a: Run[], b: Run[], evalRatio: string, nixEval: string, warm: string, warmRatio: string): void => {
+    const row = (name: string, a: Run[], b: Run[], evalRatio: string, nixEval: string, warm: string, warmRatio: string, parseRatio: string): void => {
       const wa = median(a.map((r) => r.cpuMs));
       const wb = median(b.map((r) => r.cpuMs));
       const ra = Math.max(...a.map((r) => r.rssKb)) / 1024;
       const rb = Math.max(...b.map((r) => r.rssKb)) / 1024;
-      const cells = [wa.toFixed(0), wb.toFixed(0), (wa / wb).toFixed(2), evalRatio, nixEval, warm, warmRatio, ra.toFixed(0), rb.toFixed(0), (ra / rb).toFixed(2)];
+      const cells = [wa.toFixed(0), wb.toFixed(0), (wa / wb).toFixed(2), evalRatio, nixEval, warm, warmRatio, parseRatio, ra.toFixed(0), rb.toFixed(0), (ra / rb).toFixed(2)];
       console.log(name.padEnd(54), cells.map((c) => c.padStart(9)).join(" "));
     };
-    row("start-up: --eval -E 1 (time to first result)", oursStart, theirsStart, "-", "-", "-", "-");
+    row("start-up: --eval -E 1 (time to first result)", oursStart, theirsStart, "-", "-", "-", "-", "-");
     for (const w of [...SYNTHETIC, ...nixlibWorkloads()]) {
       if (only !== "" && !w.name.includes(only)) continue;
       const p = file(w.name, w.expr);
@@ -247,13 +260,15 @@ async function main(): Promise<void> {
       const floor = PRECISE ? 1 : 10;
       const ea = Math.max(floor, median(ours.map((r) => r.cpuMs)) - ls);
       const eb = Math.max(floor, median(theirs.map((r) => r.cpuMs)) - ns);
-      let warm = warmMs(p, runs, ours[0]!.out);
+      let timing = warmMs(p, runs, ours[0]!.out);
       let mark = "";
-      if (Number.isNaN(warm)) {
-        warm = await warmMsDeep(p, runs, ours[0]!.out);
+      if (Number.isNaN(timing.warm)) {
+        timing = await warmMsDeep(p, runs, ours[0]!.out);
         mark = "*";
       }
-      const warmCells: [string, string] = Number.isNaN(warm) ? ["stack", "-"] : [warm.toFixed(0) + mark, (Math.max(warm, 1) / eb).toFixed(2)];
+      const warmCells: [string, string, string] = Number.isNaN(timing.warm)
+        ? ["stack", "-", "-"]
+        : [timing.warm.toFixed(0) + mark, (Math.max(timing.warm, 1) / eb).toFixed(2), (Math.max(timing.withParse, 1) / eb).toFixed(2)];
       row(w.name, ours, theirs, (ea / eb).toFixed(2), eb.toFixed(1), ...warmCells);
     }
     console.log("* warm in a worker with a " + DEEP_STACK_MB + " MB stack (too deep for this process's default stack)");

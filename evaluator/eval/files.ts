@@ -65,6 +65,16 @@ const parsedFiles = new Map<string, ParsedFile>();
 let parsedBytes = 0;
 const CACHE_BYTES = 32 << 20;
 
+/**
+ * Forgets the files parsed so far (by every state), so the next evaluations parse,
+ * scope-resolve and compile them again: for measuring evaluation with parsing, as
+ * a CppNix process does it (bench/eval's "warm+parse" column).
+ */
+export function dropParsedFiles(): void {
+  parsedFiles.clear();
+  parsedBytes = 0;
+}
+
 function fileStamp(path: string): string | null {
   try {
     const st = statSync(toFsPath(path));

@@ -87,7 +87,7 @@ export { realiseContextPath, setPathRealiser, type PathRealiser } from "./state.
 export { floatToString as formatFloatFixed } from "../builtins/support/float-format.js";
 /** C++ `ostream << double` (%g): the parser module's formatter. */
 export { formatFloat as formatFloatShort } from "../syntax/show.js";
-export { evalFile, evalFileScoped, evalString, findFile, parseFile, parseString, resolveExprPath } from "./files.js";
+export { dropParsedFiles, evalFile, evalFileScoped, evalString, findFile, parseFile, parseString, resolveExprPath } from "./files.js";
 export { baseScope, initGlobals } from "./globals.js";
 export { CORE_PRIMOPS } from "./core-primops.js";
 export { bindVars, StaticScope } from "./scope.js";
