@@ -2,6 +2,7 @@
 import { createHash } from "node:crypto";
 import { EvalError, definePrimOp, forceAttrs, forceString, forceStringNoCtx, nixToBytes, stringBytes } from "../eval/index.js";
 import { isHashAlgo, parseHash, type Hash, type HashAlgo, type HashFormat } from "../../store/index.js";
+import { logWarning } from "./debug.js";
 import { readFileBytes, realisePath } from "./files.js";
 
 const ALGORITHMS = new Set(["md5", "sha1", "sha256", "sha512"]);
@@ -50,6 +51,7 @@ definePrimOp("__convertHash", 1, ([args], pos) => {
   const formatName = forceStringNoCtx(formatAttr.value, pos);
   const format = HASH_FORMATS[formatName];
   if (format === undefined) throw new EvalError(`unknown hash format '${formatName}', expect 'base16', 'base32', 'base64', or 'sri'`, pos);
+  if (formatName === "base32") logWarning('"base32" is a deprecated alias for hash format "nix32".');
   let parsed: Hash;
   try {
     parsed = parseHash(hash, algo);

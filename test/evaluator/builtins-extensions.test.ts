@@ -144,3 +144,17 @@ test("traceVerbose returns its second argument and leaves the first unevaluated 
   assert.equal(ours('builtins.traceVerbose (throw "unused") [ 1 2 ]', "/").out, "[ 1 2 ]");
   assert.equal(ours('builtins.traceVerbose 1 (throw "second")', "/").out, "error: second");
 });
+
+test('convertHash warns that "base32" is a deprecated name of nix32, once per call (upstream eval-okay-convertHash)', () => {
+  const lines: string[] = [];
+  const prev = setTraceSink((line) => lines.push(line));
+  try {
+    new EvalState();
+    const hash = '"sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="';
+    assert.equal(printValue(evalString(`builtins.convertHash { hash = ${hash}; toHashFormat = "base32"; }`, "/")), '"0mdqa9w1p6cmli6976v4wi0sw9r4p5prkj7lzfd1877wk11c9c73"');
+    assert.equal(printValue(evalString(`builtins.convertHash { hash = ${hash}; toHashFormat = "nix32"; }`, "/")), '"0mdqa9w1p6cmli6976v4wi0sw9r4p5prkj7lzfd1877wk11c9c73"');
+  } finally {
+    setTraceSink(prev);
+  }
+  assert.deepEqual(lines, ['warning: "base32" is a deprecated alias for hash format "nix32".']);
+});
