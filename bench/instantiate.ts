@@ -10,7 +10,7 @@
  * (user + system, all threads: Lading's GC and JIT threads count) unless "wall".
  *
  * Columns (medians; ratios are lading/CppNix, lower is better):
- *   warm   Lading in a worker of this process with the registry server's
+ *   warm   (three runs per round in the read-only rows) Lading in a worker of this process with the registry server's
  *          evaluation-worker limits (1 GiB stack, 64 MiB young generation), a warm
  *          JIT (runs first until 1.5 s of CPU, as bench/eval) and a fresh EvalState per run (process.cpuUsage
  *          around the call; the fresh-store row opens a new LocalStore, stages and
@@ -115,6 +115,9 @@ interface WarmJob {
   /** Write into a fresh store under this directory each run (else --readonly-mode). */
   storeParent?: string;
 }
+
+/** Warm runs timed per round of the read-only rows (one CLI run each per round). */
+const WARM_PER_ROUND = 3;
 
 /** CPU time spent on warm-up runs before timed ones. */
 const WARM_UP_MS = 1500;
@@ -229,8 +232,13 @@ async function readOnlyRow(name: string, file: string, runs: number): Promise<Ro
   const row: Row = { name, warm: [], ladingCli: [], nixCli: [] };
   try {
     for (let i = 0; i < runs; i++) {
-      const w = await worker.next();
+      // Warm runs are cheap and noisier than the CLI under load: several per round.
+      let w = await worker.next();
       row.warm.push(w.cpuMs);
+      for (let k = 1; k < WARM_PER_ROUND; k++) {
+        w = await worker.next();
+        row.warm.push(w.cpuMs);
+      }
       row.ladingCli.push(timed(LADING, ["instantiate", "--readonly-mode", file]));
       row.nixCli.push(timed("nix-instantiate", ["--readonly-mode", file], NIX_STATS));
       sameOutput(name + " (warm)", w.out, row.nixCli[i]!.out);
