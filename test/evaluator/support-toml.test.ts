@@ -524,3 +524,22 @@ test("parseToml reports toml11's messages", () => {
   assert.throws(() => parseToml("a = 1\na = 2"), (e: unknown) => e instanceof TomlError && e.message === message);
   assert.equal(parseToml("a.b = 1").entries.size, 1);
 });
+
+test("current mode underlines as toml11 4 does (`^^^--`), the 2.8 mode as toml11 3 (`^---`, `~~~`)", () => {
+  const messageOf = (text: string, mode: "2.8" | "current"): string => {
+    try {
+      parseToml(text, mode);
+    } catch (err) {
+      if (err instanceof TomlError) return err.message;
+      throw err;
+    }
+    return assert.fail(`parsed: ${text}`);
+  };
+  // The underline lines of upstream eval-fail-fromTOML-overflow and -underflow (caret just past the number).
+  assert.equal(messageOf("attr = 9223372036854775808", "current").split("\n")[4], "   |                           ^-- must be < 2^63");
+  assert.equal(messageOf("attr = -9223372036854775809", "current").split("\n")[4], "   |                            ^-- must be < 2^63");
+  const twice = "a = 1\na = 2";
+  assert.match(messageOf(twice, "2.8"), /\^--- /);
+  assert.doesNotMatch(messageOf(twice, "current"), /\^---|~/);
+  assert.match(messageOf(twice, "current"), /\^+-- /);
+});

@@ -77,13 +77,21 @@ type Note = readonly [PlaceRef, string];
 
 const FILE_NAME = "fromTOML";
 
-/** toml11's format_underline (uncoloured). */
+/** Which toml11's underline formatError draws: the mode of the parse in progress. */
+let underlineStyle: TomlMode = "2.8";
+
+/** toml11's format_underline (uncoloured): 3 draws `^---` or `~~~`, 4 (current CppNix) `^^^--`. */
 function formatError(title: string, notes: readonly Note[], hints: readonly string[] = []): string {
   const places = notes.map(([p, comment]) => [typeof p === "function" ? p() : p, comment] as const);
   const width = Math.max(1, ...places.map(([p]) => String(p.line).length));
   const gutter = " ".repeat(width + 1);
   const one = ([p, comment]: readonly [Place, string]): string => {
-    const mark = p.size === 1 ? "^---" : "~".repeat(Math.min(p.size, p.lineText.length));
+    const mark =
+      underlineStyle === "current"
+        ? "^".repeat(Math.max(1, Math.min(p.size, p.lineText.length - p.column + 1))) + "--"
+        : p.size === 1
+          ? "^---"
+          : "~".repeat(Math.min(p.size, p.lineText.length));
     return ` ${String(p.line).padStart(width)} | ${p.lineText}\n${gutter} | ${" ".repeat(p.column - 1)}${mark} ${comment}`;
   };
   let out = `[error] ${title}\n --> ${FILE_NAME}\n${gutter} |\n` + places.map(one).join("\n ...\n");
@@ -135,11 +143,15 @@ export function parseToml(text: string, mode: TomlMode = "2.8"): TomlTable {
   // toml11 appends a newline unless the text ends with one (or with CR).
   if (text !== "" && !text.endsWith("\n") && !text.endsWith("\r")) text += "\n";
   const parser = new Parser(text, mode);
+  const outer = underlineStyle;
+  underlineStyle = mode;
   try {
     return parser.parseFile();
   } catch (err) {
     if (err instanceof Soft) throw new TomlError(err.message);
     throw err;
+  } finally {
+    underlineStyle = outer;
   }
 }
 
