@@ -79,34 +79,41 @@ ESCAPE[0x0d] = 0x72;
 ESCAPE[0x09] = 0x74;
 
 /**
- * `quoted` for a long string (e.g. structured attributes' JSON): copied natively,
- * then escaped in place from the end, each byte moved right by the escapes before it.
+ * `quoted` for a long string (e.g. structured attributes' JSON): copied natively in
+ * place; from the first byte that needs an escape on (if any), the rest is copied
+ * past the reach of the writes and escaped forward from there in one pass.
  */
 function quotedLong(s: string): void {
   const n = s.length;
-  reserve(2 * n + 2);
+  reserve(3 * n + 2);
   const b = buf;
   const start = pos + 1;
   b[pos] = 0x22;
   copyNative(s, start);
   const end = start + n;
-  let escapes = 0;
-  for (let i = start; i < end; i++) if (ESCAPE[b[i]!] !== 0) escapes++;
-  const close = end + escapes;
-  b[close] = 0x22;
-  // While escapes remain to be placed, the write position is ahead of the read one.
-  let w = close;
-  let r = end;
-  while (w > r) {
-    const c = b[--r]!;
+  let first = start;
+  while (first < end && ESCAPE[b[first]!] === 0) first++;
+  if (first === end) {
+    b[end] = 0x22;
+    pos = end + 1;
+    return;
+  }
+  // Each byte from `first` on takes at most two: the writes stay behind the reads.
+  const src = start + 2 * n;
+  b.copyWithin(src, first, end);
+  const srcEnd = src + (end - first);
+  let w = first;
+  for (let r = src; r < srcEnd; r++) {
+    const c = b[r]!;
     const e = ESCAPE[c]!;
-    if (e === 0) b[--w] = c;
+    if (e === 0) b[w++] = c;
     else {
-      b[--w] = e;
-      b[--w] = 0x5c;
+      b[w++] = 0x5c;
+      b[w++] = e;
     }
   }
-  pos = close + 1;
+  b[w++] = 0x22;
+  pos = w;
 }
 
 /** Writes `"s"` with the .drv escapes (`"` `\` newline, carriage return, tab); other bytes as they are. */
