@@ -28,6 +28,11 @@ export interface LocalStoreOptions {
   storeDir?: string;
   /** fsync every restored file before its path is registered (power-loss safety). */
   fsyncContents?: boolean;
+  /**
+   * Another process has the store open: wait for it (called once with its pid), as the
+   * CLI does, instead of failing at once (the server's choice: a second server is a mistake).
+   */
+  waitForLock?: (owner: number) => void;
   /** Test hook: runs after an object is renamed into place and before its metadata commits. */
   afterContentRename?: (path: StorePath) => void | Promise<void>;
 }
@@ -181,7 +186,7 @@ export class LocalStore {
     for (const dir of [store.realStoreDir, store.dbDir, store.tmpDir, store.rootsDir]) {
       await mkdir(dir, { recursive: true });
     }
-    store.releaseLock = await acquireOwnerLock(join(store.root, "nix", "var", "lading", "lock"));
+    store.releaseLock = await acquireOwnerLock(join(store.root, "nix", "var", "lading", "lock"), options.waitForLock);
     try {
       await store.loadIndex();
       await store.removeLeftovers(false);

@@ -106,8 +106,13 @@ const heldHere = new Set<string>();
  * process that died (a crash) is taken over; that is also when crash leftovers are
  * cleaned, since no one else can be mid-commit then.
  */
-export async function acquireOwnerLock(path: string): Promise<() => Promise<void>> {
+export async function acquireOwnerLock(
+  path: string,
+  /** Wait while a live process holds the lock (told once, with its pid) instead of failing. */
+  onWait?: (owner: number) => void,
+): Promise<() => Promise<void>> {
   if (heldHere.has(path)) throw new Error(`store lock '${path}' is already held by this process`);
+  let waitMs = 0;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const handle = await open(path, "wx", 0o644);
@@ -123,7 +128,13 @@ export async function acquireOwnerLock(path: string): Promise<() => Promise<void
     }
     const owner = Number.parseInt(await readFile(path, "utf8").catch(() => ""), 10);
     if (Number.isSafeInteger(owner) && owner > 0 && owner !== process.pid && processAlive(owner)) {
-      throw new Error(`the store is in use by process ${owner} (lock file '${path}')`);
+      if (onWait === undefined) throw new Error(`the store is in use by process ${owner} (lock file '${path}')`);
+      if (waitMs === 0) onWait(owner);
+      // Poll: the owner deletes the file when it closes the store (or dies, then it is stale).
+      waitMs = Math.min(Math.max(2 * waitMs, 20), 500);
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      attempt--;
+      continue;
     }
     await unlink(path).catch(() => {}); // stale: its owner died
   }

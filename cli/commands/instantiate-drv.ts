@@ -27,7 +27,11 @@ export async function instantiateDerivations(options: InstantiateOptions): Promi
     import("./instantiate-drv-store.js"),
   ]);
   const config = builderConfigFromEnv();
-  const store = await LocalStore.open({ root: config.storeRoot });
+  const store = await LocalStore.open({
+    root: config.storeRoot,
+    // Like nix-instantiate beside another Nix process: wait rather than fail.
+    waitForLock: (owner) => process.stderr.write(`waiting for the store at '${config.storeRoot}', in use by process ${owner}...\n`),
+  });
   try {
     return (await instantiateIntoStore(store, config.dataDir, options)).result;
   } finally {

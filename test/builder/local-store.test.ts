@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, lstatSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { LocalStore, PathNotValidError } from "../../builder/index.js";
@@ -102,6 +102,27 @@ describe("local store", () => {
       assert.equal(info.registrationTime, a.registrationTime);
     } finally {
       await again.close();
+    }
+  });
+
+  test("another live process's lock is refused, or waited for with waitForLock (the CLI) until that process ends", async () => {
+    const root = join(tempDir("store"), "root");
+    await (await openStore(root)).close();
+    // A live process that is not us owns the lock, as a concurrent `lading instantiate` would.
+    const owner = spawn("sleep", ["0.6"], { stdio: "ignore" });
+    const exited = new Promise((done) => owner.once("exit", done));
+    writeFileSync(join(root, "nix", "var", "lading", "lock"), `${owner.pid}\n`);
+    await assert.rejects(LocalStore.open({ root }), new RegExp(`in use by process ${owner.pid}`));
+    const told: number[] = [];
+    const started = Date.now();
+    const store = await LocalStore.open({ root, waitForLock: (pid) => told.push(pid) });
+    try {
+      await exited;
+      assert.deepEqual(told, [owner.pid], "told once, with the owner's pid");
+      assert.ok(Date.now() - started >= 300, "it waited for the owner");
+      assert.ok((await store.addText("w", "after waiting")).path);
+    } finally {
+      await store.close();
     }
   });
 

@@ -214,7 +214,8 @@ test("a 1000-deep dependency chain through `lading instantiate`", { skip: nixSki
   );
   const lading = join(process.cwd(), "bin/lading");
   for (const args of [["-A", "top", file], ["--eval", "--strict", "-A", "paths", file], ["--readonly-mode", "-A", "top", file]]) {
-    const ours = spawnSync(lading, ["instantiate", ...args], { encoding: "latin1" });
+    // Its own store: the default one may be open in another test process.
+    const ours = spawnSync(lading, ["instantiate", ...args], { encoding: "latin1", env: { ...process.env, LADING_DATA_DIR: join(dir, "data") } });
     const theirs = spawnSync("nix-instantiate", args, { encoding: "latin1" });
     assert.equal(theirs.status, 0, theirs.stderr);
     assert.equal(ours.stderr.split("\n").find((l) => l.startsWith("error")), undefined, ours.stderr);
