@@ -408,7 +408,11 @@ export function callFunction(fn: Value, args: Lazy[], pos: number): Value {
       const need = op.arity - have;
       const left = n - i;
       if (left < need) return new PrimOpApp(op, cur.args.concat(args.slice(i)));
-      cur = callPrimOp(op, cur.args.concat(args.slice(i, i + need)), pos);
+      // The held arguments and the `need` next ones, in one array (no concat + slice).
+      const all = new Array<Lazy>(op.arity);
+      for (let k = 0; k < have; k++) all[k] = cur.args[k]!;
+      for (let k = 0; k < need; k++) all[have + k] = args[i + k]!;
+      cur = callPrimOp(op, all, pos);
       i += need;
     } else if (cur instanceof NixAttrs && cur.has("__functor")) {
       const functor = force(cur.get("__functor")!, pos);
@@ -446,7 +450,8 @@ export function primOpFailed(op: PrimOp, err: unknown, pos: number): unknown {
 
 /** Applies a one-argument call to a value (convenience for builtins). */
 export function apply(fn: Lazy, arg: Lazy, pos = 0): Value {
-  return callFunction(force(fn, pos), [arg], pos);
+  const f = fn instanceof Thunk ? forceThunk(fn, pos) : fn;
+  return f instanceof NixLambda ? callLambda(f, arg, pos) : callFunction(f, [arg], pos);
 }
 
 /** The environment of a lambda's body for one argument (checks formals). */

@@ -240,28 +240,34 @@ export function isDerivation(v: Value): boolean {
   return tv === "derivation" || (tv instanceof NixString && tv.s === "derivation");
 }
 
-/** `==` (CppNix's eqValues). */
+/**
+ * `==` (CppNix's eqValues). Dispatches on `typeof` first and tests the object
+ * classes most often compared (sets, strings with context, lists) before the rare
+ * ones: a long chain of instanceof tests was most of the cost of `s == t`.
+ */
 export function eqValues(a: Value, b: Value): boolean {
-  if (typeof a === "number") {
-    if (typeof b === "number") return a === b;
-    if (typeof b === "bigint") return BigInt(a) === b;
-    if (b instanceof NixFloat) return a === b.value;
-    return false;
+  switch (typeof a) {
+    case "string":
+      return typeof b === "string" ? a === b : b instanceof NixString && a === b.s;
+    case "number":
+      if (typeof b === "number") return a === b;
+      if (typeof b === "bigint") return BigInt(a) === b;
+      return b instanceof NixFloat && a === b.value;
+    case "boolean":
+      return a === b;
+    case "bigint":
+      if (typeof b === "bigint" || typeof b === "number") return a === BigInt(b);
+      return b instanceof NixFloat && Number(a) === b.value;
   }
-  if (typeof a === "bigint") {
-    if (typeof b === "bigint" || typeof b === "number") return a === BigInt(b);
-    if (b instanceof NixFloat) return Number(a) === b.value;
-    return false;
+  if (a === null) return b === null;
+  if (a instanceof NixAttrs) {
+    if (!(b instanceof NixAttrs)) return false;
+    enterCall(0);
+    const r = eqAttrs(a, b);
+    leaveCall();
+    return r;
   }
-  if (a instanceof NixFloat) {
-    if (b instanceof NixFloat) return a.value === b.value;
-    if (typeof b === "number" || typeof b === "bigint") return a.value === Number(b);
-    return false;
-  }
-  if (typeof a === "string") return typeof b === "string" ? a === b : b instanceof NixString && a === b.s;
   if (a instanceof NixString) return typeof b === "string" ? a.s === b : b instanceof NixString && a.s === b.s;
-  if (typeof a === "boolean" || a === null) return a === b;
-  if (a instanceof NixPath) return b instanceof NixPath && a.path === b.path;
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
     enterCall(0);
@@ -274,38 +280,56 @@ export function eqValues(a: Value, b: Value): boolean {
     leaveCall();
     return true;
   }
-  if (a instanceof NixAttrs) {
-    if (!(b instanceof NixAttrs)) return false;
-    enterCall(0);
-    const r = eqAttrs(a, b);
-    leaveCall();
-    return r;
+  if (a instanceof NixFloat) {
+    if (b instanceof NixFloat) return a.value === b.value;
+    if (typeof b === "number" || typeof b === "bigint") return a.value === Number(b);
+    return false;
   }
+  if (a instanceof NixPath) return b instanceof NixPath && a.path === b.path;
   // Functions are incomparable.
   return false;
 }
 
+/** True if the attribute `type` of a set (forced) is the string "derivation". */
+function typeIsDerivation(s: NixAttrs): boolean {
+  const t = s.getAttr("type");
+  if (t === undefined) return false;
+  const v = t.value;
+  const tv = v instanceof Thunk ? forceThunk(v, t.pos) : v;
+  return tv === "derivation" || (tv instanceof NixString && tv.s === "derivation");
+}
+
 /** `==` of two sets (one level of max-call-depth, counted by eqValues). */
 function eqAttrs(a: NixAttrs, b: NixAttrs): boolean {
-  if (isDerivation(a) && isDerivation(b)) {
+  // As CppNix: `type` of the left side forced first, of the right only if the left is a derivation.
+  if (typeIsDerivation(a) && typeIsDerivation(b)) {
     const x = a.getAttr("outPath");
     const y = b.getAttr("outPath");
     if (x !== undefined && y !== undefined) return eqLazy(x.value, y.value);
   }
-  if (a.size !== b.size) return false;
   const ka = a.names;
   const kb = b.names;
-  for (let i = 0; i < ka.length; i++) {
-    if (ka[i] !== kb[i]) return false;
-    if (!eqLazy(a.attrs[i]!.value, b.attrs[i]!.value)) return false;
-  }
+  const n = ka.length;
+  if (n !== kb.length) return false;
+  const va = a.attrs;
+  const vb = b.attrs;
+  // Sets made by the same expression (or `//` overrides) share their names array.
+  if (ka !== kb) for (let i = 0; i < n; i++) if (ka[i] !== kb[i]) return false;
+  for (let i = 0; i < n; i++) if (!eqLazy(va[i]!.value, vb[i]!.value)) return false;
   return true;
 }
 
-/** Equality of two slots: the same slot is equal to itself even for functions (CppNix's pointer test). */
+/**
+ * Equality of two slots: the same slot is equal to itself even for functions
+ * (CppNix's pointer test); identical primitives (ints, strings, Booleans, null:
+ * never a NaN, floats are objects) are equal without the dispatch.
+ */
 function eqLazy(a: Lazy, b: Lazy): boolean {
-  if (a === b && typeof a === "object") return true;
-  return eqValues(force(a), force(b));
+  if (a === b) return true;
+  const x = a instanceof Thunk ? forceThunk(a, 0) : a;
+  const y = b instanceof Thunk ? forceThunk(b, 0) : b;
+  if (x === y && typeof x !== "object") return true;
+  return eqValues(x, y);
 }
 
 // ---------------------------------------------------------------- ordering

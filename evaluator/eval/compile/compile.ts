@@ -16,6 +16,7 @@ import {
   NixLambda,
   NixPath,
   PrimOp,
+  PrimOpApp,
   Thunk,
   mkInt,
   setThunkCompiler,
@@ -308,6 +309,16 @@ function posOf(e: Expr): number {
 }
 
 /** An operand: any error gets the frame `ctx` at the operand's position (current CppNix's Expr::eval with errorCtx). */
+/** The arguments of a partial application followed by one or two more. */
+function withArgs(have: readonly Lazy[], a: Lazy, b?: Lazy): Lazy[] {
+  const n = have.length;
+  const out = new Array<Lazy>(b === undefined ? n + 1 : n + 2);
+  for (let i = 0; i < n; i++) out[i] = have[i]!;
+  out[n] = a;
+  if (b !== undefined) out[n + 1] = b;
+  return out;
+}
+
 function evalIn(code: Code, env: Env, pos: number, ctx: string): Value {
   try {
     return code(env);
@@ -386,7 +397,12 @@ function compileCall(e: CallExpr): Code {
         }
         return callLambda(fn, a, pos);
       }
-      if (fn instanceof PrimOp && fn.arity === 1) return callPrimOp(fn, [a], pos);
+      if (fn instanceof PrimOp) {
+        if (fn.arity === 1) return callPrimOp(fn, [a], pos);
+      } else if (fn instanceof PrimOpApp && fn.primop.arity === fn.args.length + 1) {
+        // The last argument of a partial application (`elem x`, `hasAttr n`): one array, no concat/slice.
+        return callPrimOp(fn.primop, withArgs(fn.args, a), pos);
+      }
       return callFunction(fn, [a], pos);
     };
   }
@@ -413,6 +429,7 @@ function compileCall(e: CallExpr): Code {
         if (fn.arity === 2) return callPrimOp(fn, [a, b], pos);
       }
       if (fn instanceof NixLambda) return callLambda2(fn, a, b, pos);
+      if (fn instanceof PrimOpApp && fn.primop.arity === fn.args.length + 2) return callPrimOp(fn.primop, withArgs(fn.args, a, b), pos);
       return callFunction(fn, [a, b], pos);
     };
     // For forceListLazily: the same evaluation (the fast paths above are only faster forms of callFunction).
@@ -603,7 +620,10 @@ function compileNames(path: AttrName[]): NameCode[] {
 }
 
 function nameOf(n: NameCode, env: Env, pos = 0): string {
-  return typeof n === "string" ? n : forceStringNoCtx(n(env), pos, "while evaluating an attribute name");
+  if (typeof n === "string") return n;
+  const v = n(env);
+  // A plain string is already forced and has no context.
+  return typeof v === "string" ? v : forceStringNoCtx(v, pos, "while evaluating an attribute name");
 }
 
 /** `a.b."${e}"` as current CppNix names a selection in traces: dynamic names evaluated when they can be. */
