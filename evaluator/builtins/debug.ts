@@ -45,6 +45,11 @@ definePrimOp("__trace", 2, ([msg, value], pos) => {
 /** Current CppNix's traceVerbose without `--trace-verbose` (its default): the second argument, the first untouched. */
 definePrimOp("__traceVerbose", 2, ([, value], pos) => copied(force(value!, pos)));
 
+/** Writes a whole formatted log entry (e.g. a warning with frames) where trace lines go. */
+export function writeLogLine(text: string): void {
+  sink(text);
+}
+
 /** CppNix's Logger::warn: `warning: <message>` (not an evaluation warning: no indentation, no abort-on-warn). */
 export function logWarning(message: string): void {
   sink(`warning: ${message}`);

@@ -20,7 +20,7 @@ import "./flake-refs.js";
 import "./types.js";
 import "./versions.js";
 
-export { abortOnWarnEnabled, setAbortOnWarn, setTraceSink, printValueForTrace } from "./debug.js";
+export { abortOnWarnEnabled, logWarning, setAbortOnWarn, setTraceSink, printValueForTrace, writeLogLine } from "./debug.js";
 export { setTomlTimestamps, tomlTimestampsEnabled } from "./toml-builtin.js";
 export { NIX_VERSION } from "./env.js";
 export { stableSort } from "./stable-sort.js";

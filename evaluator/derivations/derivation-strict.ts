@@ -33,10 +33,12 @@ import {
   forceList,
   forceString,
   forceStringNoCtx,
+  formatEvalError,
   showPosCurrent,
   stringBytes,
   stringContext,
 } from "../eval/index.js";
+import { writeLogLine } from "../builtins/index.js";
 import { parseHashAllowEmpty, parseHashTypeOpt } from "./hash-parse.js";
 import { drvState, type ContextElement } from "./drv-state.js";
 import { storeCall } from "./eval-store.js";
@@ -93,6 +95,15 @@ function outputNames(names: string[]): string[] {
   return sortStrings([...seen]);
 }
 
+/** Attributes that only take effect without structured attributes (there: `outputChecks.<output>.*`). */
+const OUTPUT_CHECKS = new Set(["allowedReferences", "allowedRequisites", "disallowedReferences", "disallowedRequisites", "maxSize", "maxClosureSize"]);
+
+/** Current CppNix's warning at an attribute, under a "while evaluating derivation" frame. */
+function warnAttr(drvName: string, pos: number, message: string): void {
+  const warning = new EvalError(message, pos).addTrace(0, `while evaluating derivation '${drvName}'`);
+  writeLogLine(formatEvalError(warning, false, "warning").replace(/\n$/, ""));
+}
+
 function collectAttributes(attrs: NixAttrs, drvName: string): Collected {
   const structured = attrs.getAttr("__structuredAttrs");
   const isStructured =
@@ -129,6 +140,9 @@ function collectAttributes(attrs: NixAttrs, drvName: string): Collected {
       } else if (json !== null) {
         if (key === "__structuredAttrs") continue;
         json.add(key, attr.value, 0);
+        if (OUTPUT_CHECKS.has(key)) {
+          warnAttr(drvName, attr.pos, `'structuredAttrs' disables the effect of the derivation attribute '${key}'; use 'outputChecks.<output>.${key}' instead`);
+        }
         if (key === "builder") drv.builder = addContext(context, forceString(attr.value));
         else if (key === "system") drv.platform = forceStringNoCtx(attr.value);
         else if (key === "outputHash") c.outputHash = forceStringNoCtx(attr.value);
@@ -139,6 +153,9 @@ function collectAttributes(attrs: NixAttrs, drvName: string): Collected {
         }
       } else {
         const s = addContext(context, coerceToString(attr.value, 0, COERCE_ENV));
+        if (key === "__json") {
+          warnAttr(drvName, attr.pos, "setting structured attributes via '__json' is deprecated, and may be disallowed in future versions of Nix. Set '__structuredAttrs = true' instead.");
+        }
         drv.env.set(key, s);
         if (key === "builder") drv.builder = s;
         else if (key === "system") drv.platform = s;

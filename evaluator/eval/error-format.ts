@@ -65,12 +65,13 @@ function showAt(indent: string, pos: number): string {
 }
 
 /**
- * The error as current nix-instantiate prints it (ends with a newline). Without
+ * The error (or a warning with frames, `level` "warning") as current nix-instantiate
+ * prints it (ends with a newline). Without
  * `--show-trace` only the first few frames are shown (a frame with a position
  * counts twice), then a "stack trace truncated" line; runs of frames seen
  * before are printed as "(N duplicate frames omitted)" when longer than five.
  */
-export function formatEvalError(err: EvalError, showTrace: boolean): string {
+export function formatEvalError(err: EvalError, showTrace: boolean, level: "error" | "warning" = "error"): string {
   let s = "";
   // Frames are stored innermost first; they are shown outermost first.
   const frames = err.traces;
@@ -113,12 +114,12 @@ export function formatEvalError(err: EvalError, showTrace: boolean): string {
     }
     flushSkipped();
     if (truncate) s += "\n(stack trace truncated; use '--show-trace' to show the full, detailed trace)\n";
-    s += "\nerror: ";
+    s += `\n${level}: `;
   }
   s += `${err.message}\n`;
   s += showAt("", err.pos);
   if (err.suggestions.length > 0) s += `Did you mean ${showSuggestions(err.suggestions)}?\n`;
-  return indentMessage("error: ", "       ", s.replace(/[ \t\r\n]+$/, "")) + "\n";
+  return indentMessage(`${level}: `, " ".repeat(level.length + 2), s.replace(/[ \t\r\n]+$/, "")) + "\n";
 }
 
 /**
