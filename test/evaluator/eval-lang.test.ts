@@ -78,7 +78,26 @@ const STRINGS = [
   'toString { __toString = s: s.v; v = "w"; }', '"a" + { outPath = "b"; }', "builtins.typeOf \"${./.}\"",
 ];
 
-const EXPRS = [...LITERALS, ...ARITHMETIC, ...BINDINGS, ...SELECT, ...FUNCTIONS, ...CONTROL, ...LAZINESS, ...CURPOS, ...STRINGS];
+// `==` on sets: derivations by outPath (only when both sides are), the left `type` forced first,
+// slots compared by identity before their values, ints against floats, names in any order.
+const D = 'd = { type = "derivation"; outPath = "/a"; x = 1; }';
+const EQUALITY = [
+  `let ${D}; in d == { type = "derivation"; outPath = "/a"; }`, `let ${D}; in d == { type = "derivation"; outPath = "/b"; x = 1; }`,
+  `let ${D}; in d == d // { y = x: x; }`, '{ type = "derivation"; } == { type = "derivation"; }', '{ type = "derivation"; a = 1; } == { type = "derivation"; a = 2; }',
+  '{ type = "x"; outPath = 1; } == { type = "x"; outPath = 1; a = 2; }', "{ a = 1; } == { a = 1.0; }", "[ 1 ] == [ 1.0 ]", "{ a = 1.5; } == { a = 1.5; }",
+  "{ a = 1; b = 2; } == { b = 2; a = 1; }", "{ a = 1; } == { b = 1; }", "{ a = 1; } == { a = 1; b = 2; }", '{ x = { y = [ 1 "a" null true ]; }; } == { x = { y = [ 1 "a" null true ]; }; }',
+  "let f = x: x; s = { a = f; }; in (s // { }) == s", "let f = x: x; s = { a = f; }; in s // { b = 1; } == s // { b = 1; }", "let f = x: x; in { a = f; } == { a = x: x; }",
+  'let t = { __toString = _: "x"; }; in [ (t == "x") (t == { __toString = _: "x"; }) ]', '{ a = "x${toString 1}"; } == { a = "x1"; }',
+  '(builtins.tryEval ({ type = throw "t"; } == { })).success', '(builtins.tryEval ({ a = throw "t"; } == { a = 1; })).success',
+  '(builtins.tryEval ({ a = throw "t"; } == { b = 1; })).success', '(builtins.tryEval ({ type = "derivation"; } == { type = throw "t"; })).success',
+  '(builtins.tryEval ({ type = "derivation2"; } == { type = throw "t"; })).success', "9223372036854775807 == 9223372036854775807.0",
+  // Partial applications of primops given their last argument(s); dynamic `?`.
+  "let e = builtins.elem 3; in e [ 3 ]", 'let h = builtins.hasAttr "a"; in h { a = 1; }', 'let s = builtins.substring 1; in s 2 "abcd"',
+  'let s = builtins.substring; in s 0 1 "xy"', "let f = builtins.foldl' builtins.add; in f 0 [ 1 2 ]", 'let n = "a"; in [ ({ a = 1; } ? ${n}) ({ b = 1; } ? ${n}) ]',
+  'let e = builtins.elem; in builtins.tryEval (e (throw "x") [ 1 ])', "builtins.map (builtins.elem 1) [ [ 1 ] [ 2 ] ]",
+];
+
+const EXPRS = [...LITERALS, ...ARITHMETIC, ...EQUALITY, ...BINDINGS, ...SELECT, ...FUNCTIONS, ...CONTROL, ...LAZINESS, ...CURPOS, ...STRINGS];
 
 differential("language constructs match CppNix (--eval --strict)", strictExprs(EXPRS));
 
