@@ -26,7 +26,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { deserialize, serialize } from "node:v8";
-import { addSource, parse, sourceOf, type Expr } from "../syntax/index.js";
+import { addSource, parse, sourceOf, syntaxWarningCount, type Expr } from "../syntax/index.js";
 import { relocateExpr } from "./parse-cache-relocate.js";
 
 const MAGIC = "lading-parse-cache 1";
@@ -140,7 +140,10 @@ export function parseFileCached(text: string, path: string): Expr {
   const file = join(dir, entryName(path));
   const hit = readEntry(file, path, text, build);
   if (hit !== undefined) return hit;
+  const warningsBefore = syntaxWarningCount();
   const expr = parse(text, path);
+  // A parse that warned is not cached: a cached copy would not warn again.
+  if (syntaxWarningCount() !== warningsBefore) return expr;
   // parse() registered one source, the last one: positions are numbered from its base.
   const source = sourceOf(Number.MAX_SAFE_INTEGER);
   if (source !== undefined && source.path === path) writeEntry(dir, file, path, text, source.base, expr, build);

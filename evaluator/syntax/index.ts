@@ -6,3 +6,4 @@ export { NO_POS, Source, addSource, resolvePos, showPos, sourceOf, type Position
 export { canonPath, absPath, dirOf } from "./paths.js";
 export { setLiteralLints, type LiteralLints, type LintLevel } from "./lints.js";
 export { setPipeOperators, pipeOperatorsEnabled } from "./features.js";
+export { setSyntaxWarningSink, syntaxWarningCount, type SyntaxWarningSink } from "./warnings.js";

@@ -18,6 +18,7 @@ import type {
 import { NixSyntaxError } from "./errors.js";
 import { Lexer, T, ch, tokenName, type Token } from "./lexer.js";
 import { lintWarn, pathLiteralLint, urlLiteralLint } from "./lints.js";
+import { syntaxWarning } from "./warnings.js";
 import { absPath, homeDir } from "./paths.js";
 import { showAttrPath } from "./show.js";
 import { NO_POS, showPos, sourceOf, type Source } from "./source.js";
@@ -111,12 +112,16 @@ class Parser {
   private prevEnd = 0;
   private readonly basePath: string;
   private home: string | undefined;
+  private readonly text: string;
+  /** The last `f or` call made by the legacy rule, until a use warns about it. */
+  private cursedOr: { call: CallExpr; start: number; end: number } | null = null;
 
   constructor(
     source: Source,
     options: ParseOptions,
   ) {
     this.base = source.base;
+    this.text = source.text;
     this.lexer = new Lexer(source.text, source.base);
     this.basePath = options.basePath;
     this.home = options.home;
@@ -481,8 +486,10 @@ class Parser {
   private parseApp(): Expr {
     const start = this.tok.start;
     let fn = this.parseSelect();
+    this.cursedOr = null; // in function position its meaning stays (CppNix's resetCursedOr)
     while (STARTS_SELECT[this.tok.type]) {
       const arg = this.parseSelect();
+      this.warnIfCursedOr(arg);
       if (fn.kind === "call") fn.args.push(arg);
       else fn = this.call(this.at(start), fn, [arg]);
     }
@@ -500,15 +507,36 @@ class Parser {
       if (this.tok.type === T.OR_KW) {
         this.advance();
         def = this.parseSelect();
+        this.warnIfCursedOr(def);
       }
       return { kind: "select", pos: this.at(start), expr: e, path, default: def };
     }
     if (this.tok.type === T.OR_KW) {
       this.advance();
       const pos = this.at(start);
-      return this.call(pos, e, [this.var(pos, "or")]);
+      const call = this.call(pos, e, [this.var(pos, "or")]);
+      this.cursedOr = { call, start, end: this.prevEnd };
+      return call;
     }
     return e;
+  }
+
+  /**
+   * Current CppNix warns when a `f or` call from the rule above is an argument, a
+   * list element or an `or` default: there its meaning will change once `or` becomes
+   * an ordinary identifier (as the function of an application it will not).
+   */
+  private warnIfCursedOr(e: Expr): void {
+    const cursed = this.cursedOr;
+    if (cursed === null || cursed.call !== e) return;
+    this.cursedOr = null;
+    syntaxWarning(
+      this.at(cursed.start),
+      "This expression uses `or` as an identifier in a way that will change in a future Nix release.\n" +
+        "Wrap this entire expression in parentheses to preserve its current meaning:\n" +
+        `    (${this.text.slice(cursed.start, cursed.end)})\n` +
+        "Give feedback at https://github.com/NixOS/nix/pull/11121",
+    );
   }
 
   private parseSimple(): Expr {
@@ -587,7 +615,9 @@ class Parser {
         const elems: Expr[] = [];
         while (this.tok.type !== C_RBRACK) {
           if (!STARTS_SELECT[this.tok.type]) this.unexpected(this.tok);
-          elems.push(this.parseSelect());
+          const elem = this.parseSelect();
+          this.warnIfCursedOr(elem);
+          elems.push(elem);
         }
         this.advance();
         return { kind: "list", elems };

@@ -8,10 +8,10 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parse, sourceOf, type Expr } from "../../evaluator/index.js";
+import { parse, setSyntaxWarningSink, sourceOf, type Expr } from "../../evaluator/index.js";
 import { defaultParseCacheDir, parseCacheDir, parseFileCached, pruneParseCache, setParseCacheDir } from "../../evaluator/index.js";
 import { LADING, run, runDist } from "../cli/startup-run.js";
 
@@ -221,4 +221,24 @@ test("a cache over its entry limit loses its least recently written quarter", ()
   assert.equal(pruneParseCache(dir, 12), 4);
   const left = readdirSync(dir).sort();
   assert.deepEqual(left, ["0000000000000004.tree", "0000000000000005.tree", "0000000000000006.tree", "0000000000000007.tree", "0000000000000008.tree", "0000000000000009.tree", "000000000000000a.tree", "000000000000000b.tree", "00000000000000ff.tree", "other-file"]);
+});
+
+test("a file whose parse warned is not cached, so every parse of it warns as CppNix's would", () => {
+  const dir = join(scratch, "unit-warned");
+  const prev = parseCacheDir();
+  setParseCacheDir(dir);
+  const warnings: number[] = [];
+  const prevSink = setSyntaxWarningSink((pos) => warnings.push(pos));
+  try {
+    const path = join(scratch, "cursed.nix");
+    const text = `let or = 1; in [ (x: x) or ]\n${PADDING}`;
+    for (let i = 0; i < 3; i++) parseFileCached(text, path);
+    assert.equal(warnings.length, 3, "warned on every parse");
+    assert.deepEqual(existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".tree")) : [], [], "nothing stored");
+    parseFileCached(FILES["lib.nix"]!, join(scratch, "lib.nix"));
+    assert.equal(readdirSync(dir).filter((f) => f.endsWith(".tree")).length, 1, "a file that does not warn is stored");
+  } finally {
+    setSyntaxWarningSink(prevSink);
+    setParseCacheDir(prev);
+  }
 });

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, readdirSync, realpathSync, statSync, writeFi
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { NixSyntaxError, parse, resolvePos, showExpr } from "../../evaluator/syntax/index.js";
+import { NixSyntaxError, parse, resolvePos, setSyntaxWarningSink, showExpr } from "../../evaluator/syntax/index.js";
 import { mapPool, nixSkipReason } from "../helpers/nix.js";
 import { generateNixCorpus } from "../helpers/nix-corpus.js";
 import { currentTokenNames } from "./errors-current.js";
@@ -491,4 +491,25 @@ test("a NUL byte outside strings ends the input, as CppNix's lexer hands bison t
     assert.equal(err.message, "syntax error, unexpected end of file");
     assert.equal(err.column, 5);
   }
+});
+
+test("`or` as an identifier after an expression warns where current CppNix does (upstream eval-okay-deprecate-cursed-or)", () => {
+  const warned = (text: string): string[] => {
+    const got: string[] = [];
+    const prev = setSyntaxWarningSink((pos, message) => got.push(`${resolvePos(pos)!.line}:${resolvePos(pos)!.column} ${message.split("\n")[2]}`));
+    try {
+      parse(text);
+    } finally {
+      setSyntaxWarningSink(prev);
+    }
+    return got;
+  };
+  // An argument, a list element, an `or` default: the meaning will change.
+  assert.deepEqual(warned("let or = 1; in [ (x: x) or ]"), ["1:18     ((x: x) or)"]);
+  assert.deepEqual(warned("let or = 1; in (x: x * 2) (x: x + 1) or"), ["1:27     ((x: x + 1) or)"]);
+  assert.deepEqual(warned("let or = 1; in { a = 2; }.a or (x: x) or"), ["1:32     ((x: x) or)"]);
+  // A function applied to `or`, or `f or` alone: the meaning stays.
+  assert.deepEqual(warned("let or = (x: x); in map or []"), []);
+  assert.deepEqual(warned("let f = (x: x); or = f; in f (f or)"), []);
+  assert.deepEqual(warned("let f = x: x; in f or"), []);
 });
