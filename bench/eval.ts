@@ -31,7 +31,7 @@
  *
  *   node dist/bench/eval.js [--runs N] [--only SUBSTRING]
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -39,9 +39,9 @@ import { Worker, isMainThread, parentPort, workerData } from "node:worker_thread
 import { EvalState, dropParsedFiles, evalFile, forceDeep, printValue } from "../evaluator/index.js";
 import { timed, type TimedRun as Run } from "./timed-process.js";
 import { haveRusageHelper, timedRusage } from "./timed-rusage.js";
+import { nixpkgsLib } from "./nixpkgs-lib.js";
 
 const LADING = fileURLToPath(new URL("../../bin/lading", import.meta.url));
-const NIXLIB = "/tmp/nixlib/lib";
 
 interface Workload {
   readonly name: string;
@@ -114,7 +114,8 @@ const SYNTHETIC: Workload[] = [
 
 /** nixpkgs lib workloads (CppNix 2.8 evaluates these files of current nixpkgs lib). */
 function nixlibWorkloads(): Workload[] {
-  if (!existsSync(NIXLIB)) return [];
+  const NIXLIB = nixpkgsLib();
+  if (NIXLIB === undefined) return [];
   return [
     { name: "nixpkgs lib: tests/systems.nix", expr: `import ${NIXLIB}/tests/systems.nix` },
     { name: "nixpkgs lib: tests/fetchers.nix", expr: `import ${NIXLIB}/tests/fetchers.nix` },

@@ -27,8 +27,8 @@ import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { parse, showExpr } from "../evaluator/syntax/index.js";
 import { generateNixCorpus } from "../test/helpers/nix-corpus.js";
+import { nixpkgsLib } from "./nixpkgs-lib.js";
 
-const NIXLIB = "/tmp/nixlib/lib";
 
 interface Sample {
   wall: number;
@@ -176,11 +176,12 @@ function main(): void {
   const dir = mkdtempSync(join(tmpdir(), "lading-bench-parse-"));
   try {
     const cppStart = medians(Array.from({ length: runs }, () => timeCppNix(["--parse", "-E", "1"])));
-    if (existsSync(NIXLIB)) {
+    const NIXLIB = nixpkgsLib();
+    if (NIXLIB !== undefined) {
       const files = parsableByCppNix(nixFilesUnder(NIXLIB));
       benchCorpus(`nixpkgs lib (${NIXLIB})`, files, join(dir, "lib-files.txt"), runs, passes, cppStart);
     } else {
-      console.log(`\n(no ${NIXLIB}: nixpkgs lib corpus skipped)`);
+      console.log("\n(no nixpkgs lib: its corpus is left out)");
     }
     const file = join(dir, "all-packages.nix");
     writeFileSync(file, generateNixCorpus(lines, 42));

@@ -26,6 +26,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { timed, type TimedRun as Run } from "./timed-process.js";
+import { nixpkgsLib } from "./nixpkgs-lib.js";
 
 const LADING = fileURLToPath(new URL("../../bin/lading", import.meta.url));
 const LAUNCHER = fileURLToPath(new URL("../../bin/instantiate.cjs", import.meta.url));
@@ -41,7 +42,7 @@ interface Workload {
 const nested = (n: number) => `builtins.foldl' (tail: head: { inherit head tail; }) null (builtins.genList (x: x) ${n})`;
 const sum = (n: number) => `let sum = n: if n == 0 then 0 else n + sum (n - 1); in sum ${n}`;
 
-const NIXLIB = "/tmp/nixlib/lib";
+const NIXLIB = nixpkgsLib();
 
 const WORKLOADS: Workload[] = [
   { name: "start-up: 1", expr: "1" },
@@ -51,7 +52,7 @@ const WORKLOADS: Workload[] = [
   { name: "deep: sum 1..50000", expr: sum(50_000) },
   { name: "deep: deepSeq of a 100k-deep attrset list", expr: `let l = ${nested(100_000)}; in builtins.deepSeq l l.head` },
   { name: "fib 25 (naive recursion on ints)", expr: "let fib = n: if n < 2 then n else fib (n - 1) + fib (n - 2); in fib 25" },
-  ...(existsSync(NIXLIB) ? [{ name: "nixpkgs lib: tests/systems.nix", expr: `import ${NIXLIB}/tests/systems.nix` }] : []),
+  ...(NIXLIB !== undefined ? [{ name: "nixpkgs lib: tests/systems.nix", expr: `import ${NIXLIB}/tests/systems.nix` }] : []),
   { name: "large: foldl' over 1M ints", expr: "builtins.foldl' (a: b: a + b) 0 (builtins.genList (x: x) 1000000)" },
   { name: "large: 100k-attr set built and merged", expr: "let s = builtins.listToAttrs (builtins.genList (i: { name = toString i; value = i; }) 100000); in builtins.length (builtins.attrNames (s // s))" },
 ];
