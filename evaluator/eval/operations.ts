@@ -25,9 +25,10 @@ import { printErrorValue, printIdentifier } from "./error-format.js";
 import { EvalError, NixTypeError, inFrame, typeError, typeErrorAt } from "./errors.js";
 import { callFunction, force, forceThunk } from "./interpreter.js";
 import { evalState } from "./state.js";
-import { calls, enterCall, leaveCall } from "./call-depth.js";
+import { callDepthExceeded, calls, enterCall, leaveCall } from "./call-depth.js";
 import { floatToString } from "../builtins/support/float-format.js";
 import { canonPath } from "../syntax/paths.js";
+import { compareSymbols } from "./scope.js";
 
 // ---------------------------------------------------------------- typed forcing
 
@@ -452,6 +453,19 @@ export function forceDeep(v: Lazy, pos = 0): Value {
   return force(v, pos);
 }
 
+/**
+ * The order CppNix forces a set's attributes in (forceValueDeep walks its Bindings,
+ * sorted by symbol, i.e. roughly by where a name first appeared, not by name): the
+ * indices into `names`, or null when that is already name order. With several
+ * failing attributes this decides which error is reported, and the order of traces.
+ */
+function bindingsOrder(names: readonly string[]): number[] | null {
+  let inOrder = true;
+  for (let i = 1; i < names.length && inOrder; i++) inOrder = compareSymbols(names[i - 1]!, names[i]!) <= 0;
+  if (inOrder) return null;
+  return Array.from(names, (_, i) => i).sort((a, b) => compareSymbols(names[a]!, names[b]!));
+}
+
 /** Recursive variant that adds "while evaluating the attribute" frames. */
 function forceDeepTraced(v: Lazy, seen: Set<object>, pos: number): void {
   // Every value is a level, counted before it is forced (current CppNix's forceValueDeep).
@@ -471,7 +485,9 @@ function forceDeepTraced(v: Lazy, seen: Set<object>, pos: number): void {
       }
     }
   } else if (x instanceof NixAttrs) {
-    for (let i = 0; i < x.names.length; i++) {
+    const order = bindingsOrder(x.names);
+    for (let k = 0; k < x.names.length; k++) {
+      const i = order === null ? k : order[k]!;
       const a = x.attrs[i]!;
       try {
         forceDeepTraced(a.value, seen, a.pos);
@@ -487,16 +503,28 @@ function forceDeepTraced(v: Lazy, seen: Set<object>, pos: number): void {
 function forceDeepFast(v: Lazy, pos: number): Value {
   const seen = new Set<object>();
   const stack: Lazy[] = [v];
+  // Each value's level, counted as the recursive walk counts it: a structure deeper
+  // than max-call-depth fails here too, as CppNix's recursive forceValueDeep does.
+  const levels: number[] = [calls.depth];
   const root = force(v, pos);
   while (stack.length > 0) {
+    const level = levels.pop()!;
+    if (level > calls.max) throw callDepthExceeded(pos);
     const x = force(stack.pop()!, pos);
     if (typeof x !== "object" || x === null) continue;
     if (seen.has(x)) continue;
     seen.add(x);
-    if (Array.isArray(x)) for (let i = x.length - 1; i >= 0; i--) stack.push(x[i]!);
-    else if (x instanceof NixAttrs) {
-      const keys = x.keys();
-      for (let i = keys.length - 1; i >= 0; i--) stack.push(x.attrs[i]!.value);
+    if (Array.isArray(x)) {
+      for (let i = x.length - 1; i >= 0; i--) {
+        stack.push(x[i]!);
+        levels.push(level + 1);
+      }
+    } else if (x instanceof NixAttrs) {
+      const order = bindingsOrder(x.names);
+      for (let k = x.names.length - 1; k >= 0; k--) {
+        stack.push(x.attrs[order === null ? k : order[k]!]!.value);
+        levels.push(level + 1);
+      }
     }
   }
   return root;

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { differential, ours, strictExprs, theirs } from "./eval-harness.js";
 import { nixSkipReason } from "../helpers/nix.js";
-import { instantiate } from "../../evaluator/index.js";
+import { instantiate, setTraceSink } from "../../evaluator/index.js";
 import { parseInstantiateArgs } from "../../cli/commands/instantiate.js";
 
 const ERRORS = [
@@ -406,4 +406,45 @@ test("messages ending in a non-ASCII character keep their last byte (trimming is
     assert.equal(a.error, b.error, expr); // both byte strings (latin1)
     assert.ok(a.error.length > 8, expr);
   }
+});
+
+/**
+ * Deep forcing (--strict, deepSeq) walks a set's attributes in CppNix's Bindings
+ * order, by symbol (where a name first appeared), not by name: with several failing
+ * attributes, that decides which error is reported.
+ */
+differential(
+  "deep forcing reports the first failing attribute in symbol order, as CppNix",
+  strictExprs([
+    '{ b = throw "b"; a = throw "a"; }',
+    '{ a = throw "a"; b = throw "b"; }',
+    'let zz = 1; in { zz = throw "zz"; aa = throw "aa"; }',
+    '{ ${"dyn"} = throw "dyn"; a = throw "a"; }',
+    '{ y = { q = throw "q"; p = throw "p"; }; x = throw "x"; }',
+    'builtins.deepSeq { late = throw "late"; early = throw "early"; } 1',
+    '[ { c = 1; b = throw "b"; a = throw "a"; } ]',
+  ]),
+);
+
+test("trace order under --strict follows the same symbol order", { skip: nixSkipReason() }, async () => {
+  const args = ["--eval", "--strict", "-E", '{ b = builtins.trace "b" 1; a = builtins.trace "a" 2; c = { z = builtins.trace "z" 3; y = builtins.trace "y" 4; }; }'];
+  const theirsRun = await theirs(args);
+  const traces: string[] = [];
+  const prev = setTraceSink((line) => traces.push(line));
+  let oursRun;
+  try {
+    oursRun = ours(args);
+  } finally {
+    setTraceSink(prev);
+  }
+  assert.equal(oursRun.stdout, theirsRun.stdout);
+  const expected = theirsRun.stderr.split("\n").filter((l) => l.startsWith("trace:"));
+  assert.equal(expected.length, 4);
+  assert.deepEqual(traces, expected);
+});
+
+test("a structure deeper than max-call-depth fails deep forcing even where the JS stack runs out first", () => {
+  const r = ours(["--eval", "--strict", "-E", "let l = builtins.foldl' (tail: head: { inherit head tail; }) null (builtins.genList (x: x) 100000); in builtins.deepSeq l 1"]);
+  assert.equal(r.exitCode, 1);
+  assert.equal(r.error, "error: stack overflow; max-call-depth exceeded");
 });
