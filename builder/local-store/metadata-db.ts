@@ -15,7 +15,6 @@
  * leftover), never trusted; a record found both in a file of its own and in a batch
  * keeps its own file's version.
  */
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { readFile, readdir, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { fsyncPath, isErrno, uniqueName, writeFileAtomic } from "./fs-util.js";
@@ -107,7 +106,7 @@ export class MetadataDb {
   async writeBatch(infos: readonly PathInfo[]): Promise<void> {
     if (infos.length === 0) return;
     const name = uniqueName("batch-") + BATCH_SUFFIX;
-    this.writeFileDurably(name, infos.map((info) => pathInfoToLine(info, this.storeDir)).join(""));
+    await writeFileAtomic(join(this.dir, name), infos.map((info) => pathInfoToLine(info, this.storeDir)).join(""));
     await fsyncPath(this.dir);
     const members = new Set<string>();
     for (const info of infos) {
@@ -153,24 +152,8 @@ export class MetadataDb {
       });
       return;
     }
-    this.writeFileDurably(batch, kept.map((info) => pathInfoToLine(info, this.storeDir)).join(""));
+    await writeFileAtomic(join(this.dir, batch), kept.map((info) => pathInfoToLine(info, this.storeDir)).join(""));
     this.members.set(batch, new Set(kept.map((info) => info.path.baseName)));
-  }
-
-  /** Creates or replaces `name` atomically: a temporary written and fsynced, then renamed. */
-  private writeFileDurably(name: string, data: string): void {
-    const temp = join(this.dir, uniqueName(".tmp-"));
-    const fd = openSync(temp, "wx", 0o644);
-    try {
-      writeFileSync(fd, data);
-      fsyncSync(fd);
-    } catch (err) {
-      closeSync(fd);
-      unlinkSync(temp);
-      throw err;
-    }
-    closeSync(fd);
-    renameSync(temp, join(this.dir, name));
   }
 
   private fileOf(base: string): string {

@@ -30,26 +30,27 @@ test("readFileType agrees with CppNix's readDir for every kind of entry", { skip
   }
 });
 
-test("warn prints an evaluation warning and returns its second argument; break is the identity", () => {
-  const dir = "/";
+/** The trace and warning lines `fn` makes, evaluating in a fresh EvalState. */
+function evaluationLog(fn: () => void): string[] {
   const lines: string[] = [];
   const prev = setTraceSink((line) => lines.push(line));
   try {
     new EvalState();
-    assert.equal(printValue(evalString('builtins.warn "careful" 42', dir)), "42");
+    fn();
   } finally {
     setTraceSink(prev);
   }
+  return lines;
+}
+
+test("warn prints an evaluation warning and returns its second argument; break is the identity", () => {
+  const dir = "/";
+  const lines = evaluationLog(() => assert.equal(printValue(evalString('builtins.warn "careful" 42', dir)), "42"));
   assert.deepEqual(lines, ["evaluation warning: careful"]);
   // Multi-line messages as current CppNix (upstream eval-okay-warn-indentation, -indentation2).
-  const multi: string[] = [];
-  const prev2 = setTraceSink((line) => multi.push(line));
-  try {
-    new EvalState();
-    assert.equal(printValue(evalString('builtins.warn "foo\nbar  \n" (builtins.warn "\nfoo\nbar" (builtins.warn "ends in \xc3\xa0" 3))', dir)), "3");
-  } finally {
-    setTraceSink(prev2);
-  }
+  const multi = evaluationLog(() =>
+    assert.equal(printValue(evalString('builtins.warn "foo\nbar  \n" (builtins.warn "\nfoo\nbar" (builtins.warn "ends in \xc3\xa0" 3))', dir)), "3"),
+  );
   assert.deepEqual(multi, ["evaluation warning: foo\n                    bar", "evaluation warning:\nfoo\nbar", "evaluation warning: ends in \xc3\xa0"]);
   // Current CppNix's type error (upstream lang.sh: warn of a set "expected a string but found a set").
   assert.equal(ours("builtins.warn 1 2", dir).out, "error: expected a string but found an integer: 1");
@@ -146,15 +147,10 @@ test("traceVerbose returns its second argument and leaves the first unevaluated 
 });
 
 test('convertHash warns that "base32" is a deprecated name of nix32, once per call (upstream eval-okay-convertHash)', () => {
-  const lines: string[] = [];
-  const prev = setTraceSink((line) => lines.push(line));
-  try {
-    new EvalState();
-    const hash = '"sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="';
+  const hash = '"sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="';
+  const lines = evaluationLog(() => {
     assert.equal(printValue(evalString(`builtins.convertHash { hash = ${hash}; toHashFormat = "base32"; }`, "/")), '"0mdqa9w1p6cmli6976v4wi0sw9r4p5prkj7lzfd1877wk11c9c73"');
     assert.equal(printValue(evalString(`builtins.convertHash { hash = ${hash}; toHashFormat = "nix32"; }`, "/")), '"0mdqa9w1p6cmli6976v4wi0sw9r4p5prkj7lzfd1877wk11c9c73"');
-  } finally {
-    setTraceSink(prev);
-  }
+  });
   assert.deepEqual(lines, ['warning: "base32" is a deprecated alias for hash format "nix32".']);
 });
