@@ -1,10 +1,10 @@
 /** Starts `lading serve` as a real process on a free loopback port, and the tools the e2e tests need. */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort, stopChild } from "../storage/peers.js";
 
 export const LADING = resolve(fileURLToPath(import.meta.url), "../../../../bin/lading");
 
@@ -16,16 +16,7 @@ export function toolsSkipReason(tools: readonly string[]): string | false {
   return `${missing.join(", ")} not installed; run scripts/install-deps.sh`;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolvePort(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
+export { freePort };
 
 export interface RunningRegistry {
   url: string;
@@ -45,19 +36,26 @@ export async function startRegistry(env: Record<string, string>): Promise<Runnin
   });
   let stderr = "";
   child.stderr!.on("data", (b: Buffer) => (stderr += b.toString()));
-  await new Promise<void>((ready, fail) => {
-    const timer = setTimeout(() => fail(new Error(`lading serve did not start: ${stderr}`)), 20_000);
-    child.stderr!.on("data", () => {
-      if (stderr.includes("listening")) {
+  try {
+    await new Promise<void>((ready, fail) => {
+      const timer = setTimeout(() => fail(new Error(`lading serve did not start within 30 s: ${stderr}`)), 30_000);
+      child.stderr!.on("data", () => {
+        if (stderr.includes("listening")) {
+          clearTimeout(timer);
+          ready();
+        }
+      });
+      child.once("exit", (code) => {
         clearTimeout(timer);
-        ready();
-      }
+        fail(new Error(`lading serve exited with ${code}: ${stderr}`));
+      });
     });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      fail(new Error(`lading serve exited with ${code}: ${stderr}`));
-    });
-  });
+  } catch (err) {
+    // A replica that never came up must not outlive the test: its pipe would keep the
+    // test process (and the whole run) waiting.
+    await stopChild(child, "SIGKILL");
+    throw err;
+  }
   const host = `127.0.0.1:${port}`;
   return {
     url: `http://${host}`,
@@ -65,11 +63,6 @@ export async function startRegistry(env: Record<string, string>): Promise<Runnin
     dataDir,
     child,
     stderr: () => stderr,
-    stop: () =>
-      new Promise((done) => {
-        if (child.exitCode !== null) return done();
-        child.once("exit", () => done());
-        child.kill("SIGTERM");
-      }),
+    stop: () => stopChild(child),
   };
 }

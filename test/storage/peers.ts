@@ -50,37 +50,66 @@ export async function waitForPort(port: number, timeoutMs = 15_000): Promise<voi
   }
 }
 
-async function stopChild(child: ChildProcess | undefined, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+/** Stops a child and waits for its exit; one that ignores `signal` for 10 s is killed. */
+export async function stopChild(child: ChildProcess | undefined, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((done) => child.once("exit", () => done()));
   child.kill(signal);
+  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
   await exited;
+  clearTimeout(timer);
 }
 
-/** A peer process on a fixed loopback port that the test can stop and start again. */
+/**
+ * A peer process on a loopback port that the test can stop and start again. It counts as
+ * started only once it prints its own readiness line: a port that answers may belong to
+ * another process that took it between probing and binding (then our peer exits with
+ * EADDRINUSE a moment later, and the test would talk to a stranger or to nobody).
+ */
 export class Peer {
   private child: ChildProcess | undefined;
   output = "";
 
   constructor(
-    readonly port: number,
+    /** 0 until the peer reports the port it bound (s3rver with `-p 0`). */
+    public port: number,
     private readonly command: string,
-    private readonly args: string[],
+    private readonly args: (port: number) => string[],
+    /** Printed once the peer listens; group 1, when present, is the port it bound. */
+    private readonly ready: RegExp,
+    private readonly startTimeoutMs = 30_000,
   ) {}
 
   async start(): Promise<void> {
-    this.child = spawn(this.command, this.args, { stdio: ["ignore", "pipe", "pipe"] });
-    const keep = (b: Buffer) => (this.output = (this.output + b.toString()).slice(-4000));
-    this.child.stdout!.on("data", keep);
-    this.child.stderr!.on("data", keep);
-    const child = this.child;
+    const child = spawn(this.command, this.args(this.port), { stdio: ["ignore", "pipe", "pipe"] });
+    this.child = child;
+    let seen = "";
     try {
+      await new Promise<void>((done, fail) => {
+        const timer = setTimeout(() => fail(new Error(`no readiness line after ${this.startTimeoutMs} ms`)), this.startTimeoutMs);
+        const keep = (b: Buffer) => {
+          this.output = (this.output + b.toString()).slice(-4000);
+          seen += b.toString();
+          const match = this.ready.exec(seen);
+          if (!match) return;
+          clearTimeout(timer);
+          if (match[1]) this.port = Number(match[1]);
+          done();
+        };
+        child.stdout!.on("data", keep);
+        child.stderr!.on("data", keep);
+        child.once("exit", (code, signal) => {
+          clearTimeout(timer);
+          fail(new Error(`exited (${code ?? signal})`));
+        });
+        child.once("error", (err) => {
+          clearTimeout(timer);
+          fail(err);
+        });
+      });
       await waitForPort(this.port);
-      // Something else may own the port (it was only probed free): ours must still be running.
-      await new Promise((r) => setTimeout(r, 150));
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`exited (${child.exitCode ?? child.signalCode})`);
     } catch (err) {
-      await this.stop();
+      await this.stop("SIGKILL");
       throw new Error(`${this.command} did not start: ${(err as Error).message}\n${this.output}`);
     }
   }
@@ -108,17 +137,31 @@ async function startOnFreePort(make: (port: number) => Peer): Promise<Peer> {
 export async function startRedis(): Promise<Peer & { url: string }> {
   const dir = mkdtempSync(join(tmpdir(), "lading-redis-"));
   const peer = await startOnFreePort(
-    (port) => new Peer(port, "redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir]),
+    (port) =>
+      new Peer(
+        port,
+        "redis-server",
+        (p) => ["--port", String(p), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir],
+        /Ready to accept connections/,
+      ),
   );
   return Object.assign(peer, { url: `redis://127.0.0.1:${peer.port}` });
 }
 
-/** s3rver on loopback with bucket `bucket` created, data in a temp dir that survives restarts. */
+/**
+ * s3rver on loopback with bucket `bucket` created, data in a temp dir that survives
+ * restarts. The first start lets the kernel pick the port (`-p 0`, which s3rver then
+ * prints), so no other process can hold it; restarts ask for the same port again.
+ */
 export async function startS3rver(bucket = "lading"): Promise<Peer & { endpoint: string; directory: string }> {
   const directory = mkdtempSync(join(tmpdir(), "lading-s3rver-"));
-  const peer = await startOnFreePort(
-    (port) => new Peer(port, process.execPath, [S3RVER_BIN, "-d", directory, "-a", "127.0.0.1", "-p", String(port), "-s", "--configure-bucket", bucket]),
+  const peer = new Peer(
+    0,
+    process.execPath,
+    (port) => [S3RVER_BIN, "-d", directory, "-a", "127.0.0.1", "-p", String(port), "-s", "--configure-bucket", bucket],
+    /S3rver listening on [^\s:]+:(\d+)/,
   );
+  await peer.start();
   return Object.assign(peer, { endpoint: `http://127.0.0.1:${peer.port}`, directory });
 }
 
