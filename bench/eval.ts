@@ -86,12 +86,12 @@ const SYNTHETIC: Workload[] = [
     in foldl' (n: i: n + length (attrNames ((if i / 2 * 2 == i then a else b) // (mk "c")))) 0 (genList (x: x) 200)`,
   },
   {
-    name: "fixpoint with 300 overlays (lib-like extends chain)",
+    name: "fixpoint: 1500 overlays over 20k packages",
     expr: `let
       fix = f: let x = f x; in x;
       extends = o: f: self: let super = f self; in super // o self super;
-      base = self: { a = 1; b = self.a + 1; pkgs = builtins.genList (i: { name = "p\${toString i}"; v = i + self.a; }) 2000; };
-      overlays = builtins.genList (i: self: super: { "o\${toString i}" = i; a = super.a + 1; b = super.b + self.a; }) 300;
+      base = self: { a = 1; b = self.a + 1; pkgs = builtins.genList (i: { name = "p\${toString i}"; v = i + self.a; }) 20000; };
+      overlays = builtins.genList (i: self: super: { "o\${toString i}" = i; a = super.a + 1; b = super.b + self.a; }) 1500;
       final = fix (builtins.foldl' (f: o: extends o f) base overlays);
     in [ final.b (builtins.length final.pkgs) (builtins.foldl' (a: p: a + p.v) 0 final.pkgs) ]`,
   },
@@ -126,6 +126,32 @@ function nixlibWorkloads(): Workload[] {
         opts = lib.genAttrs (map (i: "o\${toString i}") (lib.range 1 300)) (n: lib.mkOption { type = lib.types.int; default = 1; });
         r = lib.evalModules { modules = [ { options = opts; } { config = lib.mapAttrs (n: v: lib.mkForce 2) opts; } ]; };
       in lib.foldl' (a: n: a + r.config.\${n}) 0 (lib.attrNames opts)`,
+    },
+    {
+      name: "nixpkgs lib: 300 submodules (attrsOf submodule, defaults, mkForce)",
+      expr: `let
+        lib = import ${NIXLIB};
+        inherit (lib) mkOption types;
+        service = { name, config, ... }: {
+          options = {
+            enable = mkOption { type = types.bool; default = false; };
+            port = mkOption { type = types.port; default = 80; };
+            user = mkOption { type = types.str; default = name; };
+            args = mkOption { type = types.listOf types.str; default = [ ]; };
+            env = mkOption { type = types.attrsOf types.str; default = { }; };
+            command = mkOption { type = types.str; };
+          };
+          config.command = "\${config.user} --port \${toString config.port} \${lib.concatStringsSep " " config.args}";
+        };
+        names = map (i: "s\${toString i}") (lib.range 1 300);
+        r = lib.evalModules {
+          modules = [
+            { options.services = mkOption { type = types.attrsOf (types.submodule service); default = { }; }; }
+            { config.services = lib.genAttrs names (n: { enable = true; args = [ "-v" n ]; env.HOME = "/home/\${n}"; }); }
+            { config.services = lib.genAttrs names (n: { port = lib.mkForce 8080; }); }
+          ];
+        };
+      in lib.foldl' (a: n: a + builtins.stringLength r.config.services.\${n}.command) 0 names`,
     },
     {
       name: "nixpkgs lib: strings/lists/attrsets helpers",
