@@ -17,6 +17,7 @@ import { blobKey, formatDigest, type Digest } from "./digest.js";
 import { StorageConfigError } from "./errors.js";
 import { isS3NotFound as isNotFound, s3ErrorText, s3Status as statusOf, s3Unavailable } from "./s3-errors.js";
 import type { S3Config } from "./storage-config.js";
+import { makeS3Client } from "./s3-client.js";
 
 /** Part size of multipart uploads: layers above it go up in parts, several at once. */
 const PART_SIZE = 16 * 1024 * 1024;
@@ -75,9 +76,9 @@ export class S3BlobStore implements BlobStore {
       requestHandler: { connectionTimeout: 3_000, requestTimeout: 60_000 },
       ...clientOverrides,
     };
-    this.client = new S3Client({ ...base, ...(config.endpoint ? { endpoint: config.endpoint } : {}) });
+    this.client = makeS3Client({ ...base, ...(config.endpoint ? { endpoint: config.endpoint } : {}) });
     const publicEndpoint = config.publicEndpoint ?? config.endpoint;
-    this.presignClient = publicEndpoint === config.endpoint ? this.client : new S3Client({ ...base, ...(publicEndpoint ? { endpoint: publicEndpoint } : {}) });
+    this.presignClient = publicEndpoint === config.endpoint ? this.client : makeS3Client({ ...base, ...(publicEndpoint ? { endpoint: publicEndpoint } : {}) });
   }
 
   private keyOf(digest: Digest): string {

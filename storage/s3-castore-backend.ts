@@ -16,6 +16,7 @@ import { CastoreCorruptionError, blake3Hex, isDigest, type CastoreBackend, type 
 import { StorageConfigError } from "./errors.js";
 import { isS3NotFound as isNotFound, s3ErrorText, s3Unavailable } from "./s3-errors.js";
 import type { S3Config } from "./storage-config.js";
+import { makeS3Client } from "./s3-client.js";
 
 const PATH_KEY_RE = /^[0-9a-df-np-sv-z]{32}$/;
 
@@ -70,7 +71,7 @@ export class S3CastoreBackend implements CastoreBackend {
     this.base = `${config.prefix}castore/`;
     // Many small requests: keep connections open, as many as requests in flight.
     const agent = { keepAlive: true, maxSockets: this.parallelism + 4 };
-    this.client = new S3Client({
+    this.client = makeS3Client({
       forcePathStyle: config.forcePathStyle,
       ...(config.region ? { region: config.region } : {}),
       ...(config.endpoint ? { endpoint: config.endpoint } : {}),
