@@ -1,6 +1,6 @@
 /**
  * Instantiation that writes into Lading's local store. The evaluation (synchronous,
- * in a deep-stack worker) stages every path it creates in a private directory; then
+ * on this thread or, when the stack runs out, in a deep-stack worker) stages every path it creates in a private directory; then
  * the staged paths are committed to the LocalStore one by one, references before
  * referrers. Each commit is atomic and checks that the path's references are already
  * valid, so a crash at any point leaves valid paths closed under references and only
@@ -9,6 +9,7 @@
 import { mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { LocalStore } from "../../builder/index.js";
+import { withStackFallback } from "./stack-fallback.js";
 import { callInWorker, commitStaged, instantiateDrvsStaged, type InstantiateOptions, type StagedInstantiation, type StagingOptions } from "../../evaluator/index.js";
 
 const STACK_MB = 1024;
@@ -42,9 +43,18 @@ async function makeStagingDir(dataDir: string): Promise<string> {
 }
 
 function stage(options: InstantiateOptions, staging: StagingOptions): Promise<StagedInstantiation> {
-  if (process.env.LADING_EVAL_IN_MAIN) return Promise.resolve(instantiateDrvsStaged(options, staging));
   const url = new URL("../../evaluator/index.js", import.meta.url).href;
-  return callInWorker<StagedInstantiation>(url, "instantiateDrvsStaged", [{ ...options, cwd: process.cwd() }, staging], { stackMb: STACK_MB });
+  return withStackFallback({
+    main: () => instantiateDrvsStaged(options, staging),
+    overflowed: (s) => s.result.stackOverflow === true,
+    worker: () => callInWorker<StagedInstantiation>(url, "instantiateDrvsStaged", [{ ...options, cwd: process.cwd() }, staging], { stackMb: STACK_MB }),
+    workerStackMb: STACK_MB,
+    // The writer wants an empty directory: drop what the first attempt staged.
+    reset: async () => {
+      await rm(staging.stagingDir, { recursive: true, force: true });
+      await mkdir(staging.stagingDir);
+    },
+  });
 }
 
 /**

@@ -2,12 +2,12 @@ import { fstatSync, writeSync } from "node:fs";
 import type { Command } from "../command.js";
 import { UsageError } from "../errors.js";
 import { instantiateDerivations } from "./instantiate-drv.js";
+import { withStackFallback } from "./stack-fallback.js";
 import {
   callInWorker,
   defaultParseCacheDir,
   formatPositionedWarning,
   instantiate,
-  mainThreadStackKb,
   setAbortOnWarn,
   setLiteralLints,
   setPipeOperators,
@@ -223,27 +223,14 @@ function runInWorker(options: InstantiateOptions): Promise<InstantiateResult> {
   return callInWorker<InstantiateResult>(url, "instantiate", [{ ...options, cwd: process.cwd() }]);
 }
 
-/**
- * `--eval`: evaluates on the main thread (no worker start-up) and, only if the JS
- * stack runs out and a worker's stack would be much deeper (bin/lading normally gives
- * the main thread as deep a stack as the worker's), again in a big-stack worker
- * (LADING_EVAL_IN_WORKER: always; LADING_EVAL_IN_MAIN: never). `trace` lines of the
- * first attempt are held back until it is known to count, so they are never printed twice.
- */
-async function evaluate(options: InstantiateOptions): Promise<InstantiateResult> {
-  if (process.env.LADING_EVAL_IN_WORKER) return runInWorker(options);
-  const held: string[] = [];
-  const sink = setTraceSink((line) => held.push(line));
-  let result: InstantiateResult;
-  try {
-    result = instantiate(options);
-  } finally {
-    setTraceSink(sink);
-  }
-  const workerIsDeeper = mainThreadStackKb() * 2 <= WORKER_STACK_MB * 1024;
-  if (result.stackOverflow && workerIsDeeper && !process.env.LADING_EVAL_IN_MAIN) return runInWorker(options);
-  for (const line of held) sink(line);
-  return result;
+/** `--eval`: on the main thread, in a big-stack worker only if the stack runs out (stack-fallback.ts). */
+function evaluate(options: InstantiateOptions): Promise<InstantiateResult> {
+  return withStackFallback({
+    main: () => instantiate(options),
+    overflowed: (r) => r.stackOverflow === true,
+    worker: () => runInWorker(options),
+    workerStackMb: WORKER_STACK_MB,
+  });
 }
 
 /**

@@ -148,6 +148,7 @@ export function instantiateDrvs(opts: InstantiateOptions, givenStore?: EvalStore
     return { stdout, stderr, exitCode: 0 };
   } catch (err) {
     const status = (err as { exitStatus?: unknown }).exitStatus;
-    return { stdout, stderr: stderr + formatError(err, opts.showTrace), exitCode: typeof status === "number" ? status : 1 };
+    const stackOverflow = err instanceof RangeError && /call stack/.test(err.message);
+    return { stdout, stderr: stderr + formatError(err, opts.showTrace), exitCode: typeof status === "number" ? status : 1, stackOverflow };
   }
 }

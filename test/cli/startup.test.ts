@@ -124,3 +124,35 @@ test("deep recursion and stack overflows match nix-instantiate", { skip: nixSkip
   assert.equal(withFlag.status, 1);
   assert.match(withFlag.stderr, /\n {7}error: stack overflow; max-call-depth exceeded\n {7}at \S*string\S*:1:16:\n/);
 });
+
+test("without --eval, evaluation runs on the main thread and again in the big-stack worker only when its stack runs out", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "lading-drv-fallback-"));
+  try {
+    // Deep enough for V8's default stack (`node bin/lading` raises nothing), not for the worker's.
+    const program = `builtins.trace "tracing" (derivation { name = "deep-\${toString (${sum(50_000)})}"; system = "x86_64-linux"; builder = "/bin/sh"; })`;
+    const args = ["instantiate", ...DEEP, "-E", program];
+    const viaNode = (extra: string[], env: Record<string, string>) => run(process.execPath, [LADING, ...args, ...extra], { env });
+    const overflow = await viaNode(["--readonly-mode"], { LADING_EVAL_IN_MAIN: "1" });
+    assert.equal(overflow.status, 1);
+    assert.match(overflow.stderr, /error: stack overflow/);
+    const inWorker = await viaNode(["--readonly-mode"], { LADING_EVAL_IN_WORKER: "1" });
+    assert.equal(inWorker.status, 0, inWorker.stderr);
+    assert.match(inWorker.stdout, /^\/nix\/store\/[0-9a-z]{32}-deep-1250025000\.drv\n$/);
+    // The main thread's attempt overflows; its trace line is dropped, the worker's printed once.
+    const fallback = await viaNode(["--readonly-mode"], {});
+    assert.deepEqual(fallback, inWorker);
+    assert.equal(fallback.stderr.split("trace: tracing").length, 2, fallback.stderr);
+    // Writing into the store: the worker stages again from an empty directory.
+    const written = await viaNode([], { LADING_DATA_DIR: join(dir, "data") });
+    assert.equal(written.status, 0, written.stderr);
+    assert.equal(written.stdout, inWorker.stdout);
+    assert.equal(written.stderr.split("trace: tracing").length, 2, written.stderr);
+    const drv = written.stdout.trim().slice("/nix/store/".length);
+    assert.ok(statSync(join(dir, "data/store/nix/store", drv), { throwIfNoEntry: false }), `${drv} was not written`);
+    // bin/lading's raised stack is enough: no worker, the same output.
+    const launched = await run(LADING, [...args, "--readonly-mode"], { env: { LADING_EVAL_IN_MAIN: "1" } });
+    assert.deepEqual(launched, inWorker);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
