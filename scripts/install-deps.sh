@@ -3,8 +3,9 @@
 set -euo pipefail
 # nix-bin: the CppNix oracle; umoci, skopeo: registry clients; bubblewrap: the build
 # sandbox; busybox-static, gcc, libc6-dev: the offline examples package set's bootstrap;
-# redis-server: the Redis peer for the scale-out tests; zstd: decodes zstd layers in tests.
-needed=(nix-bin umoci skopeo bubblewrap busybox-static gcc libc6-dev redis-server zstd)
+# redis-server: the Redis peer for the scale-out tests; zstd: decodes zstd layers in tests;
+# bzip2 (and zstd): fetchTarball unpacks .tar.bz2 and .tar.zst through them.
+needed=(nix-bin umoci skopeo bubblewrap busybox-static gcc libc6-dev redis-server zstd bzip2)
 missing=()
 for pkg in "${needed[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -29,6 +29,7 @@ import { storeCall } from "./eval-store.js";
 import { narHashFiltered } from "./filtered-nar.js";
 import { parseHashAllowEmpty, warn } from "./hash-parse.js";
 import { decompressArchive, extractTar } from "./tar.js";
+import { extractZip, isZip } from "./zip.js";
 
 const DOWNLOAD_SCRIPT = `
 const [url, dest] = process.argv.slice(1);
@@ -127,7 +128,8 @@ function fetchUrlOrTarball(arg: Lazy, pos: number, who: string, unpack: boolean,
     });
   } else {
     ({ path, got } = withTempDir((dir) => {
-      extractTar(decompressArchive(data, url!), dir);
+      if (isZip(data)) extractZip(data, dir, url!);
+      else extractTar(decompressArchive(data, url!), dir);
       const members = readdirSync(Buffer.from(dir, "latin1"), { encoding: "buffer" });
       if (members.length !== 1) throw new EvalError(`tarball '${url}' contains an unexpected number of top-level files`);
       const top = dir + "/" + members[0]!.toString("latin1");

@@ -10,21 +10,26 @@ import { spawnSync } from "node:child_process";
 import { EvalError } from "../eval/index.js";
 
 /**
- * xz by the `xz` program: evaluation is synchronous, and the only xz binding
- * (node-liblzma, ESM-only) would cost every evaluation its start-up to load.
+ * xz, bzip2 and zstd by their programs: evaluation is synchronous, Node's zlib has
+ * none of them, and the only xz binding (node-liblzma, ESM-only) would cost every
+ * evaluation its start-up to load.
  */
-function unxz(data: Buffer, what: string): Buffer {
-  const r = spawnSync("xz", ["-dc"], { input: data, maxBuffer: 2 ** 31 - 1 });
-  if (r.error) throw new EvalError(`unpacking '${what}': cannot run xz (${r.error.message})`);
+function decompressWith(program: string, data: Buffer, what: string): Buffer {
+  const r = spawnSync(program, ["-dc"], { input: data, maxBuffer: 2 ** 31 - 1 });
+  if (r.error) throw new EvalError(`unpacking '${what}': cannot run ${program} (${r.error.message})`);
   if (r.status !== 0) throw new EvalError(`unpacking '${what}': ${r.stderr.toString("latin1").trim()}`);
   return r.stdout;
 }
 
-/** Decompresses gzip or xz by magic number; anything else is taken as plain tar. */
+const XZ_MAGIC = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
+const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
+
+/** Decompresses gzip, xz, bzip2 or zstd by magic number (as libarchive does); anything else is returned as it is. */
 export function decompressArchive(data: Buffer, what: string): Buffer {
   if (data[0] === 0x1f && data[1] === 0x8b) return gunzipSync(data);
-  if (data.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return unxz(data, what);
-  if (data.subarray(0, 3).toString("latin1") === "BZh") throw new EvalError(`unpacking '${what}': bzip2 archives are not supported`);
+  if (data.subarray(0, 6).equals(XZ_MAGIC)) return decompressWith("xz", data, what);
+  if (data.subarray(0, 3).toString("latin1") === "BZh") return decompressWith("bzip2", data, what);
+  if (data.subarray(0, 4).equals(ZSTD_MAGIC)) return decompressWith("zstd", data, what);
   return data;
 }
 
@@ -57,7 +62,7 @@ function parsePax(data: Buffer): Map<string, Buffer> {
 }
 
 /** Rejects absolute names and `..` so nothing is written outside `dest`. */
-function safeJoin(dest: Buffer, name: Buffer): Buffer | null {
+export function safeJoin(dest: Buffer, name: Buffer): Buffer | null {
   const parts = name.toString("latin1").split("/").filter((p) => p !== "" && p !== ".");
   if (parts.length === 0) return null;
   if (parts.includes("..")) throw new EvalError(`archive member '${name.toString("latin1")}' leaves the extraction directory`);

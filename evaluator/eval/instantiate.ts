@@ -52,7 +52,7 @@ export interface InstantiateResult {
   stackOverflow?: boolean;
 }
 
-/** Runs nix-instantiate; never throws for Nix errors (they go to stderr, exit code 1). */
+/** Runs nix-instantiate; never throws for Nix errors (they go to stderr, exit code 1 unless the error carries another). */
 export function instantiate(opts: InstantiateOptions): InstantiateResult {
   let stdout = "";
   const showTrace = opts.showTrace;
@@ -96,7 +96,9 @@ export function instantiate(opts: InstantiateOptions): InstantiateResult {
     return { stdout, stderr: "", exitCode: 0 };
   } catch (err) {
     const stackOverflow = err instanceof RangeError && /call stack/.test(err.message);
-    return { stdout, stderr: formatError(err, showTrace), exitCode: 1, stackOverflow };
+    // Some errors carry CppNix's exit status (a fetcher's hash mismatch exits with 102).
+    const status = (err as { exitStatus?: unknown } | null)?.exitStatus;
+    return { stdout, stderr: formatError(err, showTrace), exitCode: typeof status === "number" ? status : 1, stackOverflow };
   }
 }
 
