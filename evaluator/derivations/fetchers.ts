@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { hashBytes, makeFixedOutputPath, type Hash } from "../../store/index.js";
+import { MAX_NAME_LENGTH, hashBytes, isValidStorePathName, makeFixedOutputPath, type Hash } from "../../store/index.js";
 import {
   EvalError,
   NixAttrs,
@@ -91,11 +91,35 @@ function hashMismatch(url: string, expected: Hash, got: Hash): EvalError {
   );
 }
 
+/**
+ * Current CppNix checks the store path name before fetching anything and says how
+ * to fix it (2.8 failed later, naming the store path being formed). The rules are
+ * 2.8's, as for every store path name here: no name, one over 211 characters, or
+ * a character outside `[A-Za-z0-9+\-._?=]`.
+ */
+function checkFetchName(name: string, url: string, who: string, nameAttrPassed: boolean, isArgAttrs: boolean): void {
+  let problem: string | undefined;
+  if (name === "") problem = "name must not be empty";
+  else if (name.length > MAX_NAME_LENGTH) problem = `name '${name}' must be no longer than ${MAX_NAME_LENGTH} characters`;
+  else {
+    const bad = [...name].find((c) => !isValidStorePathName(c));
+    if (bad !== undefined) problem = `name '${name}' contains illegal character '${bad}'`;
+  }
+  if (problem === undefined) return;
+  const resolution = nameAttrPassed
+    ? `Please change the value for the 'name' attribute passed to '${who}', so that it can create a valid store path.`
+    : isArgAttrs
+      ? `Please add a valid 'name' attribute to the argument for '${who}', so that it can create a valid store path.`
+      : `Please pass an attribute set with 'url' and 'name' attributes to '${who}',  so that it can create a valid store path.`;
+  throw new EvalError(`invalid store path name when fetching URL '${url}': ${problem}. ${resolution}`);
+}
+
 /** CppNix's fetch() behind fetchurl (unpack = false) and fetchTarball (unpack = true). */
 function fetchUrlOrTarball(arg: Lazy, pos: number, who: string, unpack: boolean, defaultName: string): Value {
   let url: string | undefined;
   let expected: Hash | undefined;
   let name = defaultName;
+  let nameAttrPassed = false;
   const v = force(arg, pos);
   if (v instanceof NixAttrs) {
     for (let i = 0; i < v.names.length; i++) {
@@ -103,12 +127,16 @@ function fetchUrlOrTarball(arg: Lazy, pos: number, who: string, unpack: boolean,
       const a = v.attrs[i]!;
       if (n === "url") url = forceStringNoCtx(a.value, a.pos);
       else if (n === "sha256") expected = parseHashAllowEmpty(forceStringNoCtx(a.value, a.pos), "sha256");
-      else if (n === "name") name = forceStringNoCtx(a.value, a.pos);
+      else if (n === "name") {
+        nameAttrPassed = true;
+        name = forceStringNoCtx(a.value, a.pos);
+      }
       else throw new EvalError(`unsupported argument '${n}' to '${who}'`, a.pos);
     }
     if (url === undefined) throw new EvalError("'url' argument required", pos);
   } else url = forceStringNoCtx(v, pos);
   if (name === "") name = baseNameOf(url);
+  checkFetchName(name, url, who, nameAttrPassed, v instanceof NixAttrs);
 
   const { store } = drvState();
   // Pinned and already present: no download (CppNix's early exit).

@@ -179,6 +179,13 @@ const REWORDINGS: readonly Rewording[] = [
     current: () => /^error: integer overflow in dividing -?\d+ \/ -?\d+$/,
     upstream: "eval-fail-overflowing-div",
   },
+  {
+    // A fetcher given a bad name: current CppNix checks it before fetching; 2.8 failed
+    // when forming the store path (whose hash part, for fetchTarball, is the archive's).
+    old: /^error: store path '[0-9a-z]{32}-(.*)' contains illegal character '(.)'$/,
+    current: (m) => new RegExp(`^error: invalid store path name when fetching URL '.*': name '${esc(m[1]!)}' contains illegal character '${esc(m[2]!)}'\\. Please `),
+    upstream: "eval-fail-fetchurl-baseName (also eval-fail-fetchurl-baseName-attrs, eval-fail-fetchurl-baseName-attrs-name)",
+  },
 ];
 
 /**

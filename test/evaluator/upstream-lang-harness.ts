@@ -32,9 +32,6 @@ export const EXCLUDED: ReadonlyMap<string, string> = new Map([
   ["eval-okay-context-introspection", "derivations: builds derivations and inspects their drvPath/output contexts (addDrvOutputDependencies)"],
   ["eval-fail-derivationStrict-11", "derivations: derivationStrict's output-name checks (evaluator/derivations)"],
   ["eval-fail-derivationStrict-14", "derivations: derivationStrict's output-name checks (evaluator/derivations)"],
-  ["eval-fail-fetchurl-baseName", "network: fetchurl (it fails here only because the download fails)"],
-  ["eval-fail-fetchurl-baseName-attrs", "network: fetchurl (it fails here only because the download fails)"],
-  ["eval-fail-fetchurl-baseName-attrs-name", "network: fetchurl (it fails here only because the download fails)"],
   ["eval-fail-fetchTree-negative", "network/store: fetchTree"],
   ["eval-fail-fetchTree-relative-path", "network/store: fetchTree"],
 ]);
