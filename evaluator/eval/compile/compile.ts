@@ -107,9 +107,12 @@ function build(e: Expr): Code {
       return compileSelect(e);
     case "if": {
       const cond = compileBool(e.cond, "while evaluating a branch condition");
-      const then = build(e.then);
-      const otherwise = build(e.else);
-      return (env) => (cond(env) ? then(env) : otherwise(env));
+      // Each branch is compiled when first taken (many are error paths never run).
+      const thenExpr = e.then;
+      const elseExpr = e.else;
+      let then: Code | null = null;
+      let otherwise: Code | null = null;
+      return (env) => (cond(env) ? (then ??= build(thenExpr))(env) : (otherwise ??= build(elseExpr))(env));
     }
     case "concatStrings":
       return compileConcat(e);
@@ -283,8 +286,18 @@ function buildLazy(e: Expr): LazyCode {
       break;
   }
   // Lambdas too: CppNix thunks them (observable in printing and `==`).
-  const code = build(e) as ThunkCode;
-  return (env) => new Thunk(code, env);
+  if (e.kind === "call" && e.args.length === 2) {
+    // Compiled now: forceListLazily looks for its `lazyList` hook on the thunk's code.
+    const code = build(e) as ThunkCode;
+    return (env) => new Thunk(code, env);
+  }
+  // Compiled when first forced: in lib code about half the thunk sites that get
+  // compiled are never forced (attributes nobody reads), and their code would cost
+  // compile time and memory every scavenge copies. Thunks made before that point
+  // start through `compileThenRun`; later ones get the code itself.
+  let code: ThunkCode | null = null;
+  const compileThenRun: ThunkCode = (env, thunk) => (code ??= build(e) as ThunkCode)(env, thunk);
+  return (env) => new Thunk(code ?? compileThenRun, env);
 }
 
 /** A condition (current CppNix's evalBool): any error gets the frame `ctx` at the expression's position. */
@@ -505,7 +518,7 @@ const FROM = 2; // `inherit (src) a;` with a shared source: the frame of the sou
  */
 export interface DefCodes {
   readonly values: readonly LazyCode[];
-  readonly where: Uint8Array;
+  readonly where: readonly number[];
   /** The shared `inherit (src)` sources, null if none. */
   readonly sources: readonly LazyCode[] | null;
 }
@@ -518,7 +531,8 @@ export function defCodesOf(attrs: AttrsExpr): DefCodes {
   const defs = layoutOf(attrs).defs;
   const slotOf = new Map<number, number>();
   const sources: LazyCode[] = [];
-  const where = new Uint8Array(defs.length);
+  // A plain array: a small typed array costs an ArrayBuffer and a backing store.
+  const where = new Array<number>(defs.length).fill(OWN);
   const values = defs.map((d, k): LazyCode => {
     if (d.kind === "inherit") {
       where[k] = OUTER;
