@@ -114,12 +114,22 @@ function holdRecent(source: Source): void {
 }
 
 function computeLineStarts(text: string): Int32Array {
-  const starts = [0];
   if (!text.includes("\r")) {
-    // LF only (nearly every file): one native indexOf per line.
-    for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", nl + 1)) starts.push(nl + 1);
-    return Int32Array.from(starts);
+    // LF only (nearly every file): one native indexOf per line, into a typed array
+    // grown by doubling (no intermediate JS array).
+    let starts = new Int32Array(256);
+    let n = 1;
+    for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", nl + 1)) {
+      if (n === starts.length) {
+        const grown = new Int32Array(n * 2);
+        grown.set(starts);
+        starts = grown;
+      }
+      starts[n++] = nl + 1;
+    }
+    return starts.slice(0, n);
   }
+  const starts = [0];
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 10) starts.push(i + 1);
