@@ -234,9 +234,13 @@ function addInputs(drv: Derivation, context: Set<string>): void {
   else drv.inputSrcs = sortStrings(inputSrcs);
 }
 
-/** `=drv`: the builder sees the .drv path itself, so its whole closure becomes input. */
+/**
+ * `=drv`: the builder sees the .drv path itself, so its whole closure becomes input.
+ * CppNix reads that closure from its store, so when nothing is written (read-only)
+ * a .drv made in this evaluation is "not valid" there, and so here.
+ */
 function addClosure(drv: Derivation, root: string, inputSrcs: string[]): void {
-  const { store } = drvState();
+  const { store, readOnly } = drvState();
   const todo = [root];
   const seen = new Set<string>();
   while (todo.length > 0) {
@@ -244,6 +248,7 @@ function addClosure(drv: Derivation, root: string, inputSrcs: string[]): void {
     if (seen.has(p)) continue;
     seen.add(p);
     storeCall(() => parseStorePath(p, store.storeDir));
+    if (readOnly && !store.isValidPath(p)) throw new EvalError(`path '${p}' is not valid`);
     for (const r of store.queryReferences(p)) todo.push(r);
   }
   for (const p of seen) {

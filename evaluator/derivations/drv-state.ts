@@ -19,6 +19,8 @@ export interface DrvState {
   readonly hasher: DerivationHasher;
   /** Context elements taken apart, their paths checked to be store paths (they recur across derivations). */
   readonly contextElements: Map<string, ContextElement>;
+  /** Nothing is written (--eval, --readonly-mode): only paths already on disk are valid, as in CppNix. */
+  readonly readOnly: boolean;
 }
 
 const states = new WeakMap<EvalState, DrvState>();
@@ -38,7 +40,7 @@ export function drvState(state: EvalState = evalState()): DrvState {
   let s = states.get(state);
   if (s === undefined) {
     const store = storeFor(state);
-    s = { store, hasher: new DerivationHasher((p) => store.readDerivation(p)), contextElements: new Map() };
+    s = { store, hasher: new DerivationHasher((p) => store.readDerivation(p)), contextElements: new Map(), readOnly: state.readOnly };
     states.set(state, s);
   }
   lastState = state;

@@ -100,3 +100,19 @@ test("a fetcher's store path name is checked before fetching, in current CppNix'
     `builtins.fetchurl { url = "file://${dir}/file.txt"; name = "ok-name"; }`,
   ]);
 });
+
+test("a derivation's whole closure (`drvPath` context) needs its .drv in the store: not valid when nothing is written", { skip: nixSkipReason() }, async (t) => {
+  const mk = (attrs: string): string => `derivation ({ system = "x86_64-linux"; builder = "/bin/sh"; } // ${attrs})`;
+  const dep = mk(`{ name = "e4-closure-dep"; outputs = [ "out" "dev" ]; }`);
+  await compareAll(
+    t,
+    [
+      `let d = ${dep}; in (${mk(`{ name = "e4-closure-user"; s = "\${d.drvPath}"; }`)}).drvPath`,
+      `let d = ${dep}; in (${mk(`{ name = "e4-closure-user"; l = [ d.drvPath ]; __structuredAttrs = true; }`)}).outPath`,
+      `let d = ${dep}; in (${mk(`{ name = "e4-closure-user"; s = builtins.unsafeDiscardOutputDependency d.drvPath; }`)}).drvPath`,
+      `let d = ${dep}; in builtins.getContext "\${d.drvPath}"`,
+      `(${mk(`{ name = "e4-closure-src"; s = builtins.toFile "t" "\${./tree}"; }`)}).drvPath`,
+    ],
+    [["--eval", "--strict"], ["--eval", "--strict", "--readonly-mode"]],
+  );
+});
