@@ -4,7 +4,6 @@
  */
 import { resolvePos, sourceOf } from "../syntax/index.js";
 import {
-  Attr,
   NixAttrs,
   NixTypeError,
   printIdentifier,
@@ -19,11 +18,14 @@ import {
 } from "../eval/index.js";
 import { copied, lazyCall } from "./common.js";
 
-/** CppNix's getAttr helper for builtins that require an attribute: `attribute 'x' missing` with the frame `ctx`. */
-export function requireAttr(attrs: NixAttrs, name: string, ctx: string): Attr {
-  const a = attrs.getAttr(name);
-  if (a === undefined) throw new NixTypeError(`attribute '${printIdentifier(name)}' missing`).addTrace(0, ctx);
-  return a;
+/**
+ * CppNix's getAttr helper for builtins that require an attribute: its index in
+ * `attrs`, else `attribute 'x' missing` with the frame `ctx`.
+ */
+export function requireAttr(attrs: NixAttrs, name: string, ctx: string): number {
+  const i = attrs.find(name);
+  if (i < 0) throw new NixTypeError(`attribute '${printIdentifier(name)}' missing`).addTrace(0, ctx);
+  return i;
 }
 
 /** One names array for every position set (sorted), so `pos.file` sites hit their lookup cache. */
@@ -38,7 +40,7 @@ export function posValue(pos: number): Value {
   if (p === undefined) return null;
   const source = sourceOf(pos)!;
   const file = source.origin === "file" ? p.file : source.text;
-  return NixAttrs.fromSorted(POS_NAMES, [new Attr(p.column, 0), new Attr(file, 0), new Attr(p.line, 0)]);
+  return NixAttrs.fromSorted(POS_NAMES, [p.column, file, p.line]);
 }
 
 definePrimOp("__isAttrs", 1, ([x], pos) => force(x!, pos) instanceof NixAttrs);
@@ -47,22 +49,20 @@ definePrimOp("__isAttrs", 1, ([x], pos) => force(x!, pos) instanceof NixAttrs);
 definePrimOp("__attrNames", 1, ([s]) => forceAttrs(s!, 0, "while evaluating the argument passed to builtins.attrNames").names.slice());
 
 definePrimOp("__attrValues", 1, ([s]) => {
-  const attrs = forceAttrs(s!, 0, "while evaluating the argument passed to builtins.attrValues").attrs;
-  const out = new Array<Lazy>(attrs.length);
-  for (let i = 0; i < attrs.length; i++) out[i] = attrs[i]!.value;
-  return out;
+  return forceAttrs(s!, 0, "while evaluating the argument passed to builtins.attrValues").values.slice();
 });
 
 definePrimOp("__getAttr", 2, ([name, s]) => {
   const n = forceStringNoCtx(name!, 0, "while evaluating the first argument passed to builtins.getAttr");
-  const a = requireAttr(forceAttrs(s!, 0, "while evaluating the second argument passed to builtins.getAttr"), n, "in the attribute set under consideration");
-  return copied(force(a.value));
+  const attrs = forceAttrs(s!, 0, "while evaluating the second argument passed to builtins.getAttr");
+  return copied(force(attrs.values[requireAttr(attrs, n, "in the attribute set under consideration")]!));
 });
 
 definePrimOp("__unsafeGetAttrPos", 2, ([name, s]) => {
   const n = forceStringNoCtx(name!, 0, "while evaluating the first argument passed to builtins.unsafeGetAttrPos");
-  const a = forceAttrs(s!, 0, "while evaluating the second argument passed to builtins.unsafeGetAttrPos").getAttr(n);
-  return a === undefined ? null : posValue(a.pos);
+  const attrs = forceAttrs(s!, 0, "while evaluating the second argument passed to builtins.unsafeGetAttrPos");
+  const i = attrs.find(n);
+  return i < 0 ? null : posValue(attrs.positions[i]!);
 });
 
 definePrimOp("__hasAttr", 2, ([name, s]) => {
@@ -78,15 +78,19 @@ definePrimOp("removeAttrs", 2, ([s, names]) => {
   // Usually a few names: a scan each (a Set only for long lists).
   const dropSet = drop.length > 8 ? new Set(drop) : null;
   const keptNames: string[] = [];
-  const kept: Attr[] = [];
+  const kept: Lazy[] = [];
+  const keptPositions: number[] = [];
   for (let i = 0; i < attrs.names.length; i++) {
     const k = attrs.names[i]!;
     if (dropSet !== null ? dropSet.has(k) : drop.includes(k)) continue;
     keptNames.push(k);
-    kept.push(attrs.attrs[i]!);
+    kept.push(attrs.values[i]!);
+    keptPositions.push(attrs.positions[i]!);
   }
   // Nothing removed: a new set (its identity shows in printing, `«repeated»`) sharing the immutable arrays.
-  return kept.length === attrs.names.length ? NixAttrs.fromSorted(attrs.names, attrs.attrs) : NixAttrs.fromSorted(keptNames, kept);
+  return kept.length === attrs.names.length
+    ? NixAttrs.fromSorted(attrs.names, attrs.values, attrs.positions)
+    : NixAttrs.fromSorted(keptNames, kept, keptPositions);
 });
 
 definePrimOp("__listToAttrs", 1, ([xs]) => {
@@ -100,8 +104,8 @@ definePrimOp("__listToAttrs", 1, ([xs]) => {
   const seen = list.length > 8 ? new Set<string>() : null;
   for (let i = 0; i < list.length; i++) {
     const entry = forceAttrs(list[i]!, 0, "while evaluating an element of the list passed to builtins.listToAttrs");
-    const nameAttr = requireAttr(entry, "name", pair);
-    const name = forceStringNoCtx(nameAttr.value, nameAttr.pos, "while evaluating the `name` attribute of an element of the list passed to builtins.listToAttrs");
+    const nameAt = requireAttr(entry, "name", pair);
+    const name = forceStringNoCtx(entry.values[nameAt]!, entry.positions[nameAt]!, "while evaluating the `name` attribute of an element of the list passed to builtins.listToAttrs");
     // The first occurrence wins.
     if (seen !== null) {
       if (seen.has(name)) continue;
@@ -113,13 +117,17 @@ definePrimOp("__listToAttrs", 1, ([xs]) => {
   const order = sortedOrder(names);
   const n = names.length;
   const sortedNames = new Array<string>(n);
-  const attrs = new Array<Attr>(n);
+  const values = new Array<Lazy>(n);
+  const positions = new Array<number>(n);
   for (let k = 0; k < n; k++) {
     const i = order === null ? k : order[k]!;
     sortedNames[k] = names[i]!;
-    attrs[k] = requireAttr(entries[i]!, "value", pair);
+    const entry = entries[i]!;
+    const at = requireAttr(entry, "value", pair);
+    values[k] = entry.values[at]!;
+    positions[k] = entry.positions[at]!;
   }
-  return NixAttrs.fromSorted(sortedNames, attrs);
+  return NixAttrs.fromSorted(sortedNames, values, positions);
 });
 
 /** The indices of distinct `names` in byte order, null when they are in order already (genAttrs over sorted names). */
@@ -138,7 +146,8 @@ definePrimOp("__intersectAttrs", 2, ([a, b]) => {
   const y = forceAttrs(b!, 0, "while evaluating the second argument passed to builtins.intersectAttrs");
   // Both name lists are sorted: a merge join keeps the result sorted.
   const names: string[] = [];
-  const attrs: Attr[] = [];
+  const values: Lazy[] = [];
+  const positions: number[] = [];
   let i = 0;
   let j = 0;
   while (i < x.names.length && j < y.names.length) {
@@ -146,13 +155,14 @@ definePrimOp("__intersectAttrs", 2, ([a, b]) => {
     const q = y.names[j]!;
     if (p === q) {
       names.push(q);
-      attrs.push(y.attrs[j]!);
+      values.push(y.values[j]!);
+      positions.push(y.positions[j]!);
       i++;
       j++;
     } else if (p < q) i++;
     else j++;
   }
-  return NixAttrs.fromSorted(names, attrs);
+  return NixAttrs.fromSorted(names, values, positions);
 });
 
 definePrimOp("__catAttrs", 2, ([name, xs]) => {
@@ -160,16 +170,19 @@ definePrimOp("__catAttrs", 2, ([name, xs]) => {
   const out: Lazy[] = [];
   const list = forceList(xs!, 0, "while evaluating the second argument passed to builtins.catAttrs");
   for (let i = 0; i < list.length; i++) {
-    const a = forceAttrs(list[i]!, 0, "while evaluating an element in the list passed as second argument to builtins.catAttrs").getAttr(n);
-    if (a !== undefined) out.push(a.value);
+    const a = forceAttrs(list[i]!, 0, "while evaluating an element in the list passed as second argument to builtins.catAttrs").get(n);
+    if (a !== undefined) out.push(a);
   }
   return out;
 });
 
 definePrimOp("__mapAttrs", 2, ([f, s]) => {
   const attrs = forceAttrs(s!, 0, "while evaluating the second argument passed to builtins.mapAttrs");
-  const mapped = attrs.attrs.map((a, i) => new Attr(lazyCall(f!, [attrs.names[i]!, a.value], 0), 0));
-  return NixAttrs.fromSorted(attrs.names, mapped);
+  const names = attrs.names;
+  const values = attrs.values;
+  const mapped = new Array<Lazy>(names.length);
+  for (let i = 0; i < names.length; i++) mapped[i] = lazyCall(f!, [names[i]!, values[i]!], 0);
+  return NixAttrs.fromSorted(names, mapped);
 });
 
 definePrimOp("__zipAttrsWith", 2, ([f, xs]) => {
@@ -182,12 +195,12 @@ definePrimOp("__zipAttrsWith", 2, ([f, xs]) => {
       const k = attrs.names[i]!;
       let g = groups.get(k);
       if (g === undefined) groups.set(k, (g = []));
-      g.push(attrs.attrs[i]!.value);
+      g.push(attrs.values[i]!);
     }
   }
   // Names are strings of bytes: the default sort is byte order.
   const names = [...groups.keys()].sort();
-  const attrs = new Array<Attr>(names.length);
-  for (let i = 0; i < names.length; i++) attrs[i] = new Attr(lazyCall(f!, [names[i]!, groups.get(names[i]!)!], 0), 0);
-  return NixAttrs.fromSorted(names, attrs);
+  const values = new Array<Lazy>(names.length);
+  for (let i = 0; i < names.length; i++) values[i] = lazyCall(f!, [names[i]!, groups.get(names[i]!)!], 0);
+  return NixAttrs.fromSorted(names, values);
 });

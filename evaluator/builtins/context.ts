@@ -6,7 +6,6 @@
 import { createHash } from "node:crypto";
 import { encodeBase32, isStorePath } from "../../store/index.js";
 import {
-  Attr,
   EvalError,
   printIdentifier,
   NixAttrs,
@@ -22,6 +21,7 @@ import {
   nixToBytes,
   stringBytes,
   stringContext,
+  type Lazy,
 } from "../eval/index.js";
 
 definePrimOp("__unsafeDiscardStringContext", 1, ([s], pos) => stringBytes(coerceToString(s!, pos)));
@@ -87,15 +87,15 @@ definePrimOp("__getContext", 1, ([s], pos) => {
     else if (isAllOutputs) info.allOutputs = true;
     else info.outputs.push(output);
   }
-  const m = new Map<string, Attr>();
+  const m = new Map<string, Lazy>();
   for (const [path, info] of infos) {
-    const inner = new Map<string, Attr>();
-    if (info.path) inner.set("path", new Attr(true, 0));
-    if (info.allOutputs) inner.set("allOutputs", new Attr(true, 0));
-    if (info.outputs.length > 0) inner.set("outputs", new Attr(info.outputs.slice(), 0));
-    m.set(path, new Attr(new NixAttrs(inner), 0));
+    const inner = new Map<string, Lazy>();
+    if (info.path) inner.set("path", true);
+    if (info.allOutputs) inner.set("allOutputs", true);
+    if (info.outputs.length > 0) inner.set("outputs", info.outputs.slice());
+    m.set(path, NixAttrs.fromMap(inner));
   }
-  return new NixAttrs(m);
+  return NixAttrs.fromMap(m);
 });
 
 // CppNix 2.8 prints the attribute names in these messages quoted (a Symbol's formatting).
@@ -104,24 +104,24 @@ definePrimOp("__appendContext", 2, ([s, ctxArg], pos) => {
   const context = [...stringContext(orig)];
   const attrs = forceAttrs(ctxArg!, pos);
   const storeDir = evalState().store.storeDir;
-  for (const name of attrs.keys()) {
-    const a = attrs.getAttr(name)!;
-    const at = a.pos !== 0 ? a.pos : pos;
+  for (let i = 0; i < attrs.names.length; i++) {
+    const name = attrs.names[i]!;
+    const at = attrs.positions[i] || pos;
     if (!isStorePath(name, storeDir)) throw new EvalError(`context key '${printIdentifier(name)}' is not a store path`, at);
-    const info = forceAttrs(a.value, at);
-    const pathAttr = info.getAttr("path");
-    if (pathAttr !== undefined && forceBool(pathAttr.value, pathAttr.pos || at)) context.push(name);
-    const allAttr = info.getAttr("allOutputs");
-    if (allAttr !== undefined && forceBool(allAttr.value, allAttr.pos || at)) {
+    const info = forceAttrs(attrs.values[i]!, at);
+    const pathAttr = info.find("path");
+    if (pathAttr >= 0 && forceBool(info.values[pathAttr]!, info.positions[pathAttr] || at)) context.push(name);
+    const allAttr = info.find("allOutputs");
+    if (allAttr >= 0 && forceBool(info.values[allAttr]!, info.positions[allAttr] || at)) {
       if (!name.endsWith(".drv")) {
         throw new EvalError(`Tried to add all-outputs context of "${name}", which is not a derivation, to a string`, at);
       }
       context.push("=" + name);
     }
-    const outAttr = info.getAttr("outputs");
-    if (outAttr !== undefined) {
-      const outPos = outAttr.pos || at;
-      const outputs = forceList(outAttr.value, outPos);
+    const outAttr = info.find("outputs");
+    if (outAttr >= 0) {
+      const outPos = info.positions[outAttr] || at;
+      const outputs = forceList(info.values[outAttr]!, outPos);
       if (outputs.length > 0 && !name.endsWith(".drv")) {
         throw new EvalError(`Tried to add derivation output context of "${name}", which is not a derivation, to a string`, at);
       }

@@ -3,7 +3,6 @@
  * genericClosure, functionArgs. (`tryEval` and `addErrorContext` are the core's.)
  */
 import {
-  Attr,
   EvalError,
   NixAttrs,
   NixLambda,
@@ -110,11 +109,11 @@ definePrimOp("__genericClosure", 1, ([arg]) => {
   const inArg = "in the attrset passed as argument to builtins.genericClosure";
   const args = forceAttrs(arg!, 0, "while evaluating the first argument passed to builtins.genericClosure");
   const startSet = requireAttr(args, "startSet", inArg);
-  const start = forceList(startSet.value, 0, "while evaluating the 'startSet' attribute passed as argument to builtins.genericClosure");
+  const start = forceList(args.values[startSet]!, 0, "while evaluating the 'startSet' attribute passed as argument to builtins.genericClosure");
   if (start.length === 0) return start;
   const work: Lazy[] = start.slice();
   const op = requireAttr(args, "operator", inArg);
-  const operator = forceFunction(op.value, 0, "while evaluating the 'operator' attribute passed as argument to builtins.genericClosure");
+  const operator = forceFunction(args.values[op]!, 0, "while evaluating the 'operator' attribute passed as argument to builtins.genericClosure");
   const done = new KeySet();
   const result: Lazy[] = [];
   for (let i = 0; i < work.length; i++) {
@@ -122,9 +121,9 @@ definePrimOp("__genericClosure", 1, ([arg]) => {
     let key: Value;
     try {
       const attrs = forceAttrs(e, 0);
-      const k = attrs.getAttr("key");
+      const k = attrs.get("key");
       if (k === undefined) throw new NixTypeError("attribute 'key' missing");
-      key = k.value as Value;
+      key = k as Value;
     } catch (err) {
       if (err instanceof EvalError) err.addTrace(0, `in genericClosure element ${printErrorValue(e)}`);
       throw err;
@@ -137,7 +136,7 @@ definePrimOp("__genericClosure", 1, ([arg]) => {
         // Name the element whose key could not be compared with this one.
         const other = result.find((r) => {
           try {
-            lessThan(key, force((force(r) as NixAttrs).getAttr("key")!.value), 0);
+            lessThan(key, force((force(r) as NixAttrs).get("key")!), 0);
             return false;
           } catch {
             return true;
@@ -175,7 +174,10 @@ definePrimOp("__functionArgs", 1, ([f], pos) => {
   if (!(fn instanceof NixLambda)) throw new NixTypeError("'functionArgs' requires a function", pos);
   const formals = fn.expr.formals;
   if (formals === null) return NixAttrs.EMPTY;
-  const m = new Map<string, Attr>();
-  for (const formal of formals.entries) m.set(formal.name, new Attr(formal.default !== null, formal.pos));
-  return new NixAttrs(m);
+  const entries = formals.entries;
+  return NixAttrs.fromUnsorted(
+    entries.map((f) => f.name),
+    entries.map((f) => f.default !== null),
+    entries.map((f) => f.pos),
+  );
 });

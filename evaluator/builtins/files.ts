@@ -6,7 +6,6 @@
 import { lstatSync, readFileSync, readdirSync, realpathSync, type Dirent, type Stats } from "node:fs";
 import { canonPath, dirOf } from "../syntax/index.js";
 import {
-  Attr,
   EvalError,
   NixAttrs,
   NixPath,
@@ -94,12 +93,12 @@ definePrimOp("__readDir", 1, ([p], pos) => {
   } catch (err) {
     throw pathError(path, err, `opening directory '${path}'`, pos);
   }
-  const m = new Map<string, Attr>();
+  const m = new Map<string, Lazy>();
   for (const ent of entries) {
     const name = (ent.name as unknown as Buffer).toString("latin1");
-    m.set(name, new Attr(fileTypeName(ent), 0));
+    m.set(name, fileTypeName(ent));
   }
-  return new NixAttrs(m);
+  return NixAttrs.fromMap(m);
 });
 
 // Not in CppNix 2.8 (added in 2.14); current nixpkgs uses it when present.

@@ -5,13 +5,13 @@
  * `sourcehut:` owner/repo[/ref-or-rev], `path:`, `git+…`, `tarball+…`/`file+…`,
  * plain http(s) archives and indirect ids. Nothing is fetched.
  */
-import { Attr, EvalError, NixAttrs, definePrimOp, force, forceAttrs, forceStringNoCtx, showType, type Value } from "../eval/index.js";
+import { EvalError, NixAttrs, definePrimOp, force, forceAttrs, forceStringNoCtx, showType, type Value } from "../eval/index.js";
 
 const FORGES = new Set(["github", "gitlab", "sourcehut"]);
 const REV = /^[0-9a-f]{40}$/;
 
 function attrsOf(fields: [string, Value][]): NixAttrs {
-  return new NixAttrs(new Map(fields.map(([k, v]) => [k, new Attr(v, 0)])));
+  return NixAttrs.fromMap(new Map(fields.map(([k, v]) => [k, v])));
 }
 
 function queryFields(query: string | undefined): [string, Value][] {
@@ -59,7 +59,7 @@ definePrimOp("__flakeRefToString", 1, ([a], pos) => {
   const attrs = forceAttrs(a!, pos);
   const fields = new Map<string, string>();
   for (const k of attrs.keys()) {
-    const v = force(attrs.getAttr(k)!.value, pos);
+    const v = force(attrs.get(k)!, pos);
     if (typeof v === "number" || typeof v === "bigint") {
       if (v < 0) throw new EvalError(`negative value given for flake ref attr ${k}: ${v}`, pos);
       fields.set(k, v.toString());

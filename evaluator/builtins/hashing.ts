@@ -36,19 +36,19 @@ const HASH_FORMATS: Readonly<Record<string, HashFormat>> = { base16: "base16", n
  */
 definePrimOp("__convertHash", 1, ([args], pos) => {
   const attrs = forceAttrs(args!, pos);
-  const hashAttr = attrs.getAttr("hash");
+  const hashAttr = attrs.get("hash");
   if (hashAttr === undefined) throw new EvalError("attribute 'hash' missing", pos);
-  const hash = forceStringNoCtx(hashAttr.value, pos);
-  const algoAttr = attrs.getAttr("hashAlgo");
+  const hash = forceStringNoCtx(hashAttr, pos);
+  const algoAttr = attrs.get("hashAlgo");
   let algo: HashAlgo | undefined;
   if (algoAttr !== undefined) {
-    const name = forceStringNoCtx(algoAttr.value, pos);
+    const name = forceStringNoCtx(algoAttr, pos);
     if (!isHashAlgo(name)) throw new EvalError(`unknown hash algorithm '${name}', expect 'blake3', 'md5', 'sha1', 'sha256', or 'sha512'`, pos);
     algo = name;
   }
-  const formatAttr = attrs.getAttr("toHashFormat");
+  const formatAttr = attrs.get("toHashFormat");
   if (formatAttr === undefined) throw new EvalError("attribute 'toHashFormat' missing", pos);
-  const formatName = forceStringNoCtx(formatAttr.value, pos);
+  const formatName = forceStringNoCtx(formatAttr, pos);
   const format = HASH_FORMATS[formatName];
   if (format === undefined) throw new EvalError(`unknown hash format '${formatName}', expect 'base16', 'base32', 'base64', or 'sri'`, pos);
   if (formatName === "base32") logWarning('"base32" is a deprecated alias for hash format "nix32".');

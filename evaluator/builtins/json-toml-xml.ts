@@ -4,7 +4,6 @@
  * walks values the way CppNix's printValueAsJSON / parseJSON do.
  */
 import {
-  Attr,
   NixAttrs,
   NixFloat,
   NixPath,
@@ -103,48 +102,48 @@ function attrsToJson(x: NixAttrs, pos: number, ctx: ContextBuilder, viaToString:
     if (toString && v instanceof NixPath) return v.path;
     return jsonLevel(v, at, ctx);
   };
-  const toStr = x.getAttr("__toString");
-  if (toStr !== undefined) {
+  const toStr = x.find("__toString");
+  if (toStr >= 0) {
     let r: Value;
     try {
-      r = callFunction(force(toStr.value, toStr.pos), [x], toStr.pos);
+      r = callFunction(force(x.values[toStr]!, x.positions[toStr]!), [x], x.positions[toStr]!);
     } catch (err) {
-      throw framed(err, toStr.pos, "while calling the `__toString` attribute");
+      throw framed(err, x.positions[toStr]!, "while calling the `__toString` attribute");
     }
     try {
       enterCall(pos);
-      const j = peeled(r, toStr.pos, true);
+      const j = peeled(r, x.positions[toStr]!, true);
       leaveCall();
       return j;
     } catch (err) {
-      throw framed(err, toStr.pos, "while using the result of the `__toString` attribute");
+      throw framed(err, x.positions[toStr]!, "while using the result of the `__toString` attribute");
     }
   }
-  const out = x.getAttr("outPath");
-  if (out !== undefined) {
+  const out = x.find("outPath");
+  if (out >= 0) {
     let o: Value;
     try {
-      o = force(out.value, out.pos);
+      o = force(x.values[out]!, x.positions[out]!);
     } catch (err) {
-      throw framed(err, out.pos, "while evaluating the `outPath` attribute");
+      throw framed(err, x.positions[out]!, "while evaluating the `outPath` attribute");
     }
     try {
       enterCall(pos);
-      const j = peeled(o, out.pos, viaToString);
+      const j = peeled(o, x.positions[out]!, viaToString);
       leaveCall();
       return j;
     } catch (err) {
-      throw framed(err, out.pos, "while using the `outPath` attribute");
+      throw framed(err, x.positions[out]!, "while using the `outPath` attribute");
     }
   }
   if (viaToString) throw new NixTypeError(`\`__toString\` must return a string, but got ${showType(x)}: ${printErrorValue(x)}`, pos);
   const obj: JsonObject = new Map();
-  for (const k of x.keys()) {
-    const a = x.getAttr(k)!;
+  for (let a = 0; a < x.names.length; a++) {
+    const k = x.names[a]!;
     try {
-      obj.set(k, valueToJson(a.value, a.pos || pos, ctx));
+      obj.set(k, valueToJson(x.values[a]!, x.positions[a]! || pos, ctx));
     } catch (err) {
-      throw framed(err, a.pos, `while evaluating attribute '${printIdentifier(k)}'`);
+      throw framed(err, x.positions[a]!, `while evaluating attribute '${printIdentifier(k)}'`);
     }
   }
   return obj;
@@ -215,9 +214,9 @@ export function jsonToValue(j: JsonValue): Value {
   if (typeof j === "number") return new NixFloat(j);
   if (j === null || typeof j === "boolean" || typeof j === "string") return j;
   if (Array.isArray(j)) return j.map((el): Lazy => jsonToValue(el));
-  const m = new Map<string, Attr>();
-  for (const [k, el] of j) m.set(k, new Attr(jsonToValue(el), 0));
-  return new NixAttrs(m);
+  const m = new Map<string, Lazy>();
+  for (const [k, el] of j) m.set(k, jsonToValue(el));
+  return NixAttrs.fromMap(m);
 }
 
 definePrimOp("__fromJSON", 1, ([s], pos) => {
@@ -267,20 +266,19 @@ export function valueToXml(v: Lazy, pos: number, ctx: ContextBuilder, strict = t
   if (Array.isArray(x)) return { kind: "list", items: x.map((el) => () => valueToXml(el, pos, ctx, strict)) };
   if (x instanceof NixAttrs) {
     const attrs = x.names.map((name, i) => {
-      const a = x.attrs[i]!;
-      const p = xmlPos(a.pos);
-      return { name, value: () => valueToXml(a.value, a.pos || pos, ctx, strict), ...(p ? { pos: p } : {}) };
+      const p = xmlPos(x.positions[i]!);
+      return { name, value: () => valueToXml(x.values[i]!, x.positions[i]! || pos, ctx, strict), ...(p ? { pos: p } : {}) };
     });
     if (!isDerivation(x)) return { kind: "attrs", attrs };
     const drv: XmlValue & { kind: "derivation" } = { kind: "derivation", attrs };
-    const drvPath = x.getAttr("drvPath");
-    if (drvPath !== undefined) {
-      const d = force(drvPath.value, drvPath.pos || pos);
+    const drvPath = x.find("drvPath");
+    if (drvPath >= 0) {
+      const d = force(x.values[drvPath]!, x.positions[drvPath]! || pos);
       if (typeof d === "string" || d instanceof NixString) drv.drvPath = stringBytes(d);
     }
-    const outPath = x.getAttr("outPath");
-    if (outPath !== undefined) {
-      const o = force(outPath.value, outPath.pos || pos);
+    const outPath = x.find("outPath");
+    if (outPath >= 0) {
+      const o = force(x.values[outPath]!, x.positions[outPath]! || pos);
       if (typeof o === "string" || o instanceof NixString) drv.outPath = stringBytes(o);
     }
     return drv;

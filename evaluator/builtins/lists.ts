@@ -6,7 +6,6 @@
 import {
   EvalError,
   NixAttrs,
-  Attr,
   PrimOp,
   Thunk,
   definePrimOp,
@@ -228,10 +227,10 @@ definePrimOp("__partition", 2, ([f, xs]) => {
     force(x);
     (forceBool(call1(fn, x, 0), 0, ctx) ? right : wrong).push(x);
   }
-  return new NixAttrs(
-    new Map([
-      ["right", new Attr(right, 0)],
-      ["wrong", new Attr(wrong, 0)],
+  return NixAttrs.fromMap(
+    new Map<string, Lazy>([
+      ["right", right],
+      ["wrong", wrong],
     ]),
   );
 });
@@ -246,9 +245,9 @@ definePrimOp("__groupBy", 2, ([f, xs]) => {
     if (g === undefined) groups.set(name, (g = []));
     g.push(x);
   }
-  const m = new Map<string, Attr>();
-  for (const [k, g] of groups) m.set(k, new Attr(g, 0));
-  return new NixAttrs(m);
+  const m = new Map<string, Lazy>();
+  for (const [k, g] of groups) m.set(k, g);
+  return NixAttrs.fromMap(m);
 });
 
 definePrimOp("__concatMap", 2, ([f, xs]) => {

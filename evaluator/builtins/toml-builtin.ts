@@ -5,7 +5,7 @@
  * `parse-toml-timestamps` experimental feature makes them
  * `{ _type = "timestamp"; value = …; }` (upstream eval-okay-fromTOML-timestamps).
  */
-import { Attr, EvalError, NixAttrs, NixFloat, definePrimOp, forceStringNoCtx, mkInt, type Lazy, type Value } from "../eval/index.js";
+import { EvalError, NixAttrs, NixFloat, definePrimOp, forceStringNoCtx, mkInt, type Lazy, type Value } from "../eval/index.js";
 import { TomlArray, TomlDateTime, TomlError, TomlTable, nulStringError, parseToml, type TomlValue } from "./support/index.js";
 
 let timestamps = false;
@@ -44,17 +44,17 @@ class DatesUnsupported extends Error {}
 
 function tomlToValue(t: TomlValue): Value {
   if (t instanceof TomlTable) {
-    const m = new Map<string, Attr>();
+    const m = new Map<string, Lazy>();
     for (const [k, v] of t.entries) {
       if (k.includes("\0")) throw new NulInString(`error: ${nulStringError(k)}`);
-      m.set(k, new Attr(tomlToValue(v), 0));
+      m.set(k, tomlToValue(v));
     }
-    return new NixAttrs(m);
+    return NixAttrs.fromMap(m);
   }
   if (t instanceof TomlArray) return t.items.map((el): Lazy => tomlToValue(el));
   if (t instanceof TomlDateTime) {
     if (!timestamps) throw new DatesUnsupported("Dates and times are not supported");
-    return new NixAttrs(new Map([["_type", new Attr("timestamp", 0)], ["value", new Attr(formatTomlDateTime(t.text), 0)]]));
+    return NixAttrs.fromMap(new Map([["_type", "timestamp"], ["value", formatTomlDateTime(t.text)]]));
   }
   if (typeof t === "string" && t.includes("\0")) throw new NulInString(`error: ${nulStringError(t)}`);
   // support/toml.ts gives ints as bigint and floats as number.

@@ -1,5 +1,5 @@
 /** Version builtins over the algorithms in support/versions.ts. */
-import { Attr, NixAttrs, definePrimOp, forceStringNoCtx } from "../eval/index.js";
+import { NixAttrs, definePrimOp, forceStringNoCtx } from "../eval/index.js";
 import { compareVersions, parseDrvName, splitVersion } from "./support/index.js";
 
 // One names array for every result: `(parseDrvName x).version` sites then hit their lookup cache.
@@ -7,7 +7,7 @@ const DRV_NAME_NAMES: readonly string[] = ["name", "version"];
 
 definePrimOp("__parseDrvName", 1, ([s]) => {
   const { name, version } = parseDrvName(forceStringNoCtx(s!, 0, "while evaluating the first argument passed to builtins.parseDrvName"));
-  return NixAttrs.fromSorted(DRV_NAME_NAMES, [new Attr(name, 0), new Attr(version, 0)]);
+  return NixAttrs.fromSorted(DRV_NAME_NAMES, [name, version]);
 });
 
 definePrimOp("__compareVersions", 2, ([a, b]) => {

@@ -15,7 +15,6 @@
  * fixed-output derivation CppNix ships, parsed as a string as CppNix does.
  */
 import {
-  Attr,
   Env,
   EvalError,
   NixAttrs,
@@ -77,7 +76,7 @@ class DerivationCall {
   /** The output sets (thunks over `OutputOf`s), in `outputs` order. */
   readonly outputSets: Thunk[] = [];
   /** `drvPath = strict.drvPath`, one thunk for every output set. */
-  drvPathAttr: Attr | undefined = undefined;
+  drvPathAttr: Thunk | undefined = undefined;
 
   constructor(
     readonly attrs: NixAttrs,
@@ -108,20 +107,38 @@ class SharedUpdate {
   private resultNames: readonly string[] = [];
   /** Per result attribute: its index on the left, or -(index + 1) on the right. */
   private from: Int32Array = new Int32Array(0);
+  /** The positions of the last result and the position arrays they came from (shared while those are). */
+  private leftPositions: readonly number[] = [];
+  private rightPositions: readonly number[] = [];
+  private resultPositions: readonly number[] = [];
 
   apply(left: NixAttrs, right: NixAttrs): NixAttrs {
     if (left.names.length === 0 || right.names.length === 0 || !sameNames(left.names, this.leftNames) || !sameNames(right.names, this.rightNames)) {
       return this.remember(left, right, left.update(right));
     }
     const from = this.from;
-    const la = left.attrs;
-    const ra = right.attrs;
-    const attrs = new Array<Attr>(from.length);
+    const lv = left.values;
+    const rv = right.values;
+    const values = new Array<Lazy>(from.length);
     for (let i = 0; i < from.length; i++) {
       const f = from[i]!;
-      attrs[i] = f >= 0 ? la[f]! : ra[-f - 1]!;
+      values[i] = f >= 0 ? lv[f]! : rv[-f - 1]!;
     }
-    return NixAttrs.fromSorted(this.resultNames, attrs, right.pos);
+    return new NixAttrs(this.resultNames, values, this.positionsOf(left.positions, right.positions), right.pos);
+  }
+
+  private positionsOf(lp: readonly number[], rp: readonly number[]): readonly number[] {
+    if (lp === this.leftPositions && rp === this.rightPositions) return this.resultPositions;
+    const from = this.from;
+    const positions = new Array<number>(from.length);
+    for (let i = 0; i < from.length; i++) {
+      const f = from[i]!;
+      positions[i] = f >= 0 ? lp[f]! : rp[-f - 1]!;
+    }
+    this.leftPositions = lp;
+    this.rightPositions = rp;
+    this.resultPositions = positions;
+    return positions;
   }
 
   private remember(left: NixAttrs, right: NixAttrs, result: NixAttrs): NixAttrs {
@@ -135,6 +152,9 @@ class SharedUpdate {
     this.rightNames = right.names;
     this.resultNames = names;
     this.from = from;
+    this.leftPositions = left.positions;
+    this.rightPositions = right.positions;
+    this.resultPositions = result.positions;
     return result;
   }
 }
@@ -149,17 +169,17 @@ function sameNames(a: readonly string[], b: readonly string[]): boolean {
 const commonUpdate = new SharedUpdate();
 const outputUpdate = new SharedUpdate();
 
-const TYPE_ATTR = new Attr("derivation", 0);
+const TYPE_ATTR = "derivation";
 const OWN_NAMES: readonly string[] = ["drvPath", "outPath", "outputName", "type"];
 
 /** `outputName` attributes by output name (a string value: nothing to force, safe to share). */
-const outputNameAttrs = new Map<string, Attr>();
+const outputNameAttrs = new Map<string, Lazy>();
 
-function outputNameAttr(name: string): Attr {
+function outputNameAttr(name: string): Lazy {
   let a = outputNameAttrs.get(name);
   if (a === undefined) {
     if (outputNameAttrs.size >= 256) outputNameAttrs.clear();
-    outputNameAttrs.set(name, (a = new Attr(name, 0)));
+    outputNameAttrs.set(name, (a = name));
   }
   return a;
 }
@@ -171,8 +191,8 @@ const outPathCode = (output: OutputOf): Value => forceAttrValue(output.call.stri
 const outputSetCode = (output: OutputOf): Value => {
   const call = output.call;
   const own = NixAttrs.fromSorted(OWN_NAMES, [
-    (call.drvPathAttr ??= new Attr(new Thunk(drvPathCode, call), 0)),
-    new Attr(new Thunk(outPathCode, output), 0),
+    (call.drvPathAttr ??= new Thunk(drvPathCode, call)),
+    new Thunk(outPathCode, output),
     outputNameAttr(output.name),
     TYPE_ATTR,
   ]);
@@ -185,33 +205,36 @@ const allCode = (call: DerivationCall): Value => call.outputSets.map((t) => new 
 
 /** Builds the derivation sets from `attrs` (already a set). */
 function derivationImpl(attrs: NixAttrs, at: WrapperPositions): Value {
-  const outputsAttr = attrs.getAttr("outputs");
-  const outputs = forceList(outputsAttr === undefined ? OUT_DEFAULT : outputsAttr.value, at.mapCall);
+  const outputsAttr = attrs.get("outputs");
+  const outputs = forceList(outputsAttr === undefined ? OUT_DEFAULT : outputsAttr, at.mapCall);
   if (outputs.length === 0) throw new EvalError("list index 0 is out of bounds", at.headCall);
 
   const call = new DerivationCall(attrs, at.strictCall);
   // `drvAttrs // listToAttrs outputsList // { all; drvAttrs; }` as one update: the
   // first of equal output names is listToAttrs', `all` and `drvAttrs` win over outputs.
   const names: string[] = [];
-  const values: Attr[] = [];
+  const values: Lazy[] = [];
+  const positions: number[] = [];
   for (let i = 0; i < outputs.length; i++) {
     const name = forceStringNoCtx(outputs[i]!, at.listToAttrsName);
     const set = new Thunk(outputSetCode, new OutputOf(call, name));
     call.outputSets.push(set);
     if (name !== "all" && name !== "drvAttrs" && !names.includes(name)) {
       names.push(name);
-      values.push(new Attr(set, at.outputAttr));
+      values.push(set);
+      positions.push(at.outputAttr);
     }
   }
   names.push("all", "drvAttrs");
   // `all` stays unevaluated, and so do its elements (`x.value` thunks in CppNix).
-  values.push(new Attr(new Thunk(allCode, call), 0), new Attr(attrs, 0));
-  call.common = commonUpdate.apply(attrs, sortedSet(names, values));
+  values.push(new Thunk(allCode, call), attrs);
+  positions.push(0, 0);
+  call.common = commonUpdate.apply(attrs, sortedSet(names, values, positions));
   return force(call.outputSets[0]!);
 }
 
 /** A set from parallel names and values, sorted by name without Array.prototype.sort's per-call allocation. */
-function sortedSet(names: string[], values: Attr[]): NixAttrs {
+function sortedSet(names: string[], values: Lazy[], positions: number[]): NixAttrs {
   const order = names.map((_, i) => i);
   for (let i = 1; i < order.length; i++) {
     const x = order[i]!;
@@ -225,13 +248,14 @@ function sortedSet(names: string[], values: Attr[]): NixAttrs {
   return NixAttrs.fromSorted(
     order.map((i) => names[i]!),
     order.map((i) => values[i]!),
+    order.map((i) => positions[i]!),
   );
 }
 
 function forceAttrValue(set: NixAttrs, name: string): Value {
-  const a = set.getAttr(name);
+  const a = set.get(name);
   if (a === undefined) throw new EvalError(`attribute '${printIdentifier(name)}' missing`);
-  return force(a.value);
+  return force(a);
 }
 
 /** The wrapper lambda for the current evaluation. */

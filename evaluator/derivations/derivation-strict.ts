@@ -20,7 +20,6 @@ import {
   type Hash,
 } from "../../store/index.js";
 import {
-  Attr,
   EvalError,
   NixAttrs,
   NixString,
@@ -37,6 +36,7 @@ import {
   showPosCurrent,
   stringBytes,
   stringContext,
+  type Lazy,
 } from "../eval/index.js";
 import { writeLogLine } from "../builtins/index.js";
 import { parseHashAllowEmpty, parseHashTypeOpt } from "./hash-parse.js";
@@ -105,11 +105,11 @@ function warnAttr(drvName: string, pos: number, message: string): void {
 }
 
 function collectAttributes(attrs: NixAttrs, drvName: string): Collected {
-  const structured = attrs.getAttr("__structuredAttrs");
+  const structured = attrs.get("__structuredAttrs");
   const isStructured =
-    structured !== undefined && forceBool(structured.value, 0, "while evaluating the `__structuredAttrs` attribute passed to builtins.derivationStrict");
-  const ignoreNullsAttr = attrs.getAttr("__ignoreNulls");
-  const ignoreNulls = ignoreNullsAttr !== undefined && forceBool(ignoreNullsAttr.value, 0, "while evaluating the `__ignoreNulls` attribute passed to builtins.derivationStrict");
+    structured !== undefined && forceBool(structured, 0, "while evaluating the `__structuredAttrs` attribute passed to builtins.derivationStrict");
+  const ignoreNullsAttr = attrs.get("__ignoreNulls");
+  const ignoreNulls = ignoreNullsAttr !== undefined && forceBool(ignoreNullsAttr, 0, "while evaluating the `__ignoreNulls` attribute passed to builtins.derivationStrict");
 
   const drv: Derivation = { outputs: new Map(), inputDrvs: new Map(), inputSrcs: [], platform: "", builder: "", args: [], env: new Map() };
   const c: Collected = { drv, outputs: ["out"], outputHash: undefined, outputHashAlgo: "", hashMode: undefined, context: new Set() };
@@ -119,17 +119,17 @@ function collectAttributes(attrs: NixAttrs, drvName: string): Collected {
   const names = attrs.names;
   for (let i = 0; i < names.length; i++) {
     const key = names[i]!;
+    const value = attrs.values[i]!;
     if (key === "__ignoreNulls") continue;
-    const attr = attrs.attrs[i]!;
     try {
-      if (ignoreNulls && force(attr.value) === null) continue;
+      if (ignoreNulls && force(value) === null) continue;
       if (key === "__contentAddressed" || key === "__impure") {
-        if (forceBool(attr.value)) {
+        if (forceBool(value)) {
           const feature = key === "__impure" ? "impure-derivations" : "ca-derivations";
           throw new EvalError(`experimental Nix feature '${feature}' is disabled; use '--extra-experimental-features ${feature}' to override`);
         }
       } else if (key === "args") {
-        for (const el of forceList(attr.value)) {
+        for (const el of forceList(value)) {
           try {
             drv.args.push(addContext(context, coerceToString(el, 0, COERCE_ENV)));
           } catch (err) {
@@ -139,22 +139,22 @@ function collectAttributes(attrs: NixAttrs, drvName: string): Collected {
         }
       } else if (json !== null) {
         if (key === "__structuredAttrs") continue;
-        json.add(key, attr.value, 0);
+        json.add(key, value, 0);
         if (OUTPUT_CHECKS.has(key)) {
-          warnAttr(drvName, attr.pos, `'structuredAttrs' disables the effect of the derivation attribute '${key}'; use 'outputChecks.<output>.${key}' instead`);
+          warnAttr(drvName, attrs.positions[i]!, `'structuredAttrs' disables the effect of the derivation attribute '${key}'; use 'outputChecks.<output>.${key}' instead`);
         }
-        if (key === "builder") drv.builder = addContext(context, forceString(attr.value));
-        else if (key === "system") drv.platform = forceStringNoCtx(attr.value);
-        else if (key === "outputHash") c.outputHash = forceStringNoCtx(attr.value);
-        else if (key === "outputHashAlgo") c.outputHashAlgo = forceStringNoCtx(attr.value);
-        else if (key === "outputHashMode") c.hashMode = hashMode(forceStringNoCtx(attr.value));
+        if (key === "builder") drv.builder = addContext(context, forceString(value));
+        else if (key === "system") drv.platform = forceStringNoCtx(value);
+        else if (key === "outputHash") c.outputHash = forceStringNoCtx(value);
+        else if (key === "outputHashAlgo") c.outputHashAlgo = forceStringNoCtx(value);
+        else if (key === "outputHashMode") c.hashMode = hashMode(forceStringNoCtx(value));
         else if (key === "outputs") {
-          c.outputs = outputNames(forceList(attr.value).map((el) => forceStringNoCtx(el)));
+          c.outputs = outputNames(forceList(value).map((el) => forceStringNoCtx(el)));
         }
       } else {
-        const s = addContext(context, coerceToString(attr.value, 0, COERCE_ENV));
+        const s = addContext(context, coerceToString(value, 0, COERCE_ENV));
         if (key === "__json") {
-          warnAttr(drvName, attr.pos, "setting structured attributes via '__json' is deprecated, and may be disallowed in future versions of Nix. Set '__structuredAttrs = true' instead.");
+          warnAttr(drvName, attrs.positions[i]!, "setting structured attributes via '__json' is deprecated, and may be disallowed in future versions of Nix. Set '__structuredAttrs = true' instead.");
         }
         drv.env.set(key, s);
         if (key === "builder") drv.builder = s;
@@ -166,7 +166,7 @@ function collectAttributes(attrs: NixAttrs, drvName: string): Collected {
       }
     } catch (err) {
       json?.abandon();
-      if (err instanceof EvalError) err.addTrace(attr.pos, `while evaluating attribute '${key}' of derivation '${drvName}'`);
+      if (err instanceof EvalError) err.addTrace(attrs.positions[i]!, `while evaluating attribute '${key}' of derivation '${drvName}'`);
       throw err;
     }
   }
@@ -271,15 +271,15 @@ function fixedOutputHash(c: Collected): { hash: Hash; method: FileIngestionMetho
 
 /** Builds, hashes and "writes" the derivation; returns its .drv path and output paths. */
 export function instantiateDerivation(attrs: NixAttrs): { drvPath: string; drv: Derivation } {
-  const nameAttr = attrs.getAttr("name");
-  if (nameAttr === undefined) {
+  const nameAttr = attrs.find("name");
+  if (nameAttr < 0) {
     // Current CppNix's getAttr with an error context: no position, the context as a frame.
     throw new NixTypeError("attribute 'name' missing").addTrace(0, "in the attrset passed as argument to builtins.derivationStrict");
   }
-  const posDrvName = nameAttr.pos;
+  const posDrvName = attrs.positions[nameAttr]!;
   let drvName: string;
   try {
-    drvName = forceStringNoCtx(nameAttr.value, 0, "while evaluating the `name` attribute passed to builtins.derivationStrict");
+    drvName = forceStringNoCtx(attrs.values[nameAttr]!, 0, "while evaluating the `name` attribute passed to builtins.derivationStrict");
   } catch (err) {
     if (err instanceof EvalError) err.addTrace(posDrvName, "while evaluating the derivation attribute 'name'");
     throw err;
@@ -349,17 +349,17 @@ definePrimOp("derivationStrict", 1, ([arg]) => {
   const { drvPath, drv } = instantiateDerivation(attrs);
   const { contextElements } = drvState();
   const names = resultNames(drv);
-  const values = new Array<Attr>(names.length);
+  const values = new Array<Lazy>(names.length);
   for (let i = 0; i < names.length; i++) {
     const n = names[i]!;
     if (n === "drvPath") {
-      values[i] = new Attr(new NixString(drvPath, ["=" + drvPath]), 0);
+      values[i] = new NixString(drvPath, ["=" + drvPath]);
       continue;
     }
     // Dependents name the outputs in their contexts: known to be store paths already.
     const element = `!${n}!${drvPath}`;
     contextElements.set(element, { kind: "output", path: drvPath, output: n });
-    values[i] = new Attr(new NixString(drv.outputs.get(n)!.path, [element]), 0);
+    values[i] = new NixString(drv.outputs.get(n)!.path, [element]);
   }
   return NixAttrs.fromSorted(names, values);
 });

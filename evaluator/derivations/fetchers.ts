@@ -124,14 +124,12 @@ function fetchUrlOrTarball(arg: Lazy, pos: number, who: string, unpack: boolean,
   if (v instanceof NixAttrs) {
     for (let i = 0; i < v.names.length; i++) {
       const n = v.names[i]!;
-      const a = v.attrs[i]!;
-      if (n === "url") url = forceStringNoCtx(a.value, a.pos);
-      else if (n === "sha256") expected = parseHashAllowEmpty(forceStringNoCtx(a.value, a.pos), "sha256");
+      if (n === "url") url = forceStringNoCtx(v.values[i]!, v.positions[i]!);
+      else if (n === "sha256") expected = parseHashAllowEmpty(forceStringNoCtx(v.values[i]!, v.positions[i]!), "sha256");
       else if (n === "name") {
         nameAttrPassed = true;
-        name = forceStringNoCtx(a.value, a.pos);
-      }
-      else throw new EvalError(`unsupported argument '${n}' to '${who}'`, a.pos);
+        name = forceStringNoCtx(v.values[i]!, v.positions[i]!);
+      } else throw new EvalError(`unsupported argument '${n}' to '${who}'`, v.positions[i]!);
     }
     if (url === undefined) throw new EvalError("'url' argument required", pos);
   } else url = forceStringNoCtx(v, pos);
@@ -208,13 +206,12 @@ function gitInput(arg: Lazy, pos: number): GitInput {
     if (v.has("type")) throw new EvalError("unexpected attribute 'type'", pos);
     for (let i = 0; i < v.names.length; i++) {
       const n = v.names[i]!;
-      const a = v.attrs[i]!;
-      const x = force(a.value, a.pos);
+      const x = force(v.values[i]!, v.positions[i]!);
       if (typeof x === "boolean") {
         if (n === "submodules") input.submodules = x;
         else if (n === "shallow") input.shallow = x;
       } else if (typeof x === "string" || x instanceof NixString || x instanceof NixPath) {
-        const s = str(x, a.pos);
+        const s = str(x, v.positions[i]!);
         if (n === "url") input.url = s;
         else if (n === "name") input.name = s;
         else if (n === "ref") input.ref = s;
@@ -306,10 +303,9 @@ definePrimOp("fetchMercurial", 1, ([arg], pos) => {
   if (v instanceof NixAttrs) {
     for (let i = 0; i < v.names.length; i++) {
       const n = v.names[i]!;
-      const a = v.attrs[i]!;
-      if (n === "url") url = stringBytes(coerceToString(a.value, a.pos, { copyToStore: false }));
-      else if (n === "rev" || n === "name") forceStringNoCtx(a.value, a.pos);
-      else throw new EvalError(`unsupported argument '${n}' to 'fetchMercurial'`, a.pos);
+      if (n === "url") url = stringBytes(coerceToString(v.values[i]!, v.positions[i]!, { copyToStore: false }));
+      else if (n === "rev" || n === "name") forceStringNoCtx(v.values[i]!, v.positions[i]!);
+      else throw new EvalError(`unsupported argument '${n}' to 'fetchMercurial'`, v.positions[i]!);
     }
     if (url === "") throw new EvalError("'url' argument required", pos);
   } else url = stringBytes(coerceToString(v, pos, { copyToStore: false }));

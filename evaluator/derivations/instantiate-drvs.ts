@@ -7,7 +7,6 @@
  */
 import { readFileSync } from "node:fs";
 import {
-  Attr,
   EvalError,
   EvalState,
   NixAttrs,
@@ -60,11 +59,10 @@ function getDerivations(vIn: Lazy, autoArgs: NixAttrs, found: Found[], done: Set
   if (v instanceof NixAttrs) {
     for (let i = 0; i < v.names.length; i++) {
       if (!ATTR_NAME.test(v.names[i]!)) continue;
-      const attr = v.attrs[i]!;
-      const x = force(attr.value);
+      const x = force(v.values[i]!);
       if (takeDerivation(x, found, done) && x instanceof NixAttrs) {
-        const rec = x.getAttr("recurseForDerivations");
-        if (rec !== undefined && forceBool(rec.value, rec.pos)) getDerivations(x, autoArgs, found, done);
+        const rec = x.find("recurseForDerivations");
+        if (rec >= 0 && forceBool(x.values[rec]!, x.positions[rec]!)) getDerivations(x, autoArgs, found, done);
       }
     }
   } else if (Array.isArray(v)) {
@@ -104,12 +102,12 @@ export function instantiateDrvs(opts: InstantiateOptions, givenStore?: EvalStore
     ];
     const state = new EvalState({ searchPath, showTrace: opts.showTrace, readOnly: opts.readOnly, maxCallDepth: opts.maxCallDepth, ...(store ? { store } : {}) });
     const cwd = fromFsPath(opts.cwd ?? process.cwd());
-    const argMap = new Map<string, Attr>();
+    const argMap = new Map<string, Lazy>();
     for (const a of opts.args) {
       const value: Lazy = a.isString ? fromFsPath(a.value) : new Thunk(parseString(fromFsPath(a.value), cwd), state.baseEnv);
-      argMap.set(a.name, new Attr(value, 0));
+      argMap.set(a.name, value);
     }
-    const autoArgs = new NixAttrs(argMap);
+    const autoArgs = NixAttrs.fromMap(argMap);
     const exprs: Expr[] = [];
     if (opts.readStdin) exprs.push(parseString(readFileSync(0, "latin1"), cwd));
     const inputs = opts.inputs.length === 0 && !opts.fromArgs && !opts.readStdin ? ["./default.nix"] : opts.inputs;
@@ -131,11 +129,11 @@ export function instantiateDrvs(opts: InstantiateOptions, givenStore?: EvalStore
         const found: Found[] = [];
         getDerivations(v, autoArgs, found, new Set());
         for (const { attrs } of found) {
-          const drvAttr = attrs.getAttr("drvPath");
-          if (drvAttr === undefined) throw new EvalError("derivation does not contain a 'drvPath' attribute");
-          const drvPath = forceStringBytes(drvAttr.value, drvAttr.pos);
-          const outAttr = attrs.getAttr("outputName");
-          const outputName = outAttr === undefined ? "" : forceStringBytes(outAttr.value, outAttr.pos);
+          const drvAttr = attrs.find("drvPath");
+          if (drvAttr < 0) throw new EvalError("derivation does not contain a 'drvPath' attribute");
+          const drvPath = forceStringBytes(attrs.values[drvAttr]!, attrs.positions[drvAttr]!);
+          const outAttr = attrs.find("outputName");
+          const outputName = outAttr < 0 ? "" : forceStringBytes(attrs.values[outAttr]!, attrs.positions[outAttr]!);
           if (outputName === "") throw new EvalError(`derivation '${drvPath}' lacks an 'outputName' attribute`);
           if (!warned) {
             stderr += GC_WARNING;

@@ -92,13 +92,12 @@ definePrimOp("__path", 1, ([arg], pos) => {
   let expected: Hash | null = null;
   for (let i = 0; i < attrs.names.length; i++) {
     const n = attrs.names[i]!;
-    const a = attrs.attrs[i]!;
-    if (n === "path") path = coerceToPath(a.value, a.pos).path;
-    else if (n === "name") name = forceStringNoCtx(a.value, a.pos);
-    else if (n === "filter") filter = force(a.value, pos);
-    else if (n === "recursive") method = forceBool(a.value, a.pos) ? "recursive" : "flat";
-    else if (n === "sha256") expected = parseHashAllowEmpty(forceStringNoCtx(a.value, a.pos), "sha256");
-    else throw new EvalError(`unsupported argument '${n}' to 'addPath'`, a.pos);
+    if (n === "path") path = coerceToPath(attrs.values[i]!, attrs.positions[i]!).path;
+    else if (n === "name") name = forceStringNoCtx(attrs.values[i]!, attrs.positions[i]!);
+    else if (n === "filter") filter = force(attrs.values[i]!, pos);
+    else if (n === "recursive") method = forceBool(attrs.values[i]!, attrs.positions[i]!) ? "recursive" : "flat";
+    else if (n === "sha256") expected = parseHashAllowEmpty(forceStringNoCtx(attrs.values[i]!, attrs.positions[i]!), "sha256");
+    else throw new EvalError(`unsupported argument '${n}' to 'addPath'`, attrs.positions[i]!);
   }
   if (path === "") throw new EvalError("'path' required", pos);
   if (name === "") name = baseNameOf(path);

@@ -247,16 +247,14 @@ class JsonWriter {
       return;
     }
     if (kp.outPath >= 0) {
-      const outPath = x.attrs[kp.outPath]!;
-      this.write(outPath.value, outPath.pos || at);
+      this.write(x.values[kp.outPath]!, x.positions[kp.outPath]! || at);
       return;
     }
     if (names.length === 0) byte(0x7b);
     for (let i = 0; i < names.length; i++) {
       if (i === kp.firstBad && this.utf8Error === undefined) this.utf8Error = kp.problem;
       rawBytes(kp.pieces[i]!);
-      const a = x.attrs[i]!;
-      this.write(a.value, a.pos || at);
+      this.write(x.values[i]!, x.positions[i]! || at);
     }
     byte(0x7d);
   }

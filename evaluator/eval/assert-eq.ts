@@ -74,11 +74,11 @@ export function assertEqValues(a: Lazy, b: Lazy, pos: number): void {
   if (x instanceof NixAttrs) {
     const z = y as NixAttrs;
     if (isDerivation(x) && isDerivation(z)) {
-      const p = x.getAttr("outPath");
-      const q = z.getAttr("outPath");
+      const p = x.get("outPath");
+      const q = z.get("outPath");
       if (p !== undefined && q !== undefined) {
         try {
-          assertEqValues(p.value, q.value, pos);
+          assertEqValues(p, q, pos);
           return;
         } catch (err) {
           if (err instanceof EvalError) err.addTrace(pos, "while comparing a derivation by its 'outPath' attribute");
@@ -94,14 +94,14 @@ export function assertEqValues(a: Lazy, b: Lazy, pos: number): void {
         if (!z.has(name)) throw new AssertionError(`attribute name '${name}' is contained in '${show(x)}', but not in '${show(y)}'`);
         throw new AssertionError(`attribute name '${other}' is missing in '${show(x)}', but is contained in '${show(y)}'`);
       }
-      const l = x.attrs[i]!;
-      const r = z.attrs[i]!;
       try {
-        assertEqValues(l.value, r.value, pos);
+        assertEqValues(x.values[i]!, z.values[i]!, pos);
       } catch (err) {
         if (err instanceof EvalError) {
-          if (r.pos !== 0) err.addTrace(r.pos, "where right hand side is");
-          if (l.pos !== 0) err.addTrace(l.pos, "where left hand side is");
+          const lpos = x.positions[i]!;
+          const rpos = z.positions[i]!;
+          if (rpos !== 0) err.addTrace(rpos, "where right hand side is");
+          if (lpos !== 0) err.addTrace(lpos, "where left hand side is");
           err.addTrace(pos, `while comparing attribute '${printIdentifier(name)}'`);
         }
         throw err;

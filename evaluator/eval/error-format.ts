@@ -206,7 +206,7 @@ function printLimited(v: Lazy, depth: number, st: { attrs: number; items: number
         s += elided(order.length - printed, "attribute", "attributes");
         break;
       }
-      s += `${attrName(k)} = ${printLimited(v.attrs[i]!.value, depth + 1, st)};`;
+      s += `${attrName(k)} = ${printLimited(v.values[i]!, depth + 1, st)};`;
       st.attrs++;
       printed++;
     }

@@ -3,7 +3,7 @@
  * per EvalState (CppNix's createBaseEnv): a name registered as `__foo` is global
  * `__foo` and `builtins.foo`; `map`, `import`, … are global under their own name.
  */
-import { Attr, Env, NixAttrs, type Lazy, type Value } from "./value.js";
+import { Env, NixAttrs, type Lazy, type Value } from "./value.js";
 import { builtinName, registeredBuiltins } from "./primops.js";
 import { StaticScope, rankGlobals } from "./scope.js";
 import type { EvalState } from "./state.js";
@@ -17,18 +17,18 @@ export function initGlobals(state: EvalState): void {
   const { primops, constants } = registeredBuiltins();
   const names = new Map<string, number>();
   const values: Lazy[] = [];
-  const builtinsMap = new Map<string, Attr>();
+  const builtinsMap = new Map<string, Lazy>();
   const add = (registered: string, v: Lazy): void => {
     names.set(registered, values.length);
     values.push(v);
-    builtinsMap.set(builtinName(registered), new Attr(v, 0));
+    builtinsMap.set(builtinName(registered), v);
   };
   for (const [name, op] of primops) add(name, op);
   for (const [name, def] of constants) {
     const v: Value = typeof def.value === "function" ? def.value() : def.value;
     add(name, v);
   }
-  const builtins = new NixAttrs(builtinsMap);
+  const builtins = NixAttrs.fromMap(builtinsMap);
   add("builtins", builtins);
   state.builtins = builtins;
   state.globalNames = names;

@@ -1,5 +1,6 @@
 export {
-  Attr,
+  AttrSiteCache,
+  zeroPositions,
   Env,
   NixAttrs,
   NixFloat,

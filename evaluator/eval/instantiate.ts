@@ -9,7 +9,7 @@ import { NixSyntaxError } from "../syntax/errors.js";
 import { showExpr } from "../syntax/show.js";
 import { absPath } from "../syntax/paths.js";
 import type { Expr } from "../syntax/ast.js";
-import { Attr, NixAttrs, NixLambda, Thunk, showType, stringBytes, fromFsPath, type Lazy, type Value } from "./value.js";
+import { NixAttrs, NixLambda, Thunk, showType, stringBytes, fromFsPath, type Lazy, type Value } from "./value.js";
 import { EvalError, MissingArgumentError, NixTypeError } from "./errors.js";
 import { bestMatches, callFunction, evalExpr, force } from "./interpreter.js";
 import { coerceToString, forceDeep } from "./operations.js";
@@ -144,12 +144,12 @@ function includeEntry(arg: string): SearchPathEntry {
 }
 
 function buildAutoArgs(args: InstantiateOptions["args"], cwd: string, state: EvalState): NixAttrs {
-  const map = new Map<string, Attr>();
+  const map = new Map<string, Lazy>();
   for (const a of args) {
     const value: Lazy = a.isString ? fromFsPath(a.value) : new Thunk(parseString(fromFsPath(a.value), cwd), state.baseEnv);
-    map.set(a.name, new Attr(value, 0));
+    map.set(a.name, value);
   }
-  return new NixAttrs(map);
+  return NixAttrs.fromMap(map);
 }
 
 /** CppNix's attribute-path syntax: dots separate, `"…"` quotes, numbers index lists. */
@@ -184,13 +184,13 @@ export function findAlongAttrPath(path: string, autoArgs: NixAttrs, root: Lazy):
         throw new NixTypeError(`the expression selected by the selection path '${path}' should be a set but is ${showType(cur)}`);
       }
       if (attr === "") throw new EvalError(`empty attribute name in selection path '${path}'`);
-      const a = cur.getAttr(attr);
+      const a = cur.get(attr);
       if (a === undefined) {
         const err = new EvalError(`attribute '${attr}' in selection path '${path}' not found`);
         err.suggestions = bestMatches(cur.keys(), attr);
         throw err;
       }
-      v = a.value;
+      v = a;
     } else {
       if (!Array.isArray(cur)) {
         throw new NixTypeError(`the expression selected by the selection path '${path}' should be a list but is ${showType(cur)}`);
@@ -205,23 +205,27 @@ export function findAlongAttrPath(path: string, autoArgs: NixAttrs, root: Lazy):
 /** CppNix's autoCallFunction: applies a function with formals to the automatic arguments. */
 export function autoCall(args: NixAttrs, fn: Value): Value {
   if (fn instanceof NixAttrs) {
-    const functor = fn.getAttr("__functor");
+    const functor = fn.get("__functor");
     if (functor !== undefined) {
-      const r = force(callFunction(force(functor.value), [fn], 0));
+      const r = force(callFunction(force(functor), [fn], 0));
       return autoCall(args, r);
     }
   }
   if (!(fn instanceof NixLambda) || fn.expr.formals === null) return fn;
   const formals = fn.expr.formals;
-  const map = new Map<string, Attr>();
-  if (formals.ellipsis) {
-    args.names.forEach((k, i) => map.set(k, args.attrs[i]!));
-  } else {
+  if (formals.ellipsis) return callFunction(fn, [NixAttrs.fromSorted(args.names, args.values, args.positions)], 0);
+  const names: string[] = [];
+  const values: Lazy[] = [];
+  const positions: number[] = [];
+  {
     const sorted = [...formals.entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const f of sorted) {
-      const a = args.getAttr(f.name);
-      if (a !== undefined) map.set(f.name, a);
-      else if (f.default === null) {
+      const i = args.find(f.name);
+      if (i >= 0) {
+        names.push(f.name);
+        values.push(args.values[i]!);
+        positions.push(args.positions[i]!);
+      } else if (f.default === null) {
         throw new MissingArgumentError(
           `cannot evaluate a function that has an argument without a value ('${f.name}')\n\n` +
             "Nix attempted to evaluate a function as a top level expression; in\n" +
@@ -233,5 +237,5 @@ export function autoCall(args: NixAttrs, fn: Value): Value {
       }
     }
   }
-  return callFunction(fn, [new NixAttrs(map)], 0);
+  return callFunction(fn, [new NixAttrs(names, values, positions)], 0);
 }

@@ -9,7 +9,6 @@ import type { AttrDef, AttrName, AttrsExpr, ConcatStringsExpr, Expr, LambdaExpr 
 import { resolvePos, showPos, sourceOf } from "../syntax/source.js";
 import { canonPath } from "../syntax/paths.js";
 import {
-  Attr,
   Env,
   NixAttrs,
   NixFloat,
@@ -172,8 +171,8 @@ export function lookupWith(env: Env, name: string, pos: number): Lazy {
     const attrs = force(env.v0!, pos);
     // CppNix's evalAttrs reports this without a position.
     if (!(attrs instanceof NixAttrs)) throw typeError(attrs, "a set");
-    const a = attrs.getAttr(name);
-    if (a !== undefined) return a.value;
+    const a = attrs.get(name);
+    if (a !== undefined) return a;
     const up = env.prevWith;
     if (up <= 0) throw new UndefinedVarError(`undefined variable '${name}'`, pos);
     for (let l = up; l > 0; l--) env = env.up!;
@@ -198,6 +197,8 @@ interface AttrsLayout {
   /** `slot[k]`: position in `names` of the k-th def (defs order = env displacement). */
   readonly slot: Int32Array;
   readonly defs: readonly AttrDef[];
+  /** `positions[i]`: where `names[i]` is defined (shared by every set the expression makes). */
+  readonly positions: readonly number[];
 }
 
 const layouts = new WeakMap<AttrsExpr, AttrsLayout>();
@@ -209,7 +210,10 @@ export function layoutOf(e: AttrsExpr): AttrsLayout {
     const names = [...defNames].sort();
     const index = new Map(names.map((n, i) => [n, i]));
     const slot = Int32Array.from(defNames, (n) => index.get(n)!);
-    l = { names, slot, defs: [...e.defs.values()] };
+    const defs = [...e.defs.values()];
+    const positions = new Array<number>(names.length);
+    defs.forEach((d, k) => (positions[slot[k]!] = d.pos));
+    l = { names, slot, defs, positions };
     layouts.set(e, l);
   }
   return l;
@@ -222,7 +226,8 @@ export function evalAttrsRest(e: AttrsExpr, env: Env): NixAttrs {
   const slot = layout.slot;
   const n = defs.length;
   let names = layout.names;
-  let attrs = new Array<Attr>(n);
+  let attrs = new Array<Lazy>(n);
+  let positions = layout.positions;
   let dynamicEnv = env;
   if (e.rec) {
     const vars = new Array<Lazy>(n);
@@ -241,37 +246,36 @@ export function evalAttrsRest(e: AttrsExpr, env: Env): NixAttrs {
             : maybeThunk(def.value, def.kind === "inherit" ? env : env2);
       vars[k] = v;
       if (k === 0) env2.v0 = v;
-      attrs[slot[k]!] = new Attr(v, def.pos);
+      attrs[slot[k]!] = v;
     }
     if (hasOverrides) {
-      const overrides = force(attrs[slot[[...e.defs.keys()].indexOf("__overrides")]!]!.value, e.pos);
+      const overrides = force(attrs[slot[[...e.defs.keys()].indexOf("__overrides")]!]!, e.pos);
       // Current CppNix reports this with a frame and no position.
       if (!(overrides instanceof NixAttrs)) throw typeError(overrides, "a set", 0, "while evaluating the `__overrides` attribute");
-      const map = new Map<string, Attr>();
-      for (let i = 0; i < names.length; i++) map.set(names[i]!, attrs[i]!);
       const defNames = [...e.defs.keys()];
       for (let i = 0; i < overrides.names.length; i++) {
         const name = overrides.names[i]!;
-        const a = overrides.attrs[i]!;
+        const a = overrides.values[i]!;
         const displ = defNames.indexOf(name);
-        if (displ >= 0) vars[displ] = a.value;
-        if (displ === 0) env2.v0 = a.value;
-        map.set(name, a);
+        if (displ >= 0) vars[displ] = a;
+        if (displ === 0) env2.v0 = a;
       }
-      const merged = new NixAttrs(map);
+      const merged = new NixAttrs(names, attrs, positions).update(overrides);
       names = merged.names;
-      attrs = merged.attrs as Attr[];
+      attrs = merged.values.slice();
+      positions = merged.positions;
     }
   } else {
     const { values, sources } = defCodesOf(e);
     const envFrom = sources === null ? env : inheritSources(sources, env);
     for (let k = 0; k < n; k++) {
       const def = defs[k]!;
-      attrs[slot[k]!] = new Attr(def.kind === "inheritFrom" ? values[k]!(envFrom) : maybeThunk(def.value, env), def.pos);
+      attrs[slot[k]!] = def.kind === "inheritFrom" ? values[k]!(envFrom) : maybeThunk(def.value, env);
     }
   }
-  if (e.dynamic.length === 0) return new NixAttrs(names, attrs, e.pos);
+  if (e.dynamic.length === 0) return new NixAttrs(names, attrs, positions, e.pos);
   const dynNames = names.slice();
+  const dynPositions = positions.slice();
   for (const d of e.dynamic) {
     const nameVal = evalExpr(d.name, dynamicEnv);
     if (nameVal === null) continue;
@@ -285,12 +289,13 @@ export function evalAttrsRest(e: AttrsExpr, env: Env): NixAttrs {
       else hi = mid;
     }
     if (dynNames[lo] === name) {
-      throw new EvalError(`dynamic attribute '${printIdentifier(name)}' already defined at ${showPos(attrs[lo]!.pos)}`, d.pos);
+      throw new EvalError(`dynamic attribute '${printIdentifier(name)}' already defined at ${showPos(dynPositions[lo]!)}`, d.pos);
     }
     dynNames.splice(lo, 0, name);
-    attrs.splice(lo, 0, new Attr(maybeThunk(d.value, dynamicEnv), d.pos));
+    dynPositions.splice(lo, 0, d.pos);
+    attrs.splice(lo, 0, maybeThunk(d.value, dynamicEnv));
   }
-  return new NixAttrs(dynNames, attrs, e.pos);
+  return new NixAttrs(dynNames, attrs, dynPositions, e.pos);
 }
 
 /** `+` and string interpolation (CppNix's ExprConcatStrings). */
@@ -468,16 +473,24 @@ function bindLambda(fn: NixLambda, c: LambdaCode, arg: Lazy, pos: number): Env {
   let d = 0;
   if (hasArg) env2.v0 = vars[d++] = attrs;
   let used = 0;
+  const names = attrs.names;
+  let index: Int32Array | null = null;
+  if (names === c.argNames) index = c.argIndex;
+  else if (names === c.lastNames) {
+    index = Int32Array.from(entries, (f) => attrs.find(f.name));
+    c.argNames = names;
+    c.argIndex = index;
+  } else c.lastNames = names;
+  const values = attrs.values;
   for (let k = 0; k < entries.length; k++) {
-    const f = entries[k]!;
-    const a = attrs.getAttr(f.name);
+    const i = index === null ? attrs.find(entries[k]!.name) : index[k]!;
     let v: Lazy;
-    if (a === undefined) {
-      if (f.default === null) throw missingArgument(lam, attrs, pos);
+    if (i < 0) {
+      if (entries[k]!.default === null) throw missingArgument(lam, attrs, pos);
       v = c.defaults[k]!(env2);
     } else {
       used++;
-      v = a.value;
+      v = values[i]!;
     }
     if (d === 0) env2.v0 = v;
     vars[d++] = v;

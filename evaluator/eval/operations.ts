@@ -134,38 +134,40 @@ function peelToString(x: NixAttrs, pos: number, opts: CoerceOptions): string | N
 
 /** Current CppNix's peelToStringOutPath: `finish` gets the value behind `__toString`/`outPath`. */
 function peel<T>(x: NixAttrs, finish: (v: Value) => T, none: () => EvalError): T {
-  const toStr = x.getAttr("__toString");
-  if (toStr !== undefined) {
+  const toStr = x.find("__toString");
+  if (toStr >= 0) {
+    const tpos = x.positions[toStr]!;
     let r: Value;
     try {
-      r = callFunction(force(toStr.value, toStr.pos), [x], toStr.pos);
+      r = callFunction(force(x.values[toStr]!, tpos), [x], tpos);
     } catch (err) {
-      throw inFrame(err, toStr.pos, "while calling the `__toString` attribute");
+      throw inFrame(err, tpos, "while calling the `__toString` attribute");
     }
     try {
-      enterCall(toStr.pos);
+      enterCall(tpos);
       const s = finish(r);
       leaveCall();
       return s;
     } catch (err) {
-      throw inFrame(err, toStr.pos, "while using the result of the `__toString` attribute");
+      throw inFrame(err, tpos, "while using the result of the `__toString` attribute");
     }
   }
-  const out = x.getAttr("outPath");
-  if (out === undefined) throw none();
+  const out = x.find("outPath");
+  if (out < 0) throw none();
+  const opos = x.positions[out]!;
   let o: Value;
   try {
-    o = force(out.value, out.pos);
+    o = force(x.values[out]!, opos);
   } catch (err) {
-    throw inFrame(err, out.pos, "while evaluating the `outPath` attribute");
+    throw inFrame(err, opos, "while evaluating the `outPath` attribute");
   }
   try {
-    enterCall(out.pos);
+    enterCall(opos);
     const s = finish(o);
     leaveCall();
     return s;
   } catch (err) {
-    throw inFrame(err, out.pos, "while using the `outPath` attribute");
+    throw inFrame(err, opos, "while using the `outPath` attribute");
   }
 }
 
@@ -235,9 +237,9 @@ export function coerceToPath(v: Lazy, pos = 0, ctx?: string): { path: string; co
 /** True for a set with `type = "derivation"`. */
 export function isDerivation(v: Value): boolean {
   if (!(v instanceof NixAttrs)) return false;
-  const t = v.getAttr("type");
-  if (t === undefined) return false;
-  const tv = force(t.value, t.pos);
+  const t = v.find("type");
+  if (t < 0) return false;
+  const tv = force(v.values[t]!, v.positions[t]!);
   return tv === "derivation" || (tv instanceof NixString && tv.s === "derivation");
 }
 
@@ -293,10 +295,10 @@ export function eqValues(a: Value, b: Value): boolean {
 
 /** True if the attribute `type` of a set (forced) is the string "derivation". */
 function typeIsDerivation(s: NixAttrs): boolean {
-  const t = s.getAttr("type");
-  if (t === undefined) return false;
-  const v = t.value;
-  const tv = v instanceof Thunk ? forceThunk(v, t.pos) : v;
+  const t = s.find("type");
+  if (t < 0) return false;
+  const v = s.values[t]!;
+  const tv = v instanceof Thunk ? forceThunk(v, s.positions[t]!) : v;
   return tv === "derivation" || (tv instanceof NixString && tv.s === "derivation");
 }
 
@@ -304,19 +306,19 @@ function typeIsDerivation(s: NixAttrs): boolean {
 function eqAttrs(a: NixAttrs, b: NixAttrs): boolean {
   // As CppNix: `type` of the left side forced first, of the right only if the left is a derivation.
   if (typeIsDerivation(a) && typeIsDerivation(b)) {
-    const x = a.getAttr("outPath");
-    const y = b.getAttr("outPath");
-    if (x !== undefined && y !== undefined) return eqLazy(x.value, y.value);
+    const x = a.get("outPath");
+    const y = b.get("outPath");
+    if (x !== undefined && y !== undefined) return eqLazy(x, y);
   }
   const ka = a.names;
   const kb = b.names;
   const n = ka.length;
   if (n !== kb.length) return false;
-  const va = a.attrs;
-  const vb = b.attrs;
+  const va = a.values;
+  const vb = b.values;
   // Sets made by the same expression (or `//` overrides) share their names array.
   if (ka !== kb) for (let i = 0; i < n; i++) if (ka[i] !== kb[i]) return false;
-  for (let i = 0; i < n; i++) if (!eqLazy(va[i]!.value, vb[i]!.value)) return false;
+  for (let i = 0; i < n; i++) if (!eqLazy(va[i]!, vb[i]!)) return false;
   return true;
 }
 
@@ -488,11 +490,11 @@ function forceDeepTraced(v: Lazy, seen: Set<object>, pos: number): void {
     const order = bindingsOrder(x.names);
     for (let k = 0; k < x.names.length; k++) {
       const i = order === null ? k : order[k]!;
-      const a = x.attrs[i]!;
+      const apos = x.positions[i]!;
       try {
-        forceDeepTraced(a.value, seen, a.pos);
+        forceDeepTraced(x.values[i]!, seen, apos);
       } catch (err) {
-        if (err instanceof EvalError) err.addTrace(a.pos, `while evaluating the attribute '${printIdentifier(x.names[i]!)}'`);
+        if (err instanceof EvalError) err.addTrace(apos, `while evaluating the attribute '${printIdentifier(x.names[i]!)}'`);
         throw err;
       }
     }
@@ -522,7 +524,7 @@ function forceDeepFast(v: Lazy, pos: number): Value {
     } else if (x instanceof NixAttrs) {
       const order = bindingsOrder(x.names);
       for (let k = x.names.length - 1; k >= 0; k--) {
-        stack.push(x.attrs[order === null ? k : order[k]!]!.value);
+        stack.push(x.values[order === null ? k : order[k]!]!);
         levels.push(level + 1);
       }
     }

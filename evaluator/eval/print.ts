@@ -61,7 +61,7 @@ export function printValue(v: Lazy): string {
       stack.push({ text: "}" });
       for (let i = keys.length - 1; i >= 0; i--) {
         stack.push({ text: "; " });
-        stack.push(x.attrs[i]!.value);
+        stack.push(x.values[i]!);
         stack.push({ text: `${showId(keys[i]!)} = ` });
       }
     } else if (Array.isArray(x)) {
@@ -118,7 +118,7 @@ export function printValueCurrent(v: Lazy, seen: Set<object> = new Set<object>()
     seen.add(v);
     let s = "{ ";
     const keys = v.keys();
-    for (let i = 0; i < keys.length; i++) s += `${showId(keys[i]!)} = ${printValueCurrent(v.attrs[i]!.value, seen)}; `;
+    for (let i = 0; i < keys.length; i++) s += `${showId(keys[i]!)} = ${printValueCurrent(v.values[i]!, seen)}; `;
     return s + "}";
   }
   if (Array.isArray(v)) {

@@ -28,14 +28,6 @@
  */
 import type { Expr, LambdaExpr } from "../syntax/ast.js";
 
-/** A set's attribute: its (possibly unevaluated) value and where it was defined. */
-export class Attr {
-  constructor(
-    public value: Lazy,
-    readonly pos: number,
-  ) {}
-}
-
 /** A string that carries a non-empty context (store paths it refers to). */
 export class NixString {
   constructor(
@@ -55,54 +47,84 @@ export class NixPath {
 }
 
 /**
- * An attribute set: names sorted in byte order with their attributes in parallel
- * arrays (as CppNix's Bindings), so `//` is a linear merge of two arrays and
- * iteration order is always the byte order of names. Lookup is a binary search.
- * Treat instances as immutable once visible to Nix code.
+ * Positions of `n` attributes that have none (sets made by builtins): one shared
+ * array per length, so such sets allocate nothing for their positions.
+ */
+export function zeroPositions(n: number): readonly number[] {
+  if (n >= ZERO_POSITIONS.length) return new Array<number>(n).fill(0);
+  let z = ZERO_POSITIONS[n];
+  if (z === undefined) z = ZERO_POSITIONS[n] = Object.freeze(new Array<number>(n).fill(0));
+  return z;
+}
+
+const ZERO_POSITIONS: (readonly number[] | undefined)[] = new Array(256);
+
+function isZeroPositions(p: readonly number[]): boolean {
+  return p.length < ZERO_POSITIONS.length && ZERO_POSITIONS[p.length] === p;
+}
+
+/**
+ * An attribute set: names sorted in byte order with their values and positions in
+ * parallel arrays (as CppNix's Bindings, without one object per attribute: that
+ * object was most of a set's memory and of the GC's copying), so `//` is a linear
+ * merge and iteration order is always the byte order of names. Lookup is a
+ * binary search. A set expression shares its `names` and `positions` arrays
+ * among all the sets it makes (both are static). Treat instances as immutable
+ * once visible to Nix code.
  */
 export class NixAttrs {
   /** Sorted names. */
   readonly names: readonly string[];
-  /** `attrs[i]` belongs to `names[i]`. */
-  readonly attrs: readonly Attr[];
+  /** `values[i]` belongs to `names[i]`. */
+  readonly values: readonly Lazy[];
+  /** `positions[i]`: where `names[i]` was defined, 0 if nowhere. */
+  readonly positions: readonly number[];
   /** Position of the set expression (for `determinePos`), 0 if none. */
   readonly pos: number;
-  private mapView: Map<string, Attr> | null;
+  /** name → index, for large sets searched often. */
+  private index: Map<string, number> | null;
   /** Binary searches done so far; a large set searched often gets a Map index. */
   private searches: number;
 
-  /** From a Map in any order (sorted here). */
-  constructor(map: ReadonlyMap<string, Attr>, pos?: number);
-  /** From names already sorted in byte order, without duplicates, and their attributes. */
-  constructor(names: readonly string[], attrs: readonly Attr[], pos?: number);
-  constructor(a: ReadonlyMap<string, Attr> | readonly string[], b?: readonly Attr[] | number, c?: number) {
-    if (Array.isArray(a)) {
-      this.names = a as readonly string[];
-      this.attrs = b as readonly Attr[];
-      this.pos = c ?? 0;
-    } else {
-      const map = a as ReadonlyMap<string, Attr>;
-      const names = [...map.keys()].sort();
-      const attrs = new Array<Attr>(names.length);
-      for (let i = 0; i < names.length; i++) attrs[i] = map.get(names[i]!)!;
-      this.names = names;
-      this.attrs = attrs;
-      this.pos = (b as number | undefined) ?? 0;
-    }
-    this.mapView = null;
+  /** From names already sorted in byte order, without duplicates, and their values and positions. */
+  constructor(names: readonly string[], values: readonly Lazy[], positions: readonly number[], pos = 0) {
+    this.names = names;
+    this.values = values;
+    this.positions = positions;
+    this.pos = pos;
+    this.index = null;
     this.searches = 0;
   }
 
-  /** From names already sorted in byte order and without duplicates. */
-  static fromSorted(names: readonly string[], attrs: readonly Attr[], pos = 0): NixAttrs {
-    return new NixAttrs(names, attrs, pos);
+  /** From names already sorted in byte order and without duplicates; `positions` null: none. */
+  static fromSorted(names: readonly string[], values: readonly Lazy[], positions: readonly number[] | null = null, pos = 0): NixAttrs {
+    return new NixAttrs(names, values, positions ?? zeroPositions(names.length), pos);
+  }
+
+  /** From a Map in any order (sorted here), attributes without positions. */
+  static fromMap(map: ReadonlyMap<string, Lazy>, pos = 0): NixAttrs {
+    const names = [...map.keys()].sort();
+    const values = new Array<Lazy>(names.length);
+    for (let i = 0; i < names.length; i++) values[i] = map.get(names[i]!)!;
+    return new NixAttrs(names, values, zeroPositions(names.length), pos);
+  }
+
+  /** From distinct names in any order with their values and positions (sorted here). */
+  static fromUnsorted(names: readonly string[], values: readonly Lazy[], positions: readonly number[], pos = 0): NixAttrs {
+    const order = names.map((_, i) => i).sort((x, y) => (names[x]! < names[y]! ? -1 : names[x]! > names[y]! ? 1 : 0));
+    return new NixAttrs(
+      order.map((i) => names[i]!),
+      order.map((i) => values[i]!),
+      order.map((i) => positions[i]!),
+      pos,
+    );
   }
 
   get size(): number {
     return this.names.length;
   }
 
-  /** Index of `name` in `names`, or -1. */
+  /** Index of `name` in `names`, or -1 (a search; see `find`). */
   indexOf(name: string): number {
     const names = this.names;
     let hi = names.length - 1;
@@ -121,45 +143,47 @@ export class NixAttrs {
     return -1;
   }
 
-  /** The attribute (value and position) of a name. */
-  getAttr(name: string): Attr | undefined {
-    if (this.mapView !== null) return this.mapView.get(name);
-    // Sets searched often (e.g. `with lib;` scopes) get a hash index.
-    if (this.names.length > 32 && ++this.searches > 64) return this.map.get(name);
-    const i = this.indexOf(name);
-    return i < 0 ? undefined : this.attrs[i];
+  /** Index of `name`, or -1; large sets searched often (e.g. `with lib;` scopes) get a hash index. */
+  find(name: string): number {
+    const index = this.index;
+    if (index !== null) return index.get(name) ?? -1;
+    if (this.names.length > 32 && ++this.searches > 64) return this.indexed().get(name) ?? -1;
+    return this.indexOf(name);
+  }
+
+  private indexed(): Map<string, number> {
+    if (this.index === null) {
+      const m = new Map<string, number>();
+      for (let i = 0; i < this.names.length; i++) m.set(this.names[i]!, i);
+      this.index = m;
+    }
+    return this.index;
   }
 
   /** True once the set has a hash index (large and searched often): a binary search would be slower. */
   mapIndexed(): boolean {
-    return this.mapView !== null;
+    return this.index !== null;
   }
 
+  /** The value of a name. */
   get(name: string): Lazy | undefined {
-    const a = this.getAttr(name);
-    return a === undefined ? undefined : a.value;
+    const i = this.find(name);
+    return i < 0 ? undefined : this.values[i];
+  }
+
+  /** Where a name was defined: 0 if nowhere or absent. */
+  posOf(name: string): number {
+    const i = this.find(name);
+    return i < 0 ? 0 : this.positions[i]!;
   }
 
   has(name: string): boolean {
-    return this.getAttr(name) !== undefined;
+    return this.find(name) >= 0;
   }
 
   /** Attribute names in byte order. */
   keys(): readonly string[] {
     return this.names;
-  }
-
-  /**
-   * A Map view (built on first use, then cached): convenient but slower than
-   * `getAttr`/`get`/`has`/`names`+`attrs`; do not mutate it.
-   */
-  get map(): ReadonlyMap<string, Attr> {
-    if (this.mapView === null) {
-      const m = new Map<string, Attr>();
-      for (let i = 0; i < this.names.length; i++) m.set(this.names[i]!, this.attrs[i]!);
-      this.mapView = m;
-    }
-    return this.mapView;
   }
 
   /** `this // other`: the right side wins. */
@@ -168,48 +192,63 @@ export class NixAttrs {
     if (bn.length === 0) return this;
     const an = this.names;
     if (an.length === 0) return other;
-    const aa = this.attrs;
-    const ba = other.attrs;
+    const av = this.values;
+    const bv = other.values;
+    const ap = this.positions;
+    const bp = other.positions;
     // A few names on the right: place each by binary search and copy the runs of
     // the left in between; when all of them exist on the left (overrides), the
-    // names array is shared.
+    // names array is shared (and the positions too when they do not change).
     if (bn.length * 16 <= an.length) {
       const at = new Int32Array(bn.length);
       let added = 0;
+      let samePos = true;
       for (let j = 0; j < bn.length; j++) {
         const i = lowerBound(an, bn[j]!);
         at[j] = i;
         if (an[i] !== bn[j]) added++;
+        else if (ap[i] !== bp[j]) samePos = false;
       }
       if (added === 0) {
-        const attrs = aa.slice();
-        for (let j = 0; j < bn.length; j++) attrs[at[j]!] = ba[j]!;
-        return NixAttrs.fromSorted(an, attrs, other.pos);
+        const values = av.slice();
+        for (let j = 0; j < bn.length; j++) values[at[j]!] = bv[j]!;
+        let positions = ap;
+        if (!samePos) {
+          const p = ap.slice();
+          for (let j = 0; j < bn.length; j++) p[at[j]!] = bp[j]!;
+          positions = p;
+        }
+        return new NixAttrs(an, values, positions, other.pos);
       }
       const n = an.length + added;
       const names = new Array<string>(n);
-      const attrs = new Array<Attr>(n);
+      const values = new Array<Lazy>(n);
+      const positions = new Array<number>(n);
       let w = 0;
       let i = 0;
       for (let j = 0; j < bn.length; j++) {
         const stop = at[j]!;
         for (; i < stop; i++, w++) {
           names[w] = an[i]!;
-          attrs[w] = aa[i]!;
+          values[w] = av[i]!;
+          positions[w] = ap[i]!;
         }
         names[w] = bn[j]!;
-        attrs[w++] = ba[j]!;
+        positions[w] = bp[j]!;
+        values[w++] = bv[j]!;
         if (an[i] === bn[j]) i++;
       }
       for (; i < an.length; i++, w++) {
         names[w] = an[i]!;
-        attrs[w] = aa[i]!;
+        values[w] = av[i]!;
+        positions[w] = ap[i]!;
       }
-      return NixAttrs.fromSorted(names, attrs, other.pos);
+      return new NixAttrs(names, values, positions, other.pos);
     }
     // A linear merge of the two sorted arrays.
     const names: string[] = [];
-    const attrs: Attr[] = [];
+    const values: Lazy[] = [];
+    const positions: number[] = [];
     let i = 0;
     let j = 0;
     while (i < an.length && j < bn.length) {
@@ -217,34 +256,38 @@ export class NixAttrs {
       const y = bn[j]!;
       if (x === y) {
         names.push(y);
-        attrs.push(ba[j++]!);
+        positions.push(bp[j]!);
+        values.push(bv[j++]!);
         i++;
       } else if (x < y) {
         names.push(x);
-        attrs.push(aa[i++]!);
+        positions.push(ap[i]!);
+        values.push(av[i++]!);
       } else {
         names.push(y);
-        attrs.push(ba[j++]!);
+        positions.push(bp[j]!);
+        values.push(bv[j++]!);
       }
     }
     while (i < an.length) {
       names.push(an[i]!);
-      attrs.push(aa[i++]!);
+      positions.push(ap[i]!);
+      values.push(av[i++]!);
     }
     while (j < bn.length) {
       names.push(bn[j]!);
-      attrs.push(ba[j++]!);
+      positions.push(bp[j]!);
+      values.push(bv[j++]!);
     }
-    return NixAttrs.fromSorted(names, attrs, other.pos);
+    const zeros = isZeroPositions(ap) && isZeroPositions(bp);
+    return new NixAttrs(names, values, zeros ? zeroPositions(names.length) : positions, other.pos);
   }
 
   static readonly EMPTY = NixAttrs.fromSorted([], []);
 
-  /** Builds a set from name/value pairs (position 0 for each attribute). */
+  /** Builds a set from name/value pairs (no positions). */
   static fromEntries(entries: Iterable<readonly [string, Lazy]>, pos = 0): NixAttrs {
-    const m = new Map<string, Attr>();
-    for (const [k, v] of entries) m.set(k, new Attr(v, pos));
-    return new NixAttrs(m);
+    return NixAttrs.fromMap(new Map(entries), pos);
   }
 
   /** Builds a set from a plain object (for tests and small builtin results). */
@@ -263,18 +306,15 @@ export class AttrSiteCache {
   names: readonly string[] | null = null;
   index = 0;
 
-  /** `index` -1: the name is absent from sets with these names. */
-  get(v: NixAttrs, name: string): Attr | undefined {
+  /** The index of `name` in `v`, -1 if absent. */
+  find(v: NixAttrs, name: string): number {
     const names = v.names;
-    if (names === this.names) {
-      const i = this.index;
-      return i < 0 ? undefined : v.attrs[i];
-    }
-    if (names.length > 32 && v.mapIndexed()) return v.getAttr(name);
+    if (names === this.names) return this.index;
+    if (names.length > 32 && v.mapIndexed()) return v.find(name);
     const i = v.indexOf(name);
     this.names = names;
     this.index = i;
-    return i < 0 ? undefined : v.attrs[i];
+    return i;
   }
 }
 

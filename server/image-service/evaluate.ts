@@ -1,5 +1,4 @@
 import {
-  Attr,
   EvalState,
   NixAttrs,
   StagingStoreWriter,
@@ -91,7 +90,7 @@ export function evaluatePackages(input: EvaluationInput): Evaluation {
 
   const root = guard("the package set failed to evaluate", () => {
     const top = force(evalFile(fromFsPath(input.dir)));
-    const args = new NixAttrs(new Map([["system", new Attr(mkString(system), 0)]]));
+    const args = NixAttrs.fromMap(new Map([["system", mkString(system)]]));
     return force(autoCall(args, top));
   });
   if (!(root instanceof NixAttrs)) throw new RegistryError("MANIFEST_UNKNOWN", "the package set is not an attribute set", undefined, 500);
@@ -132,7 +131,7 @@ function setPackages(root: NixAttrs, limit: number): { packages: ResolvedPackage
   const packages: ResolvedPackage[] = [];
   for (const name of names) {
     try {
-      const value = force(root.getAttr(name)!.value);
+      const value = force(root.get(name)!);
       if (isDerivation(value)) packages.push(asPackage(name, name, value));
     } catch {
       // Not a package of this set on this architecture.
@@ -156,8 +155,8 @@ function lookupPath(root: NixAttrs, segments: readonly string[]): { path: string
 }
 
 function findAttr(attrs: NixAttrs, segment: string, parent: readonly string[]): { name: string; value: Lazy } | undefined {
-  const exact = attrs.getAttr(segment);
-  if (exact) return { name: segment, value: exact.value };
+  const exact = attrs.get(segment);
+  if (exact !== undefined) return { name: segment, value: exact };
   const lower = segment.toLowerCase();
   const matches = attrs.names.filter((n) => n.toLowerCase() === lower);
   if (matches.length > 1) {
@@ -168,7 +167,7 @@ function findAttr(attrs: NixAttrs, segment: string, parent: readonly string[]): 
     });
   }
   const name = matches[0];
-  return name === undefined ? undefined : { name, value: attrs.getAttr(name)!.value };
+  return name === undefined ? undefined : { name, value: attrs.get(name)! };
 }
 
 function asPackage(requested: string, attrPath: string, value: Value): ResolvedPackage {
@@ -176,47 +175,47 @@ function asPackage(requested: string, attrPath: string, value: Value): ResolvedP
     throw new RegistryError("MANIFEST_UNKNOWN", `'${attrPath}' is not a package (a derivation) of the package set`, { package: requested });
   }
   const attrs = value as NixAttrs;
-  const meta = attrs.getAttr("meta");
-  const metaValue = meta ? force(meta.value) : undefined;
-  if (metaValue instanceof NixAttrs && metaValue.getAttr("available") && force(metaValue.getAttr("available")!.value) === false) {
-    const reason = metaValue.getAttr("unavailableReason");
-    const why = reason ? `: ${forceStringBytes(reason.value)}` : "";
+  const meta = attrs.get("meta");
+  const metaValue = meta !== undefined ? force(meta) : undefined;
+  if (metaValue instanceof NixAttrs && metaValue.has("available") && force(metaValue.get("available")!) === false) {
+    const reason = metaValue.get("unavailableReason");
+    const why = reason !== undefined ? `: ${forceStringBytes(reason)}` : "";
     throw new RegistryError("MANIFEST_UNKNOWN", `package '${attrPath}' is not available for this architecture${why}`, { package: requested });
   }
   const text = (name: string): string => {
-    const attr = attrs.getAttr(name);
-    if (!attr) throw new RegistryError("MANIFEST_UNKNOWN", `package '${attrPath}' has no '${name}'`, { package: requested });
-    return forceStringBytes(attr.value, attr.pos);
+    const at = attrs.find(name);
+    if (at < 0) throw new RegistryError("MANIFEST_UNKNOWN", `package '${attrPath}' has no '${name}'`, { package: requested });
+    return forceStringBytes(attrs.values[at]!, attrs.positions[at]!);
   };
-  const outputName = attrs.getAttr("outputName") ? text("outputName") : "out";
+  const outputName = attrs.has("outputName") ? text("outputName") : "out";
   return { requested, attrPath, drvPath: text("drvPath"), outputName, outPath: text("outPath") };
 }
 
 function metaPackages(root: NixAttrs): NixAttrs | undefined {
-  const meta = root.getAttr("metaPackages");
-  if (!meta) return undefined;
-  const value = force(meta.value);
+  const meta = root.get("metaPackages");
+  if (meta === undefined) return undefined;
+  const value = force(meta);
   return value instanceof NixAttrs ? value : undefined;
 }
 
 function shellPackages(root: NixAttrs, nixpkgs: boolean): ResolvedPackage[] {
-  const defined = metaPackages(root)?.getAttr("shell");
-  if (defined) {
-    const value = force(defined.value);
+  const defined = metaPackages(root)?.get("shell");
+  if (defined !== undefined) {
+    const value = force(defined);
     const members = Array.isArray(value) ? forceList(value) : [value];
     return members.map((member, i) => asPackage("shell", `metaPackages.shell.${i}`, force(member)));
   }
-  const names = NIXPKGS_SHELL.filter((name) => root.getAttr(name));
+  const names = NIXPKGS_SHELL.filter((name) => root.has(name));
   if (names.length === 0 || (!nixpkgs && !names.includes("bashInteractive"))) {
     throw new RegistryError("MANIFEST_UNKNOWN", "the package set defines no 'shell' meta-package (metaPackages.shell)", { missing: ["shell"] });
   }
-  return names.map((name) => asPackage("shell", name, force(root.getAttr(name)!.value)));
+  return names.map((name) => asPackage("shell", name, force(root.get(name)!)));
 }
 
 function declaredArchitectures(root: NixAttrs): Architecture[] | undefined {
-  const declared = metaPackages(root)?.getAttr("architectures");
-  if (!declared) return undefined;
-  const list = forceList(declared.value).map((v) => forceStringBytes(v));
+  const declared = metaPackages(root)?.get("architectures");
+  if (declared === undefined) return undefined;
+  const list = forceList(declared).map((v) => forceStringBytes(v));
   return (["amd64", "arm64"] as const).filter((a) => list.includes(a));
 }
 

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Attr, EvalState, NixAttrs, addSource, evalFile, forceDeep, printValue, resolvePos, sourceOf } from "../../evaluator/index.js";
+import { EvalState, NixAttrs, addSource, evalFile, forceDeep, printValue, resolvePos, sourceOf, type Lazy } from "../../evaluator/index.js";
 import { SeededRandom } from "../helpers/random.js";
 import { differential, strictExprs } from "./eval-harness.js";
 
@@ -81,25 +81,40 @@ differential("compiled evaluator: // merges match CppNix", strictExprs(mergeCase
 differential("compiled evaluator: integer fast paths match CppNix", strictExprs(arithmetic));
 differential("compiled evaluator: calls, thunks, with-scopes match CppNix", strictExprs(calls));
 
-test("NixAttrs.update agrees with a Map-based reference", () => {
+test("NixAttrs.update agrees with a Map-based reference (values and positions)", () => {
   const r = new SeededRandom(7);
-  const mk = (n: number, pool: number, tag: string): NixAttrs => {
-    const m = new Map<string, Attr>();
+  // Sets with positions (literals) or without (builtins' results: the shared zero arrays).
+  const mk = (n: number, pool: number, tag: string, base: number): NixAttrs => {
+    const m = new Map<string, Lazy>();
     for (let i = 0; i < n; i++) {
       const k = `n${r.int(0, pool)}`;
-      m.set(k, new Attr(`${tag}${k}`, 0));
+      m.set(k, `${tag}${k}`);
     }
-    return new NixAttrs(m);
+    const set = NixAttrs.fromMap(m);
+    if (r.int(0, 2) === 0) return set;
+    return NixAttrs.fromSorted(set.names, set.values, set.names.map((_, i) => base + i * 7 + r.int(0, 3)));
   };
   for (let i = 0; i < 500; i++) {
     const pool = r.pick([5, 50, 2000]);
-    const a = mk(r.int(0, 400), pool, "a");
-    const b = mk(r.pick([0, 1, 3, r.int(0, 400)]), pool, "b");
+    const a = mk(r.int(0, 400), pool, "a", 1000);
+    // Sometimes overrides of existing names with their own positions (the shared-positions path).
+    const k = Math.min(3, a.size);
+    const b =
+      r.int(0, 4) === 0
+        ? NixAttrs.fromSorted(a.names.slice(0, k), ["x", "y", "z"].slice(0, k), a.positions.slice(0, k))
+        : mk(r.pick([0, 1, 3, r.int(0, 400)]), pool, "b", 5000);
     const merged = a.update(b);
-    const ref = new Map(a.map);
-    for (const [k, v] of b.map) ref.set(k, v);
+    const ref = new Map<string, [Lazy, number]>();
+    for (const s of [a, b]) s.names.forEach((name, j) => ref.set(name, [s.values[j]!, s.positions[j]!]));
     assert.deepEqual([...merged.names], [...ref.keys()].sort());
-    for (const k of merged.names) assert.equal(merged.get(k), ref.get(k)!.value);
+    assert.equal(merged.values.length, merged.names.length);
+    assert.equal(merged.positions.length, merged.names.length);
+    merged.names.forEach((name, j) => {
+      assert.equal(merged.get(name), ref.get(name)![0]);
+      assert.equal(merged.values[j], ref.get(name)![0]);
+      assert.equal(merged.positions[j], ref.get(name)![1]);
+      assert.equal(merged.posOf(name), ref.get(name)![1]);
+    });
   }
 });
 

@@ -25,7 +25,7 @@ function toJson(source: string): string {
 function structured(source: string): string {
   const attrs = evalString(bytes(source), "/") as NixAttrs;
   const json = new StructuredJsonObject(new Set());
-  attrs.names.forEach((name, i) => json.add(name, attrs.attrs[i]!.value, 0));
+  attrs.names.forEach((name, i) => json.add(name, attrs.values[i]!, 0));
   return json.finish();
 }
 

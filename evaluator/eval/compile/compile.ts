@@ -8,7 +8,6 @@
  */
 import type { AttrName, AttrsExpr, BinaryExpr, CallExpr, ConcatStringsExpr, Expr, LambdaExpr, SelectExpr, VarExpr } from "../../syntax/ast.js";
 import {
-  Attr,
   AttrSiteCache,
   Env,
   NixAttrs,
@@ -473,6 +472,15 @@ export interface LambdaCode extends CompiledLambda {
   defaults: (LazyCode | null)[];
   /** For a body that is itself a lambda (`a: b: …`), its code (callLambda2); filled with `body`. */
   inner: LambdaCode | null;
+  /**
+   * Where the formals are in arguments with these names (sets made by one
+   * expression share their names array, e.g. a `callPackage`'s): `argIndex[k]`
+   * the index of formal k, -1 if absent. Kept once seen twice in a row.
+   */
+  argNames: readonly string[] | null;
+  argIndex: Int32Array | null;
+  /** The names array of the last argument that missed `argNames`. */
+  lastNames: readonly string[] | null;
 }
 
 const lambdaCodes = new WeakMap<LambdaExpr, LambdaCode>();
@@ -481,7 +489,7 @@ const lambdaCodes = new WeakMap<LambdaExpr, LambdaCode>();
 export function lambdaCodeOf(e: LambdaExpr): LambdaCode {
   let c = lambdaCodes.get(e);
   if (c === undefined) {
-    c = { body: null, defaults: [], plain: false, inner: null };
+    c = { body: null, defaults: [], plain: false, inner: null, argNames: null, argIndex: null, lastNames: null };
     lambdaCodes.set(e, c);
   }
   return c;
@@ -588,7 +596,7 @@ function compileAttrs(e: AttrsExpr): Code {
   const slot = layout.slot;
   const names = layout.names;
   const pos = e.pos;
-  const positions = layout.defs.map((d) => d.pos);
+  const positions = layout.positions;
   const needsRest = e.dynamic.length > 0 || (e.rec && e.defs.has("__overrides"));
   if (needsRest) return (env) => evalAttrsRest(e, env);
   const { values, where, sources } = defCodesOf(e);
@@ -598,29 +606,29 @@ function compileAttrs(e: AttrsExpr): Code {
       const vars = new Array<Lazy>(n);
       const env2 = new Env(env, vars);
       const envFrom = sources === null ? env2 : inheritSources(sources, env2);
-      const attrs = new Array<Attr>(n);
+      const attrs = new Array<Lazy>(n);
       for (let k = 0; k < n; k++) {
         const w = where[k];
         const v = values[k]!(w === OWN ? env2 : w === OUTER ? env : envFrom);
         vars[k] = v;
         if (k === 0) env2.v0 = v;
-        attrs[slot[k]!] = new Attr(v, positions[k]!);
+        attrs[slot[k]!] = v;
       }
-      return new NixAttrs(names, attrs, pos);
+      return new NixAttrs(names, attrs, positions, pos);
     };
   }
   if (sources !== null) {
     return (env) => {
       const envFrom = inheritSources(sources, env);
-      const attrs = new Array<Attr>(n);
-      for (let k = 0; k < n; k++) attrs[slot[k]!] = new Attr(values[k]!(where[k] === FROM ? envFrom : env), positions[k]!);
-      return new NixAttrs(names, attrs, pos);
+      const attrs = new Array<Lazy>(n);
+      for (let k = 0; k < n; k++) attrs[slot[k]!] = values[k]!(where[k] === FROM ? envFrom : env);
+      return new NixAttrs(names, attrs, positions, pos);
     };
   }
   return (env) => {
-    const attrs = new Array<Attr>(n);
-    for (let k = 0; k < n; k++) attrs[slot[k]!] = new Attr(values[k]!(env), positions[k]!);
-    return new NixAttrs(names, attrs, pos);
+    const attrs = new Array<Lazy>(n);
+    for (let k = 0; k < n; k++) attrs[slot[k]!] = values[k]!(env);
+    return new NixAttrs(names, attrs, positions, pos);
   };
 }
 
@@ -709,11 +717,11 @@ function compileSelect(e: SelectExpr, shared: Code | null = null): Code {
         let apos = 0;
         try {
           if (!(v instanceof NixAttrs)) throw typeError(v, "a set", pos, selecting);
-          const a = cache.get(v, first);
-          if (a === undefined) throw attrMissing(first, v);
-          const x = a.value;
+          const i = cache.find(v, first);
+          if (i < 0) throw attrMissing(first, v);
+          const x = v.values[i]!;
           if (!(x instanceof Thunk)) return x;
-          apos = a.pos;
+          apos = v.positions[i]!;
           return forceThunk(x, apos !== 0 ? apos : pos);
         } catch (err) {
           throw selectFailed(err, e, names, env, apos, 1);
@@ -730,11 +738,11 @@ function compileSelect(e: SelectExpr, shared: Code | null = null): Code {
       let apos = 0;
       try {
         if (!(v instanceof NixAttrs)) throw typeError(v, "a set", pos, selecting);
-        const a = cache.get(v, first);
-        if (a === undefined) throw attrMissing(first, v);
-        const x = a.value;
+        const i = cache.find(v, first);
+        if (i < 0) throw attrMissing(first, v);
+        const x = v.values[i]!;
         if (!(x instanceof Thunk)) return x;
-        apos = a.pos;
+        apos = v.positions[i]!;
         return forceThunk(x, apos !== 0 ? apos : pos);
       } catch (err) {
         throw selectFailed(err, e, names, env, apos, 1);
@@ -758,14 +766,14 @@ function compileSelect(e: SelectExpr, shared: Code | null = null): Code {
           if (dflt !== null) return dflt(env);
           throw typeError(v, "a set", pos, selecting);
         }
-        const a = typeof names[i] === "string" ? caches[i]!.get(v, name) : v.getAttr(name);
-        if (a === undefined) {
+        const at = typeof names[i] === "string" ? caches[i]!.find(v, name) : v.find(name);
+        if (at < 0) {
           if (dflt !== null) return dflt(env);
           throw attrMissing(name, v);
         }
-        pos2 = a.pos;
+        pos2 = v.positions[at]!;
         resolved = i + 1;
-        const x = a.value;
+        const x = v.values[at]!;
         v = x instanceof Thunk ? forceThunk(x, pos2 !== 0 ? pos2 : pos) : x;
       }
       return v;
@@ -786,9 +794,9 @@ function compileHasAttr(expr: Expr, path: AttrName[]): Code {
       if (i > 0 && v instanceof Thunk) v = forceThunk(v, 0);
       if (!(v instanceof NixAttrs)) return false;
       const name = names[i]!;
-      const a: Attr | undefined = typeof name === "string" ? caches[i]!.get(v, name) : v.getAttr(nameOf(name, env));
-      if (a === undefined) return false;
-      v = a.value; // forced (only) if the path goes on
+      const at: number = typeof name === "string" ? caches[i]!.find(v, name) : v.find(nameOf(name, env));
+      if (at < 0) return false;
+      v = v.values[at]!; // forced (only) if the path goes on
     }
     return true;
   };
