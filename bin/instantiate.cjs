@@ -10,6 +10,12 @@
 // older than the tsc output. V8 itself checks only the source's length, so the cache
 // carries the source it was compiled from (see header()); bin/lading runs node with
 // --verify-snapshot-checksum so that a corrupt cache is rejected instead of crashing.
+// bin/lading started node without NODE_EXTRA_CA_CERTS (Node 20 parses it and its whole
+// root store at start-up); it goes back into the environment before anything reads it.
+if (process.env.LADING_SAVED_NODE_EXTRA_CA_CERTS !== undefined) {
+  process.env.NODE_EXTRA_CA_CERTS = process.env.LADING_SAVED_NODE_EXTRA_CA_CERTS;
+  delete process.env.LADING_SAVED_NODE_EXTRA_CA_CERTS;
+}
 const fs = require("node:fs");
 const path = require("node:path");
 const vm = require("node:vm");
@@ -78,10 +84,27 @@ function runBundle(argv) {
   }
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, path.dirname(bundle));
-  return module.exports.main(argv).then((code) => {
-    if (useCache && process.env.LADING_WRITE_CODE_CACHE) writeCache(script, source, bundleStat);
+  if (!(useCache && process.env.LADING_WRITE_CODE_CACHE)) return module.exports.main(argv);
+  return warmUp(module.exports.main, argv).then((code) => {
+    writeCache(script, source, bundleStat);
     return code;
   });
+}
+
+/**
+ * The build's cache-making run: first the commands of LADING_CODE_CACHE_WARM_UP (a JSON
+ * list of `lading instantiate` argument lists), then `argv`, all in this process, so that the cache holds
+ * the bytecode of every function they ran (V8 compiles a function when first called).
+ * The exit code is the first failing run's.
+ */
+async function warmUp(main, argv) {
+  const runs = [...JSON.parse(process.env.LADING_CODE_CACHE_WARM_UP || "[]").map((args) => [argv[0], ...args]), argv];
+  let failed = 0;
+  for (const args of runs) {
+    const code = await main(args);
+    if (code !== 0 && failed === 0) failed = code;
+  }
+  return failed;
 }
 
 /** What bin/lading's JavaScript part runs: the ES module bundle, or the tsc output when newer. */

@@ -1,7 +1,7 @@
 // Builds the start-up path of `lading instantiate` (bin/lading → bin/instantiate.cjs):
 //   dist/bundle/instantiate.cjs      the instantiate command as ONE CommonJS file, with Node
 //                                    built-ins it does not need at start-up made lazy;
-//   dist/bundle/instantiate.v8cache  V8's code cache for it, made by a warm-up run of
+//   dist/bundle/instantiate.v8cache  V8's code cache for it, made by warm-up runs of
 //                                    bin/lading (same node flags as users' runs, which V8
 //                                    requires) after evaluation, so it holds the functions
 //                                    that run compiled, not only the top level.
@@ -10,7 +10,8 @@
 import { build } from "esbuild";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import process from "node:process";
 import { dist, entryPoints, lazyBuiltins, outdir, ownImportMetaUrl, root } from "./build-plugins.mjs";
@@ -83,10 +84,31 @@ await writeFile(
 );
 
 const launcher = join(root, "bin/lading");
-const run = (env, args) =>
-  spawnSync(launcher, ["instantiate", ...args], { cwd: root, env: { ...process.env, ...env }, encoding: "utf8" });
-const warm = run({ LADING_WRITE_CODE_CACHE: "1" }, ["--eval", "--strict", "-E", WARM_UP]);
-if (warm.status !== 0) throw new Error(`warm-up run failed: ${warm.stderr}`);
+const run = (env, args, cwd = root) =>
+  spawnSync(launcher, ["instantiate", ...args], { cwd, env: { ...process.env, ...env }, encoding: "utf8", maxBuffer: 1 << 26 });
+// The warm-up runs in one process, then the cache is written (bin/instantiate.cjs): a
+// function V8 compiled during any of them is in the cache, not compiled lazily in every
+// user's run (without the derivation and import runs, ~180 functions were compiled at
+// run time in the 2000-package set, ~120 in nixpkgs lib's systems.nix). They cover
+// imports through the parse cache (written, then read and relocated), lib-style code,
+// the printers, and derivations computed and written into a store. Parse cache and store
+// go to a scratch directory.
+const warmUpFiles = join(root, "scripts/code-cache-warm-up");
+const scratch = await mkdtemp(join(tmpdir(), "lading-warm-up-"));
+try {
+  const warmUps = [
+    ["--eval", "--strict", "-E", WARM_UP],
+    ["--eval", "--strict", "--arg", "n", "4", "default.nix"],
+    ["--eval", "--strict", "--json", "--arg", "n", "3", "default.nix"],
+    ["--eval", "--xml", "-A", "lists.xs", "--argstr", "greeting", "hi", "default.nix"],
+    ["--readonly-mode", "pkgs.nix"],
+  ];
+  const env = { LADING_WRITE_CODE_CACHE: "1", LADING_CODE_CACHE_WARM_UP: JSON.stringify(warmUps), XDG_CACHE_HOME: join(scratch, "cache"), LADING_DATA_DIR: join(scratch, "data") };
+  const warm = run(env, ["pkgs.nix"], warmUpFiles);
+  if (warm.status !== 0) throw new Error(`warm-up run failed: ${warm.stderr}`);
+} finally {
+  await rm(scratch, { recursive: true, force: true });
+}
 const check = run({ LADING_CODE_CACHE_REPORT: "1" }, ["--eval", "-E", "1"]);
 const report = /code cache: (\w+)/.exec(check.stderr)?.[1] ?? "missing";
 if (report !== "accepted") process.stderr.write(`warning: V8 did not accept ${relative(root, cache)} (${report}); lading instantiate still works, compiling at start-up\n`);

@@ -6,7 +6,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { mapPool, nixSkipReason } from "../helpers/nix.js";
@@ -152,6 +152,27 @@ test("without --eval, evaluation runs on the main thread and again in the big-st
     // bin/lading's raised stack is enough: no worker, the same output.
     const launched = await run(LADING, [...args, "--readonly-mode"], { env: { LADING_EVAL_IN_MAIN: "1" } });
     assert.deepEqual(launched, inWorker);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("node starts without NODE_EXTRA_CA_CERTS (Node 20 parses it at start-up); Nix code and children see it unchanged", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "lading-ca-"));
+  try {
+    const probe = join(dir, "probe.cjs");
+    const seen = join(dir, "seen.json");
+    // --require runs after node's start-up, before bin/instantiate.cjs.
+    writeFileSync(probe, `require("fs").writeFileSync(${JSON.stringify(seen)}, JSON.stringify([process.env.NODE_EXTRA_CA_CERTS ?? null]));\n`);
+    const expr = ["instantiate", "--eval", "-E", 'builtins.getEnv "NODE_EXTRA_CA_CERTS" + "|" + builtins.getEnv "LADING_SAVED_NODE_EXTRA_CA_CERTS"'];
+    const certs = join(dir, "no such certs.pem");
+    const r = await run(LADING, expr, { env: { NODE_EXTRA_CA_CERTS: certs, NODE_OPTIONS: `--require ${probe}` } });
+    assert.equal(r.stdout, `"${certs}|"\n`, r.stderr);
+    assert.equal(r.stderr, "", "node did not try to load the (missing) file");
+    assert.deepEqual(JSON.parse(readFileSync(seen, "utf8")), [null]);
+    // Set but empty stays set but empty; unset stays unset.
+    const empty = await run(LADING, ["instantiate", "--eval", "-E", 'builtins.getEnv "NODE_EXTRA_CA_CERTS"'], { env: { NODE_EXTRA_CA_CERTS: "" } });
+    assert.equal(empty.stdout, '""\n');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
