@@ -21,6 +21,7 @@ import {
   THUNK_DONE,
   LAZY_LIST_CODE,
   LazyList,
+  type LazyApp2,
   mergeContext,
   EMPTY_CONTEXT,
   showType,
@@ -140,6 +141,11 @@ setApplyCode(
     return f instanceof NixLambda ? callLambda(f, arg, 0) : callFunction(f, [arg], 0);
   },
   (fn: Lazy, args: Lazy[], pos: number) => callFunction(force(fn, pos), args, pos),
+  // `f name value` of mapAttrs: a curried lambda is entered without the intermediate closure.
+  (app: LazyApp2) => {
+    const f = app.fn instanceof Thunk ? forceThunk(app.fn, 0) : app.fn;
+    return f instanceof NixLambda ? callLambda2(f, app.a, app.b, 0) : callFunction(f, [app.a, app.b], 0);
+  },
 );
 
 /** A value for `expr` in `env` without evaluating it, when that is cheap and safe. */

@@ -584,10 +584,30 @@ export function lazy(fn: () => Value): Thunk {
 /** Makes the code of lazy one-argument applications of a function (the thunk's `env` is the argument). */
 let applier: ((fn: Lazy) => ThunkCode) | null = null;
 let applyAt: ((fn: Lazy, args: Lazy[], pos: number) => Value) | null = null;
+let applyTwo: ThunkCode | null = null;
 
-export function setApplyCode(one: (fn: Lazy) => ThunkCode, at: (fn: Lazy, args: Lazy[], pos: number) => Value): void {
+export function setApplyCode(
+  one: (fn: Lazy) => ThunkCode,
+  at: (fn: Lazy, args: Lazy[], pos: number) => Value,
+  two: (app: LazyApp2) => Value,
+): void {
   applier = one;
   applyAt = at;
+  applyTwo = two as unknown as ThunkCode;
+}
+
+/**
+ * The input of a lazy two-argument application `fn a b` without a position (mapAttrs'
+ * and zipAttrsWith's `f name value`, one per attribute): one object, where a closure
+ * would be a function, its context and an argument array (the module system keeps
+ * tens of thousands of them alive).
+ */
+export class LazyApp2 {
+  constructor(
+    readonly fn: Lazy,
+    readonly a: Lazy,
+    readonly b: Lazy,
+  ) {}
 }
 
 /**
@@ -616,8 +636,16 @@ export function forgetLastApply(): void {
  * function; other calls get a closure (rare).
  */
 export function lazyApply(fn: Lazy, args: Lazy[], pos: number): Thunk {
-  if (pos !== 0 || args.length !== 1) return new Thunk(null, null, () => applyAt!(fn, args, pos));
-  return lazyApply1(fn, args[0]!);
+  if (pos === 0) {
+    if (args.length === 1) return lazyApply1(fn, args[0]!);
+    if (args.length === 2) return lazyApply2(fn, args[0]!, args[1]!);
+  }
+  return new Thunk(null, null, () => applyAt!(fn, args, pos));
+}
+
+/** `fn a b` applied when forced, with no position (see LazyApp2). */
+export function lazyApply2(fn: Lazy, a: Lazy, b: Lazy): Thunk {
+  return new Thunk(applyTwo, new LazyApp2(fn, a, b));
 }
 
 /** `fn arg` applied when forced, with no position: `lazyApply(fn, [arg], 0)` without the array. */
