@@ -11,7 +11,6 @@ import {
   callFunction,
   coerceToPath,
   definePrimOp,
-  force,
   forceAttrs,
   forceBool,
   forceFunction,
@@ -94,12 +93,12 @@ definePrimOp("__path", 1, ([arg], pos) => {
     const n = attrs.names[i]!;
     if (n === "path") path = coerceToPath(attrs.values[i]!, attrs.positions[i]!).path;
     else if (n === "name") name = forceStringNoCtx(attrs.values[i]!, attrs.positions[i]!);
-    else if (n === "filter") filter = force(attrs.values[i]!, pos);
+    else if (n === "filter") filter = forceFunction(attrs.values[i]!, attrs.positions[i]!, "while evaluating the `filter` parameter passed to builtins.path");
     else if (n === "recursive") method = forceBool(attrs.values[i]!, attrs.positions[i]!) ? "recursive" : "flat";
     else if (n === "sha256") expected = parseHashAllowEmpty(forceStringNoCtx(attrs.values[i]!, attrs.positions[i]!), "sha256");
-    else throw new EvalError(`unsupported argument '${n}' to 'addPath'`, attrs.positions[i]!);
+    else throw new EvalError(`unsupported argument '${n}' to 'builtins.path'`, attrs.positions[i]!);
   }
-  if (path === "") throw new EvalError("'path' required", pos);
+  if (path === "") throw new EvalError("missing required 'path' attribute in the first argument to 'builtins.path'");
   if (name === "") name = baseNameOf(path);
   return addPath(pos, name, path, filter, method, expected);
 });

@@ -116,3 +116,15 @@ test("a derivation's whole closure (`drvPath` context) needs its .drv in the sto
     [["--eval", "--strict"], ["--eval", "--strict", "--readonly-mode"]],
   );
 });
+
+test("builtins.path: its filter must be a function, and its argument errors in current CppNix's words", { skip: nixSkipReason() }, async (t) => {
+  await compareAll(t, [
+    `builtins.path { path = ./tree; filter = null; }`,
+    `builtins.path { path = ./tree; filter = "x"; name = "n"; }`,
+    `builtins.path { path = ./tree; filter = p: t: true; recursive = true; }`,
+    `builtins.path { path = ./tree; filter = builtins.trace "forced once" (p: t: t != "symlink"); }`,
+    `builtins.path { path = ./tree; flter = p: t: true; }`,
+    `builtins.path { name = "x"; }`,
+    `builtins.path { }`,
+  ]);
+});

@@ -50,7 +50,9 @@ function in28Words(line: string): string {
   if (typeError) return `error: value is ${typeError[2]} while ${typeError[1]} was expected`;
   return line
     .replace(/^error: (?:anonymous function at \S+|function '[^']*') called/, "error: function called")
-    .replace(/^(error: cannot coerce an? [a-z ]+? to a string): .*$/, "$1");
+    .replace(/^(error: cannot coerce an? [a-z ]+? to a string): .*$/, "$1")
+    .replace(/^(error: unsupported argument '.*' to )'builtins.path'$/, "$1'addPath'")
+    .replace(/^error: missing required 'path' attribute in the first argument to 'builtins.path'$/, "error: 'path' required");
 }
 
 /** The message line and the position it is reported at (the `at FILE:LINE:COL:` after it), if any. */

@@ -186,6 +186,16 @@ const REWORDINGS: readonly Rewording[] = [
     current: (m) => new RegExp(`^error: invalid store path name when fetching URL '.*': name '${esc(m[1]!)}' contains illegal character '${esc(m[2]!)}'\\. Please `),
     upstream: "eval-fail-fetchurl-baseName (also eval-fail-fetchurl-baseName-attrs, eval-fail-fetchurl-baseName-attrs-name)",
   },
+  {
+    old: /^error: unsupported argument '(.+)' to 'addPath'$/,
+    current: (m) => new RegExp(`^error: unsupported argument '${esc(m[1]!)}' to 'builtins.path'$`),
+    upstream: "none; current primops.cc prim_path",
+  },
+  {
+    old: /^error: 'path' required$/,
+    current: () => /^error: missing required 'path' attribute in the first argument to 'builtins.path'$/,
+    upstream: "none; current primops.cc prim_path",
+  },
 ];
 
 /**
