@@ -28,8 +28,13 @@ export function initGlobals(state: EvalState): void {
     const v: Value = typeof def.value === "function" ? def.value() : def.value;
     add(name, v);
   }
+  // `builtins.builtins` is `builtins` itself, as in CppNix (its set holds every global
+  // constant, this one included): a placeholder, replaced once the set exists.
+  builtinsMap.set("builtins", null);
   const builtins = NixAttrs.fromMap(builtinsMap);
-  add("builtins", builtins);
+  (builtins.values as Lazy[])[builtins.indexOf("builtins")] = builtins;
+  names.set("builtins", values.length);
+  values.push(builtins);
   state.builtins = builtins;
   state.globalNames = names;
   state.baseEnv = new Env(null, values);

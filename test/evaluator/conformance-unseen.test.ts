@@ -128,3 +128,20 @@ test("builtins.path: its filter must be a function, and its argument errors in c
     `builtins.path { }`,
   ]);
 });
+
+test("builtins.builtins is builtins itself", { skip: nixSkipReason() }, async (t) => {
+  await compareAll(
+    t,
+    [
+      `builtins ? builtins`,
+      `builtins.builtins.builtins.map (x: x + 1) [ 1 ]`,
+      `builtins.builtins == builtins`,
+      `builtins.intersectAttrs { builtins = 1; true = 2; } builtins ? builtins`,
+      `builtins.deepSeq builtins 1`,
+      `builtins.elem "builtins" (builtins.attrNames builtins)`,
+      `builtins.isAttrs (builtins.getAttr "builtins" builtins)`,
+      `with builtins; builtins.length [ ]`,
+    ],
+    [["--eval", "--strict"], ["--eval"]],
+  );
+});
