@@ -214,7 +214,7 @@ class Parser {
   }
 
   private newAttrs(pos: number): AttrsExpr {
-    return { kind: "attrs", pos, rec: false, defs: new Map(), dynamic: [], inheritFrom: [] };
+    return { kind: "attrs", pos, rec: false, defs: new Map(), dynamic: [], inheritFrom: [], code: null };
   }
 
   // ---- expressions --------------------------------------------------------
@@ -310,7 +310,7 @@ class Parser {
   }
 
   private lambda(pos: number, arg: string, formals: LambdaExpr["formals"], body: Expr): LambdaExpr {
-    return { kind: "lambda", pos, arg, formals, body, name: "" };
+    return { kind: "lambda", pos, arg, formals, body, name: "", code: null };
   }
 
   /** At `{`: do formals follow (rather than bindings)? */

@@ -120,7 +120,8 @@ function build(e: Expr): Code {
     case "lambda":
       return compileLambda(e);
     case "list": {
-      const elems = e.elems.map(compileLazy);
+      // buildLazy, not the cached compileLazy: a parent compiles each child once.
+      const elems = e.elems.map((x) => buildLazy(x));
       const n = elems.length;
       if (n === 0) return () => [];
       return (env) => {
@@ -383,7 +384,7 @@ function slotValue(env: Env, level: number, displ: number, pos: number): Value {
 
 function compileCall(e: CallExpr): Code {
   const fnCode = build(e.fn);
-  const args = e.args.map(compileLazy);
+  const args = e.args.map((x) => buildLazy(x));
   const pos = e.pos;
   // `f x` with `f` a bound variable (the common case) reads its slot directly.
   const fv = e.fn.kind === "var" && !e.fn.fromWith ? e.fn : null;
@@ -483,16 +484,9 @@ export interface LambdaCode extends CompiledLambda {
   lastNames: readonly string[] | null;
 }
 
-const lambdaCodes = new WeakMap<LambdaExpr, LambdaCode>();
-
 /** The shared compiled form of a lambda expression (its body compiles on the first call). */
 export function lambdaCodeOf(e: LambdaExpr): LambdaCode {
-  let c = lambdaCodes.get(e);
-  if (c === undefined) {
-    c = { body: null, defaults: [], plain: false, inner: null, argNames: null, argIndex: null, lastNames: null };
-    lambdaCodes.set(e, c);
-  }
-  return c;
+  return (e.code ??= { body: null, defaults: [], plain: false, inner: null, argNames: null, argIndex: null, lastNames: null }) as LambdaCode;
 }
 
 /** Compiles a lambda's body and defaults (once). */
@@ -531,11 +525,9 @@ export interface DefCodes {
   readonly sources: readonly LazyCode[] | null;
 }
 
-const defCodes = new WeakMap<AttrsExpr, DefCodes>();
-
 export function defCodesOf(attrs: AttrsExpr): DefCodes {
-  let c = defCodes.get(attrs);
-  if (c !== undefined) return c;
+  let c = attrs.code as DefCodes | null;
+  if (c !== null) return c;
   const defs = layoutOf(attrs).defs;
   const slotOf = new Map<number, number>();
   const sources: LazyCode[] = [];
@@ -563,7 +555,7 @@ export function defCodesOf(attrs: AttrsExpr): DefCodes {
     return (env) => new Thunk(code, env);
   });
   c = { values, where, sources: sources.length === 0 ? null : sources };
-  defCodes.set(attrs, c);
+  attrs.code = c;
   return c;
 }
 
