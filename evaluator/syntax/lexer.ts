@@ -111,72 +111,12 @@ const TOK_BANG = ch("!");
  * names) then share one string per name instead of one copy per occurrence. The
  * entry also holds the word's token type, so one lookup both interns a word and
  * tells keywords from identifiers.
- *
- * The table is keyed by a hash the lexer computes while it scans the word, and
- * entries are compared with the source in place: a word seen before costs no
- * string slice and no second pass over its characters (a Map keyed by the sliced
- * string did both, ~14% of a warm parse).
  */
 interface Word {
   readonly name: string;
   readonly type: T;
-  readonly hash: number;
 }
-
-/** Open addressing, linear probing; the length is a power of two, at most half full. */
-let wordTable: (Word | undefined)[] = new Array<Word | undefined>(4096).fill(undefined);
-let wordCount = 0;
-
-/** The hash step the scanning loops use: `h = wordHash(h, c)` per char, starting from 0. */
-const wordHash = (h: number, c: number): number => (Math.imul(h, 31) + c) | 0;
-
-function hashOf(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = wordHash(h, s.charCodeAt(i));
-  return h;
-}
-
-/** The word `text[start, end)`, whose hash is `h`. */
-function wordAt(text: string, start: number, end: number, h: number): Word {
-  const mask = wordTable.length - 1;
-  const len = end - start;
-  for (let k = h & mask; ; k = (k + 1) & mask) {
-    const w = wordTable[k];
-    if (w === undefined) break;
-    if (w.hash === h && w.name.length === len && text.startsWith(w.name, start)) return w;
-  }
-  return addWord(flatCopy(text.slice(start, end)), T.ID, h);
-}
-
-/**
- * A copy of `s` that does not point into the text it was sliced from (V8 makes long
- * slices views of their parent): the table lives as long as the process, and must
- * not keep every file's text alive through one long identifier.
- */
-function flatCopy(s: string): string {
-  // Identifiers are ASCII, so the latin1 round trip is exact.
-  return s.length < 13 ? s : Buffer.from(s, "latin1").toString("latin1");
-}
-
-function addWord(name: string, type: T, hash: number): Word {
-  if (2 * (wordCount + 1) > wordTable.length) {
-    const old = wordTable;
-    wordTable = new Array<Word | undefined>(old.length * 2).fill(undefined);
-    for (const w of old) if (w !== undefined) insertWord(w);
-  }
-  const w: Word = { name, type, hash };
-  insertWord(w);
-  wordCount++;
-  return w;
-}
-
-function insertWord(w: Word): void {
-  const mask = wordTable.length - 1;
-  let k = w.hash & mask;
-  while (wordTable[k] !== undefined) k = (k + 1) & mask;
-  wordTable[k] = w;
-}
-
+const WORDS = new Map<string, Word>();
 for (const [name, type] of [
   ["if", T.IF],
   ["then", T.THEN],
@@ -189,11 +129,26 @@ for (const [name, type] of [
   ["inherit", T.INHERIT],
   ["or", T.OR_KW],
 ] as const) {
-  addWord(name, type, hashOf(name));
+  WORDS.set(name, { name, type });
 }
 
 function word(s: string): Word {
-  return wordAt(s, 0, s.length, hashOf(s));
+  const hit = WORDS.get(s);
+  if (hit !== undefined) return hit;
+  const name = flatCopy(s);
+  const w: Word = { name, type: T.ID };
+  WORDS.set(name, w);
+  return w;
+}
+
+/**
+ * A copy of `s` that does not point into the text it was sliced from (V8 makes
+ * slices of 13 chars or more views of their parent): the table lives as long as
+ * the process and must not keep every file's text alive through one long name.
+ * Identifiers are ASCII, so the latin1 round trip is exact.
+ */
+function flatCopy(s: string): string {
+  return s.length < 13 ? s : Buffer.from(s, "latin1").toString("latin1");
 }
 
 // Character classes, as bit flags per char code: one table for every UTF-16 code,
@@ -401,13 +356,7 @@ export class Lexer {
     const k = CLASS[c]!;
     if (k & ID_START) {
       let j = i + 1;
-      let h = wordHash(0, c);
-      while (j < n) {
-        const d = s.charCodeAt(j);
-        if (!(CLASS[d]! & ID_CHAR)) break;
-        h = wordHash(h, d);
-        j++;
-      }
+      while (j < n && CLASS[s.charCodeAt(j)]! & ID_CHAR) j++;
       const after = j < n ? s.charCodeAt(j) : 0;
       // Only a path or URI can make the lexeme longer. `x:` is a URI only with a URI
       // char right after the colon (lambdas have a space); `a.b` a path only when
@@ -420,7 +369,7 @@ export class Lexer {
         const t = this.lexWordLike(i, j - i);
         if (t) return t;
       } else if (after === CC_DOT) this.noPathAt = j;
-      const w = wordAt(s, i, j, h);
+      const w = word(s.slice(i, j));
       this.pos = j;
       this.prevLexemeStart = this.lastLexemeStart;
       this.lastLexemeStart = i;
