@@ -271,14 +271,21 @@ export function valueToXml(v: Lazy, pos: number, ctx: ContextBuilder, strict = t
     });
     if (!isDerivation(x)) return { kind: "attrs", attrs };
     const drv: XmlValue & { kind: "derivation" } = { kind: "derivation", attrs };
+    // Without --strict, drvPath and outPath are shown only if already computed (so an
+    // unforced derivation is `<repeated />`, as in CppNix).
+    const computed = (i: number): Value | undefined => {
+      const a = x.values[i]!;
+      if (strict) return force(a, x.positions[i]! || pos);
+      return a instanceof Thunk ? a.value : a;
+    };
     const drvPath = x.find("drvPath");
     if (drvPath >= 0) {
-      const d = force(x.values[drvPath]!, x.positions[drvPath]! || pos);
+      const d = computed(drvPath);
       if (typeof d === "string" || d instanceof NixString) drv.drvPath = stringBytes(d);
     }
     const outPath = x.find("outPath");
     if (outPath >= 0) {
-      const o = force(x.values[outPath]!, x.positions[outPath]! || pos);
+      const o = computed(outPath);
       if (typeof o === "string" || o instanceof NixString) drv.outPath = stringBytes(o);
     }
     return drv;

@@ -75,8 +75,6 @@ class DerivationCall {
   common: NixAttrs | undefined = undefined;
   /** The output sets (thunks over `OutputOf`s), in `outputs` order. */
   readonly outputSets: Thunk[] = [];
-  /** `drvPath = strict.drvPath`, one thunk for every output set. */
-  drvPathAttr: Thunk | undefined = undefined;
 
   constructor(
     readonly attrs: NixAttrs,
@@ -187,11 +185,15 @@ function outputNameAttr(name: string): Lazy {
 const drvPathCode = (call: DerivationCall): Value => forceAttrValue(call.strict(), "drvPath");
 const outPathCode = (output: OutputOf): Value => forceAttrValue(output.call.strict(), output.name);
 
-/** An output's set: `commonAttrs // { outPath; drvPath; type; outputName; }`. */
+/**
+ * An output's set: `commonAttrs // { outPath; drvPath; type; outputName; }`. Each
+ * output set has its own `drvPath` thunk, as in CppNix: forcing one output's does
+ * not show the others' as computed (non-strict printing, `--xml`).
+ */
 const outputSetCode = (output: OutputOf): Value => {
   const call = output.call;
   const own = NixAttrs.fromSorted(OWN_NAMES, [
-    (call.drvPathAttr ??= new Thunk(drvPathCode, call)),
+    new Thunk(drvPathCode, call),
     new Thunk(outPathCode, output),
     outputNameAttr(output.name),
     TYPE_ATTR,

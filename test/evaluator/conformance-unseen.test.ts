@@ -145,3 +145,22 @@ test("builtins.builtins is builtins itself", { skip: nixSkipReason() }, async (t
     [["--eval", "--strict"], ["--eval"]],
   );
 });
+
+test("derivations printed without --strict: only what was computed shows, each output with its own drvPath", { skip: nixSkipReason() }, async (t) => {
+  const d = `derivation { name = "e4-lazy"; system = "s"; builder = "b"; outputs = [ "out" "dev" ]; }`;
+  await compareAll(
+    t,
+    [
+      `let d = ${d}; in d`,
+      `let d = ${d}; in builtins.seq d.drvPath d`,
+      `let d = ${d}; in builtins.seq d.outPath d`,
+      `let d = ${d}; in builtins.seq d.dev.drvPath d`,
+      `let d = ${d}; in builtins.seq d.drvPath (builtins.seq d.dev d.dev)`,
+      `let d = ${d}; in builtins.seq d.drvPath [ d d.dev ]`,
+      `let d = ${d}; in builtins.seq d.dev.outPath { dev = d.dev; out = d.out; }`,
+      `let d = ${d}; in builtins.seq d.drvPath (builtins.seq d.dev.drvPath { d = d; dev = d.dev; })`,
+      `let d = ${d}; in { a = d; b = d // { x = 1; }; }`,
+    ],
+    [["--eval"], ["--eval", "--xml", "--no-location"], ["--eval", "--strict", "--xml", "--no-location"]],
+  );
+});
