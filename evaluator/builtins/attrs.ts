@@ -16,7 +16,7 @@ import {
   type Lazy,
   type Value,
 } from "../eval/index.js";
-import { copied, lazyCall } from "./common.js";
+import { copied, cutTo, lazyCall } from "./common.js";
 
 /**
  * CppNix's getAttr helper for builtins that require an attribute: its index in
@@ -77,20 +77,22 @@ definePrimOp("removeAttrs", 2, ([s, names]) => {
   for (let i = 0; i < list.length; i++) drop[i] = forceStringNoCtx(list[i]!, 0, "while evaluating the values of the second argument passed to builtins.removeAttrs");
   // Usually a few names: a scan each (a Set only for long lists).
   const dropSet = drop.length > 8 ? new Set(drop) : null;
-  const keptNames: string[] = [];
-  const kept: Lazy[] = [];
-  const keptPositions: number[] = [];
-  for (let i = 0; i < attrs.names.length; i++) {
+  const n = attrs.names.length;
+  const keptNames = new Array<string>(n);
+  const kept = new Array<Lazy>(n);
+  const keptPositions = new Array<number>(n);
+  let w = 0;
+  for (let i = 0; i < n; i++) {
     const k = attrs.names[i]!;
     if (dropSet !== null ? dropSet.has(k) : drop.includes(k)) continue;
-    keptNames.push(k);
-    kept.push(attrs.values[i]!);
-    keptPositions.push(attrs.positions[i]!);
+    keptNames[w] = k;
+    kept[w] = attrs.values[i]!;
+    keptPositions[w++] = attrs.positions[i]!;
   }
   // Nothing removed: a new set (its identity shows in printing, `«repeated»`) sharing the immutable arrays.
-  return kept.length === attrs.names.length
+  return w === n
     ? NixAttrs.fromSorted(attrs.names, attrs.values, attrs.positions)
-    : NixAttrs.fromSorted(keptNames, kept, keptPositions);
+    : NixAttrs.fromSorted(cutTo(keptNames, w), cutTo(kept, w), cutTo(keptPositions, w));
 });
 
 definePrimOp("__listToAttrs", 1, ([xs]) => {
@@ -145,35 +147,38 @@ definePrimOp("__intersectAttrs", 2, ([a, b]) => {
   const x = forceAttrs(a!, 0, "while evaluating the first argument passed to builtins.intersectAttrs");
   const y = forceAttrs(b!, 0, "while evaluating the second argument passed to builtins.intersectAttrs");
   // Both name lists are sorted: a merge join keeps the result sorted.
-  const names: string[] = [];
-  const values: Lazy[] = [];
-  const positions: number[] = [];
+  const cap = Math.min(x.names.length, y.names.length);
+  const names = new Array<string>(cap);
+  const values = new Array<Lazy>(cap);
+  const positions = new Array<number>(cap);
   let i = 0;
   let j = 0;
+  let w = 0;
   while (i < x.names.length && j < y.names.length) {
     const p = x.names[i]!;
     const q = y.names[j]!;
     if (p === q) {
-      names.push(q);
-      values.push(y.values[j]!);
-      positions.push(y.positions[j]!);
+      names[w] = q;
+      values[w] = y.values[j]!;
+      positions[w++] = y.positions[j]!;
       i++;
       j++;
     } else if (p < q) i++;
     else j++;
   }
-  return NixAttrs.fromSorted(names, values, positions);
+  return NixAttrs.fromSorted(cutTo(names, w), cutTo(values, w), cutTo(positions, w));
 });
 
 definePrimOp("__catAttrs", 2, ([name, xs]) => {
   const n = forceStringNoCtx(name!, 0, "while evaluating the first argument passed to builtins.catAttrs");
-  const out: Lazy[] = [];
   const list = forceList(xs!, 0, "while evaluating the second argument passed to builtins.catAttrs");
+  const out = new Array<Lazy>(list.length);
+  let w = 0;
   for (let i = 0; i < list.length; i++) {
     const a = forceAttrs(list[i]!, 0, "while evaluating an element in the list passed as second argument to builtins.catAttrs").get(n);
-    if (a !== undefined) out.push(a);
+    if (a !== undefined) out[w++] = a;
   }
-  return out;
+  return cutTo(out, w);
 });
 
 definePrimOp("__mapAttrs", 2, ([f, s]) => {

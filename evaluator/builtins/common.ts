@@ -106,3 +106,13 @@ export function valuePos(v: Lazy): number {
   if (x instanceof NixAttrs) return x.pos;
   return 0;
 }
+
+/**
+ * `out` cut to its first `w` elements. Results are built in arrays of their largest
+ * possible size and cut (V8 trims in place): growing them by push allocated backing
+ * stores with 16+ spare slots, and results often survive, so the GC copied the slack.
+ */
+export function cutTo<T>(out: T[], w: number): T[] {
+  if (w !== out.length) out.length = w;
+  return out;
+}

@@ -23,7 +23,7 @@ import {
   type Lazy,
   type Value,
 } from "../eval/index.js";
-import { call1, call2, copied, eqLazy, valuePos } from "./common.js";
+import { call1, call2, copied, cutTo, eqLazy, valuePos } from "./common.js";
 import { stableSort } from "./stable-sort.js";
 
 definePrimOp("__isList", 1, ([x], pos) => Array.isArray(force(x!, pos)));
@@ -78,17 +78,22 @@ definePrimOp("__filter", 2, ([f, xs]) => {
   if (list.length === 0) return list as Lazy[]; // never an empty LazyList
   const fn = forceFunction(f!, 0, "while evaluating the first argument passed to builtins.filter");
   const ctx = "while evaluating the return value of the filtering function passed to builtins.filter";
-  const out: Lazy[] = [];
+  // Sized for all elements and cut at the end (see cutTo).
+  const out = new Array<Lazy>(list.length);
+  let w = 0;
   if (list instanceof LazyList) {
     for (let i = 0; i < list.length; i++) {
       const keep = forceBool(call1(fn, list.elem(i), 0), 0, ctx);
       list.settle(i);
-      if (keep) out.push(list.out[i]!);
+      if (keep) out[w++] = list.out[i]!;
     }
-    return out.length === list.length ? copied(list.finish()) : out;
+    return w === list.length ? copied(list.finish()) : cutTo(out, w);
   }
-  for (const x of list) if (forceBool(call1(fn, x, 0), 0, ctx)) out.push(x);
-  return out.length === list.length ? copied(list) : out;
+  for (let i = 0; i < list.length; i++) {
+    const x = list[i]!;
+    if (forceBool(call1(fn, x, 0), 0, ctx)) out[w++] = x;
+  }
+  return w === list.length ? copied(list) : cutTo(out, w);
 });
 
 definePrimOp("__elem", 2, ([x, xs]) => {

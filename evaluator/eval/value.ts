@@ -245,42 +245,52 @@ export class NixAttrs {
       }
       return new NixAttrs(names, values, positions, other.pos);
     }
-    // A linear merge of the two sorted arrays.
-    const names: string[] = [];
-    const values: Lazy[] = [];
-    const positions: number[] = [];
+    // A linear merge of the two sorted arrays, into arrays of the largest possible
+    // size cut to the merged size at the end (growing them by push allocated
+    // backing stores of 17+ slots for the typical few attributes, and results
+    // mostly survive: the GC copied those slack slots).
+    const cap = an.length + bn.length;
+    const names = new Array<string>(cap);
+    const values = new Array<Lazy>(cap);
+    const zeros = isZeroPositions(ap) && isZeroPositions(bp);
+    const positions = zeros ? null : new Array<number>(cap);
     let i = 0;
     let j = 0;
+    let w = 0;
     while (i < an.length && j < bn.length) {
       const x = an[i]!;
       const y = bn[j]!;
       if (x === y) {
-        names.push(y);
-        positions.push(bp[j]!);
-        values.push(bv[j++]!);
+        names[w] = y;
+        if (positions !== null) positions[w] = bp[j]!;
+        values[w++] = bv[j++]!;
         i++;
       } else if (x < y) {
-        names.push(x);
-        positions.push(ap[i]!);
-        values.push(av[i++]!);
+        names[w] = x;
+        if (positions !== null) positions[w] = ap[i]!;
+        values[w++] = av[i++]!;
       } else {
-        names.push(y);
-        positions.push(bp[j]!);
-        values.push(bv[j++]!);
+        names[w] = y;
+        if (positions !== null) positions[w] = bp[j]!;
+        values[w++] = bv[j++]!;
       }
     }
-    while (i < an.length) {
-      names.push(an[i]!);
-      positions.push(ap[i]!);
-      values.push(av[i++]!);
+    for (; i < an.length; i++, w++) {
+      names[w] = an[i]!;
+      if (positions !== null) positions[w] = ap[i]!;
+      values[w] = av[i]!;
     }
-    while (j < bn.length) {
-      names.push(bn[j]!);
-      positions.push(bp[j]!);
-      values.push(bv[j++]!);
+    for (; j < bn.length; j++, w++) {
+      names[w] = bn[j]!;
+      if (positions !== null) positions[w] = bp[j]!;
+      values[w] = bv[j]!;
     }
-    const zeros = isZeroPositions(ap) && isZeroPositions(bp);
-    return new NixAttrs(names, values, zeros ? zeroPositions(names.length) : positions, other.pos);
+    if (w !== cap) {
+      names.length = w;
+      values.length = w;
+      if (positions !== null) positions.length = w;
+    }
+    return new NixAttrs(names, values, positions ?? zeroPositions(w), other.pos);
   }
 
   static readonly EMPTY = NixAttrs.fromSorted([], []);
