@@ -1,6 +1,6 @@
 /** `hashString` and `hashFile`: base16 digests (md5, sha1, sha256, sha512); `convertHash`. */
 import { createHash } from "node:crypto";
-import { EvalError, definePrimOp, forceAttrs, forceString, forceStringNoCtx, nixToBytes, stringBytes } from "../eval/index.js";
+import { EvalError, UsageError, definePrimOp, forceAttrs, forceString, forceStringNoCtx, nixToBytes, stringBytes } from "../eval/index.js";
 import { isHashAlgo, parseHash, type Hash, type HashAlgo, type HashFormat } from "../../store/index.js";
 import { logWarning } from "./debug.js";
 import { readFileBytes, realisePath } from "./files.js";
@@ -9,7 +9,7 @@ const ALGORITHMS = new Set(["md5", "sha1", "sha256", "sha512"]);
 
 function hashAlgorithm(name: string, pos: number): string {
   // Current CppNix lists the algorithms it knows (blake3 too, which it hashes but this evaluator does not).
-  if (!ALGORITHMS.has(name)) throw new EvalError(`unknown hash algorithm '${name}', expect 'blake3', 'md5', 'sha1', 'sha256', or 'sha512'`, pos);
+  if (!ALGORITHMS.has(name)) throw new UsageError(`unknown hash algorithm '${name}', expect 'blake3', 'md5', 'sha1', 'sha256', or 'sha512'`, pos);
   return name;
 }
 
@@ -43,14 +43,14 @@ definePrimOp("__convertHash", 1, ([args], pos) => {
   let algo: HashAlgo | undefined;
   if (algoAttr !== undefined) {
     const name = forceStringNoCtx(algoAttr, pos);
-    if (!isHashAlgo(name)) throw new EvalError(`unknown hash algorithm '${name}', expect 'blake3', 'md5', 'sha1', 'sha256', or 'sha512'`, pos);
+    if (!isHashAlgo(name)) throw new UsageError(`unknown hash algorithm '${name}', expect 'blake3', 'md5', 'sha1', 'sha256', or 'sha512'`, pos);
     algo = name;
   }
   const formatAttr = attrs.get("toHashFormat");
   if (formatAttr === undefined) throw new EvalError("attribute 'toHashFormat' missing", pos);
   const formatName = forceStringNoCtx(formatAttr, pos);
   const format = HASH_FORMATS[formatName];
-  if (format === undefined) throw new EvalError(`unknown hash format '${formatName}', expect 'base16', 'base32', 'base64', or 'sri'`, pos);
+  if (format === undefined) throw new UsageError(`unknown hash format '${formatName}', expect 'base16', 'base32', 'base64', or 'sri'`, pos);
   if (formatName === "base32") logWarning('"base32" is a deprecated alias for hash format "nix32".');
   let parsed: Hash;
   try {

@@ -5,11 +5,11 @@
  * form is told by its length: base16, nixbase32, then base64.
  */
 import { HASH_SIZES, Hash, base32Length, decodeBase32, isHashAlgo, type HashAlgo } from "../../store/index.js";
-import { EvalError } from "../eval/index.js";
+import { EvalError, UsageError } from "../eval/index.js";
 
-/** CppNix's parseHashType: throws for an unknown name. */
+/** CppNix's parseHashType: a usage error (current CppNix's words) for an unknown name. */
 export function parseHashType(name: string): HashAlgo {
-  if (!isHashAlgo(name)) throw new EvalError(`unknown hash algorithm '${name}'`);
+  if (!isHashAlgo(name)) throw new UsageError(`unknown hash algorithm '${name}', expect 'blake3', 'md5', 'sha1', 'sha256', or 'sha512'`);
   return name;
 }
 

@@ -60,6 +60,9 @@ export class NixTypeError extends EvalError {}
 
 export class MissingArgumentError extends EvalError {}
 
+/** CppNix's UsageError (e.g. an unknown hash algorithm): its report ends with a pointer to `--help`. */
+export class UsageError extends EvalError {}
+
 export class InfiniteRecursionError extends EvalError {
   constructor(
     pos = 0,

@@ -54,6 +54,7 @@ export {
   StackOverflowError,
   ThrownError,
   UndefinedVarError,
+  UsageError,
   isCatchable,
   typeError,
   type TraceFrame,

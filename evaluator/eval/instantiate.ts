@@ -10,7 +10,7 @@ import { showExpr } from "../syntax/show.js";
 import { absPath } from "../syntax/paths.js";
 import type { Expr } from "../syntax/ast.js";
 import { NixAttrs, NixLambda, Thunk, showType, stringBytes, fromFsPath, type Lazy, type Value } from "./value.js";
-import { EvalError, MissingArgumentError, NixTypeError } from "./errors.js";
+import { EvalError, MissingArgumentError, NixTypeError, UsageError } from "./errors.js";
 import { bestMatches, callFunction, evalExpr, force } from "./interpreter.js";
 import { coerceToString, forceDeep } from "./operations.js";
 import { EvalState, parseSearchPath, type SearchPathEntry } from "./state.js";
@@ -104,6 +104,7 @@ export function instantiate(opts: InstantiateOptions): InstantiateResult {
 
 /** Any error as CppNix prints it on stderr (ends with a newline). */
 export function formatError(err: unknown, showTrace: boolean): string {
+  if (err instanceof UsageError) return formatEvalError(err, showTrace) + "Try 'nix-instantiate --help' for more information.\n";
   if (err instanceof EvalError) return formatEvalError(err, showTrace);
   // Same layout as evaluation errors, code excerpt included.
   if (err instanceof NixSyntaxError) return formatEvalError(new EvalError(err.message, err.pos), showTrace);

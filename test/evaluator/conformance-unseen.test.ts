@@ -6,6 +6,7 @@
  * their messages in current CppNix's words where 2.8 worded them otherwise.
  */
 import { test } from "node:test";
+import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync, chmodSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -163,4 +164,26 @@ test("derivations printed without --strict: only what was computed shows, each o
     ],
     [["--eval"], ["--eval", "--xml", "--no-location"], ["--eval", "--strict", "--xml", "--no-location"]],
   );
+});
+
+test("an unknown hash algorithm is a usage error: the report ends with CppNix's pointer to --help", { skip: nixSkipReason() }, async (t) => {
+  writeFileSync(join(dir, "hashed.txt"), "x\n");
+  const exprs = [
+    `builtins.hashString "foo" "x"`,
+    `builtins.hashFile "md4" ./hashed.txt`,
+    `builtins.tryEval (builtins.hashString "sha3" "x")`,
+    `(derivation { name = "x"; system = "s"; builder = "b"; outputHash = "foo:abc"; }).outPath`,
+    `builtins.fetchurl { url = "file://${dir}/hashed.txt"; sha256 = "foo-abc"; }`,
+    `builtins.hashString "sha256" "x"`,
+  ];
+  const cases = exprs.map((e) => ["--eval", "--strict", "-E", e]);
+  const expected = await pool(cases.map((c) => () => theirs(c, dir)));
+  const hint = (r: { stderr: string }): string => r.stderr.split("\n").pop()!;
+  for (let i = 0; i < cases.length; i++) {
+    await t.test(exprs[i]!, () => {
+      const got = ours(cases[i]!, dir);
+      compare(exprs[i]!, got, expected[i]!);
+      assert.equal(hint(got), hint(expected[i]!));
+    });
+  }
 });

@@ -52,6 +52,7 @@ function in28Words(line: string): string {
     .replace(/^error: (?:anonymous function at \S+|function '[^']*') called/, "error: function called")
     .replace(/^(error: cannot coerce an? [a-z ]+? to a string): .*$/, "$1")
     .replace(/^(error: unsupported argument '.*' to )'builtins.path'$/, "$1'addPath'")
+    .replace(/^(error: unknown hash algorithm '.*'), expect .*$/, "$1")
     .replace(/^error: missing required 'path' attribute in the first argument to 'builtins.path'$/, "error: 'path' required");
 }
 
