@@ -81,10 +81,11 @@ export class NixAttrs {
   readonly positions: readonly number[];
   /** Position of the set expression (for `determinePos`), 0 if none. */
   readonly pos: number;
-  /** name → index, for large sets searched often. */
-  private index: Map<string, number> | null;
-  /** Binary searches done so far; a large set searched often gets a Map index. */
-  private searches: number;
+  /**
+   * Binary searches done so far, then (a large set searched often) a name → index
+   * Map. One field for both: every field is 8 bytes in every set.
+   */
+  private index: Map<string, number> | number;
 
   /** From names already sorted in byte order, without duplicates, and their values and positions. */
   constructor(names: readonly string[], values: readonly Lazy[], positions: readonly number[], pos = 0) {
@@ -92,8 +93,7 @@ export class NixAttrs {
     this.values = values;
     this.positions = positions;
     this.pos = pos;
-    this.index = null;
-    this.searches = 0;
+    this.index = 0;
   }
 
   /** From names already sorted in byte order and without duplicates; `positions` null: none. */
@@ -146,23 +146,21 @@ export class NixAttrs {
   /** Index of `name`, or -1; large sets searched often (e.g. `with lib;` scopes) get a hash index. */
   find(name: string): number {
     const index = this.index;
-    if (index !== null) return index.get(name) ?? -1;
-    if (this.names.length > 32 && ++this.searches > 64) return this.indexed().get(name) ?? -1;
+    if (typeof index !== "number") return index.get(name) ?? -1;
+    if (this.names.length > 32 && (this.index = index + 1) > 64) return this.indexed().get(name) ?? -1;
     return this.indexOf(name);
   }
 
   private indexed(): Map<string, number> {
-    if (this.index === null) {
-      const m = new Map<string, number>();
-      for (let i = 0; i < this.names.length; i++) m.set(this.names[i]!, i);
-      this.index = m;
-    }
-    return this.index;
+    const m = new Map<string, number>();
+    for (let i = 0; i < this.names.length; i++) m.set(this.names[i]!, i);
+    this.index = m;
+    return m;
   }
 
   /** True once the set has a hash index (large and searched often): a binary search would be slower. */
   mapIndexed(): boolean {
-    return this.index !== null;
+    return typeof this.index !== "number";
   }
 
   /** The value of a name. */

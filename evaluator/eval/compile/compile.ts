@@ -353,14 +353,28 @@ let divOp: PrimOp | undefined;
  * without an argument array; anything else (floats, overflow, division by zero)
  * goes through the primop with the forced operands.
  */
-function mulOrDiv(op: PrimOp, a: Lazy, b: Lazy, pos: number): Value {
+/**
+ * An argument of a strict primop call, forced: its code run directly where the
+ * lazy form would make a fresh thunk (forcing that thunk at once runs the same
+ * code), else the lazy form (a constant or a variable's slot) forced at `pos`.
+ */
+function strictArg(e: Expr, lazyCode: LazyCode, pos: number): Code {
+  const thunked = !(e.kind === "int" || e.kind === "float" || e.kind === "string" || e.kind === "path" || (e.kind === "var" && !e.fromWith));
+  if (thunked) return build(e);
+  return (env) => {
+    const v = lazyCode(env);
+    return v instanceof Thunk ? forceThunk(v, pos) : v;
+  };
+}
+
+function mulOrDiv(op: PrimOp, a: Code, b: Code, env: Env, pos: number): Value {
   if (calls.depth > calls.max) throw callDepthExceeded(pos);
   calls.depth++;
   let x: Value;
   let y: Value;
   try {
-    x = a instanceof Thunk ? forceThunk(a, pos) : a;
-    y = b instanceof Thunk ? forceThunk(b, pos) : b;
+    x = a(env);
+    y = b(env);
   } catch (err) {
     throw primOpFailed(op, err, pos);
   }
@@ -426,21 +440,26 @@ function compileCall(e: CallExpr): Code {
     lessThanOp ??= getPrimOp("__lessThan");
     mulOp ??= getPrimOp("__mul");
     divOp ??= getPrimOp("__div");
+    // The arithmetic primops force both arguments at once: an argument that would
+    // be a fresh thunk (`x.key * 7`) is evaluated directly instead (the same code in
+    // the same order, so the same value and errors) and no thunk is allocated.
+    const strict0 = strictArg(e.args[0]!, arg0, pos);
+    const strict1 = strictArg(e.args[1]!, arg1, pos);
     const code: Code = (env) => {
       const fn = fLevel >= 0 ? slotValue(env, fLevel, fDispl, fPos) : fnCode(env);
-      const a = arg0(env);
-      const b = arg1(env);
       if (fn instanceof PrimOp) {
         // The desugared `-` and `<` on two integers: no argument array.
         if (fn === subOp || fn === lessThanOp) {
-          const x = a instanceof Thunk ? forceThunk(a, pos) : a;
-          const y = b instanceof Thunk ? forceThunk(b, pos) : b;
+          const x = strict0(env);
+          const y = strict1(env);
           if (typeof x === "number" && typeof y === "number") return fn === subOp ? subIntsCall(x, y, pos) : x < y;
           return callPrimOp(fn, [x, y], pos);
         }
-        if (fn === mulOp || fn === divOp) return mulOrDiv(fn, a, b, pos);
-        if (fn.arity === 2) return callPrimOp(fn, [a, b], pos);
+        if (fn === mulOp || fn === divOp) return mulOrDiv(fn, strict0, strict1, env, pos);
       }
+      const a = arg0(env);
+      const b = arg1(env);
+      if (fn instanceof PrimOp && fn.arity === 2) return callPrimOp(fn, [a, b], pos);
       if (fn instanceof NixLambda) return callLambda2(fn, a, b, pos);
       if (fn instanceof PrimOpApp && fn.primop.arity === fn.args.length + 2) return callPrimOp(fn.primop, withArgs(fn.args, a, b), pos);
       return callFunction(fn, [a, b], pos);
