@@ -5,6 +5,7 @@
 import { resolvePos, sourceOf } from "../syntax/index.js";
 import {
   NixAttrs,
+  sameArray,
   NixTypeError,
   printIdentifier,
   definePrimOp,
@@ -75,25 +76,50 @@ definePrimOp("removeAttrs", 2, ([s, names]) => {
   const list = forceList(names!, 0, "while evaluating the second argument passed to builtins.removeAttrs");
   const drop = new Array<string>(list.length);
   for (let i = 0; i < list.length; i++) drop[i] = forceStringNoCtx(list[i]!, 0, "while evaluating the values of the second argument passed to builtins.removeAttrs");
+  const last = lastRemove;
+  if (last !== null && sameArray(attrs.names, last.names) && sameArray(drop, last.drop)) {
+    // The same names as last time (`removeAttrs attrs [ "meta" ]` for every package): the kept names and positions are shared.
+    const keep = last.keep;
+    const kept = new Array<Lazy>(keep.length);
+    for (let j = 0; j < keep.length; j++) kept[j] = attrs.values[keep[j]!]!;
+    if (!sameArray(attrs.positions, last.positions)) {
+      last.positions = attrs.positions;
+      last.keptPositions = keep.map((i) => attrs.positions[i]!);
+    }
+    return NixAttrs.fromSorted(last.keptNames, kept, last.keptPositions);
+  }
   // Usually a few names: a scan each (a Set only for long lists).
   const dropSet = drop.length > 8 ? new Set(drop) : null;
   const n = attrs.names.length;
   const keptNames = new Array<string>(n);
   const kept = new Array<Lazy>(n);
   const keptPositions = new Array<number>(n);
+  const keep = new Array<number>(n);
   let w = 0;
   for (let i = 0; i < n; i++) {
     const k = attrs.names[i]!;
     if (dropSet !== null ? dropSet.has(k) : drop.includes(k)) continue;
     keptNames[w] = k;
     kept[w] = attrs.values[i]!;
+    keep[w] = i;
     keptPositions[w++] = attrs.positions[i]!;
   }
   // Nothing removed: a new set (its identity shows in printing, `«repeated»`) sharing the immutable arrays.
-  return w === n
-    ? NixAttrs.fromSorted(attrs.names, attrs.values, attrs.positions)
-    : NixAttrs.fromSorted(cutTo(keptNames, w), cutTo(kept, w), cutTo(keptPositions, w));
+  if (w === n) return NixAttrs.fromSorted(attrs.names, attrs.values, attrs.positions);
+  const result = NixAttrs.fromSorted(cutTo(keptNames, w), cutTo(kept, w), cutTo(keptPositions, w));
+  if (w <= 64) lastRemove = { names: attrs.names, drop, keep: cutTo(keep, w), keptNames: result.names, positions: attrs.positions, keptPositions: result.positions };
+  return result;
 });
+
+/** The last removeAttrs that removed something, for the next one with the same names (see there). */
+let lastRemove: {
+  names: readonly string[];
+  drop: readonly string[];
+  keep: readonly number[];
+  keptNames: readonly string[];
+  positions: readonly number[];
+  keptPositions: readonly number[];
+} | null = null;
 
 definePrimOp("__listToAttrs", 1, ([xs]) => {
   // All names first, then the `value` of each first occurrence in name order

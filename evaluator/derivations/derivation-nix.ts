@@ -18,6 +18,8 @@ import {
   Env,
   EvalError,
   NixAttrs,
+  UpdateSite,
+  sameArray,
   PrimOp,
   StaticScope,
   baseScope,
@@ -94,93 +96,12 @@ class OutputOf {
   ) {}
 }
 
-/**
- * `left // right` whose result shares its names array with the last result made
- * from equal names: every package of a set usually has the same attribute names,
- * and an array kept per package is memory the garbage collector copies.
- */
-class SharedUpdate {
-  private leftNames: readonly string[] = [];
-  private rightNames: readonly string[] = [];
-  private resultNames: readonly string[] = [];
-  /** Per result attribute: its index on the left, or -(index + 1) on the right. */
-  private from: Int32Array = new Int32Array(0);
-  /** The positions of the last result and the position arrays they came from (shared while those are). */
-  private leftPositions: readonly number[] = [];
-  private rightPositions: readonly number[] = [];
-  private resultPositions: readonly number[] = [];
-
-  apply(left: NixAttrs, right: NixAttrs): NixAttrs {
-    if (left.names.length === 0 || right.names.length === 0 || !sameNames(left.names, this.leftNames) || !sameNames(right.names, this.rightNames)) {
-      return this.remember(left, right, left.update(right));
-    }
-    const from = this.from;
-    const lv = left.values;
-    const rv = right.values;
-    const values = new Array<Lazy>(from.length);
-    for (let i = 0; i < from.length; i++) {
-      const f = from[i]!;
-      values[i] = f >= 0 ? lv[f]! : rv[-f - 1]!;
-    }
-    return new NixAttrs(this.resultNames, values, this.positionsOf(left.positions, right.positions), right.pos);
-  }
-
-  private positionsOf(lp: readonly number[], rp: readonly number[]): readonly number[] {
-    if (lp === this.leftPositions && rp === this.rightPositions) return this.resultPositions;
-    const from = this.from;
-    const positions = new Array<number>(from.length);
-    for (let i = 0; i < from.length; i++) {
-      const f = from[i]!;
-      positions[i] = f >= 0 ? lp[f]! : rp[-f - 1]!;
-    }
-    this.leftPositions = lp;
-    this.rightPositions = rp;
-    this.resultPositions = positions;
-    return positions;
-  }
-
-  private remember(left: NixAttrs, right: NixAttrs, result: NixAttrs): NixAttrs {
-    const names = result.names;
-    const from = new Int32Array(names.length);
-    for (let i = 0; i < names.length; i++) {
-      const r = right.indexOf(names[i]!);
-      from[i] = r >= 0 ? -(r + 1) : left.indexOf(names[i]!);
-    }
-    this.leftNames = left.names;
-    this.rightNames = right.names;
-    this.resultNames = names;
-    this.from = from;
-    this.leftPositions = left.positions;
-    this.rightPositions = right.positions;
-    this.resultPositions = result.positions;
-    return result;
-  }
-}
-
-function sameNames(a: readonly string[], b: readonly string[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-const commonUpdate = new SharedUpdate();
-const outputUpdate = new SharedUpdate();
+/** Every package of a set usually has the same attribute names: the results share their names and positions. */
+const commonUpdate = new UpdateSite();
+const outputUpdate = new UpdateSite();
 
 const TYPE_ATTR = "derivation";
 const OWN_NAMES: readonly string[] = ["drvPath", "outPath", "outputName", "type"];
-
-/** `outputName` attributes by output name (a string value: nothing to force, safe to share). */
-const outputNameAttrs = new Map<string, Lazy>();
-
-function outputNameAttr(name: string): Lazy {
-  let a = outputNameAttrs.get(name);
-  if (a === undefined) {
-    if (outputNameAttrs.size >= 256) outputNameAttrs.clear();
-    outputNameAttrs.set(name, (a = name));
-  }
-  return a;
-}
 
 const drvPathCode = (call: DerivationCall): Value => forceAttrValue(call.strict(), "drvPath");
 const outPathCode = (output: OutputOf): Value => forceAttrValue(output.call.strict(), output.name);
@@ -195,10 +116,10 @@ const outputSetCode = (output: OutputOf): Value => {
   const own = NixAttrs.fromSorted(OWN_NAMES, [
     new Thunk(drvPathCode, call),
     new Thunk(outPathCode, output),
-    outputNameAttr(output.name),
+    output.name,
     TYPE_ATTR,
   ]);
-  return outputUpdate.apply(call.common!, own);
+  return outputUpdate.update(call.common!, own);
 };
 
 /** `all`'s elements: `x.value` of each output, unevaluated. */
@@ -231,12 +152,24 @@ function derivationImpl(attrs: NixAttrs, at: WrapperPositions): Value {
   // `all` stays unevaluated, and so do its elements (`x.value` thunks in CppNix).
   values.push(new Thunk(allCode, call), attrs);
   positions.push(0, 0);
-  call.common = commonUpdate.apply(attrs, sortedSet(names, values, positions));
+  call.common = commonUpdate.update(attrs, sortedSet(names, values, positions));
   return force(call.outputSets[0]!);
 }
 
-/** A set from parallel names and values, sorted by name without Array.prototype.sort's per-call allocation. */
+/**
+ * A set from parallel names, values and positions, sorted by name without
+ * Array.prototype.sort's per-call allocation. The last call's sorted names and
+ * positions are shared with the next when equal (every package has the same outputs).
+ */
 function sortedSet(names: string[], values: Lazy[], positions: number[]): NixAttrs {
+  const last = lastSorted;
+  if (last !== null && sameArray(names, last.names) && sameArray(positions, last.positions)) {
+    return NixAttrs.fromSorted(
+      last.sortedNames,
+      last.order.map((i) => values[i]!),
+      last.sortedPositions,
+    );
+  }
   const order = names.map((_, i) => i);
   for (let i = 1; i < order.length; i++) {
     const x = order[i]!;
@@ -247,12 +180,24 @@ function sortedSet(names: string[], values: Lazy[], positions: number[]): NixAtt
     }
     order[j + 1] = x;
   }
+  const sortedNames = order.map((i) => names[i]!);
+  const sortedPositions = order.map((i) => positions[i]!);
+  lastSorted = { names, positions, order, sortedNames, sortedPositions };
   return NixAttrs.fromSorted(
-    order.map((i) => names[i]!),
+    sortedNames,
     order.map((i) => values[i]!),
-    order.map((i) => positions[i]!),
+    sortedPositions,
   );
 }
+
+let lastSorted: {
+  names: readonly string[];
+  positions: readonly number[];
+  order: readonly number[];
+  sortedNames: readonly string[];
+  sortedPositions: readonly number[];
+} | null = null;
+
 
 function forceAttrValue(set: NixAttrs, name: string): Value {
   const a = set.get(name);

@@ -1,5 +1,7 @@
 export {
   AttrSiteCache,
+  UpdateSite,
+  sameArray,
   zeroPositions,
   Env,
   NixAttrs,

@@ -326,6 +326,85 @@ export class AttrSiteCache {
   }
 }
 
+/**
+ * `left // right` at one site (a `//` expression, the derivation wrapper): the
+ * sets met there usually have the same names each time (a package's attributes),
+ * so the site keeps the last result's names and positions arrays and, per result
+ * attribute, which side it comes from. When the next operands have equal names
+ * the result shares those arrays and is made without comparing a name: only a
+ * values array is new, and later merges of that result find identical arrays.
+ */
+export class UpdateSite {
+  private leftNames: readonly string[] = EMPTY_NAMES;
+  private rightNames: readonly string[] = EMPTY_NAMES;
+  private resultNames: readonly string[] = EMPTY_NAMES;
+  /** Per result attribute: its index on the left, or -(index + 1) on the right; null until the names are met again. */
+  private from: Int32Array | null = null;
+  private leftPositions: readonly number[] = EMPTY_POSITIONS;
+  private rightPositions: readonly number[] = EMPTY_POSITIONS;
+  private resultPositions: readonly number[] = EMPTY_POSITIONS;
+
+  update(left: NixAttrs, right: NixAttrs): NixAttrs {
+    const ln = left.names;
+    const rn = right.names;
+    if (ln.length === 0 || rn.length === 0 || !sameArray(ln, this.leftNames) || !sameArray(rn, this.rightNames)) {
+      const result = left.update(right);
+      this.leftNames = ln;
+      this.rightNames = rn;
+      this.resultNames = result.names;
+      this.from = null;
+      this.leftPositions = left.positions;
+      this.rightPositions = right.positions;
+      this.resultPositions = result.positions;
+      return result;
+    }
+    const from = (this.from ??= this.sources(left, right));
+    const lv = left.values;
+    const rv = right.values;
+    const values = new Array<Lazy>(from.length);
+    for (let i = 0; i < from.length; i++) {
+      const f = from[i]!;
+      values[i] = f >= 0 ? lv[f]! : rv[-f - 1]!;
+    }
+    return new NixAttrs(this.resultNames, values, this.positionsOf(left.positions, right.positions), right.pos);
+  }
+
+  private sources(left: NixAttrs, right: NixAttrs): Int32Array {
+    const names = this.resultNames;
+    const from = new Int32Array(names.length);
+    for (let i = 0; i < names.length; i++) {
+      const r = right.indexOf(names[i]!);
+      from[i] = r >= 0 ? -(r + 1) : left.indexOf(names[i]!);
+    }
+    return from;
+  }
+
+  private positionsOf(lp: readonly number[], rp: readonly number[]): readonly number[] {
+    if (sameArray(lp, this.leftPositions) && sameArray(rp, this.rightPositions)) return this.resultPositions;
+    const from = this.from!;
+    const positions = new Array<number>(from.length);
+    for (let i = 0; i < from.length; i++) {
+      const f = from[i]!;
+      positions[i] = f >= 0 ? lp[f]! : rp[-f - 1]!;
+    }
+    this.leftPositions = lp;
+    this.rightPositions = rp;
+    this.resultPositions = positions;
+    return positions;
+  }
+}
+
+const EMPTY_NAMES: readonly string[] = [];
+const EMPTY_POSITIONS: readonly number[] = [];
+
+/** Equal arrays of strings or numbers (identical ones at once). */
+export function sameArray<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** The first index in sorted `names` whose name is not less than `name`. */
 function lowerBound(names: readonly string[], name: string): number {
   let lo = 0;

@@ -9,6 +9,7 @@
 import type { AttrName, AttrsExpr, BinaryExpr, CallExpr, ConcatStringsExpr, Expr, LambdaExpr, SelectExpr, VarExpr } from "../../syntax/ast.js";
 import {
   AttrSiteCache,
+  UpdateSite,
   Env,
   NixAttrs,
   NixFloat,
@@ -852,13 +853,14 @@ function compileBinary(e: BinaryExpr): Code {
       const r = build(e.right);
       const lp = posOf(e.left);
       const rp = posOf(e.right);
+      const site = new UpdateSite();
       return (env) => {
         // Current CppNix evaluates the right side first; a non-set gets the operand's frame.
         const b = evalIn(r, env, rp, "in the right operand of '//'");
         if (!(b instanceof NixAttrs)) throw typeError(b, "a set", rp, "in the right operand of '//'");
         const a = evalIn(l, env, lp, "in the left operand of '//'");
         if (!(a instanceof NixAttrs)) throw typeError(a, "a set", lp, "in the left operand of '//'");
-        return a.update(b);
+        return site.update(a, b);
       };
     }
     case "++": {
