@@ -79,17 +79,36 @@ export function compareSymbols(a: string, b: string): number {
 export class StaticScope {
   constructor(
     readonly up: StaticScope | null,
-    /** Name → slot; empty for a `with` scope; null for a one-name scope (`single`). */
+    /** Name → slot; empty for a `with` scope; null for a one-name scope (`single`) or a `names` one. */
     readonly vars: ReadonlyMap<string, number> | null,
     readonly isWith = false,
     /** The only name (slot 0) of a plain `x: …` lambda's scope, else "". */
     readonly single = "",
+    /** The names in slot order, searched in place (small scopes: no Map to build), or null. */
+    readonly names: readonly string[] | null = null,
   ) {}
 
   lookup(name: string): number | undefined {
+    const names = this.names;
+    if (names !== null) {
+      // Names are interned, so a miss compares pointers and lengths only.
+      const i = names.indexOf(name);
+      return i < 0 ? undefined : i;
+    }
     if (this.vars === null) return name === this.single ? 0 : undefined;
     return this.vars.get(name);
   }
+}
+
+/** Up to this many names a scope is searched linearly; a bigger one gets a Map. */
+const LINEAR_SCOPE = 12;
+
+/** A scope of `names` in slot order. */
+function scopeOf(up: StaticScope, names: string[]): StaticScope {
+  if (names.length <= LINEAR_SCOPE) return new StaticScope(up, null, false, "", names);
+  const vars = new Map<string, number>();
+  for (let d = 0; d < names.length; d++) vars.set(names[d]!, d);
+  return new StaticScope(up, vars);
 }
 
 export function bindVars(e: Expr, scope: StaticScope): void {
@@ -145,17 +164,14 @@ export function bindVars(e: Expr, scope: StaticScope): void {
         bindVars(e.body, new StaticScope(scope, null, false, e.arg));
         return;
       }
-      const vars = new Map<string, number>();
-      let d = 0;
-      if (e.arg !== "") vars.set(e.arg, d++);
-      if (e.formals !== null) {
-        for (const f of e.formals.entries) {
-          seen(f.name, f.pos);
-          vars.set(f.name, d++);
-        }
+      const names: string[] = [];
+      if (e.arg !== "") names.push(e.arg);
+      for (const f of e.formals.entries) {
+        seen(f.name, f.pos);
+        names.push(f.name);
       }
       if (e.arg !== "") seen(e.arg, e.pos);
-      const inner = new StaticScope(scope, vars);
+      const inner = scopeOf(scope, names);
       if (e.formals !== null) for (const f of e.formals.entries) if (f.default !== null) bindVars(f.default, inner);
       bindVars(e.body, inner);
       return;
@@ -166,7 +182,7 @@ export function bindVars(e: Expr, scope: StaticScope): void {
       return;
     case "let": {
       seeDefs(e.attrs);
-      const inner = new StaticScope(scope, slotsOf(e.attrs));
+      const inner = scopeOf(scope, [...e.attrs.defs.keys()]);
       for (const def of e.attrs.defs.values()) bindVars(def.value, def.kind === "inherit" ? scope : inner);
       bindVars(e.body, inner);
       return;
@@ -209,13 +225,6 @@ export function bindVars(e: Expr, scope: StaticScope): void {
 
 const EMPTY: ReadonlyMap<string, number> = new Map();
 
-function slotsOf(attrs: AttrsExpr): Map<string, number> {
-  const vars = new Map<string, number>();
-  let d = 0;
-  for (const name of attrs.defs.keys()) vars.set(name, d++);
-  return vars;
-}
-
 function seeDefs(e: AttrsExpr): void {
   for (const [name, def] of e.defs) seen(name, def.pos);
 }
@@ -223,7 +232,7 @@ function seeDefs(e: AttrsExpr): void {
 function bindAttrs(e: AttrsExpr, scope: StaticScope): void {
   seeDefs(e);
   if (e.rec) {
-    const inner = new StaticScope(scope, slotsOf(e));
+    const inner = scopeOf(scope, [...e.defs.keys()]);
     for (const def of e.defs.values()) bindVars(def.value, def.kind === "inherit" ? scope : inner);
     for (const d of e.dynamic) {
       bindVars(d.name, inner);
