@@ -10,7 +10,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import "../../evaluator/index.js";
-import { instantiate } from "../../evaluator/index.js";
+import { instantiate, setTraceSink } from "../../evaluator/index.js";
 import { parseInstantiateArgs } from "../../cli/commands/instantiate.js";
 import { mapPool, nixSkipReason, runNixAsync } from "../helpers/nix.js";
 import { finalMessage, sameErrorAcrossVersions } from "./errors-current.js";
@@ -84,4 +84,20 @@ export function differential(name: string, cases: string[][], cwd: () => string 
 /** `nix-instantiate --eval --strict -E <expr>` for each expression. */
 export function strictExprs(exprs: string[]): string[][] {
   return exprs.map((e) => ["--eval", "--strict", "-E", e]);
+}
+
+/** The `trace: ` lines of an stderr text. */
+export function traceLines(stderr: string): string[] {
+  return stderr.split("\n").filter((l) => l.startsWith("trace: "));
+}
+
+/** Our run, with the `builtins.trace` lines it printed. */
+export function oursWithTraces(args: string[]): { run: Run; traces: string[] } {
+  const traces: string[] = [];
+  const prev = setTraceSink((line) => traces.push(line));
+  try {
+    return { run: ours(args), traces };
+  } finally {
+    setTraceSink(prev);
+  }
 }

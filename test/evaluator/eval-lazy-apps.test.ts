@@ -9,10 +9,9 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { setTraceSink } from "../../evaluator/index.js";
 import { nixSkipReason } from "../helpers/nix.js";
 import { SeededRandom } from "../helpers/random.js";
-import { compare, ours, pool, theirs, type Run } from "./eval-harness.js";
+import { compare, oursWithTraces, pool, theirs, traceLines } from "./eval-harness.js";
 
 /** Functions of (name, value). */
 const FUNCTIONS = [
@@ -70,19 +69,7 @@ function cases(): string[][] {
   return out;
 }
 
-function traceLines(stderr: string): string[] {
-  return stderr.split("\n").filter((l) => l.startsWith("trace: "));
-}
 
-function oursWithTraces(args: string[]): { run: Run; traces: string[] } {
-  const traces: string[] = [];
-  const prev = setTraceSink((line) => traces.push(line));
-  try {
-    return { run: ours(args), traces };
-  } finally {
-    setTraceSink(prev);
-  }
-}
 
 test("mapAttrs/zipAttrsWith lazy applications: values, errors, trace order and laziness match CppNix", { skip: nixSkipReason() }, async () => {
   const all = cases();

@@ -9,10 +9,9 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { setTraceSink } from "../../evaluator/index.js";
 import { nixSkipReason } from "../helpers/nix.js";
 import { SeededRandom } from "../helpers/random.js";
-import { compare, ours, pool, theirs, type Run } from "./eval-harness.js";
+import { compare, oursWithTraces, pool, theirs, traceLines } from "./eval-harness.js";
 
 /** genList functions (int → element). */
 const GEN = [
@@ -84,20 +83,7 @@ function cases(): string[][] {
   return out;
 }
 
-function traceLines(stderr: string): string[] {
-  return stderr.split("\n").filter((l) => l.startsWith("trace: "));
-}
 
-/** Our run, with the `builtins.trace` lines it printed. */
-function oursWithTraces(args: string[]): { run: Run; traces: string[] } {
-  const traces: string[] = [];
-  const prev = setTraceSink((line) => traces.push(line));
-  try {
-    return { run: ours(args), traces };
-  } finally {
-    setTraceSink(prev);
-  }
-}
 
 test("lists made on demand: values, errors, trace order and forced elements match CppNix", { skip: nixSkipReason() }, async () => {
   const all = cases();
