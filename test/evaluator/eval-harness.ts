@@ -91,6 +91,11 @@ export function traceLines(stderr: string): string[] {
   return stderr.split("\n").filter((l) => l.startsWith("trace: "));
 }
 
+/** CppNix's run with its error taken as the first stderr line after the trace lines it starts with. */
+export function errorAfterTraces(run: Run): Run {
+  return { ...run, error: run.stderr.split("\n").find((l) => l !== "" && !l.startsWith("trace: ")) ?? "" };
+}
+
 /** Our run, with the `builtins.trace` lines it printed. */
 export function oursWithTraces(args: string[]): { run: Run; traces: string[] } {
   const traces: string[] = [];

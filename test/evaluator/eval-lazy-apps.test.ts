@@ -11,7 +11,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { nixSkipReason } from "../helpers/nix.js";
 import { SeededRandom } from "../helpers/random.js";
-import { compare, oursWithTraces, pool, theirs, traceLines } from "./eval-harness.js";
+import { compare, errorAfterTraces, oursWithTraces, pool, theirs, traceLines } from "./eval-harness.js";
 
 /** Functions of (name, value). */
 const FUNCTIONS = [
@@ -69,8 +69,6 @@ function cases(): string[][] {
   return out;
 }
 
-
-
 test("mapAttrs/zipAttrsWith lazy applications: values, errors, trace order and laziness match CppNix", { skip: nixSkipReason() }, async () => {
   const all = cases();
   const expected = await pool(all.map((c) => () => theirs(c)));
@@ -80,8 +78,7 @@ test("mapAttrs/zipAttrsWith lazy applications: values, errors, trace order and l
   for (let i = 0; i < all.length; i++) {
     const args = all[i]!;
     const label = args.join(" ");
-    const theirRun = expected[i]!;
-    const want = { ...theirRun, error: theirRun.stderr.split("\n").find((l) => l !== "" && !l.startsWith("trace: ")) ?? "" };
+    const want = errorAfterTraces(expected[i]!);
     const got = oursWithTraces(args);
     compare(label, got.run, want);
     // A known difference outside these thunks: --strict forces a zipAttrsWith result

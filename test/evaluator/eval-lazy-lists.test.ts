@@ -11,7 +11,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { nixSkipReason } from "../helpers/nix.js";
 import { SeededRandom } from "../helpers/random.js";
-import { compare, oursWithTraces, pool, theirs, traceLines } from "./eval-harness.js";
+import { compare, errorAfterTraces, oursWithTraces, pool, theirs, traceLines } from "./eval-harness.js";
 
 /** genList functions (int → element). */
 const GEN = [
@@ -83,8 +83,6 @@ function cases(): string[][] {
   return out;
 }
 
-
-
 test("lists made on demand: values, errors, trace order and forced elements match CppNix", { skip: nixSkipReason() }, async () => {
   const all = cases();
   const expected = await pool(all.map((c) => () => theirs(c)));
@@ -94,9 +92,7 @@ test("lists made on demand: values, errors, trace order and forced elements matc
   for (let i = 0; i < all.length; i++) {
     const args = all[i]!;
     const label = args.join(" ");
-    const theirRun = expected[i]!;
-    // CppNix's stderr starts with the trace lines; its error is the first line after them.
-    const want = { ...theirRun, error: theirRun.stderr.split("\n").find((l) => l !== "" && !l.startsWith("trace: ")) ?? "" };
+    const want = errorAfterTraces(expected[i]!);
     const got = oursWithTraces(args);
     compare(label, got.run, want);
     assert.deepEqual(got.traces, traceLines(want.stderr), `${label}: trace lines`);
