@@ -10,13 +10,12 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 git_dir="${1:-${NIX_GIT_DIR:-/work/.mirror/NixOS+nix/repo}}"
 rev="${NIX_REV:-HEAD}"
-scratch="${TMPDIR:-/tmp}/lading-nixlang"
 if [[ ! -d "$git_dir" ]]; then
-  git_dir="$scratch-git"
+  git_dir="${TMPDIR:-/tmp}/lading-nixlang-git"
   [[ -d "$git_dir" ]] || git clone --bare --filter=blob:none https://github.com/NixOS/nix "$git_dir"
 fi
-rm -rf "$scratch"
-mkdir -p "$scratch"
+# A scratch folder of its own per run: several worktrees may run the suite at once.
+scratch="$(mktemp -d "${TMPDIR:-/tmp}/lading-nixlang.XXXXXX")"
 git --git-dir="$git_dir" archive "$rev" tests/functional/lang | tar -x -C "$scratch"
 cd "$here"
 npx tsc -p .
