@@ -385,16 +385,84 @@ export class Lexer {
       }
       return this.tok(T.INT, i, j, s.slice(i, j));
     }
+    // One token exit for the punctuation below: TurboFan compiles (and inlines into)
+    // this function in every cold run, and each inlined `tok` call site grew its graph.
+    let type: number;
+    let len = 1;
+    const c1 = s.charCodeAt(i + 1);
     switch (c) {
       case CC_LBRACE:
         this.push(Mode.DEFAULT);
-        return this.tok(TOK_LBRACE, i, i + 1);
+        type = TOK_LBRACE;
+        break;
       case CC_RBRACE:
         if (this.modes.length > 0) this.pop();
-        return this.tok(TOK_RBRACE, i, i + 1);
+        type = TOK_RBRACE;
+        break;
       case CC_QUOTE:
         this.push(Mode.STRING);
-        return this.tok(TOK_QUOTE, i, i + 1);
+        type = TOK_QUOTE;
+        break;
+      case CC_DOLLAR:
+        if (c1 === CC_LBRACE) {
+          this.push(Mode.DEFAULT);
+          type = T.DOLLAR_CURLY;
+          len = 2;
+        } else type = T.INVALID;
+        break;
+      case 61: // =
+        if (c1 === 61) {
+          type = T.EQ;
+          len = 2;
+        } else type = TOK_EQUALS;
+        break;
+      case 33: // !
+        if (c1 === 61) {
+          type = T.NEQ;
+          len = 2;
+        } else type = TOK_BANG;
+        break;
+      case CC_GT:
+        if (c1 === 61) {
+          type = T.GEQ;
+          len = 2;
+        } else type = TOK_GT;
+        break;
+      case 38: // &
+        if (c1 === 38) {
+          type = T.AND;
+          len = 2;
+        } else type = T.INVALID;
+        break;
+      case 124: // |
+        if (c1 === 124) {
+          type = T.OR;
+          len = 2;
+        } else if (c1 === CC_GT) return this.pipe(T.PIPE_INTO, i);
+        else type = T.INVALID;
+        break;
+      case 59: // ;
+      case 40: // (
+      case 41: // )
+      case 91: // [
+      case 93: // ]
+      case 44: // ,
+      case CC_COLON:
+      case 64: // @
+      case 63: // ?
+      case CC_STAR:
+        type = T.CHAR + c;
+        break;
+      default:
+        return this.lexRest(i, c, k);
+    }
+    return this.tok(type, i, i + len);
+  }
+
+  /** lexDefault's rarer and longer cases: `''`, `~`, `<`, `.`, `-`, `+`, `/` and the rest. */
+  private lexRest(i: number, c: number, k: number): Token {
+    const s = this.text;
+    switch (c) {
       case CC_APOS:
         if (s.charCodeAt(i + 1) === CC_APOS) {
           // `''` plus optional spaces and one newline.
@@ -403,12 +471,6 @@ export class Lexer {
           const end = s.charCodeAt(j) === CC_NL ? j + 1 : i + 2;
           this.push(Mode.IND_STRING);
           return this.tok(T.IND_STRING_OPEN, i, end);
-        }
-        return this.tok(T.INVALID, i, i + 1);
-      case CC_DOLLAR:
-        if (s.charCodeAt(i + 1) === CC_LBRACE) {
-          this.push(Mode.DEFAULT);
-          return this.tok(T.DOLLAR_CURLY, i, i + 2);
         }
         return this.tok(T.INVALID, i, i + 1);
       case CC_TILDE: {
@@ -423,22 +485,6 @@ export class Lexer {
         if (s.charCodeAt(i + 1) === 124) return this.pipe(T.PIPE_FROM, i);
         return this.tok(TOK_LT, i, i + 1);
       }
-      case CC_GT:
-        if (s.charCodeAt(i + 1) === 61) return this.tok(T.GEQ, i, i + 2);
-        return this.tok(TOK_GT, i, i + 1);
-      case 61: // =
-        if (s.charCodeAt(i + 1) === 61) return this.tok(T.EQ, i, i + 2);
-        return this.tok(TOK_EQUALS, i, i + 1);
-      case 33: // !
-        if (s.charCodeAt(i + 1) === 61) return this.tok(T.NEQ, i, i + 2);
-        return this.tok(TOK_BANG, i, i + 1);
-      case 38: // &
-        if (s.charCodeAt(i + 1) === 38) return this.tok(T.AND, i, i + 2);
-        return this.tok(T.INVALID, i, i + 1);
-      case 124: // |
-        if (s.charCodeAt(i + 1) === 124) return this.tok(T.OR, i, i + 2);
-        if (s.charCodeAt(i + 1) === CC_GT) return this.pipe(T.PIPE_INTO, i);
-        return this.tok(T.INVALID, i, i + 1);
     }
     if (c === CC_DOT && i === this.noPathAt) {
       // `.` right after an identifier whose path-char run has no `/` or `:`: no path
