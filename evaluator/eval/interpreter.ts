@@ -212,13 +212,27 @@ const layouts = new WeakMap<AttrsExpr, AttrsLayout>();
 export function layoutOf(e: AttrsExpr): AttrsLayout {
   let l = layouts.get(e);
   if (l === undefined) {
-    const defNames = [...e.defs.keys()];
-    const names = [...defNames].sort();
-    const index = new Map(names.map((n, i) => [n, i]));
-    const slot = Int32Array.from(defNames, (n) => index.get(n)!);
-    const defs = [...e.defs.values()];
-    const positions = new Array<number>(names.length);
-    defs.forEach((d, k) => (positions[slot[k]!] = d.pos));
+    // Built for every set expression the first time it is compiled (each parse):
+    // plain loops, and no name→index Map for the common small sets.
+    const n = e.defs.size;
+    const defNames = new Array<string>(n);
+    const defs = new Array<AttrDef>(n);
+    let k = 0;
+    for (const [name, d] of e.defs) {
+      defNames[k] = name;
+      defs[k++] = d;
+    }
+    const names = defNames.slice().sort();
+    const slot = new Int32Array(n);
+    if (n <= 16) {
+      for (k = 0; k < n; k++) slot[k] = names.indexOf(defNames[k]!);
+    } else {
+      const index = new Map<string, number>();
+      for (k = 0; k < n; k++) index.set(names[k]!, k);
+      for (k = 0; k < n; k++) slot[k] = index.get(defNames[k]!)!;
+    }
+    const positions = new Array<number>(n);
+    for (k = 0; k < n; k++) positions[slot[k]!] = defs[k]!.pos;
     l = { names, slot, defs, positions };
     layouts.set(e, l);
   }
