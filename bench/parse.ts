@@ -11,7 +11,9 @@
  * long-running server's JIT; median of the passes). `parse+print` adds `showExpr`,
  * which is what `nix-instantiate --parse` does. CppNix is `nix-instantiate --parse
  * FILE…` (parse, variable binding, printing) minus the median of `--parse -E 1`
- * (its start-up). Ratios lading/CppNix, lower is better.
+ * (its start-up). Ratios lading/CppNix, lower is better. The cold pass is also run
+ * in a child started with the V8 flags `bin/lading instantiate` uses (its interrupt
+ * budget and inlining limits change how much TurboFan compiles during that pass).
  *
  * CPU time (user+system; process.cpuUsage in the child, /usr/bin/time for CppNix)
  * is the steadier measure on a loaded machine; wall time is shown too. Medians
@@ -92,7 +94,8 @@ function child(listFile: string, passes: number): void {
       for (let i = 0; i < files.length; i++) showExpr(parse(texts[i]!, files[i]));
     }));
   }
-  const result: ChildResult = { first, warm: medians(warm), print: medians(print) };
+  const none: Sample = { wall: NaN, cpu: NaN };
+  const result: ChildResult = { first, warm: passes > 0 ? medians(warm) : none, print: passes > 0 ? medians(print) : none };
   process.stdout.write(JSON.stringify(result));
 }
 
@@ -112,9 +115,26 @@ function timeCppNix(args: string[]): Sample {
   return { wall, cpu: m ? (Number(m[1]) + Number(m[2])) * 1000 : NaN };
 }
 
-function runChild(listFile: string, passes: number): ChildResult {
+/**
+ * The V8 flags `bin/lading instantiate` starts node with (its `gc` and `jit` shell
+ * variables): a cold parse is what that command pays, and the JIT flags decide how
+ * much of it goes to TurboFan compiling the lexer and parser. Read from the script
+ * so the two cannot drift apart; empty if it cannot be read.
+ */
+function cliV8Flags(): string[] {
+  try {
+    const text = readFileSync(fileURLToPath(new URL("../../bin/lading", import.meta.url)), "utf8");
+    const flags: string[] = [];
+    for (const m of text.matchAll(/^\s*(?:gc|jit)="([^"]*)"/gm)) flags.push(...m[1]!.split(/\s+/).filter((f) => f !== ""));
+    return flags;
+  } catch {
+    return [];
+  }
+}
+
+function runChild(listFile: string, passes: number, nodeFlags: string[] = []): ChildResult {
   const script = fileURLToPath(import.meta.url);
-  const r = spawnSync(process.execPath, [script, "--child", listFile, String(passes)], { encoding: "utf8", maxBuffer: 1 << 26 });
+  const r = spawnSync(process.execPath, [...nodeFlags, script, "--child", listFile, String(passes)], { encoding: "utf8", maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`parse child failed: ${r.stderr.slice(0, 500)}`);
   return JSON.parse(r.stdout) as ChildResult;
 }
@@ -142,13 +162,17 @@ function benchCorpus(label: string, files: string[], listFile: string, runs: num
   writeFileSync(listFile, files.join("\n") + "\n");
   const bytes = files.reduce((n, f) => n + statSync(f).size, 0);
   const ours: ChildResult[] = [];
+  const oursCli: ChildResult[] = [];
   const theirs: Sample[] = [];
-  // Alternated, so both see the same load.
+  const cliFlags = cliV8Flags();
+  // Alternated, so all see the same load.
   for (let i = 0; i < runs; i++) {
     ours.push(runChild(listFile, passes));
+    oursCli.push(runChild(listFile, 0, cliFlags));
     theirs.push(timeCppNix(["--parse", ...files]));
   }
   const first = medians(ours.map((r) => r.first));
+  const firstCli = medians(oursCli.map((r) => r.first));
   const warm = medians(ours.map((r) => r.warm));
   const print = medians(ours.map((r) => r.print));
   const cpp = minus(medians(theirs), cppStart);
@@ -159,6 +183,7 @@ function benchCorpus(label: string, files: string[], listFile: string, runs: num
     console.log(`${name.padEnd(34)}${ms(s.wall).padStart(7)}${ms(s.cpu).padStart(11)}   ${r}`);
   };
   line("lading parse, cold (first pass)", first, cpp);
+  line("  cold with the CLI's V8 flags", firstCli, cpp);
   line("lading parse, warm", warm, cpp);
   line("lading parse+print, warm", print, cpp);
   line("CppNix --parse (parse+bind+print)", cpp);
