@@ -8,8 +8,8 @@
  * to `derivationStrict`. Here the lambda (so `functionArgs`, printing and
  * argument errors are CppNix's) calls a TS implementation that builds the same
  * sets; errors that CppNix reports inside its file carry the same
- * `//builtin/derivation.nix:LINE:COL` positions, and the sets' own attributes have
- * no position, so selecting them adds no trace (CppNix skips traces in that file).
+ * `//builtin/derivation.nix:LINE:COL` positions, and so do the sets' own attributes
+ * (`unsafeGetAttrPos`), positions that frames never show (CppNix skips traces there).
  *
  * `<nix/fetchurl.nix>` is our own Nix equivalent of the `builtin:fetchurl`
  * fixed-output derivation CppNix ships, parsed as a string as CppNix does.
@@ -38,6 +38,7 @@ import {
   Thunk,
   type Value,
   printIdentifier,
+  hideFromTraces,
 } from "../eval/index.js";
 import { parse, sourceOf, type LambdaExpr } from "../syntax/index.js";
 
@@ -63,6 +64,11 @@ interface WrapperPositions {
   headCall: number;
   /** Where `unsafeGetAttrPos` finds an output attribute. */
   outputAttr: number;
+  /** `all`, `drvAttrs`: the common set's own attributes. */
+  allAttr: number;
+  drvAttrsAttr: number;
+  /** An output set's own attributes, in `OWN_NAMES` order. */
+  ownAttrs: readonly number[];
 }
 
 /**
@@ -80,11 +86,12 @@ class DerivationCall {
 
   constructor(
     readonly attrs: NixAttrs,
-    readonly strictCall: number,
+    readonly at: WrapperPositions,
   ) {}
 
   strict(): NixAttrs {
-    return (this.strictValue ??= forceAttrs(getPrimOp("derivationStrict")!.impl([this.attrs], this.strictCall), this.strictCall));
+    const pos = this.at.strictCall;
+    return (this.strictValue ??= forceAttrs(getPrimOp("derivationStrict")!.impl([this.attrs], pos), pos));
   }
 }
 
@@ -113,12 +120,11 @@ const outPathCode = (output: OutputOf): Value => forceAttrValue(output.call.stri
  */
 const outputSetCode = (output: OutputOf): Value => {
   const call = output.call;
-  const own = NixAttrs.fromSorted(OWN_NAMES, [
-    new Thunk(drvPathCode, call),
-    new Thunk(outPathCode, output),
-    output.name,
-    TYPE_ATTR,
-  ]);
+  const own = NixAttrs.fromSorted(
+    OWN_NAMES,
+    [new Thunk(drvPathCode, call), new Thunk(outPathCode, output), output.name, TYPE_ATTR],
+    call.at.ownAttrs,
+  );
   return outputUpdate.update(call.common!, own);
 };
 
@@ -132,7 +138,7 @@ function derivationImpl(attrs: NixAttrs, at: WrapperPositions): Value {
   const outputs = forceList(outputsAttr === undefined ? OUT_DEFAULT : outputsAttr, at.mapCall);
   if (outputs.length === 0) throw new EvalError("list index 0 is out of bounds", at.headCall);
 
-  const call = new DerivationCall(attrs, at.strictCall);
+  const call = new DerivationCall(attrs, at);
   // `drvAttrs // listToAttrs outputsList // { all; drvAttrs; }` as one update: the
   // first of equal output names is listToAttrs', `all` and `drvAttrs` win over outputs.
   const names: string[] = [];
@@ -151,7 +157,7 @@ function derivationImpl(attrs: NixAttrs, at: WrapperPositions): Value {
   names.push("all", "drvAttrs");
   // `all` stays unevaluated, and so do its elements (`x.value` thunks in CppNix).
   values.push(new Thunk(allCode, call), attrs);
-  positions.push(0, 0);
+  positions.push(at.allAttr, at.drvAttrsAttr);
   call.common = commonUpdate.update(attrs, sortedSet(names, values, positions));
   return force(call.outputSets[0]!);
 }
@@ -222,7 +228,12 @@ function makeDerivationLambda(): Value {
     listToAttrsName: posAt(17, 7),
     headCall: posAt(28, 5),
     outputAttr: posAt(18, 7),
+    allAttr: posAt(12, 7),
+    drvAttrsAttr: posAt(13, 14),
+    // drvPath, outPath, outputName (`inherit outputName;`), type
+    ownAttrs: [posAt(20, 9), posAt(19, 9), posAt(22, 16), posAt(21, 9)],
   };
+  for (const pos of [at.outputAttr, at.allAttr, at.drvAttrsAttr, ...at.ownAttrs]) hideFromTraces(pos);
   const impl = new PrimOp("derivation", 1, ([a], pos) => derivationImpl(forceAttrs(a!, pos), at));
   bindVars(expr, new StaticScope(baseScope(state), new Map([["__derivationImpl", 0]])));
   return evalExpr(expr, new Env(state.baseEnv, [impl]));

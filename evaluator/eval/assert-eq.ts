@@ -4,7 +4,7 @@
  * and the first difference raised with the attribute/list path that leads to
  * it ("while comparing attribute 'b'", "where left hand side is" …).
  */
-import { AssertionError, EvalError } from "./errors.js";
+import { AssertionError, EvalError, tracedPos } from "./errors.js";
 import { printErrorValue, printIdentifier } from "./error-format.js";
 import { force } from "./interpreter.js";
 import { eqValues, isDerivation } from "./operations.js";
@@ -98,8 +98,8 @@ export function assertEqValues(a: Lazy, b: Lazy, pos: number): void {
         assertEqValues(x.values[i]!, z.values[i]!, pos);
       } catch (err) {
         if (err instanceof EvalError) {
-          const lpos = x.positions[i]!;
-          const rpos = z.positions[i]!;
+          const lpos = tracedPos(x.positions[i]!);
+          const rpos = tracedPos(z.positions[i]!);
           if (rpos !== 0) err.addTrace(rpos, "where right hand side is");
           if (lpos !== 0) err.addTrace(lpos, "where left hand side is");
           err.addTrace(pos, `while comparing attribute '${printIdentifier(name)}'`);

@@ -37,6 +37,7 @@ export class EvalError extends Error {
 
   /** Adds an outer frame (CppNix's addTrace): frames are added innermost first. */
   addTrace(pos: number, message: string, always?: boolean): this {
+    pos = tracedPos(pos);
     this.traces.push(always ? { pos, message, always } : { pos, message });
     return this;
   }
@@ -44,6 +45,21 @@ export class EvalError extends Error {
   override get name(): string {
     return this.constructor.name;
   }
+}
+
+/**
+ * Attribute positions that frames never show: CppNix adds no trace at the attributes
+ * its `derivation` wrapper file defines (`unsafeGetAttrPos` still finds them).
+ */
+const untracedPositions = new Set<number>();
+
+export function hideFromTraces(pos: number): void {
+  untracedPositions.add(pos);
+}
+
+/** `pos` as a frame shows it: 0 (nowhere) for a position hidden from traces. */
+export function tracedPos(pos: number): number {
+  return untracedPositions.has(pos) ? 0 : pos;
 }
 
 /** `assert` failure; caught by `builtins.tryEval`. */

@@ -59,6 +59,7 @@ export {
   UsageError,
   isCatchable,
   typeError,
+  hideFromTraces,
   type TraceFrame,
 } from "./errors.js";
 export { definePrimOp, defineConstant, getPrimOp, isRegistered, type ConstantDef } from "./primops.js";

@@ -187,3 +187,17 @@ test("an unknown hash algorithm is a usage error: the report ends with CppNix's 
     });
   }
 });
+
+test("derivation sets' own attributes have CppNix's wrapper positions (unsafeGetAttrPos), frames still skip them", { skip: nixSkipReason() }, async (t) => {
+  const d = `(derivation { name = "x"; system = "s"; builder = "b"; outputs = [ "out" "dev" ]; })`;
+  const pos = (attr: string, of = d): string => `builtins.unsafeGetAttrPos "${attr}" ${of}`;
+  await compareAll(t, [
+    `builtins.map (a: builtins.unsafeGetAttrPos a ${d}) [ "name" "type" "outPath" "drvPath" "drvAttrs" "all" "out" "dev" "outputName" "system" ]`,
+    pos("outputName", `${d}.dev`),
+    pos("type", `(${d} // { x = 1; })`),
+    `let d = derivation { name = "x"; system = "s"; }; in d.drvPath`,
+    `let d = derivation { name = "x"; system = "s"; }; in "\${d}"`,
+    `let d = derivation { name = "x"; system = "s"; }; in (d // { }).outPath`,
+    `derivation { name = "x"; system = "s"; builder = "b"; } == derivation { name = "y"; system = "s"; builder = "b"; }`,
+  ]);
+});

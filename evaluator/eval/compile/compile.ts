@@ -25,7 +25,7 @@ import {
   type ThunkCode,
   type Value,
 } from "../value.js";
-import { EvalError, inFrame, typeError, typeErrorAt } from "../errors.js";
+import { EvalError, inFrame, tracedPos, typeError, typeErrorAt } from "../errors.js";
 import { assertionFailure } from "../assert-eq.js";
 import { printIdentifier } from "../error-format.js";
 import { eqValues, forceStringNoCtx, addInts, subIntsCall, divInts } from "../operations.js";
@@ -682,7 +682,7 @@ function selectionPath(path: readonly AttrName[], names: readonly NameCode[], en
 /** Current CppNix's frames for a failed selection: where the attribute was defined, and the selection itself. */
 function selectFailed(err: unknown, e: SelectExpr, names: readonly NameCode[], env: Env, attrPos: number, resolved: number): unknown {
   if (!(err instanceof EvalError)) return err;
-  if (attrPos !== 0) err.addTrace(attrPos, `from the definition of '${selectionPath(e.path, names, env, resolved)}'`);
+  if (tracedPos(attrPos) !== 0) err.addTrace(attrPos, `from the definition of '${selectionPath(e.path, names, env, resolved)}'`);
   err.addTrace(e.pos, `while evaluating the attribute '${selectionPath(e.path, names, env, e.path.length)}'`);
   return err;
 }
