@@ -73,27 +73,64 @@ function isZeroPositions(p: readonly number[]): boolean {
  * once visible to Nix code.
  */
 export class NixAttrs {
-  /** Sorted names. */
-  readonly names: readonly string[];
-  /** `values[i]` belongs to `names[i]`. */
-  readonly values: readonly Lazy[];
-  /** `positions[i]`: where `names[i]` was defined, 0 if nowhere. */
-  readonly positions: readonly number[];
+  /** Sorted names; null while the set is layered (see `Layers`). */
+  private flatNames: readonly string[] | null;
+  private flatValues: readonly Lazy[];
+  private flatPositions: readonly number[];
   /** Position of the set expression (for `determinePos`), 0 if none. */
   readonly pos: number;
   /**
    * Binary searches done so far, then (a large set searched often) a name → index
-   * Map. One field for both: every field is 8 bytes in every set.
+   * Map; for a layered set, its layers. One field for all: every field is 8 bytes
+   * in every set.
    */
-  private index: Map<string, number> | number;
+  private index: Map<string, number> | number | Layers;
 
   /** From names already sorted in byte order, without duplicates, and their values and positions. */
   constructor(names: readonly string[], values: readonly Lazy[], positions: readonly number[], pos = 0) {
-    this.names = names;
-    this.values = values;
-    this.positions = positions;
+    this.flatNames = names;
+    this.flatValues = values;
+    this.flatPositions = positions;
     this.pos = pos;
     this.index = 0;
+  }
+
+  /** Sorted names (a layered set is flattened first). */
+  get names(): readonly string[] {
+    return this.flatNames ?? this.flatten();
+  }
+
+  /** `values[i]` belongs to `names[i]`. */
+  get values(): readonly Lazy[] {
+    if (this.flatNames === null) this.flatten();
+    return this.flatValues;
+  }
+
+  /** `positions[i]`: where `names[i]` was defined, 0 if nowhere. */
+  get positions(): readonly number[] {
+    if (this.flatNames === null) this.flatten();
+    return this.flatPositions;
+  }
+
+  /** True while the set is `lower // top` not yet merged into arrays of its own. */
+  isLayered(): boolean {
+    return this.flatNames === null;
+  }
+
+  /**
+   * The flat set whose arrays hold `name` for this set: `this` when flat, else the
+   * topmost layer that has it, or the flat set at the bottom (which may lack it).
+   * Lookups through it do not flatten the layers.
+   */
+  holderOf(name: string): NixAttrs {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    let s: NixAttrs = this;
+    while (s.flatNames === null) {
+      const layers = s.index as Layers;
+      if (layers.top.indexOf(name) >= 0) return layers.top;
+      s = layers.lower;
+    }
+    return s;
   }
 
   /** From names already sorted in byte order and without duplicates; `positions` null: none. */
@@ -121,7 +158,8 @@ export class NixAttrs {
   }
 
   get size(): number {
-    return this.names.length;
+    const names = this.flatNames;
+    return names !== null ? names.length : (this.index as Layers).size;
   }
 
   /** Index of `name` in `names`, or -1 (a search; see `find`). */
@@ -146,7 +184,11 @@ export class NixAttrs {
   /** Index of `name`, or -1; large sets searched often (e.g. `with lib;` scopes) get a hash index. */
   find(name: string): number {
     const index = this.index;
-    if (typeof index !== "number") return index.get(name) ?? -1;
+    if (typeof index !== "number") {
+      if (index instanceof Map) return index.get(name) ?? -1;
+      this.flatten();
+      return this.find(name);
+    }
     if (this.names.length > 32 && (this.index = index + 1) > 64) return this.indexed().get(name) ?? -1;
     return this.indexOf(name);
   }
@@ -160,23 +202,26 @@ export class NixAttrs {
 
   /** True once the set has a hash index (large and searched often): a binary search would be slower. */
   mapIndexed(): boolean {
-    return typeof this.index !== "number";
+    return this.index instanceof Map;
   }
 
   /** The value of a name. */
   get(name: string): Lazy | undefined {
-    const i = this.find(name);
-    return i < 0 ? undefined : this.values[i];
+    const s = this.flatNames === null ? this.holderOf(name) : this;
+    const i = s.find(name);
+    return i < 0 ? undefined : s.flatValues[i];
   }
 
   /** Where a name was defined: 0 if nowhere or absent. */
   posOf(name: string): number {
-    const i = this.find(name);
-    return i < 0 ? 0 : this.positions[i]!;
+    const s = this.flatNames === null ? this.holderOf(name) : this;
+    const i = s.find(name);
+    return i < 0 ? 0 : s.flatPositions[i]!;
   }
 
   has(name: string): boolean {
-    return this.find(name) >= 0;
+    const s = this.flatNames === null ? this.holderOf(name) : this;
+    return s.find(name) >= 0;
   }
 
   /** Attribute names in byte order. */
@@ -184,8 +229,67 @@ export class NixAttrs {
     return this.names;
   }
 
-  /** `this // other`: the right side wins. */
+  /**
+   * `this // other`: the right side wins. A few names over a large set make a
+   * layered set (no copy of the large side's arrays: a chain of overlays over a
+   * package set copied them at every level, and all levels stay live).
+   */
   update(other: NixAttrs): NixAttrs {
+    const rightSize = other.size;
+    if (rightSize <= LAYER_MAX_TOP && rightSize > 0 && this.size >= LAYER_MIN_LOWER) return this.layer(other);
+    return this.merge(other);
+  }
+
+  private layer(top: NixAttrs): NixAttrs {
+    const tn = top.names;
+    let added = 0;
+    for (let j = 0; j < tn.length; j++) if (!this.has(tn[j]!)) added++;
+    const depth = this.flatNames === null ? (this.index as Layers).depth + 1 : 1;
+    const result = new NixAttrs(EMPTY_NAMES, EMPTY_VALUES, EMPTY_POSITIONS, top.pos);
+    result.flatNames = null;
+    result.index = { top, lower: this, size: this.size + added, depth };
+    // A deep chain makes lookups of the bottom's names slow: merge it now, once
+    // per LAYER_MAX_DEPTH overlays instead of a copy at each.
+    if (depth >= LAYER_MAX_DEPTH) result.flatten();
+    return result;
+  }
+
+  /**
+   * Merges the layers into arrays of this set's own (once): the names each layer
+   * sets (the topmost wins), sorted, merged with the flat set at the bottom.
+   * The layers are dropped, so they can be collected.
+   */
+  private flatten(): readonly string[] {
+    const names: string[] = [];
+    const values: Lazy[] = [];
+    const positions: number[] = [];
+    const seen = new Set<string>();
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    let s: NixAttrs = this;
+    while (s.flatNames === null) {
+      const { top, lower } = s.index as Layers;
+      const tn = top.flatNames!;
+      for (let j = 0; j < tn.length; j++) {
+        const n = tn[j]!;
+        if (seen.has(n)) continue;
+        seen.add(n);
+        names.push(n);
+        values.push(top.flatValues[j]!);
+        positions.push(top.flatPositions[j]!);
+      }
+      s = lower;
+    }
+    const overrides = NixAttrs.fromUnsorted(names, values, positions);
+    const flat = s.merge(overrides);
+    this.flatNames = flat.flatNames!;
+    this.flatValues = flat.flatValues;
+    this.flatPositions = flat.flatPositions;
+    this.index = 0;
+    return this.flatNames;
+  }
+
+  /** `this // other` into arrays of its own. */
+  private merge(other: NixAttrs): NixAttrs {
     const bn = other.names;
     if (bn.length === 0) return this;
     const an = this.names;
@@ -345,6 +449,8 @@ export class UpdateSite {
   private resultPositions: readonly number[] = EMPTY_POSITIONS;
 
   update(left: NixAttrs, right: NixAttrs): NixAttrs {
+    // A few names over a large set: layered, without touching the left's arrays.
+    if (right.size <= LAYER_MAX_TOP && left.size >= LAYER_MIN_LOWER) return left.update(right);
     const ln = left.names;
     const rn = right.names;
     if (ln.length === 0 || rn.length === 0 || !sameArray(ln, this.leftNames) || !sameArray(rn, this.rightNames)) {
@@ -395,7 +501,25 @@ export class UpdateSite {
 }
 
 const EMPTY_NAMES: readonly string[] = [];
+const EMPTY_VALUES: readonly Lazy[] = [];
 const EMPTY_POSITIONS: readonly number[] = [];
+
+/** `lower // top` not yet merged (see `NixAttrs.update`). */
+interface Layers {
+  readonly top: NixAttrs;
+  readonly lower: NixAttrs;
+  /** Names in `lower // top`. */
+  readonly size: number;
+  /** Layers above the flat set at the bottom. */
+  readonly depth: number;
+}
+
+/** `//` layers a right side of at most this many names… */
+const LAYER_MAX_TOP = 8;
+/** …over a left side of at least this many… */
+const LAYER_MIN_LOWER = 64;
+/** …and merges the layers once this many are stacked. */
+const LAYER_MAX_DEPTH = 32;
 
 /** Equal arrays of strings or numbers (identical ones at once). */
 export function sameArray<T>(a: readonly T[], b: readonly T[]): boolean {

@@ -729,11 +729,12 @@ function compileSelect(e: SelectExpr, shared: Code | null = null): Code {
         let apos = 0;
         try {
           if (!(v instanceof NixAttrs)) throw typeError(v, "a set", pos, selecting);
-          const i = cache.find(v, first);
+          const s = v.isLayered() ? v.holderOf(first) : v;
+          const i = cache.find(s, first);
           if (i < 0) throw attrMissing(first, v);
-          const x = v.values[i]!;
+          const x = s.values[i]!;
           if (!(x instanceof Thunk)) return x;
-          apos = v.positions[i]!;
+          apos = s.positions[i]!;
           return forceThunk(x, apos !== 0 ? apos : pos);
         } catch (err) {
           throw selectFailed(err, e, names, env, apos, 1);
@@ -750,11 +751,12 @@ function compileSelect(e: SelectExpr, shared: Code | null = null): Code {
       let apos = 0;
       try {
         if (!(v instanceof NixAttrs)) throw typeError(v, "a set", pos, selecting);
-        const i = cache.find(v, first);
+        const s = v.isLayered() ? v.holderOf(first) : v;
+        const i = cache.find(s, first);
         if (i < 0) throw attrMissing(first, v);
-        const x = v.values[i]!;
+        const x = s.values[i]!;
         if (!(x instanceof Thunk)) return x;
-        apos = v.positions[i]!;
+        apos = s.positions[i]!;
         return forceThunk(x, apos !== 0 ? apos : pos);
       } catch (err) {
         throw selectFailed(err, e, names, env, apos, 1);
@@ -778,14 +780,15 @@ function compileSelect(e: SelectExpr, shared: Code | null = null): Code {
           if (dflt !== null) return dflt(env);
           throw typeError(v, "a set", pos, selecting);
         }
-        const at = typeof names[i] === "string" ? caches[i]!.find(v, name) : v.find(name);
+        const s = v.isLayered() ? v.holderOf(name) : v;
+        const at = typeof names[i] === "string" ? caches[i]!.find(s, name) : s.find(name);
         if (at < 0) {
           if (dflt !== null) return dflt(env);
           throw attrMissing(name, v);
         }
-        pos2 = v.positions[at]!;
+        pos2 = s.positions[at]!;
         resolved = i + 1;
-        const x = v.values[at]!;
+        const x = s.values[at]!;
         v = x instanceof Thunk ? forceThunk(x, pos2 !== 0 ? pos2 : pos) : x;
       }
       return v;
@@ -806,9 +809,11 @@ function compileHasAttr(expr: Expr, path: AttrName[]): Code {
       if (i > 0 && v instanceof Thunk) v = forceThunk(v, 0);
       if (!(v instanceof NixAttrs)) return false;
       const name = names[i]!;
-      const at: number = typeof name === "string" ? caches[i]!.find(v, name) : v.find(nameOf(name, env));
+      const key = typeof name === "string" ? name : nameOf(name, env);
+      const s: NixAttrs = v.isLayered() ? v.holderOf(key) : v;
+      const at: number = typeof name === "string" ? caches[i]!.find(s, key) : s.find(key);
       if (at < 0) return false;
-      v = v.values[at]!; // forced (only) if the path goes on
+      v = s.values[at]!; // forced (only) if the path goes on
     }
     return true;
   };
