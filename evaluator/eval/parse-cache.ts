@@ -97,12 +97,18 @@ function currentBuildId(): string | null {
   return buildId;
 }
 
-/** A short file name for a path (FNV-1a, 32 bits, twice); entries are verified in full, so a clash only costs a re-parse. */
-function entryName(path: string): string {
+/**
+ * A short file name for a path and build (FNV-1a, 32 bits, twice); entries are
+ * verified in full, so a clash only costs a re-parse. The build is part of the name:
+ * two builds of Lading in use on one machine (an upgrade in progress, several
+ * checkouts) would otherwise overwrite each other's entry for every file they share,
+ * and each would parse everything every time.
+ */
+function entryName(key: string): string {
   let h1 = 0x811c9dc5;
-  let h2 = 0x01000193 ^ path.length;
-  for (let i = 0; i < path.length; i++) {
-    const c = path.charCodeAt(i);
+  let h2 = 0x01000193 ^ key.length;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
     h1 = Math.imul(h1 ^ c, 0x01000193);
     h2 = Math.imul(h2 ^ c, 0x5bd1e995) ^ (h2 >>> 15);
   }
@@ -137,7 +143,7 @@ export function parseFileCached(text: string, path: string): Expr {
   if (dir === null || text.length < MIN_CACHED_BYTES) return parse(text, path);
   const build = currentBuildId();
   if (build === null) return parse(text, path);
-  const file = join(dir, entryName(path));
+  const file = join(dir, entryName(`${build}\n${path}`));
   const hit = readEntry(file, path, text, build);
   if (hit !== undefined) return hit;
   const warningsBefore = syntaxWarningCount();
