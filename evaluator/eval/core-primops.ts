@@ -135,7 +135,8 @@ definePrimOp("__addErrorContext", 2, ([ctx, e], pos) => {
   try {
     return force(e!, pos);
   } catch (err) {
-    if (err instanceof EvalError) err.addTrace(0, stringBytes(coerceToString(ctx!, pos)));
+    // Shown even past the truncation of frames (CppNix's TracePrint::Always).
+    if (err instanceof EvalError) err.addTrace(0, stringBytes(coerceToString(ctx!, pos)), true);
     throw err;
   }
 });

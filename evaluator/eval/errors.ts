@@ -62,6 +62,13 @@ export function tracedPos(pos: number): number {
   return untracedPositions.has(pos) ? 0 : pos;
 }
 
+/** A copy of an error with its own frames (a failed thunk's error, thrown again). */
+export function cloneEvalError<T extends EvalError>(err: T): T {
+  const copy = Object.create(Object.getPrototypeOf(err) as object, Object.getOwnPropertyDescriptors(err)) as T;
+  Object.defineProperty(copy, "traces", { value: err.traces.slice(), writable: true, enumerable: true, configurable: true });
+  return copy;
+}
+
 /** `assert` failure; caught by `builtins.tryEval`. */
 export class AssertionError extends EvalError {}
 

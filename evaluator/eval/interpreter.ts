@@ -30,7 +30,7 @@ import {
   type NixInt,
   type Value,
 } from "./value.js";
-import { EvalError, InfiniteRecursionError, NixTypeError, UndefinedVarError, inFrame, typeError } from "./errors.js";
+import { EvalError, InfiniteRecursionError, NixTypeError, UndefinedVarError, cloneEvalError, inFrame, typeError } from "./errors.js";
 import { printErrorValue, printIdentifier } from "./error-format.js";
 import { coerceToString, forceList, forceStringNoCtx, addInts } from "./operations.js";
 import { evalState } from "./state.js";
@@ -58,13 +58,26 @@ export function forceThunk(t: Thunk, pos: number): Value {
     t.code = THUNK_DONE;
     return v;
   } catch (e) {
-    t.code = code;
-    t.env = env;
+    // Current CppNix's failed values: an evaluation error is kept, and forcing again
+    // throws a copy of it (outer frames added to the copy only) without evaluating
+    // again. Anything else (a JS stack overflow, retried iteratively) leaves the thunk pending.
+    if (e instanceof EvalError && code !== FAILED_CODE) {
+      t.code = FAILED_CODE;
+      t.env = e;
+    } else {
+      t.code = code;
+      t.env = env;
+    }
     // Current CppNix marks where the cycle starts (shown even in a truncated trace).
     if (e instanceof InfiniteRecursionError && e.thunk === t) e.addTrace(0, "entering the infinite recursion", true);
     throw e;
   }
 }
+
+/** `Thunk.code` of a thunk whose evaluation failed, the error in `env`. */
+const FAILED_CODE = (err: EvalError): never => {
+  throw cloneEvalError(err);
+};
 
 /**
  * A compiled call's `lazyList` property (two-argument calls): evaluates the call
