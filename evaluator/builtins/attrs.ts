@@ -14,10 +14,11 @@ import {
   forceFunction,
   forceList,
   forceStringNoCtx,
+  lazyApply2,
   type Lazy,
   type Value,
 } from "../eval/index.js";
-import { copied, cutTo, lazyCall } from "./common.js";
+import { copied, cutTo } from "./common.js";
 
 /**
  * CppNix's getAttr helper for builtins that require an attribute: its index in
@@ -212,7 +213,7 @@ definePrimOp("__mapAttrs", 2, ([f, s]) => {
   const names = attrs.names;
   const values = attrs.values;
   const mapped = new Array<Lazy>(names.length);
-  for (let i = 0; i < names.length; i++) mapped[i] = lazyCall(f!, [names[i]!, values[i]!], 0);
+  for (let i = 0; i < names.length; i++) mapped[i] = lazyApply2(f!, names[i]!, values[i]!);
   return NixAttrs.fromSorted(names, mapped);
 });
 
@@ -232,6 +233,6 @@ definePrimOp("__zipAttrsWith", 2, ([f, xs]) => {
   // Names are strings of bytes: the default sort is byte order.
   const names = [...groups.keys()].sort();
   const values = new Array<Lazy>(names.length);
-  for (let i = 0; i < names.length; i++) values[i] = lazyCall(f!, [names[i]!, groups.get(names[i]!)!], 0);
+  for (let i = 0; i < names.length; i++) values[i] = lazyApply2(f!, names[i]!, groups.get(names[i]!)!);
   return NixAttrs.fromSorted(names, values);
 });

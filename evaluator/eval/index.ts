@@ -25,6 +25,7 @@ export {
   lazy,
   lazyApply,
   lazyApply1,
+  lazyApply2,
   lazyApplyCode,
   LazyList,
   mergeContext,

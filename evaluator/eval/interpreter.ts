@@ -437,7 +437,8 @@ export function callFunction(fn: Value, args: Lazy[], pos: number): Value {
     } else if (cur instanceof PrimOp) {
       const arity = cur.arity;
       const left = n - i;
-      if (left < arity) return new PrimOpApp(cur, args.slice(i));
+      // Callers hand over a fresh array: a partial application from the start keeps it.
+      if (left < arity) return new PrimOpApp(cur, i === 0 ? args : args.slice(i));
       cur = callPrimOp(cur, i === 0 && arity === n ? args : args.slice(i, i + arity), pos);
       i += arity;
     } else if (cur instanceof PrimOpApp) {
@@ -445,7 +446,7 @@ export function callFunction(fn: Value, args: Lazy[], pos: number): Value {
       const have = cur.args.length;
       const need = op.arity - have;
       const left = n - i;
-      if (left < need) return new PrimOpApp(op, cur.args.concat(args.slice(i)));
+      if (left < need) return new PrimOpApp(op, cur.args.concat(i === 0 ? args : args.slice(i)));
       // The held arguments and the `need` next ones, in one array (no concat + slice).
       const all = new Array<Lazy>(op.arity);
       for (let k = 0; k < have; k++) all[k] = cur.args[k]!;
